@@ -1,0 +1,83 @@
+# ddcd: `make run` serves on 127.0.0.1:8080, `make test` runs every suite. See README.md.
+SHELL := /bin/bash
+CC ?= cc
+PKGS := libmicrohttpd libpq jansson libsodium
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
+SRC := $(shell find service -name '*.c' ! -name main.c | sort)
+SQL := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+
+CFLAGS_BASE := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Iservice -MMD -MP \
+  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+OPT := -O2 -g
+SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Two variants of every object: build/obj (optimised) and build/asan/obj (ASan + UBSan).
+OBJ := $(SRC:%.c=build/obj/%.o) build/obj/gen/migrations.o
+ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+
+.PHONY: all deps build asan units run test bench fmt clean
+all: build/ddcd
+
+deps:
+	@scripts/deps.sh
+
+build/gen/migrations.c: $(SQL) scripts/embed_sql.sh
+	@mkdir -p $(@D)
+	scripts/embed_sql.sh $@ $(SQL)
+
+build/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(OPT) -c $< -o $@
+build/asan/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(SAN) -c $< -o $@
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(OPT) -c $< -o $@
+build/asan/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) $(SAN) -c $< -o $@
+
+build/libddcd.a: $(OBJ)
+	ar rcs $@ $^
+build/asan/libddcd.a: $(ASAN_OBJ)
+	ar rcs $@ $^
+
+build/ddcd: build/obj/service/main.o build/libddcd.a
+	$(CC) $(OPT) $^ -o $@ $(LDLIBS)
+build/asan/ddcd: build/asan/obj/service/main.o build/asan/libddcd.a
+	$(CC) $(SAN) $^ -o $@ $(LDLIBS)
+build/asan/tests/%: build/asan/obj/tests/unit/%.o build/asan/libddcd.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN) $^ -o $@ $(LDLIBS)
+build/bench/bare_mhd: tests/bench/bare_mhd.c
+	@mkdir -p $(@D)
+	$(CC) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 $< -o $@ $(LDLIBS)
+
+build: build/ddcd
+asan: build/asan/ddcd
+units: $(UNIT_BIN)
+
+run: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) build/ddcd
+	@scripts/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) build/ddcd build/asan/ddcd units
+	@tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory -j$(NPROC) build/ddcd build/bench/bare_mhd
+	@tests/bench/run.sh
+
+fmt:
+	clang-format -i $$(find service tests/unit tests/bench -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

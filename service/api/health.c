@@ -1,0 +1,41 @@
+/* health.c: GET /healthz (process up), GET /readyz (database reachable, schema current),
+ * GET /metrics (Prometheus text). */
+#include <string.h>
+#include "api/api.h"
+#include "db/migrate.h"
+#include "db/pg.h"
+#include "http/metrics.h"
+#include "http/reply.h"
+
+void api_healthz(struct req *r)
+{
+  static const char ok[] = "{\"status\":\"ok\"}";
+  reply_text(r, 200, "application/json", ok, sizeof ok - 1);
+}
+
+void api_readyz(struct req *r)
+{
+  PGconn *c = db_get_raw();
+  int have = c ? db_schema_version(c) : -1;
+  if (have < 0) {
+    reply_problem(r, DDC_ERR_DB_UNAVAILABLE, NULL, "the database cannot be reached");
+    return;
+  }
+  if (have != db_schema_wanted()) {
+    reply_problem(r, DDC_ERR_SCHEMA_OUTDATED, NULL, "schema %d, this ddcd needs %d", have,
+                  db_schema_wanted());
+    return;
+  }
+  reply_json(r, 200, json_pack("{s:s, s:i}", "status", "ready", "schema_version", have));
+}
+
+void api_metrics(struct req *r)
+{
+  size_t len;
+  char *text = metrics_render(&len);
+  if (!text) {
+    reply_error(r, DDC_ERR_INTERNAL);
+    return;
+  }
+  reply_buffer(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}

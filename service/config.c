@@ -1,0 +1,205 @@
+/* config.c: parsing and validating ddcd settings (environment, then flags). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "config.h"
+
+struct config_setting {
+  const char *env;  /* DDC_LISTEN */
+  const char *flag; /* --listen */
+  int (*apply)(struct config *c, const char *value, char *why, size_t whylen);
+};
+
+static int config_copy(char *dst, size_t cap, const char *v, char *why, size_t whylen)
+{
+  if (strlen(v) == 0 || strlen(v) >= cap) {
+    snprintf(why, whylen, "must be 1 to %zu characters", cap - 1);
+    return -1;
+  }
+  strcpy(dst, v);
+  return 0;
+}
+
+int config_parse_listen(const char *s, struct sockaddr_storage *addr)
+{
+  char host[128];
+  const char *colon = strrchr(s, ':');
+  if (!colon || (size_t)(colon - s) >= sizeof host || colon == s) return -1;
+  memcpy(host, s, (size_t)(colon - s));
+  host[colon - s] = 0;
+  char *end;
+  errno = 0;
+  long port = strtol(colon + 1, &end, 10);
+  if (errno || *end || end == colon + 1 || port < 0 || port > 65535) return -1;
+  memset(addr, 0, sizeof *addr);
+  size_t hl = strlen(host);
+  if (host[0] == '[' && host[hl - 1] == ']') {
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+    host[hl - 1] = 0;
+    if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1) return -1;
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons((uint16_t)port);
+    return 0;
+  }
+  struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+  if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
+  if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) return -1;
+  a4->sin_family = AF_INET;
+  a4->sin_port = htons((uint16_t)port);
+  return 0;
+}
+
+static int apply_listen(struct config *c, const char *v, char *why, size_t whylen)
+{
+  if (strlen(v) >= sizeof c->listen || config_parse_listen(v, &c->listen_addr) != 0) {
+    snprintf(why, whylen, "must be IPv4:port or [IPv6]:port, port 0-65535");
+    return -1;
+  }
+  strcpy(c->listen, v);
+  return 0;
+}
+
+static int apply_database_url(struct config *c, const char *v, char *why, size_t whylen)
+{
+  return config_copy(c->database_url, sizeof c->database_url, v, why, whylen);
+}
+
+static int apply_data_dir(struct config *c, const char *v, char *why, size_t whylen)
+{
+  return config_copy(c->data_dir, sizeof c->data_dir - 64, v, why, whylen);
+}
+
+static int apply_master_key_file(struct config *c, const char *v, char *why, size_t whylen)
+{
+  return config_copy(c->master_key_file, sizeof c->master_key_file, v, why, whylen);
+}
+
+static int apply_threads(struct config *c, const char *v, char *why, size_t whylen)
+{
+  char *end;
+  errno = 0;
+  long n = strtol(v, &end, 10);
+  if (errno || *end || end == v || n < 1 || n > 1024) {
+    snprintf(why, whylen, "must be an integer from 1 to 1024");
+    return -1;
+  }
+  c->threads = (unsigned)n;
+  return 0;
+}
+
+static int apply_log_level(struct config *c, const char *v, char *why, size_t whylen)
+{
+  if (log_level_parse(v, &c->log_level) != 0) {
+    snprintf(why, whylen, "must be one of debug, info, warn, error");
+    return -1;
+  }
+  return 0;
+}
+
+static const struct config_setting config_settings[] = {
+    {"DDC_LISTEN", "--listen", apply_listen},
+    {"DDC_DATABASE_URL", "--database-url", apply_database_url},
+    {"DDC_DATA_DIR", "--data-dir", apply_data_dir},
+    {"DDC_MASTER_KEY_FILE", "--master-key-file", apply_master_key_file},
+    {"DDC_THREADS", "--threads", apply_threads},
+    {"DDC_LOG_LEVEL", "--log-level", apply_log_level},
+};
+#define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
+
+static void config_defaults(struct config *c)
+{
+  memset(c, 0, sizeof *c);
+  apply_listen(c, "127.0.0.1:8080", NULL, 0);
+  strcpy(c->data_dir, "var");
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  c->threads = (unsigned)(ncpu > 0 && ncpu < 64 ? ncpu * 4 : 8);
+  c->log_level = LOG_INFO;
+}
+
+static int config_apply(struct config *c, const struct config_setting *s, const char *name,
+                        const char *value, char *err, size_t errlen)
+{
+  char why[160];
+  if (s->apply(c, value, why, sizeof why) == 0) return 0;
+  snprintf(err, errlen, "%s: %s (got \"%.60s\")", name, why, value);
+  return -1;
+}
+
+/* Derived defaults: the master key lives in the data dir, the database is the private cluster. */
+static void config_derive(struct config *c, int have_url, int have_mkey)
+{
+  if (!have_mkey)
+    snprintf(c->master_key_file, sizeof c->master_key_file, "%.900s/master.key", c->data_dir);
+  if (!have_url) {
+    char abs[PATH_MAX] = "";
+    if (c->data_dir[0] != '/' && getcwd(abs, sizeof abs - 2)) strcat(abs, "/");
+    snprintf(c->database_url, sizeof c->database_url, "host=%.450s%.450s/pg user=ddcd dbname=ddcd",
+             abs, c->data_dir);
+  }
+}
+
+/* Finds the flag a (and its value) among the settings; NULL when a is no known flag. */
+static const struct config_setting *config_flag(char **argv, int argc, int *a, const char **value)
+{
+  for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
+    size_t fl = strlen(config_settings[i].flag);
+    if (strncmp(argv[*a], config_settings[i].flag, fl) != 0) continue;
+    if (argv[*a][fl] == '=') *value = argv[*a] + fl + 1;
+    else if (argv[*a][fl] == 0 && *a + 1 < argc) *value = argv[++*a];
+    else continue;
+    return &config_settings[i];
+  }
+  return NULL;
+}
+
+int config_load(struct config *c, int argc, char **argv, config_getenv_fn getenv_fn, char *err,
+                size_t errlen)
+{
+  const char *flag_value[CONFIG_NSETTINGS] = {0};
+  config_defaults(c);
+  for (int a = 0; a < argc; a++) {
+    const char *value = NULL;
+    const struct config_setting *s = strcmp(argv[a], "--demo") == 0 ? NULL
+                                                                    : config_flag(argv, argc, &a, &value);
+    if (strcmp(argv[a], "--demo") == 0) c->demo = 1;
+    else if (!s) {
+      snprintf(err, errlen, "%.60s: unknown option or missing value (see ddcd --help)", argv[a]);
+      return -1;
+    } else flag_value[s - config_settings] = value;
+  }
+  int have_url = 0, have_mkey = 0;
+  for (size_t i = 0; i < CONFIG_NSETTINGS; i++) { /* a flag overrides its variable */
+    const struct config_setting *s = &config_settings[i];
+    const char *v = flag_value[i] ? flag_value[i] : getenv_fn(s->env);
+    if (!v) continue;
+    if (config_apply(c, s, flag_value[i] ? s->flag : s->env, v, err, errlen)) return -1;
+    have_url |= s->apply == apply_database_url;
+    have_mkey |= s->apply == apply_master_key_file;
+  }
+  config_derive(c, have_url, have_mkey);
+  return 0;
+}
+
+void config_usage(void)
+{
+  printf("usage: ddcd COMMAND [options]\n\n"
+         "commands:\n"
+         "  serve      run the HTTP service\n"
+         "  migrate    bring the database schema up to date (idempotent)\n"
+         "  init       create the master key and the operator account once (--demo: also a demo\n"
+         "             issuer and holder); keys are written to the data dir, mode 0600\n"
+         "  --help     this text\n"
+         "  --version  print the version\n\n"
+         "options (environment variable in brackets):\n"
+         "  --listen ADDR           [DDC_LISTEN] IPv4:port or [IPv6]:port, default 127.0.0.1:8080\n"
+         "  --database-url URL      [DDC_DATABASE_URL] libpq connection string, default the private\n"
+         "                          cluster in DATA_DIR/pg\n"
+         "  --data-dir DIR          [DDC_DATA_DIR] default var\n"
+         "  --master-key-file FILE  [DDC_MASTER_KEY_FILE] default DATA_DIR/master.key\n"
+         "  --threads N             [DDC_THREADS] HTTP worker threads, default 4 x CPUs\n"
+         "  --log-level LEVEL       [DDC_LOG_LEVEL] debug, info, warn, error; default info\n");
+}

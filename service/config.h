@@ -1,0 +1,34 @@
+/* config.h: ddcd settings, read from DDC_* environment variables with command-line flags
+ * overriding them. A bad value is reported as one line naming the setting. */
+#ifndef DDC_CONFIG_H
+#define DDC_CONFIG_H
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include "log.h"
+
+#define DDC_VERSION "0.1.0"
+#define CONFIG_PATH_MAX 1024
+
+struct config {
+  char listen[128];                   /* as given, e.g. "127.0.0.1:8080" */
+  struct sockaddr_storage listen_addr; /* parsed form of listen */
+  char database_url[CONFIG_PATH_MAX];
+  char data_dir[CONFIG_PATH_MAX];
+  char master_key_file[CONFIG_PATH_MAX];
+  unsigned threads;
+  enum log_level log_level;
+  int demo; /* init --demo */
+};
+
+typedef const char *(*config_getenv_fn)(const char *name);
+
+/* Fills c from the environment (through getenv_fn) and then from argv[0..argc), which holds only
+ * flags. Returns 0, or -1 with a one-line reason in err. */
+int config_load(struct config *c, int argc, char **argv, config_getenv_fn getenv_fn, char *err,
+                size_t errlen);
+/* Parses "host:port" or "[v6]:port" into addr. Returns 0 or -1. */
+int config_parse_listen(const char *s, struct sockaddr_storage *addr);
+void config_usage(void);
+
+#endif

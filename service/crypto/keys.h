@@ -1,0 +1,19 @@
+/* keys.h: the master key (32 random bytes in a 0600 file) and the subkeys derived from it. */
+#ifndef DDC_KEYS_H
+#define DDC_KEYS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEYS_MASTER_BYTES 32
+
+/* Subkey purposes; each derives an independent key from the master key. */
+enum keys_purpose { KEYS_APIKEY_HASH = 1, KEYS_SECRET_BOX = 2 };
+
+/* Reads the master key. Returns 0, or -1 with a reason in err. */
+int keys_master_load(const char *path, uint8_t key[KEYS_MASTER_BYTES], char *err, size_t errlen);
+/* Creates the master key file if absent (O_EXCL, mode 0600). 1 created, 0 existed, -1 error. */
+int keys_master_create(const char *path, char *err, size_t errlen);
+void keys_derive(const uint8_t master[KEYS_MASTER_BYTES], enum keys_purpose purpose,
+                 uint8_t out[32]);
+
+#endif

@@ -1,0 +1,31 @@
+/* pg.h: one PostgreSQL connection per thread, prepared statements, retries. */
+#ifndef DDC_PG_H
+#define DDC_PG_H
+#include <libpq-fe.h>
+#include <stdint.h>
+
+struct db_stmt {
+  const char *name;
+  const char *sql;
+};
+
+/* Remembers the connection string; call once before any other db_ function. */
+int db_init(const char *conninfo);
+/* Closes this thread's connection and forgets the connection string. */
+void db_shutdown(void);
+/* This thread's connection, connected, idle and with every statement prepared; NULL if the
+ * database cannot be reached. A connection left in a transaction is rolled back first. */
+PGconn *db_get(void);
+/* This thread's connection, connected and idle, statements not required (health checks). */
+PGconn *db_get_raw(void);
+/* Runs a prepared statement. Retries on serialization failure and deadlock; read-only statements
+ * are also retried once on a fresh connection after a connection loss. Returns a result with
+ * status TUPLES_OK or COMMAND_OK, or NULL (logged and counted). */
+PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int read_only);
+uint64_t db_error_count(void);
+/* Helpers for reading text-format results. */
+int64_t db_int64(const PGresult *r, int row, int col);  /* 0 when NULL */
+const char *db_text(const PGresult *r, int row, int col); /* "" when NULL */
+void db_copy(char *dst, size_t cap, const PGresult *r, int row, int col);
+
+#endif

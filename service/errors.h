@@ -1,0 +1,51 @@
+/* errors.h: the one registry of error codes. Each code fixes its HTTP status and title;
+ * domain functions return these codes and the HTTP layer renders them as problem+json. */
+#ifndef DDC_ERRORS_H
+#define DDC_ERRORS_H
+
+#define DDC_ERRORS(X)                                                                              \
+  X(OK, "ok", 200, "OK")                                                                           \
+  X(BAD_JSON, "bad_json", 400, "Malformed JSON")                                                   \
+  X(JSON_DUPLICATE_KEY, "json_duplicate_key", 400, "Duplicate key in JSON object")                 \
+  X(JSON_TOO_DEEP, "json_too_deep", 400, "JSON nested too deeply")                                 \
+  X(MISSING_FIELD, "missing_field", 400, "A required field is missing")                            \
+  X(INVALID_FIELD, "invalid_field", 400, "A field has an invalid value")                           \
+  X(UNKNOWN_FIELD, "unknown_field", 400, "The request has a field this operation does not take")   \
+  X(INVALID_PARAMETER, "invalid_parameter", 400, "A parameter has an invalid value")               \
+  X(UNKNOWN_PARAMETER, "unknown_parameter", 400, "The request has a parameter this route does not take") \
+  X(BAD_HEADER, "bad_header", 400, "A header has an invalid value")                                \
+  X(UNAUTHORIZED, "unauthorized", 401, "Missing or invalid API key")                               \
+  X(FORBIDDEN, "forbidden", 403, "This account may not do that")                                   \
+  X(ACCOUNT_FROZEN, "account_frozen", 403, "The account is frozen")                                \
+  X(NOT_FOUND, "not_found", 404, "No such resource")                                               \
+  X(ROUTE_NOT_FOUND, "route_not_found", 404, "No such route")                                      \
+  X(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "Method not allowed on this route")             \
+  X(OPERATOR_NOT_FREEZABLE, "operator_not_freezable", 409, "Operator accounts cannot be frozen")   \
+  X(ISSUER_NOT_FOUND, "issuer_not_found", 409, "The named issuer does not exist")                  \
+  X(KEY_PREFIX_TAKEN, "key_prefix_taken", 409, "API key prefix already in use; retry")     \
+  X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                \
+  X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
+  X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \
+  X(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", 415, "Unsupported Content-Type")             \
+  X(RATE_LIMITED, "rate_limited", 429, "Rate limit exceeded")                                      \
+  X(INTERNAL, "internal", 500, "Internal error")                                                   \
+  X(DB_UNAVAILABLE, "db_unavailable", 503, "Database unavailable")                                 \
+  X(SCHEMA_OUTDATED, "schema_outdated", 503, "Database schema is not the one this ddcd needs")     \
+  X(SHUTTING_DOWN, "shutting_down", 503, "The service is shutting down")
+
+enum ddc_err {
+#define DDC_ERR_ENUM(name, code, status, title) DDC_ERR_##name,
+  DDC_ERRORS(DDC_ERR_ENUM)
+#undef DDC_ERR_ENUM
+      DDC_ERR_COUNT
+};
+
+struct ddc_error_info {
+  const char *code;  /* stable machine-readable code, e.g. "invalid_field" */
+  unsigned status;   /* HTTP status it always maps to */
+  const char *title; /* short human summary */
+};
+
+const struct ddc_error_info *errors_info(enum ddc_err e);
+
+#endif

@@ -1,0 +1,200 @@
+/* body.c: strict parsing of JSON bodies, query strings and path parameters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http/body.h"
+#include "http/reply.h"
+#include "http/routes.h"
+
+int body_depth_ok(const char *buf, size_t len, int max)
+{
+  int depth = 0, in_str = 0;
+  for (size_t i = 0; i < len; i++) {
+    char c = buf[i];
+    if (in_str) {
+      if (c == '\\') i++;
+      else if (c == '"') in_str = 0;
+    } else if (c == '"') {
+      in_str = 1;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) return 0;
+    } else if (c == ']' || c == '}') {
+      depth--;
+    }
+  }
+  return 1;
+}
+
+json_t *body_object(struct req *r)
+{
+  if (r->body_len == 0 && r->route->body == BODY_JSON_OPTIONAL) return json_object();
+  if (r->body_len == 0) {
+    reply_problem(r, DDC_ERR_BAD_JSON, NULL, "the request needs a JSON object body");
+    return NULL;
+  }
+  if (!body_depth_ok(r->body, r->body_len, BODY_JSON_DEPTH_MAX)) {
+    reply_problem(r, DDC_ERR_JSON_TOO_DEEP, NULL, "JSON nests deeper than %d levels",
+                  BODY_JSON_DEPTH_MAX);
+    return NULL;
+  }
+  json_error_t err;
+  json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+  if (!j) {
+    enum ddc_err e = json_error_code(&err) == json_error_duplicate_key ? DDC_ERR_JSON_DUPLICATE_KEY
+                                                                       : DDC_ERR_BAD_JSON;
+    reply_problem(r, e, NULL, "%s at line %d, column %d", err.text, err.line, err.column);
+    return NULL;
+  }
+  if (!json_is_object(j)) {
+    json_decref(j);
+    reply_problem(r, DDC_ERR_BAD_JSON, NULL, "the body must be a JSON object");
+    return NULL;
+  }
+  return j;
+}
+
+size_t body_utf8_chars(const char *s)
+{
+  size_t n = 0;
+  for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+  return n;
+}
+
+static int body_field_ok(struct req *r, const struct field_spec *f, json_t *v)
+{
+  if (json_is_null(v)) {
+    if (f->nullable) return 0;
+    reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must not be null", f->name);
+    return -1;
+  }
+  if (f->type == FIELD_STRING) {
+    if (!json_is_string(v)) {
+      reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must be a string", f->name);
+      return -1;
+    }
+    const char *s = json_string_value(v);
+    size_t n = body_utf8_chars(s);
+    if (strlen(s) != json_string_length(v) || (int64_t)n < f->min || (int64_t)n > f->max) {
+      reply_problem(r, DDC_ERR_INVALID_FIELD, f->name,
+                    "%s must be %lld to %lld characters without NUL", f->name,
+                    (long long)f->min, (long long)f->max);
+      return -1;
+    }
+    for (const char *p = s; *p; p++)
+      if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+        reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must not contain control characters",
+                      f->name);
+        return -1;
+      }
+    return 0;
+  }
+  if (f->type == FIELD_INT) {
+    json_int_t i = json_is_integer(v) ? json_integer_value(v) : 0;
+    if (!json_is_integer(v) || i < f->min || i > f->max) {
+      reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must be an integer from %lld to %lld",
+                    f->name, (long long)f->min, (long long)f->max);
+      return -1;
+    }
+    return 0;
+  }
+  if (!json_is_boolean(v)) {
+    reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must be true or false", f->name);
+    return -1;
+  }
+  return 0;
+}
+
+int body_fields(struct req *r, json_t *obj, const struct field_spec *spec)
+{
+  const char *key;
+  json_t *v;
+  json_object_foreach(obj, key, v)
+  {
+    const struct field_spec *f = spec;
+    while (f->name && strcmp(f->name, key) != 0) f++;
+    if (!f->name) {
+      reply_problem(r, DDC_ERR_UNKNOWN_FIELD, key, "this operation does not take the field %.100s",
+                    key);
+      return -1;
+    }
+  }
+  for (const struct field_spec *f = spec; f->name; f++) {
+    v = json_object_get(obj, f->name);
+    if (!v && f->required) {
+      reply_problem(r, DDC_ERR_MISSING_FIELD, f->name, "%s is required", f->name);
+      return -1;
+    }
+    if (v && body_field_ok(r, f, v) != 0) return -1;
+  }
+  return 0;
+}
+
+struct query_scan {
+  const char *const *allowed;
+  const char *bad;
+};
+
+static enum MHD_Result query_scan_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+  (void)kind;
+  (void)value;
+  struct query_scan *q = cls;
+  for (const char *const *a = q->allowed; *a; a++)
+    if (strcmp(*a, key) == 0) return MHD_YES;
+  q->bad = key;
+  return MHD_NO;
+}
+
+int query_only(struct req *r, const char *const *allowed)
+{
+  struct query_scan q = {allowed, NULL};
+  MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_scan_one, &q);
+  if (!q.bad) return 0;
+  reply_problem(r, DDC_ERR_UNKNOWN_PARAMETER, q.bad, "this route does not take the parameter %.100s",
+                q.bad);
+  return -1;
+}
+
+const char *query_str(struct req *r, const char *name)
+{
+  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static int parse_int64(const char *s, int64_t *out)
+{
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno || end == s || *end || s[0] == '+' || s[0] == ' ') return -1;
+  *out = v;
+  return 0;
+}
+
+int query_int(struct req *r, const char *name, int64_t min, int64_t max, int64_t dflt,
+              int64_t *out)
+{
+  const char *s = query_str(r, name);
+  *out = dflt;
+  if (!s) return 0;
+  if (parse_int64(s, out) == 0 && *out >= min && *out <= max) return 0;
+  reply_problem(r, DDC_ERR_INVALID_PARAMETER, name, "%s must be an integer from %lld to %lld",
+                name, (long long)min, (long long)max);
+  return -1;
+}
+
+int path_id(struct req *r, int i, int64_t *out)
+{
+  char name[32] = "id";
+  const char *pn = r->param_names[i];
+  if (pn && pn[0] == '{') {
+    size_t n = strcspn(pn + 1, "}");
+    if (n < sizeof name) {
+      memcpy(name, pn + 1, n);
+      name[n] = 0;
+    }
+  }
+  if (i < r->nparams && parse_int64(r->params[i], out) == 0 && *out > 0) return 0;
+  reply_problem(r, DDC_ERR_INVALID_PARAMETER, name, "%s must be a positive integer", name);
+  return -1;
+}

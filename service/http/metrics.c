@@ -1,0 +1,129 @@
+/* metrics.c: lock-free counters (relaxed atomics) for /metrics. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "db/pg.h"
+#include "http/metrics.h"
+#include "http/routes.h"
+
+#define METRICS_ROUTES 64 /* slot METRICS_ROUTES-1 is "unmatched" */
+#define METRICS_STATUS_MIN 100
+#define METRICS_STATUS_N 500
+#define METRICS_BUCKETS 14
+
+static const uint64_t metrics_le_us[METRICS_BUCKETS] = {
+    100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000, 2500000};
+
+struct metrics_route {
+  atomic_uint_fast64_t status[METRICS_STATUS_N];
+  atomic_uint_fast64_t bucket[METRICS_BUCKETS + 1];
+  atomic_uint_fast64_t sum_us;
+};
+
+static struct metrics_route metrics_routes[METRICS_ROUTES];
+
+void metrics_record(int route, unsigned status, uint64_t micros)
+{
+  if (route < 0 || route >= METRICS_ROUTES - 1) route = METRICS_ROUTES - 1;
+  struct metrics_route *m = &metrics_routes[route];
+  if (status >= METRICS_STATUS_MIN && status < METRICS_STATUS_MIN + METRICS_STATUS_N)
+    atomic_fetch_add_explicit(&m->status[status - METRICS_STATUS_MIN], 1, memory_order_relaxed);
+  int b = 0;
+  while (b < METRICS_BUCKETS && micros > metrics_le_us[b]) b++;
+  atomic_fetch_add_explicit(&m->bucket[b], 1, memory_order_relaxed);
+  atomic_fetch_add_explicit(&m->sum_us, micros, memory_order_relaxed);
+}
+
+struct metrics_buf {
+  char *s;
+  size_t len, cap;
+};
+
+static void metrics_printf(struct metrics_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void metrics_printf(struct metrics_buf *b, const char *fmt, ...)
+{
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = b->s ? vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap) : -1;
+    va_end(ap);
+    if (n >= 0 && b->len + (size_t)n < b->cap) {
+      b->len += (size_t)n;
+      return;
+    }
+    size_t cap = b->cap ? b->cap * 2 : 16384;
+    char *s = realloc(b->s, cap);
+    if (!s) return;
+    b->s = s;
+    b->cap = cap;
+  }
+}
+
+static void metrics_route_label(int i, char *out, size_t cap)
+{
+  if (i == METRICS_ROUTES - 1)
+    snprintf(out, cap, "route=\"unmatched\",method=\"\"");
+  else
+    snprintf(out, cap, "route=\"%s\",method=\"%s\"", routes_table[i].pattern,
+             routes_table[i].method);
+}
+
+static void metrics_render_status(struct metrics_buf *b, int i)
+{
+  struct metrics_route *m = &metrics_routes[i];
+  char label[256];
+  metrics_route_label(i, label, sizeof label);
+  for (int s = 0; s < METRICS_STATUS_N; s++) {
+    uint64_t n = atomic_load_explicit(&m->status[s], memory_order_relaxed);
+    if (n)
+      metrics_printf(b, "ddcd_http_requests_total{%s,status=\"%d\"} %llu\n", label,
+                     s + METRICS_STATUS_MIN, (unsigned long long)n);
+  }
+}
+
+static void metrics_render_histogram(struct metrics_buf *b, int i)
+{
+  struct metrics_route *m = &metrics_routes[i];
+  char label[256];
+  metrics_route_label(i, label, sizeof label);
+  uint64_t total = 0;
+  for (int k = 0; k <= METRICS_BUCKETS; k++) {
+    total += atomic_load_explicit(&m->bucket[k], memory_order_relaxed);
+    if (k < METRICS_BUCKETS)
+      metrics_printf(b, "ddcd_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n", label,
+                     (double)metrics_le_us[k] / 1e6, (unsigned long long)total);
+    else
+      metrics_printf(b, "ddcd_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n", label,
+                     (unsigned long long)total);
+  }
+  metrics_printf(b, "ddcd_http_request_duration_seconds_sum{%s} %.6f\n", label,
+                 (double)atomic_load(&m->sum_us) / 1e6);
+  metrics_printf(b, "ddcd_http_request_duration_seconds_count{%s} %llu\n", label,
+                 (unsigned long long)total);
+}
+
+char *metrics_render(size_t *len)
+{
+  struct metrics_buf b = {0};
+  metrics_printf(&b, "# HELP ddcd_build_info ddcd version.\n# TYPE ddcd_build_info gauge\n"
+                     "ddcd_build_info{version=\"%s\"} 1\n",
+                 DDC_VERSION);
+  metrics_printf(&b, "# HELP ddcd_db_errors_total Failed database operations.\n"
+                     "# TYPE ddcd_db_errors_total counter\nddcd_db_errors_total %llu\n",
+                 (unsigned long long)db_error_count());
+  metrics_printf(&b, "# HELP ddcd_http_requests_total HTTP requests by route and status.\n"
+                     "# TYPE ddcd_http_requests_total counter\n");
+  for (int i = 0; i < METRICS_ROUTES; i++)
+    if (i < routes_count || i == METRICS_ROUTES - 1) metrics_render_status(&b, i);
+  metrics_printf(&b, "# HELP ddcd_http_request_duration_seconds HTTP request latency.\n"
+                     "# TYPE ddcd_http_request_duration_seconds histogram\n");
+  for (int i = 0; i < METRICS_ROUTES; i++)
+    if (i < routes_count || i == METRICS_ROUTES - 1) metrics_render_histogram(&b, i);
+  *len = b.len;
+  return b.s;
+}

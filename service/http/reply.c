@@ -1,0 +1,104 @@
+/* reply.c: the only place responses are built; every one carries X-Request-Id, API responses are
+ * not cached, and errors always have the one problem+json shape. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http/reply.h"
+#include "http/routes.h"
+#include "log.h"
+
+void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, size_t len)
+{
+  if (r->replied) {
+    free(buf);
+    return;
+  }
+  struct MHD_Response *resp =
+      MHD_create_response_from_buffer(len, buf, buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  if (!resp) {
+    free(buf);
+    return;
+  }
+  if (ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+  MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+  MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  if (r->allow[0] && status == 405) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+  if (r->retry_after) {
+    char ra[16];
+    snprintf(ra, sizeof ra, "%u", r->retry_after);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+  }
+  if (MHD_queue_response(r->conn, status, resp) == MHD_YES) {
+    r->status = status;
+    r->replied = 1;
+  }
+  MHD_destroy_response(resp);
+}
+
+void reply_json(struct req *r, unsigned status, json_t *body)
+{
+  char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+  json_decref(body);
+  if (!s) {
+    reply_problem(r, DDC_ERR_INTERNAL, NULL, "out of memory rendering the response");
+    return;
+  }
+  reply_buffer(r, status, "application/json", s, strlen(s));
+}
+
+json_t *reply_problem_body(enum ddc_err e, const char *field, const char *detail)
+{
+  const struct ddc_error_info *info = errors_info(e);
+  char type[96];
+  snprintf(type, sizeof type, "urn:ddcd:problem:%s", info->code);
+  json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", info->title,
+                        "status", (int)info->status, "detail", detail ? detail : info->title,
+                        "code", info->code);
+  if (p && field) json_object_set_new(p, "field", json_string(field));
+  return p;
+}
+
+void reply_problem(struct req *r, enum ddc_err e, const char *field, const char *fmt, ...)
+{
+  char detail[512];
+  if (fmt) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+  }
+  json_t *p = reply_problem_body(e, field, fmt ? detail : NULL);
+  char *s = p ? json_dumps(p, JSON_COMPACT) : NULL;
+  json_decref(p);
+  if (!s) {
+    static const char oom[] = "{\"type\":\"urn:ddcd:problem:internal\",\"title\":\"Internal error\","
+                              "\"status\":500,\"detail\":\"out of memory\",\"code\":\"internal\"}";
+    reply_text(r, 500, "application/problem+json", oom, sizeof oom - 1);
+    return;
+  }
+  unsigned status = errors_info(e)->status;
+  if (status >= 500)
+    log_msg(LOG_WARN, "%s %s: %s", r->method, r->route ? r->route->pattern : "-",
+            fmt ? detail : errors_info(e)->title);
+  reply_buffer(r, status, "application/problem+json", s, strlen(s));
+}
+
+void reply_error(struct req *r, enum ddc_err e)
+{
+  reply_problem(r, e, NULL, NULL);
+}
+
+void reply_text(struct req *r, unsigned status, const char *ctype, const char *text, size_t len)
+{
+  char *copy = malloc(len ? len : 1);
+  if (!copy) return;
+  memcpy(copy, text, len);
+  reply_buffer(r, status, ctype, copy, len);
+}
+
+void reply_empty(struct req *r, unsigned status)
+{
+  reply_buffer(r, status, NULL, NULL, 0);
+}

@@ -1,0 +1,24 @@
+/* reply.h: queueing responses: JSON, problem+json (RFC 9457), plain bodies. */
+#ifndef DDC_REPLY_H
+#define DDC_REPLY_H
+#include <jansson.h>
+#include "errors.h"
+#include "http/request.h"
+
+/* Sends body (reference stolen) as application/json. */
+void reply_json(struct req *r, unsigned status, json_t *body);
+/* Sends {type,title,status,detail,code,field?} with the status the registry fixes for e.
+ * field may be NULL; detail is printf-style and may be NULL (the title is used). */
+void reply_problem(struct req *r, enum ddc_err e, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The problem object itself (new reference); detail NULL means the registry's title. */
+json_t *reply_problem_body(enum ddc_err e, const char *field, const char *detail);
+/* A domain outcome with the registry's title as detail. */
+void reply_error(struct req *r, enum ddc_err e);
+/* Sends a copy of text with the given content type. */
+void reply_text(struct req *r, unsigned status, const char *ctype, const char *text, size_t len);
+/* Sends a malloc'ed buffer, which is freed by the server. */
+void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, size_t len);
+void reply_empty(struct req *r, unsigned status);
+
+#endif

@@ -1,0 +1,36 @@
+/* request.h: the per-request context shared by the server, the router and the handlers. */
+#ifndef DDC_REQUEST_H
+#define DDC_REQUEST_H
+#include <microhttpd.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "domain/account.h"
+
+#define REQ_PATH_MAX 1024
+#define REQ_PARAMS_MAX 4
+#define REQ_BODY_MAX (1024 * 1024)
+
+struct route;
+
+struct req {
+  struct MHD_Connection *conn;
+  const char *method;
+  const struct route *route; /* NULL until matched */
+  char path[REQ_PATH_MAX];   /* split in place; params point into it */
+  const char *params[REQ_PARAMS_MAX];
+  const char *param_names[REQ_PARAMS_MAX];
+  int nparams;
+  char *body;
+  size_t body_len;
+  size_t body_cap;
+  int body_too_large;
+  struct principal who;
+  char request_id[72];
+  uint64_t start_ns;
+  unsigned status; /* set when a response is queued */
+  int replied;
+  char allow[64];        /* Allow header for 405 */
+  unsigned retry_after;  /* Retry-After header for 429 */
+};
+
+#endif

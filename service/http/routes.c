@@ -1,0 +1,76 @@
+/* routes.c: every route of ddcd, in one table: method, path pattern, handler, roles, body. */
+#include <string.h>
+#include "api/api.h"
+#include "http/routes.h"
+
+#define ANY ROLE_ANY
+#define OP ROLE_OPERATOR
+#define OP_ISS (ROLE_OPERATOR | ROLE_ISSUER)
+
+const struct route routes_table[] = {
+    {"GET", "/healthz", api_healthz, 0, BODY_NONE},
+    {"GET", "/readyz", api_readyz, 0, BODY_NONE},
+    {"GET", "/metrics", api_metrics, 0, BODY_NONE},
+    {"POST", "/v1/accounts", api_accounts_create, OP_ISS, BODY_JSON},
+    {"GET", "/v1/accounts", api_accounts_list, ANY, BODY_NONE},
+    {"GET", "/v1/accounts/{id}", api_accounts_get, ANY, BODY_NONE},
+    {"POST", "/v1/accounts/{id}/freeze", api_accounts_freeze, OP_ISS, BODY_JSON_OPTIONAL},
+    {"POST", "/v1/accounts/{id}/unfreeze", api_accounts_unfreeze, OP_ISS, BODY_JSON_OPTIONAL},
+    {"POST", "/v1/accounts/{id}/api-keys", api_keys_create, OP_ISS, BODY_JSON},
+    {"GET", "/v1/accounts/{id}/api-keys", api_keys_list, ANY, BODY_NONE},
+    {"DELETE", "/v1/api-keys/{id}", api_keys_delete, ANY, BODY_NONE},
+};
+const int routes_count = sizeof routes_table / sizeof routes_table[0];
+
+/* Compares pattern against the segments of a path; fills params on a match. */
+static int routes_try(const struct route *rt, char **seg, int nseg, struct req *r)
+{
+  const char *p = rt->pattern + 1;
+  int n = 0, np = 0;
+  while (*p || n < nseg) {
+    if (!*p || n >= nseg) return 0;
+    const char *end = strchr(p, '/');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (p[0] == '{') {
+      if (!seg[n][0] || np >= REQ_PARAMS_MAX) return 0;
+      r->params[np] = seg[n];
+      r->param_names[np++] = p; /* "{id}..." : api code names it by index */
+    } else if (strlen(seg[n]) != len || memcmp(seg[n], p, len) != 0) {
+      return 0;
+    }
+    n++;
+    p += len + (end ? 1 : 0);
+    if (end && !*p) return 0; /* pattern never ends in '/' */
+  }
+  r->nparams = np;
+  return 1;
+}
+
+const struct route *routes_match(struct req *r, const char *url)
+{
+  char *seg[16];
+  int nseg = 0;
+  r->allow[0] = 0;
+  if (url[0] != '/' || strlen(url) >= sizeof r->path) return NULL;
+  strcpy(r->path, url + 1);
+  for (char *s = r->path; nseg < 16;) {
+    seg[nseg++] = s;
+    s = strchr(s, '/');
+    if (!s) break;
+    *s++ = 0;
+  }
+  if (nseg == 1 && !seg[0][0]) nseg = 0; /* "/" */
+  const struct route *found = NULL;
+  for (int i = 0; i < routes_count; i++) {
+    if (!routes_try(&routes_table[i], seg, nseg, r)) continue;
+    if (strcmp(routes_table[i].method, r->method) == 0) {
+      found = &routes_table[i];
+      break;
+    }
+    size_t al = strlen(r->allow);
+    if (al + strlen(routes_table[i].method) + 3 < sizeof r->allow)
+      strcat(strcat(r->allow, al ? ", " : ""), routes_table[i].method);
+  }
+  if (found) routes_try(found, seg, nseg, r);
+  return found;
+}

@@ -1,0 +1,25 @@
+/* routes.h: the one static route table and the matcher. */
+#ifndef DDC_ROUTES_H
+#define DDC_ROUTES_H
+#include "http/request.h"
+
+typedef void (*route_handler)(struct req *r);
+
+enum route_body { BODY_NONE, BODY_JSON_OPTIONAL, BODY_JSON };
+
+struct route {
+  const char *method;
+  const char *pattern; /* "/v1/accounts/{id}"; also the label in logs and metrics */
+  route_handler handler;
+  unsigned roles; /* bitmask of enum role allowed; 0: public, no key needed */
+  enum route_body body;
+};
+
+extern const struct route routes_table[];
+extern const int routes_count;
+
+/* Matches method and path (split in place in r->path). Returns the route and fills r->params,
+ * or NULL: then r->allow lists the methods the path has (empty: no such path). */
+const struct route *routes_match(struct req *r, const char *url);
+
+#endif

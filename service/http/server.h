@@ -1,0 +1,11 @@
+/* server.h: the libmicrohttpd daemon: start, graceful stop. */
+#ifndef DDC_SERVER_H
+#define DDC_SERVER_H
+#include "config.h"
+
+/* Starts the thread pool and logs the address it listens on. Returns 0 or -1 (logged). */
+int server_start(const struct config *c);
+/* Stops accepting, lets in-flight requests finish (up to 10 s), then stops the daemon. */
+void server_stop(void);
+
+#endif

@@ -1,0 +1,207 @@
+/* main.c: the ddcd command line: serve, migrate, init, --help, --version. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "config.h"
+#include "crypto/apikey.h"
+#include "crypto/keys.h"
+#include "db/migrate.h"
+#include "db/pg.h"
+#include "domain/account.h"
+#include "http/auth.h"
+#include "http/server.h"
+#include "log.h"
+
+static const char *main_getenv(const char *name)
+{
+  return getenv(name);
+}
+
+/* Loads the master key and hands its API-key subkey to the apikey module. */
+static int main_load_keys(const struct config *c)
+{
+  uint8_t master[KEYS_MASTER_BYTES], hk[32];
+  char err[512];
+  if (keys_master_load(c->master_key_file, master, err, sizeof err) != 0) {
+    fprintf(stderr, "ddcd: DDC_MASTER_KEY_FILE: %s\n", err);
+    return -1;
+  }
+  keys_derive(master, KEYS_APIKEY_HASH, hk);
+  apikey_set_hashkey(hk);
+  sodium_memzero(master, sizeof master);
+  sodium_memzero(hk, sizeof hk);
+  return 0;
+}
+
+/* Waits up to 30 s for the database, then checks the schema. */
+static int main_check_schema(void)
+{
+  PGconn *c = NULL;
+  for (int i = 0; i < 60 && !(c = db_get_raw()); i++) usleep(500000);
+  if (!c) {
+    fprintf(stderr, "ddcd: DDC_DATABASE_URL: cannot connect to the database\n");
+    return -1;
+  }
+  int have = db_schema_version(c), want = db_schema_wanted();
+  if (have != want) {
+    fprintf(stderr, "ddcd: the database schema is at version %d, this ddcd needs %d: %s\n", have,
+            want, have < want ? "run `ddcd migrate`" : "upgrade ddcd");
+    return -1;
+  }
+  return 0;
+}
+
+static int cmd_serve(const struct config *c)
+{
+  if (main_load_keys(c) != 0) return 2;
+  if (db_init(c->database_url) != 0 || main_check_schema() != 0) {
+    db_shutdown();
+    return 1;
+  }
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by every server thread */
+  signal(SIGPIPE, SIG_IGN);
+  if (server_start(c) != 0) {
+    db_shutdown();
+    return 1;
+  }
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
+  server_stop();
+  db_shutdown();
+  auth_shutdown();
+  log_msg(LOG_INFO, "stopped");
+  return 0;
+}
+
+static int cmd_migrate(const struct config *c)
+{
+  int n = db_migrate(c->database_url);
+  if (n < 0) return 1;
+  printf("schema at version %d (%d migration%s applied)\n", db_schema_wanted(), n,
+         n == 1 ? "" : "s");
+  return 0;
+}
+
+/* Writes a key file once (O_EXCL, mode 0600). */
+static int main_write_key(const char *dir, const char *file, const char *key)
+{
+  char path[CONFIG_PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    fprintf(stderr, "ddcd: cannot create %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  int ok = write(fd, key, strlen(key)) == (ssize_t)strlen(key) && write(fd, "\n", 1) == 1;
+  close(fd);
+  if (ok) printf("  key written to %s\n", path);
+  return ok ? 0 : -1;
+}
+
+/* Creates an account and its first key, written to dir/file. */
+static int main_create_account(const struct config *c, const struct principal *by, enum role role,
+                               const char *name, int64_t issuer_id, const char *file,
+                               struct account_row *a)
+{
+  struct apikey_row k;
+  char key[APIKEY_LEN + 1];
+  struct principal self;
+  if (db_account_create(role_name(role), name, issuer_id, a) != DDC_ERR_OK) return -1;
+  self = (struct principal){a->id, a->issuer_id, 0, role};
+  if (!by) by = &self;
+  if (apikey_create(by, a->id, "initial", 0, 0, &k, key) != DDC_ERR_OK) return -1;
+  printf("%s account %lld \"%s\"\n", role_name(role), (long long)a->id, name);
+  int rc = main_write_key(c->data_dir, file, key);
+  sodium_memzero(key, sizeof key);
+  return rc;
+}
+
+static int main_init_demo(const struct config *c, const struct principal *op)
+{
+  char path[CONFIG_PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/demo-issuer.key", c->data_dir);
+  if (access(path, F_OK) == 0) return 0;
+  struct account_row issuer, holder;
+  if (main_create_account(c, op, ROLE_ISSUER, "Demo Copyright Office", 0, "demo-issuer.key",
+                          &issuer) != 0)
+    return -1;
+  return main_create_account(c, op, ROLE_HOLDER, "Demo Citizen", issuer.id, "demo-holder.key",
+                             &holder);
+}
+
+static int cmd_init(const struct config *c)
+{
+  char err[512];
+  if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST) {
+    fprintf(stderr, "ddcd: DDC_DATA_DIR: cannot create %s: %s\n", c->data_dir, strerror(errno));
+    return 2;
+  }
+  int made = keys_master_create(c->master_key_file, err, sizeof err);
+  if (made < 0) {
+    fprintf(stderr, "ddcd: DDC_MASTER_KEY_FILE: %s\n", err);
+    return 2;
+  }
+  if (made) printf("master key created in %s\n", c->master_key_file);
+  if (main_load_keys(c) != 0) return 2;
+  if (db_init(c->database_url) != 0 || main_check_schema() != 0) {
+    db_shutdown();
+    return 1;
+  }
+  struct account_row op;
+  int n = 0, rc = 0;
+  if (db_account_list("operator", 0, 0, 0, 1, &op, &n) != DDC_ERR_OK) rc = 1;
+  else if (n == 1) printf("operator account %lld exists; its first key was written at init\n",
+                          (long long)op.id);
+  else if (main_create_account(c, NULL, ROLE_OPERATOR, "operator", 0, "operator.key", &op) != 0)
+    rc = 1;
+  struct principal opp = {op.id, 0, 0, ROLE_OPERATOR};
+  if (rc == 0 && c->demo && main_init_demo(c, &opp) != 0) rc = 1;
+  db_shutdown();
+  return rc;
+}
+
+int main(int argc, char **argv)
+{
+  const char *cmd = argc > 1 ? argv[1] : "--help";
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    config_usage();
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0) {
+    printf("ddcd %s\n", DDC_VERSION);
+    return 0;
+  }
+  if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init")) {
+    fprintf(stderr, "ddcd: unknown command \"%s\" (see ddcd --help)\n", cmd);
+    return 2;
+  }
+  struct config c;
+  char err[512];
+  if (config_load(&c, argc - 2, argv + 2, main_getenv, err, sizeof err) != 0) {
+    fprintf(stderr, "ddcd: %s\n", err);
+    return 2;
+  }
+  if (c.demo && strcmp(cmd, "init") != 0) {
+    fprintf(stderr, "ddcd: --demo: only `ddcd init` takes it\n");
+    return 2;
+  }
+  log_set_level(c.log_level);
+  if (sodium_init() < 0) {
+    fprintf(stderr, "ddcd: libsodium failed to initialise\n");
+    return 1;
+  }
+  if (strcmp(cmd, "serve") == 0) return cmd_serve(&c);
+  if (strcmp(cmd, "migrate") == 0) return cmd_migrate(&c);
+  return cmd_init(&c);
+}

@@ -1,0 +1,134 @@
+// lib.mjs: helpers for the API suites. Each suite starts its own real ddcd (the binary in
+// DDC_BIN) on a free loopback port against the throwaway database tests/run.sh prepared, and
+// stops it with SIGTERM so that sanitizer and leak reports reach the log tests/run.sh scans.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+export const BIN = process.env.DDC_BIN;
+export const LOGS = process.env.DDC_TEST_LOGS || '/tmp';
+export const operatorKey = () => fs.readFileSync(process.env.DDC_OPERATOR_KEY_FILE, 'utf8').trim();
+let logSeq = 0;
+
+// Starts `ddcd serve` and resolves once it logs the port it listens on.
+export function startDdcd({ env = {}, args = [] } = {}) {
+  const log = path.join(LOGS, `ddcd-${process.pid}-${++logSeq}.log`);
+  const out = fs.openSync(log, 'a');
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', ...args], {
+    env: { ...process.env, DDC_THREADS: '4', ...env },
+    stdio: ['ignore', out, 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`ddcd did not start; see ${log}`)), 20000);
+    proc.stderr.on('data', (d) => {
+      fs.appendFileSync(log, d);
+      buf += d;
+      const m = buf.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m && timer) {
+        clearTimeout(timer);
+        const base = `http://127.0.0.1:${m[1]}`;
+        resolve({
+          base, proc, log,
+          exited: new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig }))),
+          async stop() {
+            if (proc.exitCode !== null || proc.signalCode !== null) return;
+            const done = new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig })));
+            proc.kill('SIGTERM');
+            return done;
+          },
+        });
+      }
+    });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ddcd exited ${code}: ${buf}`)); });
+  });
+}
+
+// Runs a ddcd command to completion; resolves {code, stdout, stderr}.
+export function runDdcd(args, env = {}) {
+  return new Promise((resolve) => {
+    const p = spawn(BIN, args, { env: { ...process.env, ...env } });
+    let stdout = '', stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+// One HTTP request with node:http (full control over headers and body framing).
+// Resolves {status, headers, text, json}.
+export function request(base, method, urlPath, { key, body, headers = {}, json } = {}) {
+  const u = new URL(urlPath, base);
+  const h = { ...headers };
+  let payload = body;
+  if (json !== undefined) {
+    payload = JSON.stringify(json);
+    h['content-type'] ??= 'application/json';
+  }
+  if (key) h.authorization = `Bearer ${key}`;
+  if (payload !== undefined && h['content-length'] === undefined && h['transfer-encoding'] === undefined)
+    h['content-length'] = Buffer.byteLength(payload);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed;
+        try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json: parsed });
+      });
+    });
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+// Asserts an RFC 9457 problem with the registry's shape, status and code (and field if given).
+export function assertProblem(res, status, code, field) {
+  assert.equal(res.status, status, `status (body: ${res.text})`);
+  assert.match(res.headers['content-type'] || '', /^application\/problem\+json/);
+  const p = res.json;
+  assert.ok(p && typeof p === 'object', 'problem body is JSON');
+  for (const k of ['type', 'title', 'detail', 'code']) assert.equal(typeof p[k], 'string', `problem.${k}`);
+  assert.equal(p.status, status, 'problem.status');
+  assert.equal(p.type, `urn:ddcd:problem:${p.code}`);
+  const extra = Object.keys(p).filter((k) => !['type', 'title', 'status', 'detail', 'code', 'field'].includes(k));
+  assert.deepEqual(extra, [], 'no other problem members');
+  if (code) assert.equal(p.code, code, `problem.code (detail: ${p.detail})`);
+  if (field !== undefined) assert.equal(p.field, field, 'problem.field');
+}
+
+let nameSeq = 0;
+export const uniq = (s) => `${s} ${process.pid}-${++nameSeq}`;
+
+// Creates an account as `key`; returns the account JSON (asserts 201).
+export async function createAccount(base, key, role, extra = {}) {
+  const res = await request(base, 'POST', '/v1/accounts', { key, json: { role, name: uniq(role), ...extra } });
+  assert.equal(res.status, 201, res.text);
+  return res.json;
+}
+
+// Creates an API key for account id as `key`; returns the key JSON with its secret (asserts 201).
+export async function createKey(base, key, id, extra = {}) {
+  const res = await request(base, 'POST', `/v1/accounts/${id}/api-keys`, { key, json: { name: uniq('key'), ...extra } });
+  assert.equal(res.status, 201, res.text);
+  return res.json;
+}
+
+// A fresh world: an issuer with a key, a holder of it with a key, and a second issuer + holder.
+export async function world(base) {
+  const op = operatorKey();
+  const issuer = await createAccount(base, op, 'issuer');
+  const issuerKey = (await createKey(base, op, issuer.id)).key;
+  const holder = await createAccount(base, issuerKey, 'holder');
+  const holderKey = (await createKey(base, issuerKey, holder.id)).key;
+  const issuer2 = await createAccount(base, op, 'issuer');
+  const issuer2Key = (await createKey(base, op, issuer2.id)).key;
+  const holder2 = await createAccount(base, issuer2Key, 'holder');
+  const holder2Key = (await createKey(base, issuer2Key, holder2.id)).key;
+  return { op, issuer, issuerKey, holder, holderKey, issuer2, issuer2Key, holder2, holder2Key };
+}
