@@ -75,8 +75,9 @@ BEGIN
   IF NOT FOUND THEN
     outcome := 'not_found'; RETURN NEXT; RETURN;
   END IF;
+  -- coalesce: a NULL here would make the whole test NULL, and IF NULL lets the caller through
   IF p_actor_role <> 'operator'
-     AND NOT (p_actor_role = 'issuer' AND a.role = 'holder' AND a.issuer_id = p_actor) THEN
+     AND NOT (p_actor_role = 'issuer' AND a.role = 'holder' AND coalesce(a.issuer_id = p_actor, false)) THEN
     outcome := 'forbidden'; RETURN NEXT; RETURN;
   END IF;
   IF a.role = 'operator' THEN
@@ -106,7 +107,7 @@ BEGIN
     outcome := 'not_found'; RETURN NEXT; RETURN;
   END IF;
   IF p_actor_role <> 'operator'
-     AND NOT (p_actor_role = 'issuer' AND (a.id = p_actor OR a.issuer_id = p_actor)) THEN
+     AND NOT (p_actor_role = 'issuer' AND (a.id = p_actor OR coalesce(a.issuer_id = p_actor, false))) THEN
     outcome := 'forbidden'; RETURN NEXT; RETURN;
   END IF;
   INSERT INTO api_keys (account_id, name, prefix, hash, rate_per_sec, rate_per_day)
@@ -134,7 +135,7 @@ BEGIN
   END IF;
   SELECT * INTO a FROM accounts WHERE accounts.id = k.account_id;
   IF p_actor_role <> 'operator' AND a.id <> p_actor
-     AND NOT (p_actor_role = 'issuer' AND a.issuer_id = p_actor) THEN
+     AND NOT (p_actor_role = 'issuer' AND coalesce(a.issuer_id = p_actor, false)) THEN
     RETURN QUERY SELECT 'forbidden'::text, NULL::bigint; RETURN;
   END IF;
   UPDATE api_keys SET revoked_at = now() WHERE api_keys.id = p_key;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "db/migrate.h"
 #include "log.h"
 
@@ -13,13 +14,19 @@ int db_schema_wanted(void)
   return db_migrations[db_migrations_count - 1].version;
 }
 
-int db_schema_version(PGconn *c)
+static int migrate_int(PGconn *c, const char *sql)
 {
-  PGresult *r = PQexec(c, "SELECT CASE WHEN to_regclass('ddc_schema') IS NULL THEN 0 "
-                          "ELSE (SELECT coalesce(max(version), 0) FROM ddc_schema) END");
-  int v = PQresultStatus(r) == PGRES_TUPLES_OK ? atoi(PQgetvalue(r, 0, 0)) : -1;
+  PGresult *r = PQexec(c, sql);
+  int v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : -1;
   PQclear(r);
   return v;
+}
+
+int db_schema_version(PGconn *c)
+{
+  int exists = migrate_int(c, "SELECT (to_regclass('ddc_schema') IS NOT NULL)::int");
+  if (exists <= 0) return exists;
+  return migrate_int(c, "SELECT coalesce(max(version), 0) FROM ddc_schema");
 }
 
 static int migrate_exec(PGconn *c, const char *sql, const char *what)
@@ -55,6 +62,11 @@ static int migrate_one(PGconn *c, const struct db_migration *m)
 int db_migrate(const char *conninfo)
 {
   PGconn *c = PQconnectdb(conninfo);
+  for (int i = 0; i < 60 && PQstatus(c) != CONNECTION_OK; i++) { /* the database may be starting */
+    usleep(500000);
+    PQfinish(c);
+    c = PQconnectdb(conninfo);
+  }
   if (PQstatus(c) != CONNECTION_OK) {
     log_msg(LOG_ERROR, "migrate: cannot connect: %s", PQerrorMessage(c));
     PQfinish(c);

@@ -1,0 +1,130 @@
+// lifecycle.test.mjs: the ddcd process: CLI and configuration errors, refusing a stale schema,
+// graceful shutdown on SIGTERM, and recovery after kill -9 with nothing acknowledged lost.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { startDdcd, runDdcd, request, operatorKey, uniq } from './lib.mjs';
+
+test('--help and --version', async () => {
+  const h = await runDdcd(['--help']);
+  assert.equal(h.code, 0);
+  for (const w of ['serve', 'migrate', 'init', 'DDC_LISTEN', 'DDC_DATABASE_URL', 'DDC_DATA_DIR', 'DDC_THREADS', 'DDC_LOG_LEVEL']) assert.ok(h.stdout.includes(w), w);
+  const v = await runDdcd(['--version']);
+  assert.equal(v.code, 0);
+  assert.match(v.stdout, /^ddcd \d+\.\d+\.\d+\n$/);
+  const u = await runDdcd(['frobnicate']);
+  assert.equal(u.code, 2);
+  assert.match(u.stderr, /unknown command/);
+});
+
+test('a wrong setting stops start-up with one line naming it', async () => {
+  for (const [env, args, name] of [
+    [{ DDC_THREADS: 'lots' }, [], 'DDC_THREADS'],
+    [{ DDC_THREADS: '0' }, [], 'DDC_THREADS'],
+    [{}, ['--threads', '99999'], '--threads'],
+    [{ DDC_LISTEN: '127.0.0.1:99999' }, [], 'DDC_LISTEN'],
+    [{ DDC_LISTEN: 'example.org:80' }, [], 'DDC_LISTEN'],
+    [{ DDC_LOG_LEVEL: 'loud' }, [], 'DDC_LOG_LEVEL'],
+    [{}, ['--bogus'], '--bogus'],
+    [{ DDC_MASTER_KEY_FILE: '/nonexistent/master.key' }, [], 'DDC_MASTER_KEY_FILE'],
+  ]) {
+    const r = await runDdcd(['serve', ...args], env);
+    assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, `one line: ${r.stderr}`);
+    assert.ok(lines[0].includes(name), `${name} named in: ${lines[0]}`);
+  }
+  // a flag overrides its variable, even an invalid one
+  const srv = await startDdcd({ env: { DDC_THREADS: 'lots' }, args: ['--threads', '2'] });
+  assert.equal((await request(srv.base, 'GET', '/healthz')).status, 200);
+  await srv.stop();
+});
+
+test('serve refuses a database whose schema is not current; migrate fixes it and is idempotent', async () => {
+  const db = `ddcd_stale_${process.pid}`;
+  const url = process.env.DDC_DATABASE_URL;
+  execFileSync('psql', [url, '-qc', `DROP DATABASE IF EXISTS ${db}`]);
+  execFileSync('psql', [url, '-qc', `CREATE DATABASE ${db}`]);
+  const staleUrl = url.replace(/dbname=\S+/, `dbname=${db}`);
+  const r = await runDdcd(['serve', '--listen', '127.0.0.1:0'], { DDC_DATABASE_URL: staleUrl });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /schema is at version 0, this ddcd needs \d+: run `ddcd migrate`/);
+  const m1 = await runDdcd(['migrate'], { DDC_DATABASE_URL: staleUrl });
+  assert.equal(m1.code, 0, m1.stderr);
+  assert.match(m1.stdout, /migrations? applied/);
+  const m2 = await runDdcd(['migrate'], { DDC_DATABASE_URL: staleUrl });
+  assert.equal(m2.code, 0);
+  assert.match(m2.stdout, /\(0 migrations applied\)/);
+  // concurrent migrations are safe
+  const runs = await Promise.all([1, 2, 3].map(() => runDdcd(['migrate'], { DDC_DATABASE_URL: staleUrl })));
+  for (const x of runs) assert.equal(x.code, 0, x.stderr);
+  const srv = await startDdcd({ env: { DDC_DATABASE_URL: staleUrl } });
+  assert.equal((await request(srv.base, 'GET', '/readyz')).status, 200);
+  // readyz notices a schema that went stale under a running server
+  execFileSync('psql', [staleUrl, '-qc', 'DELETE FROM ddc_schema WHERE version = (SELECT max(version) FROM ddc_schema)']);
+  const stale = await request(srv.base, 'GET', '/readyz');
+  assert.equal(stale.status, 503);
+  assert.equal(stale.json.code, 'schema_outdated');
+  await srv.stop();
+  execFileSync('psql', [url, '-qc', `DROP DATABASE ${db}`]);
+});
+
+test('readyz is 503 when the database is unreachable, 200 again when it is back', async () => {
+  const srv = await startDdcd();
+  const db = `ddcd_gone_${process.pid}`;
+  const url = process.env.DDC_DATABASE_URL;
+  execFileSync('psql', [url, '-qc', `CREATE DATABASE ${db} TEMPLATE template0`]);
+  // terminate this server's connections: the next request must reconnect by itself
+  execFileSync('psql', [url, '-qc', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ''"]);
+  let ok = 0;
+  for (let i = 0; i < 8; i++) if ((await request(srv.base, 'GET', '/v1/accounts?limit=1', { key: operatorKey() })).status === 200) ok++;
+  assert.ok(ok >= 6, `reconnected after the connections were killed (${ok}/8)`);
+  const down = await startDdcd({ env: { DDC_DATABASE_URL: url.replace(/dbname=\S+/, `dbname=${db}`) } }).catch((e) => e);
+  assert.ok(down instanceof Error, 'an empty database is refused at start');
+  execFileSync('psql', [url, '-qc', `DROP DATABASE ${db}`]);
+  await srv.stop();
+});
+
+test('SIGTERM lets in-flight requests finish and exits 0', async () => {
+  const srv = await startDdcd();
+  const key = operatorKey();
+  const inflight = Array.from({ length: 20 }, () => request(srv.base, 'POST', '/v1/accounts', { key, json: { role: 'issuer', name: uniq('sigterm') } }).catch((e) => e));
+  await new Promise((r) => setTimeout(r, 5));
+  const exit = srv.stop();
+  const results = await Promise.all(inflight);
+  const { code } = await exit;
+  assert.equal(code, 0);
+  for (const r of results) if (!(r instanceof Error)) assert.ok([201, 503].includes(r.status), `status ${r.status}`);
+  // every 201 is really there
+  const check = await startDdcd();
+  for (const r of results) if (!(r instanceof Error) && r.status === 201) assert.equal((await request(check.base, 'GET', `/v1/accounts/${r.json.id}`, { key })).status, 200);
+  await check.stop();
+});
+
+test('kill -9 under load: restart needs no manual step and every acknowledged write is there', async () => {
+  const key = operatorKey();
+  const srv = await startDdcd();
+  const acked = [];
+  let stop = false;
+  const worker = async () => {
+    while (!stop) {
+      try {
+        const r = await request(srv.base, 'POST', '/v1/accounts', { key, json: { role: 'issuer', name: uniq('kill9') } });
+        if (r.status === 201) acked.push(r.json.id);
+      } catch { return; }
+    }
+  };
+  const workers = Array.from({ length: 16 }, worker);
+  await new Promise((r) => setTimeout(r, 400));
+  srv.proc.kill('SIGKILL');
+  stop = true;
+  await Promise.all(workers);
+  await srv.exited;
+  assert.ok(acked.length > 10, `some writes acknowledged before the kill (${acked.length})`);
+  const again = await startDdcd();
+  const ready = await request(again.base, 'GET', '/readyz');
+  assert.equal(ready.status, 200);
+  for (const id of acked) assert.equal((await request(again.base, 'GET', `/v1/accounts/${id}`, { key })).status, 200, `account ${id}`);
+  assert.equal((await request(again.base, 'POST', '/v1/accounts', { key, json: { role: 'issuer', name: uniq('after') } })).status, 201);
+  await again.stop();
+});
