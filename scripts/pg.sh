@@ -3,6 +3,7 @@
 #   pg.sh start DIR [--fast]   initdb once, start, create database "ddcd"; --fast turns fsync off (tests)
 #   pg.sh stop DIR             stop it if running
 #   pg.sh url DIR              print the libpq connection string
+#   pg.sh destroy DIR          stop it and delete the cluster (and a /var/tmp fallback)
 # As root the server runs as the unprivileged "postgres" user; if that user cannot reach DIR (a home
 # directory with mode 0700, say) or the socket path would be too long, the cluster lives in
 # /var/tmp/ddcd-pg-<hash> and DIR becomes a symlink to it.
@@ -75,6 +76,13 @@ stop)
   if [ -f "$d/postmaster.pid" ]; then
     as_owner "$PGBIN/pg_ctl" -D "$d" -m fast -w -t 60 stop >/dev/null 2>&1 || true
   fi
+  ;;
+destroy)
+  [ -e "$dir" ] || exit 0
+  d=$(real_dir)
+  "$0" stop "$dir"
+  rm -rf "$d"
+  [ -L "$dir" ] && rm -f "$dir"
   ;;
 *) echo "pg.sh: unknown command $cmd" >&2; exit 2 ;;
 esac

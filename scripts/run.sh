@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DDC_DATA_DIR=${DDC_DATA_DIR:-var}
 mkdir -p "$DDC_DATA_DIR"
-chmod 700 "$DDC_DATA_DIR"
+chmod 711 "$DDC_DATA_DIR" # the server user must traverse it; key files are 0600
 if [ -z "${DDC_DATABASE_URL:-}" ]; then
   scripts/pg.sh start "$DDC_DATA_DIR/pg"
   DDC_DATABASE_URL=$(scripts/pg.sh url "$DDC_DATA_DIR/pg")

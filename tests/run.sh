@@ -7,6 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=$(mktemp -d /tmp/ddcd-test.XXXXXX)
+chmod 711 "$WORK" # the PostgreSQL server user must reach $WORK/pg
 export DDC_TEST_LOGS=$WORK/logs
 mkdir -p "$DDC_TEST_LOGS"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
@@ -15,7 +16,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 cleanup() {
   pkill -TERM -f "$WORK/" 2>/dev/null
   pkill -KILL -f "ddcd-test-marker=$WORK" 2>/dev/null
-  "$ROOT/scripts/pg.sh" stop "$WORK/pg"
+  "$ROOT/scripts/pg.sh" destroy "$WORK/pg"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
