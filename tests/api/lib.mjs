@@ -20,6 +20,7 @@ export function startDdcd({ env = {}, args = [] } = {}) {
     env: { ...process.env, DDC_THREADS: '4', ...env },
     stdio: ['ignore', out, 'pipe'],
   });
+  const exited = new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig })));
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`ddcd did not start; see ${log}`)), 20000);
@@ -29,20 +30,16 @@ export function startDdcd({ env = {}, args = [] } = {}) {
       const m = buf.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
       if (m && timer) {
         clearTimeout(timer);
-        const base = `http://127.0.0.1:${m[1]}`;
         resolve({
-          base, proc, log,
-          exited: new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig }))),
+          base: `http://127.0.0.1:${m[1]}`, proc, log, exited,
           async stop() {
-            if (proc.exitCode !== null || proc.signalCode !== null) return;
-            const done = new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig })));
-            proc.kill('SIGTERM');
-            return done;
+            if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+            return exited;
           },
         });
       }
     });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ddcd exited ${code}: ${buf}`)); });
+    exited.then(({ code }) => { clearTimeout(timer); reject(new Error(`ddcd exited ${code}: ${buf}`)); });
   });
 }
 
