@@ -14,6 +14,16 @@ struct config_setting {
   int (*apply)(struct config *c, const char *value, char *why, size_t whylen);
 };
 
+/* strtol without its leniencies: digits only, no sign, no spaces. */
+static int config_number(const char *s, long *out)
+{
+  char *end;
+  if (!*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 9) return -1;
+  errno = 0;
+  *out = strtol(s, &end, 10);
+  return errno ? -1 : 0;
+}
+
 static int config_copy(char *dst, size_t cap, const char *v, char *why, size_t whylen)
 {
   if (strlen(v) == 0 || strlen(v) >= cap) {
@@ -31,10 +41,8 @@ int config_parse_listen(const char *s, struct sockaddr_storage *addr)
   if (!colon || (size_t)(colon - s) >= sizeof host || colon == s) return -1;
   memcpy(host, s, (size_t)(colon - s));
   host[colon - s] = 0;
-  char *end;
-  errno = 0;
-  long port = strtol(colon + 1, &end, 10);
-  if (errno || *end || end == colon + 1 || port < 0 || port > 65535) return -1;
+  long port;
+  if (config_number(colon + 1, &port) != 0 || port > 65535) return -1;
   memset(addr, 0, sizeof *addr);
   size_t hl = strlen(host);
   if (host[0] == '[' && host[hl - 1] == ']') {
@@ -80,10 +88,8 @@ static int apply_master_key_file(struct config *c, const char *v, char *why, siz
 
 static int apply_threads(struct config *c, const char *v, char *why, size_t whylen)
 {
-  char *end;
-  errno = 0;
-  long n = strtol(v, &end, 10);
-  if (errno || *end || end == v || n < 1 || n > 1024) {
+  long n;
+  if (config_number(v, &n) != 0 || n < 1 || n > 1024) {
     snprintf(why, whylen, "must be an integer from 1 to 1024");
     return -1;
   }

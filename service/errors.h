@@ -13,7 +13,6 @@
   X(UNKNOWN_FIELD, "unknown_field", 400, "The request has a field this operation does not take")   \
   X(INVALID_PARAMETER, "invalid_parameter", 400, "A parameter has an invalid value")               \
   X(UNKNOWN_PARAMETER, "unknown_parameter", 400, "The request has a parameter this route does not take") \
-  X(BAD_HEADER, "bad_header", 400, "A header has an invalid value")                                \
   X(UNAUTHORIZED, "unauthorized", 401, "Missing or invalid API key")                               \
   X(FORBIDDEN, "forbidden", 403, "This account may not do that")                                   \
   X(ACCOUNT_FROZEN, "account_frozen", 403, "The account is frozen")                                \

@@ -90,7 +90,7 @@ BEGIN
 END $$;
 
 -- A new API key: operators for anyone, issuers for themselves and their holders.
--- 'prefix_taken' asks the caller to draw another prefix.
+-- 'key_prefix_taken' asks the caller to draw another prefix.
 CREATE FUNCTION ddc_api_key_create(p_actor_role text, p_actor bigint, p_account bigint,
                                    p_name text, p_prefix text, p_hash bytea, p_rps integer,
                                    p_rpd integer)
@@ -115,7 +115,7 @@ BEGIN
     ON CONFLICT (prefix) DO NOTHING
     RETURNING api_keys.id INTO v_id;
   IF v_id IS NULL THEN
-    outcome := 'prefix_taken'; RETURN NEXT; RETURN;
+    outcome := 'key_prefix_taken'; RETURN NEXT; RETURN;
   END IF;
   RETURN QUERY SELECT 'ok'::text, v.* FROM api_key_v v WHERE v.id = v_id;
 END $$;

@@ -66,11 +66,10 @@ void api_accounts_get(struct req *r)
 
 void api_accounts_list(struct req *r)
 {
-  static const char *const allowed[] = {"role", "limit", "cursor", NULL};
   int64_t limit, after;
   enum role role = 0;
   const char *rs = query_str(r, "role");
-  if (query_only(r, allowed) != 0 || query_int(r, "limit", 1, ACCOUNT_LIST_MAX, 50, &limit) != 0 ||
+  if (query_int(r, "limit", 1, ACCOUNT_LIST_MAX, 50, &limit) != 0 ||
       query_int(r, "cursor", 0, INT64_MAX, 0, &after) != 0)
     return;
   if (rs && role_parse(rs, &role) != 0) {

@@ -29,7 +29,8 @@ int body_fields(struct req *r, json_t *obj, const struct field_spec *spec);
 /* Number of UTF-8 characters in s. */
 size_t body_utf8_chars(const char *s);
 
-/* Query parameters: a 400 for any name not in allowed (NULL-terminated). */
+/* Query parameters: a 400 for any name not in allowed (NULL-terminated). The server calls it
+ * with the route's declared list before authentication. */
 int query_only(struct req *r, const char *const *allowed);
 /* Integer query parameter in [min, max], dflt when absent. Returns 0 or -1 (400 queued). */
 int query_int(struct req *r, const char *name, int64_t min, int64_t max, int64_t dflt,

@@ -25,7 +25,7 @@ int ratelimit_take(struct ratelimit *rl, int32_t per_sec, int32_t per_day, uint6
       rl->tokens_nano += (int64_t)elapsed * per_sec;
       if (rl->tokens_nano > cap) rl->tokens_nano = cap;
     }
-    rl->last_ns = now_ns;
+    if (now_ns > rl->last_ns) rl->last_ns = now_ns; /* a clock going back earns nothing */
     if (rl->tokens_nano < NANO) {
       int64_t missing_ns = (NANO - rl->tokens_nano + per_sec - 1) / per_sec;
       *retry_after_s = (unsigned)((missing_ns + NANO - 1) / NANO);

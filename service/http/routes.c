@@ -7,18 +7,20 @@
 #define OP ROLE_OPERATOR
 #define OP_ISS (ROLE_OPERATOR | ROLE_ISSUER)
 
+static const char *const accounts_list_query[] = {"role", "limit", "cursor", NULL};
+
 const struct route routes_table[] = {
-    {"GET", "/healthz", api_healthz, 0, BODY_NONE},
-    {"GET", "/readyz", api_readyz, 0, BODY_NONE},
-    {"GET", "/metrics", api_metrics, 0, BODY_NONE},
-    {"POST", "/v1/accounts", api_accounts_create, OP_ISS, BODY_JSON},
-    {"GET", "/v1/accounts", api_accounts_list, ANY, BODY_NONE},
-    {"GET", "/v1/accounts/{id}", api_accounts_get, ANY, BODY_NONE},
-    {"POST", "/v1/accounts/{id}/freeze", api_accounts_freeze, OP_ISS, BODY_JSON_OPTIONAL},
-    {"POST", "/v1/accounts/{id}/unfreeze", api_accounts_unfreeze, OP_ISS, BODY_JSON_OPTIONAL},
-    {"POST", "/v1/accounts/{id}/api-keys", api_keys_create, OP_ISS, BODY_JSON},
-    {"GET", "/v1/accounts/{id}/api-keys", api_keys_list, ANY, BODY_NONE},
-    {"DELETE", "/v1/api-keys/{id}", api_keys_delete, ANY, BODY_NONE},
+    {"GET", "/healthz", api_healthz, 0, BODY_NONE, NULL},
+    {"GET", "/readyz", api_readyz, 0, BODY_NONE, NULL},
+    {"GET", "/metrics", api_metrics, 0, BODY_NONE, NULL},
+    {"POST", "/v1/accounts", api_accounts_create, OP_ISS, BODY_JSON, NULL},
+    {"GET", "/v1/accounts", api_accounts_list, ANY, BODY_NONE, accounts_list_query},
+    {"GET", "/v1/accounts/{id}", api_accounts_get, ANY, BODY_NONE, NULL},
+    {"POST", "/v1/accounts/{id}/freeze", api_accounts_freeze, OP_ISS, BODY_JSON_OPTIONAL, NULL},
+    {"POST", "/v1/accounts/{id}/unfreeze", api_accounts_unfreeze, OP_ISS, BODY_JSON_OPTIONAL, NULL},
+    {"POST", "/v1/accounts/{id}/api-keys", api_keys_create, OP_ISS, BODY_JSON, NULL},
+    {"GET", "/v1/accounts/{id}/api-keys", api_keys_list, ANY, BODY_NONE, NULL},
+    {"DELETE", "/v1/api-keys/{id}", api_keys_delete, ANY, BODY_NONE, NULL},
 };
 const int routes_count = sizeof routes_table / sizeof routes_table[0];
 
@@ -53,7 +55,8 @@ const struct route *routes_match(struct req *r, const char *url)
   r->allow[0] = 0;
   if (url[0] != '/' || strlen(url) >= sizeof r->path) return NULL;
   strcpy(r->path, url + 1);
-  for (char *s = r->path; nseg < 16;) {
+  for (char *s = r->path;;) {
+    if (nseg == 16) return NULL; /* deeper than any route */
     seg[nseg++] = s;
     s = strchr(s, '/');
     if (!s) break;
@@ -63,7 +66,8 @@ const struct route *routes_match(struct req *r, const char *url)
   const struct route *found = NULL;
   for (int i = 0; i < routes_count; i++) {
     if (!routes_try(&routes_table[i], seg, nseg, r)) continue;
-    if (strcmp(routes_table[i].method, r->method) == 0) {
+    if (strcmp(routes_table[i].method, r->method) == 0 ||
+        (strcmp(r->method, "HEAD") == 0 && strcmp(routes_table[i].method, "GET") == 0)) {
       found = &routes_table[i];
       break;
     }
@@ -71,6 +75,9 @@ const struct route *routes_match(struct req *r, const char *url)
     if (al + strlen(routes_table[i].method) + 3 < sizeof r->allow)
       strcat(strcat(r->allow, al ? ", " : ""), routes_table[i].method);
   }
-  if (found) routes_try(found, seg, nseg, r);
+  if (found) {
+    routes_try(found, seg, nseg, r);
+    r->allow[0] = 0;
+  }
   return found;
 }

@@ -13,12 +13,13 @@ struct route {
   route_handler handler;
   unsigned roles; /* bitmask of enum role allowed; 0: public, no key needed */
   enum route_body body;
+  const char *const *query; /* the query parameters it reads (NULL-terminated); NULL: none */
 };
 
 extern const struct route routes_table[];
 extern const int routes_count;
 
-/* Matches method and path (split in place in r->path). Returns the route and fills r->params,
+/* Matches method (HEAD as GET) and path (split in place in r->path). Returns the route and fills r->params,
  * or NULL: then r->allow lists the methods the path has (empty: no such path). */
 const struct route *routes_match(struct req *r, const char *url);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "http/auth.h"
+#include "http/body.h"
 #include "http/metrics.h"
 #include "http/reply.h"
 #include "http/routes.h"
@@ -67,6 +68,8 @@ static void server_begin(struct req *r, const char *url)
     else reply_problem(r, DDC_ERR_ROUTE_NOT_FOUND, NULL, "no route for %.200s", url);
     return;
   }
+  static const char *const no_query[] = {NULL};
+  if (query_only(r, r->route->query ? r->route->query : no_query) != 0) return;
   const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
   const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Transfer-Encoding");
   const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");

@@ -54,6 +54,15 @@ test('unknown route is 404 problem', async () => {
   assertProblem(await request(srv.base, 'GET', '/'), 404, 'route_not_found');
 });
 
+test('HEAD is answered on GET routes without a body', async () => {
+  const r = await request(srv.base, 'HEAD', '/healthz');
+  assert.equal(r.status, 200);
+  assert.equal(r.text, '');
+  assert.equal(r.headers['content-length'], '15');
+  assertProblem(await request(srv.base, 'GET', '/v1/accounts/1'), 401, 'unauthorized');
+  assert.equal((await request(srv.base, 'HEAD', '/v1/accounts/1')).status, 401);
+});
+
 test('wrong method is 405 with Allow', async () => {
   let r = await request(srv.base, 'PUT', '/v1/accounts', { key: operatorKey(), json: {} });
   assertProblem(r, 405, 'method_not_allowed');
@@ -139,6 +148,8 @@ test('unknown query parameters and bad values are 400 naming them', async () => 
   assertProblem(await request(srv.base, 'GET', '/v1/accounts?cursor=-1', { key: operatorKey() }), 400, 'invalid_parameter', 'cursor');
   assertProblem(await request(srv.base, 'GET', '/v1/accounts?role=king', { key: operatorKey() }), 400, 'invalid_parameter', 'role');
   assertProblem(await request(srv.base, 'GET', '/v1/accounts/abc', { key: operatorKey() }), 400, 'invalid_parameter', 'id');
+  assertProblem(await request(srv.base, 'GET', '/v1/accounts/1?debug=1', { key: operatorKey() }), 400, 'unknown_parameter', 'debug');
+  assertProblem(await request(srv.base, 'GET', '/healthz?x', {}), 400, 'unknown_parameter', 'x');
   assertProblem(await request(srv.base, 'GET', '/v1/accounts/0', { key: operatorKey() }), 400, 'invalid_parameter', 'id');
   assertProblem(await request(srv.base, 'GET', '/v1/accounts/99999999999999999999', { key: operatorKey() }), 400, 'invalid_parameter', 'id');
 });

@@ -1,0 +1,304 @@
+/* test_config.c: config_load with a fake environment (defaults, each DDC_* variable, flags
+ * overriding variables, rejected values naming the setting) and config_parse_listen. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include "config.h"
+#include "unit.h"
+
+/* The fake environment: a NULL-terminated table of name/value pairs. */
+static const char *const *fake_env;
+
+static const char *fake_getenv(const char *name)
+{
+  for (const char *const *p = fake_env; p && p[0]; p += 2)
+    if (strcmp(p[0], name) == 0) return p[1];
+  return NULL;
+}
+
+static const char *const env_empty[] = {NULL};
+
+/* Runs config_load with env and argv; returns its result, err is always NUL-terminated. */
+static int load(struct config *c, const char *const *env, int argc, char **argv, char *err,
+                size_t errlen)
+{
+  fake_env = env;
+  err[0] = 0;
+  return config_load(c, argc, argv, fake_getenv, err, errlen);
+}
+
+static int is_v4(const struct sockaddr_storage *a, const char *ip, unsigned port)
+{
+  const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
+  struct in_addr want;
+  if (a->ss_family != AF_INET || inet_pton(AF_INET, ip, &want) != 1) return 0;
+  return a4->sin_addr.s_addr == want.s_addr && ntohs(a4->sin_port) == port;
+}
+
+static void test_defaults(void)
+{
+  struct config c;
+  char err[256];
+  CHECK(load(&c, env_empty, 0, NULL, err, sizeof err) == 0);
+  CHECK(strcmp(c.listen, "127.0.0.1:8080") == 0);
+  CHECK(is_v4(&c.listen_addr, "127.0.0.1", 8080));
+  CHECK(strcmp(c.data_dir, "var") == 0);
+  CHECK(strcmp(c.master_key_file, "var/master.key") == 0);
+  CHECK(strstr(c.database_url, "/var/pg") != NULL);
+  CHECK(strstr(c.database_url, "dbname=ddcd") != NULL);
+  CHECK(c.threads >= 1 && c.threads <= 1024);
+  CHECK(c.log_level == LOG_INFO);
+  CHECK(c.demo == 0);
+  /* A NULL getenv table behaves as an empty environment too. */
+  CHECK(load(&c, NULL, 0, NULL, err, sizeof err) == 0);
+  CHECK(strcmp(c.listen, "127.0.0.1:8080") == 0);
+}
+
+static void test_env_taken(void)
+{
+  struct config c;
+  char err[256];
+  const char *const env[] = {"DDC_LISTEN",
+                             "10.1.2.3:9000",
+                             "DDC_DATABASE_URL",
+                             "host=db.example dbname=other",
+                             "DDC_DATA_DIR",
+                             "state/ddc",
+                             "DDC_MASTER_KEY_FILE",
+                             "secrets/mk",
+                             "DDC_THREADS",
+                             "7",
+                             "DDC_LOG_LEVEL",
+                             "debug",
+                             NULL};
+  CHECK(load(&c, env, 0, NULL, err, sizeof err) == 0);
+  CHECK(strcmp(c.listen, "10.1.2.3:9000") == 0);
+  CHECK(is_v4(&c.listen_addr, "10.1.2.3", 9000));
+  CHECK(strcmp(c.database_url, "host=db.example dbname=other") == 0);
+  CHECK(strcmp(c.data_dir, "state/ddc") == 0);
+  CHECK(strcmp(c.master_key_file, "secrets/mk") == 0);
+  CHECK(c.threads == 7);
+  CHECK(c.log_level == LOG_DEBUG);
+}
+
+static void test_env_derived(void)
+{
+  /* Without explicit key file and URL, both follow the data dir. */
+  struct config c;
+  char err[256];
+  const char *const env[] = {"DDC_DATA_DIR", "state/ddc", "DDC_LOG_LEVEL", "error", NULL};
+  CHECK(load(&c, env, 0, NULL, err, sizeof err) == 0);
+  CHECK(strcmp(c.master_key_file, "state/ddc/master.key") == 0);
+  /* A relative data dir is made absolute for libpq. */
+  CHECK(strncmp(c.database_url, "host=/", 6) == 0);
+  CHECK(strstr(c.database_url, "/state/ddc/pg user=ddcd dbname=ddcd") != NULL);
+  CHECK(c.log_level == LOG_ERROR);
+  const char *const env2[] = {"DDC_LOG_LEVEL", "warn", NULL};
+  CHECK(load(&c, env2, 0, NULL, err, sizeof err) == 0);
+  CHECK(c.log_level == LOG_WARN);
+}
+
+static void test_flags_override_env(void)
+{
+  struct config c;
+  char err[256];
+  const char *const env[] = {"DDC_THREADS", "7", "DDC_LISTEN", "10.0.0.1:1", NULL};
+  char *a1[] = {"--threads", "4"};
+  CHECK(load(&c, env, 2, a1, err, sizeof err) == 0);
+  CHECK(c.threads == 4);
+  CHECK(strcmp(c.listen, "10.0.0.1:1") == 0); /* not overridden: env still applies */
+  char *a2[] = {"--threads=4", "--listen=0.0.0.0:81"};
+  CHECK(load(&c, env, 2, a2, err, sizeof err) == 0);
+  CHECK(c.threads == 4);
+  CHECK(strcmp(c.listen, "0.0.0.0:81") == 0);
+  CHECK(is_v4(&c.listen_addr, "0.0.0.0", 81));
+  char *a3[] = {"--data-dir",     "d", "--master-key-file", "k",
+                "--database-url", "u", "--log-level",       "warn"};
+  CHECK(load(&c, env_empty, 8, a3, err, sizeof err) == 0);
+  CHECK(strcmp(c.data_dir, "d") == 0);
+  CHECK(strcmp(c.master_key_file, "k") == 0);
+  CHECK(strcmp(c.database_url, "u") == 0);
+  CHECK(c.log_level == LOG_WARN);
+  /* The last occurrence of a flag wins. */
+  char *a4[] = {"--threads", "2", "--threads=5"};
+  CHECK(load(&c, env_empty, 3, a4, err, sizeof err) == 0);
+  CHECK(c.threads == 5);
+}
+
+static void test_flag_beats_invalid_env(void)
+{
+  struct config c;
+  char err[256];
+  const char *const env[] = {"DDC_THREADS", "abc", NULL};
+  char *a[] = {"--threads", "3"};
+  CHECK(load(&c, env, 2, a, err, sizeof err) == 0);
+  CHECK(c.threads == 3);
+  /* Without the flag the same environment is rejected. */
+  CHECK(load(&c, env, 0, NULL, err, sizeof err) == -1);
+  CHECK(strstr(err, "DDC_THREADS") != NULL);
+}
+
+/* Expects env value v for variable name to be rejected with err naming the variable. */
+static int env_rejected(const char *name, const char *v)
+{
+  struct config c;
+  char err[256];
+  const char *const env[] = {name, v, NULL};
+  return load(&c, env, 0, NULL, err, sizeof err) == -1 && strstr(err, name) != NULL;
+}
+
+/* Expects "--flag=v" to be rejected with err naming the flag (and not the variable). */
+static int flag_rejected(const char *flag, const char *v)
+{
+  struct config c;
+  char err[256], arg[128];
+  snprintf(arg, sizeof arg, "%s=%s", flag, v);
+  char *a[] = {arg};
+  return load(&c, env_empty, 1, a, err, sizeof err) == -1 && strstr(err, flag) != NULL &&
+         strstr(err, "DDC_") == NULL;
+}
+
+static void test_bad_values(void)
+{
+  CHECK(env_rejected("DDC_THREADS", "0"));
+  CHECK(env_rejected("DDC_THREADS", "1025"));
+  CHECK(env_rejected("DDC_THREADS", "12x"));
+  CHECK(env_rejected("DDC_THREADS", ""));
+  CHECK(env_rejected("DDC_THREADS", "-1"));
+  CHECK(flag_rejected("--threads", "0"));
+  CHECK(flag_rejected("--threads", "1025"));
+  CHECK(flag_rejected("--threads", "12x"));
+  CHECK(env_rejected("DDC_LISTEN", "nohost"));
+  CHECK(env_rejected("DDC_LISTEN", "127.0.0.1:70000"));
+  CHECK(env_rejected("DDC_LISTEN", "127.0.0.1:"));
+  CHECK(env_rejected("DDC_LISTEN", ":80"));
+  CHECK(env_rejected("DDC_LISTEN", "example.com:80"));
+  CHECK(flag_rejected("--listen", "nohost"));
+  CHECK(env_rejected("DDC_LOG_LEVEL", "loud"));
+  CHECK(env_rejected("DDC_LOG_LEVEL", "INFO"));
+  CHECK(flag_rejected("--log-level", "loud"));
+  CHECK(env_rejected("DDC_DATA_DIR", ""));
+  CHECK(env_rejected("DDC_DATABASE_URL", ""));
+  CHECK(env_rejected("DDC_MASTER_KEY_FILE", ""));
+
+  /* The boundaries themselves are accepted. */
+  struct config c;
+  char err[256];
+  const char *const lo[] = {"DDC_THREADS", "1", NULL};
+  CHECK(load(&c, lo, 0, NULL, err, sizeof err) == 0 && c.threads == 1);
+  const char *const hi[] = {"DDC_THREADS", "1024", NULL};
+  CHECK(load(&c, hi, 0, NULL, err, sizeof err) == 0 && c.threads == 1024);
+}
+
+static void test_listen_ok(void)
+{
+  struct config c;
+  char err[256];
+  const char *const v6[] = {"DDC_LISTEN", "[::1]:80", NULL};
+  CHECK(load(&c, v6, 0, NULL, err, sizeof err) == 0);
+  CHECK(c.listen_addr.ss_family == AF_INET6);
+  const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&c.listen_addr;
+  CHECK(ntohs(a6->sin6_port) == 80);
+  CHECK(memcmp(&a6->sin6_addr, &in6addr_loopback, sizeof in6addr_loopback) == 0);
+  const char *const lh[] = {"DDC_LISTEN", "localhost:9", NULL};
+  CHECK(load(&c, lh, 0, NULL, err, sizeof err) == 0);
+  CHECK(strcmp(c.listen, "localhost:9") == 0);
+  CHECK(is_v4(&c.listen_addr, "127.0.0.1", 9));
+}
+
+static void test_unknown_option(void)
+{
+  struct config c;
+  char err[256];
+  char *a[] = {"--bogus"};
+  CHECK(load(&c, env_empty, 1, a, err, sizeof err) == -1);
+  CHECK(strstr(err, "--bogus") != NULL);
+  char *b[] = {"--threads"}; /* missing value */
+  CHECK(load(&c, env_empty, 1, b, err, sizeof err) == -1);
+  CHECK(strstr(err, "--threads") != NULL);
+  char *d[] = {"--threadsX=4"}; /* a prefix of a known flag is not that flag */
+  CHECK(load(&c, env_empty, 1, d, err, sizeof err) == -1);
+  CHECK(strstr(err, "--threadsX") != NULL);
+  char *e[] = {"serve"};
+  CHECK(load(&c, env_empty, 1, e, err, sizeof err) == -1);
+  CHECK(strstr(err, "serve") != NULL);
+}
+
+static void test_demo(void)
+{
+  struct config c;
+  char err[256];
+  char *a[] = {"--demo"};
+  CHECK(load(&c, env_empty, 1, a, err, sizeof err) == 0);
+  CHECK(c.demo == 1);
+  char *b[] = {"--threads", "2", "--demo"};
+  CHECK(load(&c, env_empty, 3, b, err, sizeof err) == 0);
+  CHECK(c.demo == 1 && c.threads == 2);
+  CHECK(load(&c, env_empty, 0, NULL, err, sizeof err) == 0);
+  CHECK(c.demo == 0);
+}
+
+static void test_parse_listen(void)
+{
+  struct sockaddr_storage a;
+  CHECK(config_parse_listen("127.0.0.1:8080", &a) == 0);
+  CHECK(is_v4(&a, "127.0.0.1", 8080));
+  CHECK(config_parse_listen("0.0.0.0:0", &a) == 0);
+  CHECK(is_v4(&a, "0.0.0.0", 0));
+  CHECK(config_parse_listen("1.2.3.4:65535", &a) == 0);
+  CHECK(is_v4(&a, "1.2.3.4", 65535));
+  CHECK(config_parse_listen("[::]:443", &a) == 0);
+  CHECK(a.ss_family == AF_INET6);
+  CHECK(ntohs(((struct sockaddr_in6 *)&a)->sin6_port) == 443);
+  CHECK(config_parse_listen("[2001:db8::1]:8080", &a) == 0);
+  CHECK(a.ss_family == AF_INET6);
+
+  CHECK(config_parse_listen("1.2.3.4:65536", &a) == -1);
+  CHECK(config_parse_listen("1.2.3.4:-1", &a) == -1);
+  CHECK(config_parse_listen("1.2.3.4", &a) == -1);
+  CHECK(config_parse_listen("1.2.3.4:", &a) == -1);
+  CHECK(config_parse_listen("1.2.3.4:80x", &a) == -1);
+  CHECK(config_parse_listen(":80", &a) == -1);
+  CHECK(config_parse_listen("", &a) == -1);
+  CHECK(config_parse_listen("::1:80", &a) == -1);       /* IPv6 needs brackets */
+  CHECK(config_parse_listen("[1.2.3.4]:80", &a) == -1); /* brackets are for IPv6 */
+  CHECK(config_parse_listen("[::1:80", &a) == -1);
+  CHECK(config_parse_listen("[]:80", &a) == -1);
+  CHECK(config_parse_listen("256.0.0.1:80", &a) == -1);
+  CHECK(config_parse_listen("host:80", &a) == -1);
+}
+
+/* strtol's leniencies (sign, spaces) are not accepted. */
+static void test_numbers_strict(void)
+{
+  struct config c;
+  char err[256];
+  const char *const plus[] = {"DDC_THREADS", "+4", NULL};
+  const char *const space[] = {"DDC_THREADS", " 4", NULL};
+  const char *const big[] = {"DDC_THREADS", "99999999999999999999", NULL};
+  CHECK(load(&c, plus, 0, NULL, err, sizeof err) == -1 && strstr(err, "DDC_THREADS"));
+  CHECK(load(&c, space, 0, NULL, err, sizeof err) == -1 && strstr(err, "DDC_THREADS"));
+  CHECK(load(&c, big, 0, NULL, err, sizeof err) == -1 && strstr(err, "DDC_THREADS"));
+  struct sockaddr_storage a;
+  CHECK(config_parse_listen("1.2.3.4:+80", &a) == -1);
+  CHECK(config_parse_listen("1.2.3.4: 80", &a) == -1);
+  CHECK(config_parse_listen("1.2.3.4:-0", &a) == -1);
+  CHECK(config_parse_listen("1.2.3.4:", &a) == -1);
+  CHECK(config_parse_listen("1.2.3.4:0", &a) == 0);
+}
+
+int main(void)
+{
+  RUN(test_defaults);
+  RUN(test_env_taken);
+  RUN(test_env_derived);
+  RUN(test_flags_override_env);
+  RUN(test_flag_beats_invalid_env);
+  RUN(test_bad_values);
+  RUN(test_listen_ok);
+  RUN(test_unknown_option);
+  RUN(test_demo);
+  RUN(test_parse_listen);
+  RUN(test_numbers_strict);
+  return UNIT_END();
+}
