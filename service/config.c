@@ -154,9 +154,12 @@ static const struct config_setting *config_flag(char **argv, int argc, int *a, c
   for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
     size_t fl = strlen(config_settings[i].flag);
     if (strncmp(argv[*a], config_settings[i].flag, fl) != 0) continue;
-    if (argv[*a][fl] == '=') *value = argv[*a] + fl + 1;
-    else if (argv[*a][fl] == 0 && *a + 1 < argc) *value = argv[++*a];
-    else continue;
+    if (argv[*a][fl] == '=')
+      *value = argv[*a] + fl + 1;
+    else if (argv[*a][fl] == 0 && *a + 1 < argc)
+      *value = argv[++*a];
+    else
+      continue;
     return &config_settings[i];
   }
   return NULL;
@@ -169,13 +172,15 @@ int config_load(struct config *c, int argc, char **argv, config_getenv_fn getenv
   config_defaults(c);
   for (int a = 0; a < argc; a++) {
     const char *value = NULL;
-    const struct config_setting *s = strcmp(argv[a], "--demo") == 0 ? NULL
-                                                                    : config_flag(argv, argc, &a, &value);
-    if (strcmp(argv[a], "--demo") == 0) c->demo = 1;
+    const struct config_setting *s =
+        strcmp(argv[a], "--demo") == 0 ? NULL : config_flag(argv, argc, &a, &value);
+    if (strcmp(argv[a], "--demo") == 0)
+      c->demo = 1;
     else if (!s) {
       snprintf(err, errlen, "%.60s: unknown option or missing value (see ddcd --help)", argv[a]);
       return -1;
-    } else flag_value[s - config_settings] = value;
+    } else
+      flag_value[s - config_settings] = value;
   }
   int have_url = 0, have_mkey = 0;
   for (size_t i = 0; i < CONFIG_NSETTINGS; i++) { /* a flag overrides its variable */
@@ -192,20 +197,21 @@ int config_load(struct config *c, int argc, char **argv, config_getenv_fn getenv
 
 void config_usage(void)
 {
-  printf("usage: ddcd COMMAND [options]\n\n"
-         "commands:\n"
-         "  serve      run the HTTP service\n"
-         "  migrate    bring the database schema up to date (idempotent)\n"
-         "  init       create the master key and the operator account once (--demo: also a demo\n"
-         "             issuer and holder); keys are written to the data dir, mode 0600\n"
-         "  --help     this text\n"
-         "  --version  print the version\n\n"
-         "options (environment variable in brackets):\n"
-         "  --listen ADDR           [DDC_LISTEN] IPv4:port or [IPv6]:port, default 127.0.0.1:8080\n"
-         "  --database-url URL      [DDC_DATABASE_URL] libpq connection string, default the private\n"
-         "                          cluster in DATA_DIR/pg\n"
-         "  --data-dir DIR          [DDC_DATA_DIR] default var\n"
-         "  --master-key-file FILE  [DDC_MASTER_KEY_FILE] default DATA_DIR/master.key\n"
-         "  --threads N             [DDC_THREADS] HTTP worker threads, default 4 x CPUs\n"
-         "  --log-level LEVEL       [DDC_LOG_LEVEL] debug, info, warn, error; default info\n");
+  printf(
+      "usage: ddcd COMMAND [options]\n\n"
+      "commands:\n"
+      "  serve      run the HTTP service\n"
+      "  migrate    bring the database schema up to date (idempotent)\n"
+      "  init       create the master key and the operator account once (--demo: also a demo\n"
+      "             issuer and holder); keys are written to the data dir, mode 0600\n"
+      "  --help     this text\n"
+      "  --version  print the version\n\n"
+      "options (environment variable in brackets):\n"
+      "  --listen ADDR           [DDC_LISTEN] IPv4:port or [IPv6]:port, default 127.0.0.1:8080\n"
+      "  --database-url URL      [DDC_DATABASE_URL] libpq connection string, default the private\n"
+      "                          cluster in DATA_DIR/pg\n"
+      "  --data-dir DIR          [DDC_DATA_DIR] default var\n"
+      "  --master-key-file FILE  [DDC_MASTER_KEY_FILE] default DATA_DIR/master.key\n"
+      "  --threads N             [DDC_THREADS] HTTP worker threads, default 4 x CPUs\n"
+      "  --log-level LEVEL       [DDC_LOG_LEVEL] debug, info, warn, error; default info\n");
 }

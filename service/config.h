@@ -11,7 +11,7 @@
 #define CONFIG_PATH_MAX 1024
 
 struct config {
-  char listen[128];                   /* as given, e.g. "127.0.0.1:8080" */
+  char listen[128];                    /* as given, e.g. "127.0.0.1:8080" */
   struct sockaddr_storage listen_addr; /* parsed form of listen */
   char database_url[CONFIG_PATH_MAX];
   char data_dir[CONFIG_PATH_MAX];

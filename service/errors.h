@@ -12,7 +12,8 @@
   X(INVALID_FIELD, "invalid_field", 400, "A field has an invalid value")                           \
   X(UNKNOWN_FIELD, "unknown_field", 400, "The request has a field this operation does not take")   \
   X(INVALID_PARAMETER, "invalid_parameter", 400, "A parameter has an invalid value")               \
-  X(UNKNOWN_PARAMETER, "unknown_parameter", 400, "The request has a parameter this route does not take") \
+  X(UNKNOWN_PARAMETER, "unknown_parameter", 400,                                                   \
+    "The request has a parameter this route does not take")                                        \
   X(UNAUTHORIZED, "unauthorized", 401, "Missing or invalid API key")                               \
   X(FORBIDDEN, "forbidden", 403, "This account may not do that")                                   \
   X(ACCOUNT_FROZEN, "account_frozen", 403, "The account is frozen")                                \
@@ -21,8 +22,8 @@
   X(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "Method not allowed on this route")             \
   X(OPERATOR_NOT_FREEZABLE, "operator_not_freezable", 409, "Operator accounts cannot be frozen")   \
   X(ISSUER_NOT_FOUND, "issuer_not_found", 409, "The named issuer does not exist")                  \
-  X(KEY_PREFIX_TAKEN, "key_prefix_taken", 409, "API key prefix already in use; retry")     \
-  X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                \
+  X(KEY_PREFIX_TAKEN, "key_prefix_taken", 409, "API key prefix already in use; retry")             \
+  X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \
   X(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", 415, "Unsupported Content-Type")             \

@@ -90,9 +90,8 @@ void log_access(const char *method, const char *route, unsigned status, uint64_t
   strcat(line, "\",\"route\":\"");
   log_json_escape(line, 600, route);
   n = (int)strlen(line);
-  n += snprintf(line + n, sizeof line - (size_t)n,
-                "\",\"status\":%u,\"us\":%llu,\"request_id\":\"", status,
-                (unsigned long long)micros);
+  n += snprintf(line + n, sizeof line - (size_t)n, "\",\"status\":%u,\"us\":%llu,\"request_id\":\"",
+                status, (unsigned long long)micros);
   log_json_escape(line, sizeof line - 3, request_id);
   strcat(line, "\"}");
   log_write(line, strlen(line));

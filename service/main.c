@@ -43,7 +43,8 @@ static int main_load_keys(const struct config *c)
 static int main_check_schema(void)
 {
   PGconn *c = NULL;
-  for (int i = 0; i < 60 && !(c = db_get_raw()); i++) usleep(500000);
+  for (int i = 0; i < 60 && !(c = db_get_raw()); i++)
+    usleep(500000);
   if (!c) {
     fprintf(stderr, "ddcd: DDC_DATABASE_URL: cannot connect to the database\n");
     return -1;
@@ -160,9 +161,10 @@ static int cmd_init(const struct config *c)
   }
   struct account_row op;
   int n = 0, rc = 0;
-  if (db_account_list("operator", 0, 0, 0, 1, &op, &n) != DDC_ERR_OK) rc = 1;
-  else if (n == 1) printf("operator account %lld exists; its first key was written at init\n",
-                          (long long)op.id);
+  if (db_account_list("operator", 0, 0, 0, 1, &op, &n) != DDC_ERR_OK)
+    rc = 1;
+  else if (n == 1)
+    printf("operator account %lld exists; its first key was written at init\n", (long long)op.id);
   else if (main_create_account(c, NULL, ROLE_OPERATOR, "operator", 0, "operator.key", &op) != 0)
     rc = 1;
   struct principal opp = {op.id, 0, 0, ROLE_OPERATOR};

@@ -9,8 +9,8 @@
 
 static json_t *render_account(const struct account_row *a)
 {
-  return json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s}", "id", (json_int_t)a->id, "role",
-                   a->role, "name", a->name, "issuer_id",
+  return json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s}", "id", (json_int_t)a->id, "role", a->role,
+                   "name", a->name, "issuer_id",
                    a->issuer_id ? json_integer(a->issuer_id) : json_null(), "status", a->status,
                    "created_at", a->created_at, "updated_at", a->updated_at);
 }
@@ -46,12 +46,14 @@ void api_accounts_create(struct req *r)
   enum ddc_err e = account_create(&r->who, role, json_string_value(json_object_get(body, "name")),
                                   issuer_id, &a);
   json_decref(body);
-  if (e == DDC_ERR_OK) reply_json(r, 201, render_account(&a));
+  if (e == DDC_ERR_OK)
+    reply_json(r, 201, render_account(&a));
   else if (e == DDC_ERR_ISSUER_NOT_FOUND)
     reply_problem(r, e, "issuer_id", "issuer_id does not name an issuer account");
   else if (e == DDC_ERR_FORBIDDEN)
     reply_problem(r, e, "role", "an issuer may only create holders of its own");
-  else reply_error(r, e);
+  else
+    reply_error(r, e);
 }
 
 void api_accounts_get(struct req *r)
@@ -60,8 +62,10 @@ void api_accounts_get(struct req *r)
   if (path_id(r, 0, &id) != 0) return;
   struct account_row a;
   enum ddc_err e = account_get(&r->who, id, &a);
-  if (e == DDC_ERR_OK) reply_json(r, 200, render_account(&a));
-  else reply_error(r, e);
+  if (e == DDC_ERR_OK)
+    reply_json(r, 200, render_account(&a));
+  else
+    reply_error(r, e);
 }
 
 void api_accounts_list(struct req *r)
@@ -78,20 +82,22 @@ void api_accounts_list(struct req *r)
   }
   struct account_row *rows = malloc(sizeof *rows * (size_t)(limit + 1));
   int n = 0;
-  enum ddc_err e = rows ? account_list(&r->who, role, after, (int)limit + 1, rows, &n)
-                        : DDC_ERR_INTERNAL;
+  enum ddc_err e =
+      rows ? account_list(&r->who, role, after, (int)limit + 1, rows, &n) : DDC_ERR_INTERNAL;
   if (e != DDC_ERR_OK) {
     free(rows);
     reply_error(r, e);
     return;
   }
   json_t *items = json_array();
-  for (int i = 0; i < n && i < limit; i++) json_array_append_new(items, render_account(&rows[i]));
+  for (int i = 0; i < n && i < limit; i++)
+    json_array_append_new(items, render_account(&rows[i]));
   char cursor[24];
   snprintf(cursor, sizeof cursor, "%lld", n > limit ? (long long)rows[limit - 1].id : 0LL);
   free(rows);
-  reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor",
-                               n > limit ? json_string(cursor) : json_null()));
+  reply_json(r, 200,
+             json_pack("{s:o, s:o}", "items", items, "next_cursor",
+                       n > limit ? json_string(cursor) : json_null()));
 }
 
 static void accounts_set_frozen(struct req *r, int frozen)

@@ -41,9 +41,9 @@ void api_keys_create(struct req *r)
   }
   struct apikey_row k;
   char key[APIKEY_LEN + 1];
-  enum ddc_err e = apikey_create(&r->who, account_id, json_string_value(json_object_get(body, "name")),
-                                 json_int_or_zero(body, "rate_per_sec"),
-                                 json_int_or_zero(body, "rate_per_day"), &k, key);
+  enum ddc_err e = apikey_create(
+      &r->who, account_id, json_string_value(json_object_get(body, "name")),
+      json_int_or_zero(body, "rate_per_sec"), json_int_or_zero(body, "rate_per_day"), &k, key);
   json_decref(body);
   if (e != DDC_ERR_OK) {
     reply_error(r, e);
@@ -61,15 +61,16 @@ void api_keys_list(struct req *r)
   if (path_id(r, 0, &account_id) != 0) return;
   struct apikey_row *rows = malloc(sizeof *rows * APIKEY_LIST_MAX);
   int n = 0;
-  enum ddc_err e = rows ? apikey_list(&r->who, account_id, rows, APIKEY_LIST_MAX, &n)
-                        : DDC_ERR_INTERNAL;
+  enum ddc_err e =
+      rows ? apikey_list(&r->who, account_id, rows, APIKEY_LIST_MAX, &n) : DDC_ERR_INTERNAL;
   if (e != DDC_ERR_OK) {
     free(rows);
     reply_error(r, e);
     return;
   }
   json_t *items = json_array();
-  for (int i = 0; i < n; i++) json_array_append_new(items, render_apikey(&rows[i]));
+  for (int i = 0; i < n; i++)
+    json_array_append_new(items, render_apikey(&rows[i]));
   free(rows);
   reply_json(r, 200, json_pack("{s:o}", "items", items));
 }

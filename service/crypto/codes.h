@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 /* Characters base32 needs for n bytes, without the NUL. */
-#define CODES_BASE32_LEN(n) (((n) * 8 + 4) / 5)
+#define CODES_BASE32_LEN(n) (((n)*8 + 4) / 5)
 
 /* Writes CODES_BASE32_LEN(n) characters and a NUL to out. */
 void codes_base32(const uint8_t *in, size_t n, char *out);

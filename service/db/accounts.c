@@ -6,7 +6,8 @@
 #include "db/accounts.h"
 
 #define ACCOUNT_COLS "id, role, name, issuer_id, status, created_at, updated_at"
-#define APIKEY_COLS "id, account_id, name, prefix, rate_per_sec, rate_per_day, created_at, revoked_at"
+#define APIKEY_COLS                                                                                \
+  "id, account_id, name, prefix, rate_per_sec, rate_per_day, created_at, revoked_at"
 
 const struct db_stmt db_accounts_stmts[] = {
     {"account_create", "SELECT * FROM ddc_account_create($1, $2, $3)"},
@@ -110,7 +111,8 @@ enum ddc_err db_account_list(const char *role, int64_t scope_issuer, int64_t sco
   PGresult *r = db_exec("account_list", 5, v, 1);
   if (!r) return DDC_ERR_DB_UNAVAILABLE;
   *n = PQntuples(r) < limit ? PQntuples(r) : limit;
-  for (int i = 0; i < *n; i++) account_from(r, i, 1, &out[i]);
+  for (int i = 0; i < *n; i++)
+    account_from(r, i, 1, &out[i]);
   PQclear(r);
   return DDC_ERR_OK;
 }

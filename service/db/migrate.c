@@ -17,7 +17,8 @@ int db_schema_wanted(void)
 static int migrate_int(PGconn *c, const char *sql)
 {
   PGresult *r = PQexec(c, sql);
-  int v = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : -1;
+  int v =
+      PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : -1;
   PQclear(r);
   return v;
 }
@@ -48,8 +49,8 @@ static int migrate_one(PGconn *c, const struct db_migration *m)
   int done = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
   PQclear(r);
   if (done) return migrate_exec(c, "COMMIT", "commit") == 0 ? 0 : -1;
-  snprintf(sql, sizeof sql, "INSERT INTO ddc_schema (version, name) VALUES (%d, '%s')",
-           m->version, m->name);
+  snprintf(sql, sizeof sql, "INSERT INTO ddc_schema (version, name) VALUES (%d, '%s')", m->version,
+           m->name);
   if (migrate_exec(c, m->sql, m->name) != 0 || migrate_exec(c, sql, m->name) != 0 ||
       migrate_exec(c, "COMMIT", "commit") != 0) {
     migrate_exec(c, "ROLLBACK", "rollback");

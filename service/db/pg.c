@@ -68,8 +68,7 @@ PGconn *db_get_raw(void)
 {
   struct db_thread *t = db_thread();
   if (!t) return NULL;
-  if (t->conn && PQstatus(t->conn) == CONNECTION_OK &&
-      PQtransactionStatus(t->conn) != PQTRANS_IDLE)
+  if (t->conn && PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
     PQclear(PQexec(t->conn, "ROLLBACK"));
   if (t->conn &&
       (PQstatus(t->conn) != CONNECTION_OK || PQtransactionStatus(t->conn) != PQTRANS_IDLE)) {

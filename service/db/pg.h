@@ -24,7 +24,7 @@ PGconn *db_get_raw(void);
 PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int read_only);
 uint64_t db_error_count(void);
 /* Helpers for reading text-format results. */
-int64_t db_int64(const PGresult *r, int row, int col);  /* 0 when NULL */
+int64_t db_int64(const PGresult *r, int row, int col);    /* 0 when NULL */
 const char *db_text(const PGresult *r, int row, int col); /* "" when NULL */
 void db_copy(char *dst, size_t cap, const PGresult *r, int row, int col);
 

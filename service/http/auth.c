@@ -37,14 +37,16 @@ static uint64_t auth_now_ns(void)
 static unsigned auth_bucket(const char *prefix)
 {
   uint32_t h = 2166136261u;
-  for (; *prefix; prefix++) h = (h ^ (uint8_t)*prefix) * 16777619u;
+  for (; *prefix; prefix++)
+    h = (h ^ (uint8_t)*prefix) * 16777619u;
   return h % AUTH_BUCKETS;
 }
 
 static struct auth_entry **auth_find(const char *prefix)
 {
   struct auth_entry **e = &auth_table[auth_bucket(prefix)];
-  while (*e && strcmp((*e)->prefix, prefix) != 0) e = &(*e)->next;
+  while (*e && strcmp((*e)->prefix, prefix) != 0)
+    e = &(*e)->next;
   return e;
 }
 
@@ -122,7 +124,8 @@ enum ddc_err auth_check(const char *authorization, struct principal *who, unsign
   char prefix[APIKEY_PREFIX_LEN + 1];
   if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0) return DDC_ERR_UNAUTHORIZED;
   const char *key = authorization + 7;
-  while (*key == ' ') key++;
+  while (*key == ' ')
+    key++;
   if (apikey_parse(key, prefix) != 0) return DDC_ERR_UNAUTHORIZED;
   struct auth_row row;
   enum ddc_err e = auth_row_get(prefix, &row);

@@ -12,8 +12,10 @@ int body_depth_ok(const char *buf, size_t len, int max)
   for (size_t i = 0; i < len; i++) {
     char c = buf[i];
     if (in_str) {
-      if (c == '\\') i++;
-      else if (c == '"') in_str = 0;
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_str = 0;
     } else if (c == '"') {
       in_str = 1;
     } else if (c == '[' || c == '{') {
@@ -56,7 +58,8 @@ json_t *body_object(struct req *r)
 size_t body_utf8_chars(const char *s)
 {
   size_t n = 0;
-  for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+  for (; *s; s++)
+    n += ((unsigned char)*s & 0xC0) != 0x80;
   return n;
 }
 
@@ -76,8 +79,8 @@ static int body_field_ok(struct req *r, const struct field_spec *f, json_t *v)
     size_t n = body_utf8_chars(s);
     if (strlen(s) != json_string_length(v) || (int64_t)n < f->min || (int64_t)n > f->max) {
       reply_problem(r, DDC_ERR_INVALID_FIELD, f->name,
-                    "%s must be %lld to %lld characters without NUL", f->name,
-                    (long long)f->min, (long long)f->max);
+                    "%s must be %lld to %lld characters without NUL", f->name, (long long)f->min,
+                    (long long)f->max);
       return -1;
     }
     for (const char *p = s; *p; p++)
@@ -111,7 +114,8 @@ int body_fields(struct req *r, json_t *obj, const struct field_spec *spec)
   json_object_foreach(obj, key, v)
   {
     const struct field_spec *f = spec;
-    while (f->name && strcmp(f->name, key) != 0) f++;
+    while (f->name && strcmp(f->name, key) != 0)
+      f++;
     if (!f->name) {
       reply_problem(r, DDC_ERR_UNKNOWN_FIELD, key, "this operation does not take the field %.100s",
                     key);
@@ -151,8 +155,8 @@ int query_only(struct req *r, const char *const *allowed)
   struct query_scan q = {allowed, NULL};
   MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_scan_one, &q);
   if (!q.bad) return 0;
-  reply_problem(r, DDC_ERR_UNKNOWN_PARAMETER, q.bad, "this route does not take the parameter %.100s",
-                q.bad);
+  reply_problem(r, DDC_ERR_UNKNOWN_PARAMETER, q.bad,
+                "this route does not take the parameter %.100s", q.bad);
   return -1;
 }
 
@@ -171,15 +175,14 @@ static int parse_int64(const char *s, int64_t *out)
   return 0;
 }
 
-int query_int(struct req *r, const char *name, int64_t min, int64_t max, int64_t dflt,
-              int64_t *out)
+int query_int(struct req *r, const char *name, int64_t min, int64_t max, int64_t dflt, int64_t *out)
 {
   const char *s = query_str(r, name);
   *out = dflt;
   if (!s) return 0;
   if (parse_int64(s, out) == 0 && *out >= min && *out <= max) return 0;
-  reply_problem(r, DDC_ERR_INVALID_PARAMETER, name, "%s must be an integer from %lld to %lld",
-                name, (long long)min, (long long)max);
+  reply_problem(r, DDC_ERR_INVALID_PARAMETER, name, "%s must be an integer from %lld to %lld", name,
+                (long long)min, (long long)max);
   return -1;
 }
 

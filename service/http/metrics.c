@@ -32,7 +32,8 @@ void metrics_record(int route, unsigned status, uint64_t micros)
   if (status >= METRICS_STATUS_MIN && status < METRICS_STATUS_MIN + METRICS_STATUS_N)
     atomic_fetch_add_explicit(&m->status[status - METRICS_STATUS_MIN], 1, memory_order_relaxed);
   int b = 0;
-  while (b < METRICS_BUCKETS && micros > metrics_le_us[b]) b++;
+  while (b < METRICS_BUCKETS && micros > metrics_le_us[b])
+    b++;
   atomic_fetch_add_explicit(&m->bucket[b], 1, memory_order_relaxed);
   atomic_fetch_add_explicit(&m->sum_us, micros, memory_order_relaxed);
 }
@@ -110,11 +111,13 @@ static void metrics_render_histogram(struct metrics_buf *b, int i)
 char *metrics_render(size_t *len)
 {
   struct metrics_buf b = {0};
-  metrics_printf(&b, "# HELP ddcd_build_info ddcd version.\n# TYPE ddcd_build_info gauge\n"
-                     "ddcd_build_info{version=\"%s\"} 1\n",
+  metrics_printf(&b,
+                 "# HELP ddcd_build_info ddcd version.\n# TYPE ddcd_build_info gauge\n"
+                 "ddcd_build_info{version=\"%s\"} 1\n",
                  DDC_VERSION);
-  metrics_printf(&b, "# HELP ddcd_db_errors_total Failed database operations.\n"
-                     "# TYPE ddcd_db_errors_total counter\nddcd_db_errors_total %llu\n",
+  metrics_printf(&b,
+                 "# HELP ddcd_db_errors_total Failed database operations.\n"
+                 "# TYPE ddcd_db_errors_total counter\nddcd_db_errors_total %llu\n",
                  (unsigned long long)db_error_count());
   metrics_printf(&b, "# HELP ddcd_http_requests_total HTTP requests by route and status.\n"
                      "# TYPE ddcd_http_requests_total counter\n");

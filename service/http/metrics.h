@@ -1,4 +1,5 @@
-/* metrics.h: request counters by route and status, latency histograms, rendered as Prometheus text. */
+/* metrics.h: request counters by route and status, latency histograms, rendered as Prometheus text.
+ */
 #ifndef DDC_METRICS_H
 #define DDC_METRICS_H
 #include <stddef.h>

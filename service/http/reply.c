@@ -14,8 +14,8 @@ void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, 
     free(buf);
     return;
   }
-  struct MHD_Response *resp =
-      MHD_create_response_from_buffer(len, buf, buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  struct MHD_Response *resp = MHD_create_response_from_buffer(
+      len, buf, buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
   if (!resp) {
     free(buf);
     return;
@@ -53,9 +53,9 @@ json_t *reply_problem_body(enum ddc_err e, const char *field, const char *detail
   const struct ddc_error_info *info = errors_info(e);
   char type[96];
   snprintf(type, sizeof type, "urn:ddcd:problem:%s", info->code);
-  json_t *p = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", info->title,
-                        "status", (int)info->status, "detail", detail ? detail : info->title,
-                        "code", info->code);
+  json_t *p =
+      json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", info->title, "status",
+                (int)info->status, "detail", detail ? detail : info->title, "code", info->code);
   if (p && field) json_object_set_new(p, "field", json_string(field));
   return p;
 }
@@ -73,8 +73,9 @@ void reply_problem(struct req *r, enum ddc_err e, const char *field, const char 
   char *s = p ? json_dumps(p, JSON_COMPACT) : NULL;
   json_decref(p);
   if (!s) {
-    static const char oom[] = "{\"type\":\"urn:ddcd:problem:internal\",\"title\":\"Internal error\","
-                              "\"status\":500,\"detail\":\"out of memory\",\"code\":\"internal\"}";
+    static const char oom[] =
+        "{\"type\":\"urn:ddcd:problem:internal\",\"title\":\"Internal error\","
+        "\"status\":500,\"detail\":\"out of memory\",\"code\":\"internal\"}";
     reply_text(r, 500, "application/problem+json", oom, sizeof oom - 1);
     return;
   }

@@ -29,8 +29,8 @@ struct req {
   uint64_t start_ns;
   unsigned status; /* set when a response is queued */
   int replied;
-  char allow[64];        /* Allow header for 405 */
-  unsigned retry_after;  /* Retry-After header for 429 */
+  char allow[64];       /* Allow header for 405 */
+  unsigned retry_after; /* Retry-After header for 429 */
 };
 
 #endif

@@ -19,8 +19,8 @@ struct route {
 extern const struct route routes_table[];
 extern const int routes_count;
 
-/* Matches method (HEAD as GET) and path (split in place in r->path). Returns the route and fills r->params,
- * or NULL: then r->allow lists the methods the path has (empty: no such path). */
+/* Matches method (HEAD as GET) and path (split in place in r->path). Returns the route and fills
+ * r->params, or NULL: then r->allow lists the methods the path has (empty: no such path). */
 const struct route *routes_match(struct req *r, const char *url);
 
 #endif

@@ -36,8 +36,9 @@ static void server_request_id(struct req *r)
 {
   const char *in = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Request-Id");
   size_t n = in ? strlen(in) : 0;
-  if (n > 0 && n < 65 && strspn(in, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                    "0123456789-_.:") == n) {
+  if (n > 0 && n < 65 &&
+      strspn(in, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                 "0123456789-_.:") == n) {
     memcpy(r->request_id, in, n + 1);
     return;
   }
@@ -64,8 +65,10 @@ static void server_begin(struct req *r, const char *url)
   }
   r->route = routes_match(r, url);
   if (!r->route) {
-    if (r->allow[0]) reply_problem(r, DDC_ERR_METHOD_NOT_ALLOWED, NULL, "allowed: %s", r->allow);
-    else reply_problem(r, DDC_ERR_ROUTE_NOT_FOUND, NULL, "no route for %.200s", url);
+    if (r->allow[0])
+      reply_problem(r, DDC_ERR_METHOD_NOT_ALLOWED, NULL, "allowed: %s", r->allow);
+    else
+      reply_problem(r, DDC_ERR_ROUTE_NOT_FOUND, NULL, "no route for %.200s", url);
     return;
   }
   static const char *const no_query[] = {NULL};
@@ -108,7 +111,8 @@ static int server_body_append(struct req *r, const char *data, size_t n)
   }
   if (r->body_len + n + 1 > r->body_cap) {
     size_t cap = r->body_cap ? r->body_cap : 4096;
-    while (cap < r->body_len + n + 1) cap *= 2;
+    while (cap < r->body_len + n + 1)
+      cap *= 2;
     char *b = realloc(r->body, cap);
     if (!b) return -1;
     r->body = b;
@@ -137,8 +141,10 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
     r->method = method;
     r->start_ns = server_now_ns();
     server_request_id(r);
-    if (atomic_load(&server_stopping)) reply_error(r, DDC_ERR_SHUTTING_DOWN);
-    else server_begin(r, url);
+    if (atomic_load(&server_stopping))
+      reply_error(r, DDC_ERR_SHUTTING_DOWN);
+    else
+      server_begin(r, url);
     return MHD_YES;
   }
   if (*upload_data_size) {
@@ -191,10 +197,9 @@ int server_start(const struct config *c)
   if (c->listen_addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   server_daemon = MHD_start_daemon(
       flags, 0, NULL, NULL, server_access, NULL, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, NULL,
-      MHD_OPTION_SOCK_ADDR, &c->listen_addr,
-      MHD_OPTION_THREAD_POOL_SIZE, c->threads, MHD_OPTION_NOTIFY_COMPLETED, server_completed, NULL,
-      MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 4000u,
-      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+      MHD_OPTION_SOCK_ADDR, &c->listen_addr, MHD_OPTION_THREAD_POOL_SIZE, c->threads,
+      MHD_OPTION_NOTIFY_COMPLETED, server_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+      MHD_OPTION_CONNECTION_LIMIT, 4000u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
   if (!server_daemon) {
     log_msg(LOG_ERROR, "cannot listen on %s: %s", c->listen, strerror(errno));
     return -1;
@@ -202,7 +207,8 @@ int server_start(const struct config *c)
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(server_daemon, MHD_DAEMON_INFO_BIND_PORT);
   char host[64] = "?";
   if (c->listen_addr.ss_family == AF_INET6)
-    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&c->listen_addr)->sin6_addr, host, sizeof host);
+    inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)&c->listen_addr)->sin6_addr, host,
+              sizeof host);
   else
     inet_ntop(AF_INET, &((const struct sockaddr_in *)&c->listen_addr)->sin_addr, host, sizeof host);
   log_msg(LOG_INFO, "listening on http://%s%s%s:%u with %u threads",
@@ -217,7 +223,8 @@ void server_stop(void)
   atomic_store(&server_stopping, 1);
   MHD_socket s = MHD_quiesce_daemon(server_daemon);
   if (s != MHD_INVALID_SOCKET) close(s);
-  for (int i = 0; i < 1000 && atomic_load(&server_inflight) > 0; i++) usleep(10000);
+  for (int i = 0; i < 1000 && atomic_load(&server_inflight) > 0; i++)
+    usleep(10000);
   MHD_stop_daemon(server_daemon);
   server_daemon = NULL;
 }

@@ -1,5 +1,6 @@
 /* unit.h: a tiny test harness. CHECK records failures; RUN runs a test function and counts it as
- * passed when none of its checks failed; UNIT_END prints "N passed, N failed" and sets the exit code. */
+ * passed when none of its checks failed; UNIT_END prints "N passed, N failed" and sets the exit
+ * code. */
 #ifndef DDC_UNIT_H
 #define DDC_UNIT_H
 #include <stdio.h>
