@@ -14,6 +14,7 @@
   X(INVALID_PARAMETER, "invalid_parameter", 400, "A parameter has an invalid value")               \
   X(UNKNOWN_PARAMETER, "unknown_parameter", 400,                                                   \
     "The request has a parameter this route does not take")                                        \
+  X(BAD_HEADER, "bad_header", 400, "A header has an invalid value")                                \
   X(UNAUTHORIZED, "unauthorized", 401, "Missing or invalid API key")                               \
   X(FORBIDDEN, "forbidden", 403, "This account may not do that")                                   \
   X(ACCOUNT_FROZEN, "account_frozen", 403, "The account is frozen")                                \
@@ -27,6 +28,8 @@
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \
   X(UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", 415, "Unsupported Content-Type")             \
+  X(IDEMPOTENCY_KEY_REUSED, "idempotency_key_reused", 422,                                         \
+    "The Idempotency-Key was used with a different request")                                       \
   X(RATE_LIMITED, "rate_limited", 429, "Rate limit exceeded")                                      \
   X(INTERNAL, "internal", 500, "Internal error")                                                   \
   X(DB_UNAVAILABLE, "db_unavailable", 503, "Database unavailable")                                 \

@@ -32,6 +32,7 @@ static int main_load_keys(const struct config *c)
     fprintf(stderr, "ddcd: DDC_MASTER_KEY_FILE: %s\n", err);
     return -1;
   }
+  keys_set_master(master);
   keys_derive(master, KEYS_APIKEY_HASH, hk);
   apikey_set_hashkey(hk);
   sodium_memzero(master, sizeof master);

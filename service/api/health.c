@@ -15,8 +15,11 @@ void api_healthz(struct req *r)
 
 void api_readyz(struct req *r)
 {
-  PGconn *c = db_get_raw();
-  int have = c ? db_schema_version(c) : -1;
+  int have = -1;
+  for (int attempt = 0; attempt < 2 && have < 0; attempt++) { /* a dead connection: reconnect */
+    PGconn *c = db_get_raw();
+    have = c ? db_schema_version(c) : -1;
+  }
   if (have < 0) {
     reply_problem(r, DDC_ERR_DB_UNAVAILABLE, NULL, "the database cannot be reached");
     return;

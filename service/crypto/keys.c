@@ -1,5 +1,7 @@
-/* keys.c: master key file handling and subkey derivation (libsodium crypto_kdf). */
+/* keys.c: master key file handling, subkey derivation (libsodium crypto_kdf) and sealing data
+ * at rest with those subkeys (crypto_secretbox). */
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -52,4 +54,44 @@ void keys_derive(const uint8_t master[KEYS_MASTER_BYTES], enum keys_purpose purp
                  uint8_t out[32])
 {
   crypto_kdf_derive_from_key(out, 32, (uint64_t)purpose, "ddcdkeys", master);
+}
+
+static uint8_t keys_master[KEYS_MASTER_BYTES];
+
+void keys_set_master(const uint8_t master[KEYS_MASTER_BYTES])
+{
+  memcpy(keys_master, master, KEYS_MASTER_BYTES);
+}
+
+uint8_t *keys_seal(enum keys_purpose purpose, const uint8_t *plain, size_t len, size_t *out_len)
+{
+  uint8_t k[32];
+  uint8_t *box = malloc(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len);
+  if (!box) return NULL;
+  keys_derive(keys_master, purpose, k);
+  randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, plain, len, box, k);
+  sodium_memzero(k, sizeof k);
+  *out_len = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
+  return box;
+}
+
+uint8_t *keys_open(enum keys_purpose purpose, const uint8_t *box, size_t len, size_t *out_len)
+{
+  uint8_t k[32];
+  if (len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) return NULL;
+  size_t n = len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES;
+  uint8_t *plain = malloc(n + 1);
+  if (!plain) return NULL;
+  keys_derive(keys_master, purpose, k);
+  int rc = crypto_secretbox_open_easy(plain, box + crypto_secretbox_NONCEBYTES,
+                                      len - crypto_secretbox_NONCEBYTES, box, k);
+  sodium_memzero(k, sizeof k);
+  if (rc != 0) {
+    free(plain);
+    return NULL;
+  }
+  plain[n] = 0;
+  *out_len = n;
+  return plain;
 }

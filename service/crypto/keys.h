@@ -7,7 +7,7 @@
 #define KEYS_MASTER_BYTES 32
 
 /* Subkey purposes; each derives an independent key from the master key. */
-enum keys_purpose { KEYS_APIKEY_HASH = 1, KEYS_SECRET_BOX = 2 };
+enum keys_purpose { KEYS_APIKEY_HASH = 1, KEYS_SIGNING_KEYS = 2, KEYS_STORED_RESPONSES = 3 };
 
 /* Reads the master key. Returns 0, or -1 with a reason in err. */
 int keys_master_load(const char *path, uint8_t key[KEYS_MASTER_BYTES], char *err, size_t errlen);
@@ -15,5 +15,11 @@ int keys_master_load(const char *path, uint8_t key[KEYS_MASTER_BYTES], char *err
 int keys_master_create(const char *path, char *err, size_t errlen);
 void keys_derive(const uint8_t master[KEYS_MASTER_BYTES], enum keys_purpose purpose,
                  uint8_t out[32]);
+/* Keeps the master key for keys_seal/keys_open (call once at start-up). */
+void keys_set_master(const uint8_t master[KEYS_MASTER_BYTES]);
+/* nonce || secretbox(plain) under the purpose's subkey; malloc'ed, NULL on failure. */
+uint8_t *keys_seal(enum keys_purpose purpose, const uint8_t *plain, size_t len, size_t *out_len);
+/* The inverse; NULL when the box was tampered with or sealed under another key. */
+uint8_t *keys_open(enum keys_purpose purpose, const uint8_t *box, size_t len, size_t *out_len);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db/accounts.h"
+#include "db/idempotency.h"
 #include "db/pg.h"
 #include "log.h"
 
@@ -18,7 +19,7 @@ static pthread_key_t db_key;
 static atomic_uint_fast64_t db_errors;
 
 /* Every statement module contributes one table here. */
-static const struct db_stmt *const db_stmt_tables[] = {db_accounts_stmts};
+static const struct db_stmt *const db_stmt_tables[] = {db_accounts_stmts, db_idempotency_stmts};
 
 static void db_thread_free(void *p)
 {
@@ -64,14 +65,48 @@ static struct db_thread *db_thread(void)
   return t;
 }
 
+void db_reset(void)
+{
+  struct db_thread *t = pthread_getspecific(db_key);
+  if (!t || !t->conn) return;
+  if (PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
+    PQclear(PQexec(t->conn, "ROLLBACK"));
+  if (PQstatus(t->conn) != CONNECTION_OK || PQtransactionStatus(t->conn) != PQTRANS_IDLE) {
+    PQfinish(t->conn);
+    t->conn = NULL;
+  }
+}
+
+static int db_simple(const char *sql, const char *want_tag)
+{
+  PGconn *c = db_get();
+  PGresult *r = c ? PQexec(c, sql) : NULL;
+  int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), want_tag) == 0;
+  if (c && !ok) db_count_error(sql, c);
+  PQclear(r);
+  return ok ? 0 : -1;
+}
+
+int db_tx_begin(void)
+{
+  return db_simple("BEGIN", "BEGIN");
+}
+
+int db_tx_commit(void)
+{
+  return db_simple("COMMIT", "COMMIT"); /* a failed transaction answers ROLLBACK */
+}
+
+void db_tx_rollback(void)
+{
+  db_simple("ROLLBACK", "ROLLBACK");
+}
+
 PGconn *db_get_raw(void)
 {
   struct db_thread *t = db_thread();
   if (!t) return NULL;
-  if (t->conn && PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
-    PQclear(PQexec(t->conn, "ROLLBACK"));
-  if (t->conn &&
-      (PQstatus(t->conn) != CONNECTION_OK || PQtransactionStatus(t->conn) != PQTRANS_IDLE)) {
+  if (t->conn && PQstatus(t->conn) != CONNECTION_OK) {
     PQfinish(t->conn);
     t->conn = NULL;
   }
@@ -124,15 +159,16 @@ PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int 
   for (int attempt = 0; attempt < 5; attempt++) {
     PGconn *c = db_get();
     if (!c) return NULL;
+    int in_tx = PQtransactionStatus(c) != PQTRANS_IDLE; /* then a retry is the caller's */
     PGresult *r = PQexecPrepared(c, stmt, nparams, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
-    int retry = db_retryable(r);
+    int retry = db_retryable(r) && !in_tx;
     int lost = PQstatus(c) != CONNECTION_OK;
     db_count_error(stmt, c);
     PQclear(r);
     if (retry) continue;
-    if (lost && read_only && attempt == 0) continue; /* db_get reconnects */
+    if (lost && read_only && !in_tx && attempt == 0) continue; /* db_get reconnects */
     return NULL;
   }
   return NULL;

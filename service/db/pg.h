@@ -13,8 +13,16 @@ struct db_stmt {
 int db_init(const char *conninfo);
 /* Closes this thread's connection and forgets the connection string. */
 void db_shutdown(void);
-/* This thread's connection, connected, idle and with every statement prepared; NULL if the
- * database cannot be reached. A connection left in a transaction is rolled back first. */
+/* At the start of a request: rolls back what a previous request left open, drops a broken
+ * connection. */
+void db_reset(void);
+/* Explicit transactions on this thread's connection; 0 or -1. Commit fails (-1) when the
+ * transaction had failed: the work is rolled back then. */
+int db_tx_begin(void);
+int db_tx_commit(void);
+void db_tx_rollback(void);
+/* This thread's connection, connected and with every statement prepared; NULL if the
+ * database cannot be reached. */
 PGconn *db_get(void);
 /* This thread's connection, connected and idle, statements not required (health checks). */
 PGconn *db_get_raw(void);

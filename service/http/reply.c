@@ -10,30 +10,45 @@
 
 void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, size_t len)
 {
-  if (r->replied) {
+  if (r->replied) { /* the first response set stands */
     free(buf);
     return;
   }
+  r->status = status;
+  r->ctype = ctype;
+  r->resp_body = buf;
+  r->resp_len = len;
+  r->replied = 1;
+}
+
+void reply_discard(struct req *r)
+{
+  free(r->resp_body);
+  r->resp_body = NULL;
+  r->resp_len = 0;
+  r->replied = 0;
+}
+
+void reply_send(struct req *r)
+{
+  if (!r->replied || r->sent) return;
   struct MHD_Response *resp = MHD_create_response_from_buffer(
-      len, buf, buf ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-  if (!resp) {
-    free(buf);
-    return;
-  }
-  if (ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+      r->resp_len, r->resp_body, r->resp_body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  if (!resp) return;
+  r->resp_body = NULL; /* owned by MHD now */
+  if (r->ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-  if (r->allow[0] && status == 405) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+  if (r->allow[0] && r->status == 405)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
   if (r->retry_after) {
     char ra[16];
     snprintf(ra, sizeof ra, "%u", r->retry_after);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
   }
-  if (MHD_queue_response(r->conn, status, resp) == MHD_YES) {
-    r->status = status;
-    r->replied = 1;
-  }
+  if (r->replayed) MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+  if (MHD_queue_response(r->conn, r->status, resp) == MHD_YES) r->sent = 1;
   MHD_destroy_response(resp);
 }
 

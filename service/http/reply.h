@@ -1,4 +1,5 @@
-/* reply.h: queueing responses: JSON, problem+json (RFC 9457), plain bodies. */
+/* reply.h: setting the response of a request (sent by the server after commit): JSON, problem+json
+ * (RFC 9457), plain bodies. */
 #ifndef DDC_REPLY_H
 #define DDC_REPLY_H
 #include <jansson.h>
@@ -20,5 +21,9 @@ void reply_text(struct req *r, unsigned status, const char *ctype, const char *t
 /* Sends a malloc'ed buffer, which is freed by the server. */
 void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, size_t len);
 void reply_empty(struct req *r, unsigned status);
+/* Drops the response set so far (when the transaction behind it did not commit). */
+void reply_discard(struct req *r);
+/* Queues the response set to MHD; the server calls it once the request's work is committed. */
+void reply_send(struct req *r);
 
 #endif

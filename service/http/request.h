@@ -16,6 +16,7 @@ struct req {
   struct MHD_Connection *conn;
   const char *method;
   const struct route *route; /* NULL until matched */
+  char url[REQ_PATH_MAX];    /* as requested (path only) */
   char path[REQ_PATH_MAX];   /* split in place; params point into it */
   const char *params[REQ_PARAMS_MAX];
   const char *param_names[REQ_PARAMS_MAX];
@@ -27,8 +28,13 @@ struct req {
   struct principal who;
   char request_id[72];
   uint64_t start_ns;
-  unsigned status; /* set when a response is queued */
-  int replied;
+  unsigned status;   /* the response: set by reply_*, sent by reply_send */
+  int replied;       /* a response is set */
+  int sent;          /* ... and queued to MHD */
+  int replayed;      /* the response is a stored one (Idempotency-Key) */
+  const char *ctype; /* static string or NULL */
+  char *resp_body;   /* malloc'ed */
+  size_t resp_len;
   char allow[64];       /* Allow header for 405 */
   unsigned retry_after; /* Retry-After header for 429 */
 };

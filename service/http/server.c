@@ -13,6 +13,8 @@
 #include <sodium.h>
 #include "http/auth.h"
 #include "http/body.h"
+#include "http/idempotency.h"
+#include "db/pg.h"
 #include "http/metrics.h"
 #include "http/reply.h"
 #include "http/routes.h"
@@ -63,6 +65,8 @@ static void server_begin(struct req *r, const char *url)
     reply_error(r, DDC_ERR_URI_TOO_LONG);
     return;
   }
+  strcpy(r->url, url);
+  db_reset();
   r->route = routes_match(r, url);
   if (!r->route) {
     if (r->allow[0])
@@ -145,6 +149,9 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
       reply_error(r, DDC_ERR_SHUTTING_DOWN);
     else
       server_begin(r, url);
+    /* A body we will not read is refused at once (MHD then closes the connection); any other
+     * early answer waits for the last call, which keeps the connection alive. */
+    if (r->replied && (r->status == 411 || r->status == 413)) reply_send(r);
     return MHD_YES;
   }
   if (*upload_data_size) {
@@ -152,13 +159,19 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
     *upload_data_size = 0;
     return MHD_YES;
   }
-  if (r->replied) return MHD_YES;
+  if (r->replied) {
+    reply_send(r);
+    return MHD_YES;
+  }
   if (r->body_too_large)
     reply_problem(r, DDC_ERR_BODY_TOO_LARGE, NULL, "the body may be at most %d bytes",
                   REQ_BODY_MAX);
+  else if (idem_applies(r))
+    idem_run(r);
   else
     r->route->handler(r);
   if (!r->replied) reply_problem(r, DDC_ERR_INTERNAL, NULL, "the handler sent no response");
+  reply_send(r);
   return MHD_YES;
 }
 
@@ -175,6 +188,7 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
   metrics_record(idx, r->status, us);
   log_access(r->method, r->route ? r->route->pattern : "unmatched", r->status, us, r->request_id);
   free(r->body);
+  free(r->resp_body);
   free(r);
   *con_cls = NULL;
   atomic_fetch_sub(&server_inflight, 1);

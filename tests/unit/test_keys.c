@@ -130,7 +130,7 @@ static void test_derive(void)
   uint8_t h1[32], h2[32], s1[32], x[32];
   keys_derive(m1, KEYS_APIKEY_HASH, h1);
   keys_derive(m1, KEYS_APIKEY_HASH, h2);
-  keys_derive(m1, KEYS_SECRET_BOX, s1);
+  keys_derive(m1, KEYS_SIGNING_KEYS, s1);
   CHECK(memcmp(h1, h2, 32) == 0);
   CHECK(memcmp(h1, s1, 32) != 0);
   CHECK(memcmp(h1, m1, 32) != 0);
@@ -138,7 +138,7 @@ static void test_derive(void)
   CHECK(memcmp(h1, x, 32) != 0);
   /* It is crypto_kdf with the context "ddcdkeys" and the purpose as subkey id. */
   uint8_t want[32];
-  crypto_kdf_derive_from_key(want, 32, KEYS_SECRET_BOX, "ddcdkeys", m1);
+  crypto_kdf_derive_from_key(want, 32, KEYS_SIGNING_KEYS, "ddcdkeys", m1);
   CHECK(memcmp(s1, want, 32) == 0);
 }
 
