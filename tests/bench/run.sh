@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# run.sh: `make bench`. Measures ddcd against the machine's own limits and prints one table:
+# a bare libmicrohttpd reply (build/bench/bare_mhd, the HTTP limit), ddcd GET /healthz, a bare
+# PostgreSQL primary-key select (pgbench, the DB limit), ddcd GET /v1/accounts/{id}, and a bare
+# single-row insert (pgbench). Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd,
+# one bare_mhd, all under a mktemp directory; all stopped and removed on exit, failure included.
+# Loopback only; about 45 s. Needs build/ddcd and build/bench/bare_mhd (the Makefile builds both).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+PGBIN=/usr/lib/postgresql/15/bin
+DUR=5          # seconds per measurement
+CONNS=32       # concurrent connections, for wrk and pgbench alike
+ACCOUNTS=1000  # accounts created through the API for GET /v1/accounts/{id}
+NPROC=$(nproc)
+THREADS=${DDC_THREADS:-$((4 * NPROC))} # ddcd's default, passed explicitly to ddcd and bare_mhd
+CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
+START=$SECONDS
+
+for bin in build/ddcd build/bench/bare_mhd; do
+  [ -x "$bin" ] || { echo "bench: $bin is missing; run \`make bench\`" >&2; exit 1; }
+done
+for tool in wrk curl "$PGBIN/pgbench" psql; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing; run scripts/deps.sh" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d /tmp/ddcd-bench.XXXXXX)
+PIDS=()
+
+# stop PID: SIGTERM, up to 10 s for it to finish, then SIGKILL.
+stop() {
+  kill -TERM "$1" 2>/dev/null || return 0
+  for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  for p in "${PIDS[@]}"; do stop "$p"; done
+  "$ROOT/scripts/pg.sh" stop "$WORK/pg" || true
+  [ -L "$WORK/pg" ] && rm -rf "$(readlink -f "$WORK/pg")" # pg.sh's /var/tmp fallback
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
+
+fail() {
+  echo "bench: $*" >&2
+  exit 1
+}
+
+# wait_port PID LOG REGEX WHAT: waits up to 30 s for the port a server prints into LOG.
+wait_port() {
+  local port=""
+  for _ in $(seq 300); do
+    port=$(grep -oE "$3" "$2" | grep -oE '[0-9]+$' | head -n 1 || true)
+    [ -n "$port" ] && { echo "$port"; return 0; }
+    kill -0 "$1" 2>/dev/null || break
+    sleep 0.1
+  done
+  tail -n 20 "$2" >&2
+  fail "$4 did not start"
+}
+
+# to_ms VALUE: a wrk latency (612.00us, 1.09ms, 2.01s) in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) printf "%.2f", v / 1000; else if (v ~ /ms$/) printf "%.2f", v + 0;
+    else if (v ~ /m$/) printf "%.2f", v * 60000; else if (v ~ /s$/) printf "%.2f", v * 1000;
+    else printf "?" }'
+}
+
+# Results, by row key: requests per second, p50 and p99 in ms, a note on errors.
+declare -A RPS P50 P99 NOTE
+
+# wrk_run KEY URL [LUA]: one bounded wrk run; fills RPS/P50/P99/NOTE for KEY.
+wrk_run() {
+  local key=$1 url=$2 out="$WORK/wrk-$1.out" args=(-t2 -c"$CONNS" -d"${DUR}s" --latency)
+  [ $# -ge 3 ] && args+=(-s "$3")
+  wrk "${args[@]}" "$url" >"$out" 2>&1 || { cat "$out" >&2; fail "wrk failed for $key"; }
+  RPS[$key]=$(awk '/^Requests\/sec:/ {print $2}' "$out")
+  P50[$key]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
+  P99[$key]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+  local bad sock
+  bad=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' "$out")
+  sock=$(awk -F'[ ,]+' '/Socket errors:/ {print $4 + $6 + $8 + $10}' "$out")
+  NOTE[$key]=""
+  [ -n "$bad" ] && NOTE[$key]+="  [$bad non-2xx]"
+  [ -n "$sock" ] && [ "$sock" != 0 ] && NOTE[$key]+="  [$sock socket errors]"
+  [ -n "${RPS[$key]}" ] || { cat "$out" >&2; fail "no wrk result for $key"; }
+}
+
+# pgbench_run KEY SCRIPT: one bounded pgbench run; fills RPS/P50/P99/NOTE for KEY (the
+# percentiles come from pgbench's per-transaction log, column 3 in microseconds).
+pgbench_run() {
+  local key=$1 out="$WORK/pgbench-$1.out"
+  "$PGBIN/pgbench" -M prepared -c "$CONNS" -j 2 -T "$DUR" -n -f "$2" \
+    --log --log-prefix="$WORK/pgblog-$key" "$DB_URL" >"$out" 2>&1 ||
+    { cat "$out" >&2; fail "pgbench failed for $key"; }
+  RPS[$key]=$(awk '/^tps = / {print $3}' "$out")
+  read -r "P50[$key]" "P99[$key]" < <(cat "$WORK/pgblog-$key".* | awk '{print $3}' | sort -n |
+    awk '{a[NR] = $1} END {
+      i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999);
+      if (NR) printf "%.2f %.2f\n", a[i50] / 1000, a[i99] / 1000; else print "? ?" }')
+  rm -f "$WORK/pgblog-$key".*
+  local failed
+  failed=$(awk '/^number of failed transactions:/ {print $5}' "$out")
+  NOTE[$key]=""
+  [ -n "$failed" ] && [ "$failed" != 0 ] && NOTE[$key]="  [$failed failed transactions]"
+  [ -n "${RPS[$key]}" ] || { cat "$out" >&2; fail "no pgbench result for $key"; }
+}
+
+# --- PostgreSQL, schema, operator key
+scripts/pg.sh start "$WORK/pg" --fast >"$WORK/pg.out" 2>&1 ||
+  { cat "$WORK/pg.out" >&2; fail "PostgreSQL did not start"; }
+DB_URL=$(scripts/pg.sh url "$WORK/pg")
+export DDC_DATABASE_URL=$DB_URL DDC_DATA_DIR=$WORK/data DDC_THREADS=$THREADS
+unset DDC_LOG_LEVEL DDC_LISTEN DDC_MASTER_KEY_FILE # the default level: the access log is part of the real cost
+build/ddcd migrate >"$WORK/migrate.out" 2>&1 || { cat "$WORK/migrate.out" >&2; fail "migrate failed"; }
+build/ddcd init >"$WORK/init.out" 2>&1 || { cat "$WORK/init.out" >&2; fail "init failed"; }
+KEY=$(tr -d '\n' <"$DDC_DATA_DIR/operator.key")
+
+# --- the two HTTP servers, each on a port the kernel picks (port 0), read back from its log
+build/ddcd serve --listen 127.0.0.1:0 2>"$WORK/ddcd.log" &
+PIDS+=($!)
+DDCD_PORT=$(wait_port "$!" "$WORK/ddcd.log" 'listening on http://127\.0\.0\.1:[0-9]+' ddcd)
+build/bench/bare_mhd 0 "$THREADS" 2>"$WORK/bare.log" &
+PIDS+=($!)
+BARE_PORT=$(wait_port "$!" "$WORK/bare.log" 'listening on [0-9]+' bare_mhd)
+DDCD=http://127.0.0.1:$DDCD_PORT
+BARE=http://127.0.0.1:$BARE_PORT
+curl -fsS "$DDCD/healthz" >/dev/null || fail "ddcd does not answer /healthz"
+curl -fsS "$BARE/" >/dev/null || fail "bare_mhd does not answer"
+
+# --- accounts to read, created through the API (one curl, 16 requests in flight)
+for i in $(seq "$ACCOUNTS"); do
+  [ "$i" -gt 1 ] && echo next
+  printf 'url = "%s/v1/accounts"\nheader = "Authorization: Bearer %s"\n' "$DDCD" "$KEY"
+  printf 'header = "Content-Type: application/json"\n'
+  printf 'data = "{\\"role\\":\\"issuer\\",\\"name\\":\\"bench %d\\"}"\n' "$i"
+done >"$WORK/create.curl"
+curl -sS --no-progress-meter --parallel --parallel-max 16 -K "$WORK/create.curl" \
+  >"$WORK/create.out" 2>&1 || true
+grep -oE '"id":[0-9]+' "$WORK/create.out" | cut -d: -f2 | sort -n >"$WORK/ids" || true
+[ "$(wc -l <"$WORK/ids")" -eq "$ACCOUNTS" ] ||
+  { head -c 600 "$WORK/create.out" >&2; echo >&2; fail "could not create $ACCOUNTS accounts"; }
+ID_MIN=$(head -n 1 "$WORK/ids")
+ID_MAX=$(tail -n 1 "$WORK/ids")
+
+# --- load scripts, written here so the key never leaves $WORK
+{
+  echo '-- GET /v1/accounts/{id} with the operator key, ids picked at random per request'
+  echo "local ids = {$(paste -sd, "$WORK/ids")}"
+  echo "local headers = {[\"Authorization\"] = \"Bearer $KEY\"}"
+  echo 'local n = 0'
+  echo 'function setup(thread) n = n + 1; thread:set("seed", n) end'
+  echo 'function init(args) math.randomseed(1000 * (tonumber(seed) or 1) + os.time()) end'
+  echo 'function request()'
+  echo '  return wrk.format("GET", "/v1/accounts/" .. ids[math.random(#ids)], headers)'
+  echo 'end'
+} >"$WORK/accounts.lua"
+cat >"$WORK/select.sql" <<EOF
+\\set id random($ID_MIN, $ID_MAX)
+SELECT id, role, name, issuer_id, status, created_at, updated_at FROM accounts WHERE id = :id;
+EOF
+cat >"$WORK/insert.sql" <<'EOF'
+INSERT INTO bench_insert (name) VALUES ('bench');
+EOF
+
+# --- measurements; each HTTP target gets a 1 s warm-up (threads, PG connections, auth cache)
+warm() { wrk -t2 -c"$CONNS" -d1s "$@" >/dev/null 2>&1 || true; }
+warm "$BARE/"
+wrk_run bare "$BARE/"
+warm "$DDCD/healthz"
+wrk_run healthz "$DDCD/healthz"
+pgbench_run select "$WORK/select.sql"
+warm -s "$WORK/accounts.lua" "$DDCD/"
+wrk_run account "$DDCD/" "$WORK/accounts.lua"
+psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c 'CREATE TABLE bench_insert (id bigint GENERATED ALWAYS
+  AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())'
+pgbench_run insert "$WORK/insert.sql"
+psql "$DB_URL" -qX -c 'DROP TABLE bench_insert' || true
+# The account reads must all have been 200s for the row to mean anything.
+[ -z "${NOTE[account]}" ] || echo "bench: GET /v1/accounts/{id} had errors:${NOTE[account]}" >&2
+
+# --- the table
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "?" }'; }
+row() { # LABEL KEY [TAIL]
+  printf '%-34s %8.0f req/s  p50 %6s ms  p99 %6s ms%s%s\n' "$1" "${RPS[$2]}" "${P50[$2]}" \
+    "${P99[$2]}" "${3:+   $3}" "${NOTE[$2]}"
+}
+echo
+echo "machine: $NPROC CPUs, ${CPU:-unknown CPU}"
+echo "threads: $THREADS HTTP threads in ddcd and bare_mhd; load: wrk -t2 -c$CONNS -d${DUR}s," \
+  "pgbench -M prepared -c $CONNS -j 2 -T $DUR (PostgreSQL 15, fsync off), loopback"
+echo
+row "bare libmicrohttpd reply" bare "the HTTP limit"
+row "ddcd GET /healthz" healthz "$(ratio "${RPS[healthz]}" "${RPS[bare]}") x bare MHD (aim >= 0.8)"
+row "bare PostgreSQL pk select" select "the DB limit ($ACCOUNTS rows)"
+row "ddcd GET /v1/accounts/{id}" account "$(ratio "${RPS[account]}" "${RPS[bare]}") x bare MHD (aim >= 0.4), $(ratio "${RPS[account]}" "${RPS[select]}") x pk select"
+row "bare PostgreSQL 1-row insert" insert "tps, the write limit"
+echo
+echo "($((SECONDS - START)) s)"
