@@ -9,6 +9,7 @@
 #define REQ_PATH_MAX 1024
 #define REQ_PARAMS_MAX 4
 #define REQ_BODY_MAX (1024 * 1024)
+#define REQ_BODY_DRAIN_MAX (8 * REQ_BODY_MAX) /* past this a too-large body is refused unread */
 
 struct route;
 

@@ -81,11 +81,14 @@ static void server_begin(struct req *r, const char *url)
   const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Transfer-Encoding");
   const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
   unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
-  if (len > REQ_BODY_MAX) {
+  /* A body a little over the cap is read and dropped, and 413 comes after it: refusing it at once
+   * closes the socket with unread data, and the client's kernel may drop the 413 on the RST. */
+  if (len > REQ_BODY_DRAIN_MAX) {
     reply_problem(r, DDC_ERR_BODY_TOO_LARGE, NULL, "the body may be at most %d bytes",
                   REQ_BODY_MAX);
     return;
   }
+  if (len > REQ_BODY_MAX) r->body_too_large = 1;
   int has_body = len > 0 || te;
   if (r->route->body == BODY_JSON && !cl && !te) {
     reply_error(r, DDC_ERR_LENGTH_REQUIRED);
