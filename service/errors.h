@@ -16,14 +16,39 @@
     "The request has a parameter this route does not take")                                        \
   X(BAD_HEADER, "bad_header", 400, "A header has an invalid value")                                \
   X(UNAUTHORIZED, "unauthorized", 401, "Missing or invalid API key")                               \
+  X(INSUFFICIENT_FUNDS, "insufficient_funds", 402, "The balance does not cover the price")         \
   X(FORBIDDEN, "forbidden", 403, "This account may not do that")                                   \
   X(ACCOUNT_FROZEN, "account_frozen", 403, "The account is frozen")                                \
+  X(CROSS_ISSUER_NOT_APPROVED, "cross_issuer_not_approved", 403,                                   \
+    "The receiving side's issuer has not approved certificates of this issuer")                    \
+  X(HOLDER_SIGNATURE_REQUIRED, "holder_signature_required", 403,                                   \
+    "The owner registered a holder key: its signature is required")                                \
+  X(HOLDER_SIGNATURE_INVALID, "holder_signature_invalid", 403,                                     \
+    "The holder signature does not verify")                                                        \
+  X(HOLDER_SIGNATURE_EXPIRED, "holder_signature_expired", 403,                                     \
+    "The holder signature's deadline has passed")                                                  \
   X(NOT_FOUND, "not_found", 404, "No such resource")                                               \
   X(ROUTE_NOT_FOUND, "route_not_found", 404, "No such route")                                      \
   X(METHOD_NOT_ALLOWED, "method_not_allowed", 405, "Method not allowed on this route")             \
   X(OPERATOR_NOT_FREEZABLE, "operator_not_freezable", 409, "Operator accounts cannot be frozen")   \
   X(ISSUER_NOT_FOUND, "issuer_not_found", 409, "The named issuer does not exist")                  \
   X(KEY_PREFIX_TAKEN, "key_prefix_taken", 409, "API key prefix already in use; retry")             \
+  X(WRONG_ACCOUNT_ROLE, "wrong_account_role", 409,                                                 \
+    "The account does not have the role this needs")                                               \
+  X(RECHARGE_REFERENCE_CONFLICT, "recharge_reference_conflict", 409,                               \
+    "The reference was used for a different recharge")                                             \
+  X(BALANCE_LIMIT, "balance_limit", 409, "The balance would exceed 2^53 minor units")              \
+  X(EXTERNAL_REF_TAKEN, "external_ref_taken", 409,                                                 \
+    "The issuer already has a certificate with this external_ref")                                 \
+  X(CERTIFICATE_FROZEN, "certificate_frozen", 409, "The certificate is frozen")                    \
+  X(CERTIFICATE_NOT_FROZEN, "certificate_not_frozen", 409, "The certificate is not frozen")        \
+  X(CERTIFICATE_FINAL, "certificate_final", 409, "The certificate is revoked or burned")           \
+  X(RECIPIENT_INVALID, "recipient_invalid", 409, "That account cannot take this role")             \
+  X(HOLDER_KEY_NOT_SET, "holder_key_not_set", 409, "The owner has not registered a holder key")    \
+  X(NONCE_REUSED, "nonce_reused", 409, "The holder signature's nonce was already used")            \
+  X(KEY_RETIRED, "key_retired", 409, "The signing key is retired")                                 \
+  X(SIGNING_KEY_RETIRED, "signing_key_retired", 409,                                               \
+    "The issuer's signing key was retired while the request ran; retry")                           \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \
@@ -50,5 +75,13 @@ struct ddc_error_info {
 };
 
 const struct ddc_error_info *errors_info(enum ddc_err e);
+
+/* The detail of the last rule failure on this thread (the database names what failed and why):
+ * a sentence and a JSON object of extra problem members, such as {"field":"to"}. */
+void errors_set_detail(enum ddc_err e, const char *detail, const char *extra_json);
+/* The detail recorded for e since the last errors_clear, or NULL; *extra_json gets the members
+ * ("" when none). */
+const char *errors_detail(enum ddc_err e, const char **extra_json);
+void errors_clear(void);
 
 #endif

@@ -17,5 +17,38 @@ void api_accounts_unfreeze(struct req *r);
 void api_keys_create(struct req *r);
 void api_keys_list(struct req *r);
 void api_keys_delete(struct req *r);
+/* prices.c */
+void api_prices_list(struct req *r);
+void api_prices_set(struct req *r);
+void api_prices_delete(struct req *r);
+/* billing.c */
+void api_recharges_create(struct req *r);
+void api_balance_get(struct req *r);
+void api_journal_list(struct req *r);
+void api_statement_get(struct req *r);
+/* certificates.c */
+void api_certs_create(struct req *r);
+void api_certs_get(struct req *r);
+void api_certs_list(struct req *r);
+void api_certs_document(struct req *r);
+void api_certs_events(struct req *r);
+/* cert_ops.c */
+void api_certs_transfer(struct req *r);
+void api_certs_approve(struct req *r);
+void api_certs_freeze(struct req *r);
+void api_certs_unfreeze(struct req *r);
+void api_certs_revoke(struct req *r);
+void api_certs_burn(struct req *r);
+/* approvals.c */
+void api_operators_set(struct req *r);
+void api_operators_list(struct req *r);
+void api_approvals_set(struct req *r);
+void api_approvals_list(struct req *r);
+void api_holder_key_put(struct req *r);
+void api_holder_key_get(struct req *r);
+/* signing_keys.c */
+void api_signing_keys_create(struct req *r);
+void api_signing_keys_list(struct req *r);
+void api_signing_keys_retire(struct req *r);
 
 #endif

@@ -32,13 +32,6 @@ const struct db_stmt db_accounts_stmts[] = {
     {NULL, NULL},
 };
 
-enum ddc_err db_outcome(const char *word)
-{
-  for (int e = 0; e < DDC_ERR_COUNT; e++)
-    if (strcmp(errors_info((enum ddc_err)e)->code, word) == 0) return (enum ddc_err)e;
-  return DDC_ERR_INTERNAL;
-}
-
 static void db_i64(char *buf, size_t cap, int64_t v, const char **slot)
 {
   snprintf(buf, cap, "%lld", (long long)v);

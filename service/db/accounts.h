@@ -62,7 +62,5 @@ enum ddc_err db_apikey_revoke(const char *actor_role, int64_t actor, int64_t key
                               int64_t *account_id);
 /* DDC_ERR_NOT_FOUND when no live key has this prefix. */
 enum ddc_err db_auth_lookup(const char *prefix, struct auth_row *out);
-/* Maps an outcome word returned by a PL/pgSQL function to the error registry. */
-enum ddc_err db_outcome(const char *word);
 
 #endif

@@ -3,8 +3,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include "db/accounts.h"
+#include "db/billing.h"
+#include "db/certs.h"
 #include "db/idempotency.h"
 #include "db/pg.h"
 #include "log.h"
@@ -19,7 +22,8 @@ static pthread_key_t db_key;
 static atomic_uint_fast64_t db_errors;
 
 /* Every statement module contributes one table here. */
-static const struct db_stmt *const db_stmt_tables[] = {db_accounts_stmts, db_idempotency_stmts};
+static const struct db_stmt *const db_stmt_tables[] = {db_accounts_stmts, db_idempotency_stmts,
+                                                       db_billing_stmts, db_certs_stmts};
 
 static void db_thread_free(void *p)
 {
@@ -148,6 +152,32 @@ PGconn *db_get(void)
   return c;
 }
 
+static _Thread_local enum ddc_err db_last_failure;
+
+enum ddc_err db_failure(void)
+{
+  return db_last_failure;
+}
+
+enum ddc_err db_outcome(const char *word)
+{
+  for (int e = 0; e < DDC_ERR_COUNT; e++)
+    if (strcmp(errors_info((enum ddc_err)e)->code, word) == 0) return (enum ddc_err)e;
+  return DDC_ERR_INTERNAL;
+}
+
+/* A rule failure raised by ddc_fail(): SQLSTATE DD001, the registry code as its message. */
+static int db_rule_failure(const PGresult *r)
+{
+  const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  if (!state || strcmp(state, "DD001") != 0) return 0;
+  const char *msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+  db_last_failure = db_outcome(msg ? msg : "");
+  errors_set_detail(db_last_failure, PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL),
+                    PQresultErrorField(r, PG_DIAG_MESSAGE_HINT));
+  return 1;
+}
+
 static int db_retryable(const PGresult *r)
 {
   const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -156,6 +186,7 @@ static int db_retryable(const PGresult *r)
 
 PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int read_only)
 {
+  db_last_failure = DDC_ERR_DB_UNAVAILABLE;
   for (int attempt = 0; attempt < 5; attempt++) {
     PGconn *c = db_get();
     if (!c) return NULL;
@@ -163,6 +194,10 @@ PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int 
     PGresult *r = PQexecPrepared(c, stmt, nparams, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
+    if (db_rule_failure(r)) {
+      PQclear(r);
+      return NULL;
+    }
     int retry = db_retryable(r) && !in_tx;
     int lost = PQstatus(c) != CONNECTION_OK;
     db_count_error(stmt, c);
@@ -191,4 +226,72 @@ void db_copy(char *dst, size_t cap, const PGresult *r, int row, int col)
   if (n >= cap) n = cap - 1;
   memcpy(dst, s, n);
   dst[n] = 0;
+}
+
+enum ddc_err db_json(const char *stmt, int nparams, const char *const *values, int read_only,
+                     char **json, size_t *len)
+{
+  *json = NULL;
+  PGresult *r = db_exec(stmt, nparams, values, read_only);
+  if (!r) return db_failure();
+  enum ddc_err e = DDC_ERR_INTERNAL;
+  if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+    size_t n = (size_t)PQgetlength(r, 0, 0);
+    *json = malloc(n + 1);
+    if (*json) {
+      memcpy(*json, PQgetvalue(r, 0, 0), n + 1);
+      if (len) *len = n;
+      e = DDC_ERR_OK;
+    }
+  }
+  PQclear(r);
+  return e;
+}
+
+static const char **db_p_next(struct db_params *p)
+{
+  if (p->n >= DB_PARAMS_MAX) abort(); /* a programming error, caught by any test */
+  p->owned[p->n] = NULL;
+  return &p->v[p->n++];
+}
+
+void db_p_str(struct db_params *p, const char *s)
+{
+  *db_p_next(p) = s;
+}
+
+void db_p_int(struct db_params *p, int64_t v)
+{
+  const char **slot = db_p_next(p);
+  snprintf(p->num[p->n - 1], sizeof p->num[0], "%lld", (long long)v);
+  *slot = p->num[p->n - 1];
+}
+
+void db_p_id(struct db_params *p, int64_t v)
+{
+  if (v)
+    db_p_int(p, v);
+  else
+    db_p_str(p, NULL);
+}
+
+void db_p_bytea(struct db_params *p, const uint8_t *b, size_t len)
+{
+  const char **slot = db_p_next(p);
+  *slot = p->owned[p->n - 1] = b ? db_bytea_param(b, len) : NULL;
+}
+
+void db_p_free(struct db_params *p)
+{
+  for (int i = 0; i < p->n; i++)
+    free(p->owned[i]);
+  p->n = 0;
+}
+
+enum ddc_err db_p_json(const char *stmt, struct db_params *p, int read_only, char **json,
+                       size_t *len)
+{
+  enum ddc_err e = db_json(stmt, p->n, p->v, read_only, json, len);
+  db_p_free(p);
+  return e;
 }

@@ -2,7 +2,9 @@
 #ifndef DDC_PG_H
 #define DDC_PG_H
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "errors.h"
 
 struct db_stmt {
   const char *name;
@@ -31,6 +33,32 @@ PGconn *db_get_raw(void);
  * status TUPLES_OK or COMMAND_OK, or NULL (logged and counted). */
 PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int read_only);
 uint64_t db_error_count(void);
+/* Why the last db_exec on this thread returned NULL: the registry code a PL/pgSQL function raised
+ * (SQLSTATE DD001, its detail recorded with errors_set_detail), or DDC_ERR_DB_UNAVAILABLE. */
+enum ddc_err db_failure(void);
+/* Maps an outcome word returned or raised by a PL/pgSQL function to the error registry. */
+enum ddc_err db_outcome(const char *word);
+/* Runs a statement returning one row whose first column is JSON text; *json gets a malloc'ed
+ * copy (and *len its length, len may be NULL). */
+enum ddc_err db_json(const char *stmt, int nparams, const char *const *values, int read_only,
+                     char **json, size_t *len);
+
+/* Building the text parameters of a statement: 0 as an id means NULL. */
+#define DB_PARAMS_MAX 16
+struct db_params {
+  const char *v[DB_PARAMS_MAX];
+  char num[DB_PARAMS_MAX][24];
+  char *owned[DB_PARAMS_MAX];
+  int n;
+};
+void db_p_str(struct db_params *p, const char *s); /* s may be NULL */
+void db_p_int(struct db_params *p, int64_t v);
+void db_p_id(struct db_params *p, int64_t v);                       /* 0: NULL */
+void db_p_bytea(struct db_params *p, const uint8_t *b, size_t len); /* b NULL: NULL */
+void db_p_free(struct db_params *p);
+/* db_json over the parameters, which it frees. */
+enum ddc_err db_p_json(const char *stmt, struct db_params *p, int read_only, char **json,
+                       size_t *len);
 /* Helpers for reading text-format results. */
 int64_t db_int64(const PGresult *r, int row, int col);    /* 0 when NULL */
 const char *db_text(const PGresult *r, int row, int col); /* "" when NULL */

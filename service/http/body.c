@@ -1,8 +1,10 @@
 /* body.c: strict parsing of JSON bodies, query strings and path parameters. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "http/body.h"
+#include "timefmt.h"
 #include "http/reply.h"
 #include "http/routes.h"
 
@@ -63,52 +65,67 @@ size_t body_utf8_chars(const char *s)
   return n;
 }
 
-static int body_field_ok(struct req *r, const struct field_spec *f, json_t *v)
+static int body_field_ok(struct req *r, const struct field_spec *f, const char *name, json_t *v)
 {
   if (json_is_null(v)) {
     if (f->nullable) return 0;
-    reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must not be null", f->name);
+    reply_problem(r, DDC_ERR_INVALID_FIELD, name, "%s must not be null", name);
     return -1;
   }
   if (f->type == FIELD_STRING) {
     if (!json_is_string(v)) {
-      reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must be a string", f->name);
+      reply_problem(r, DDC_ERR_INVALID_FIELD, name, "%s must be a string", name);
       return -1;
     }
     const char *s = json_string_value(v);
     size_t n = body_utf8_chars(s);
     if (strlen(s) != json_string_length(v) || (int64_t)n < f->min || (int64_t)n > f->max) {
-      reply_problem(r, DDC_ERR_INVALID_FIELD, f->name,
-                    "%s must be %lld to %lld characters without NUL", f->name, (long long)f->min,
+      reply_problem(r, DDC_ERR_INVALID_FIELD, name,
+                    "%s must be %lld to %lld characters without NUL", name, (long long)f->min,
                     (long long)f->max);
       return -1;
     }
     for (const char *p = s; *p; p++)
       if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-        reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must not contain control characters",
-                      f->name);
+        reply_problem(r, DDC_ERR_INVALID_FIELD, name, "%s must not contain control characters",
+                      name);
         return -1;
       }
     return 0;
   }
+  if (f->type == FIELD_OBJECT) {
+    if (json_is_object(v)) return 0;
+    reply_problem(r, DDC_ERR_INVALID_FIELD, name, "%s must be a JSON object", name);
+    return -1;
+  }
+  if (f->type == FIELD_TIME) {
+    int64_t us;
+    if (json_is_string(v) && timefmt_parse(json_string_value(v), &us) == 0) return 0;
+    reply_problem(r, DDC_ERR_INVALID_FIELD, name,
+                  "%s must be an RFC 3339 timestamp (2026-01-31T09:00:00Z) or a date "
+                  "(2026-01-31), years 1970 to 9999",
+                  name);
+    return -1;
+  }
   if (f->type == FIELD_INT) {
     json_int_t i = json_is_integer(v) ? json_integer_value(v) : 0;
     if (!json_is_integer(v) || i < f->min || i > f->max) {
-      reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must be an integer from %lld to %lld",
-                    f->name, (long long)f->min, (long long)f->max);
+      reply_problem(r, DDC_ERR_INVALID_FIELD, name, "%s must be an integer from %lld to %lld", name,
+                    (long long)f->min, (long long)f->max);
       return -1;
     }
     return 0;
   }
   if (!json_is_boolean(v)) {
-    reply_problem(r, DDC_ERR_INVALID_FIELD, f->name, "%s must be true or false", f->name);
+    reply_problem(r, DDC_ERR_INVALID_FIELD, name, "%s must be true or false", name);
     return -1;
   }
   return 0;
 }
 
-int body_fields(struct req *r, json_t *obj, const struct field_spec *spec)
+int body_fields_in(struct req *r, json_t *obj, const struct field_spec *spec, const char *prefix)
 {
+  char name[128];
   const char *key;
   json_t *v;
   json_object_foreach(obj, key, v)
@@ -117,20 +134,38 @@ int body_fields(struct req *r, json_t *obj, const struct field_spec *spec)
     while (f->name && strcmp(f->name, key) != 0)
       f++;
     if (!f->name) {
-      reply_problem(r, DDC_ERR_UNKNOWN_FIELD, key, "this operation does not take the field %.100s",
-                    key);
+      snprintf(name, sizeof name, "%s%.100s", prefix, key);
+      reply_problem(r, DDC_ERR_UNKNOWN_FIELD, name, "this operation does not take the field %s",
+                    name);
       return -1;
     }
   }
   for (const struct field_spec *f = spec; f->name; f++) {
     v = json_object_get(obj, f->name);
+    snprintf(name, sizeof name, "%s%s", prefix, f->name);
     if (!v && f->required) {
-      reply_problem(r, DDC_ERR_MISSING_FIELD, f->name, "%s is required", f->name);
+      reply_problem(r, DDC_ERR_MISSING_FIELD, name, "%s is required", name);
       return -1;
     }
-    if (v && body_field_ok(r, f, v) != 0) return -1;
+    if (v && body_field_ok(r, f, name, v) != 0) return -1;
   }
   return 0;
+}
+
+int body_fields(struct req *r, json_t *obj, const struct field_spec *spec)
+{
+  return body_fields_in(r, obj, spec, "");
+}
+
+const char *body_str(json_t *obj, const char *name)
+{
+  return json_string_value(json_object_get(obj, name));
+}
+
+int64_t body_int(json_t *obj, const char *name)
+{
+  json_t *v = json_object_get(obj, name);
+  return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
 struct query_scan {

@@ -9,7 +9,8 @@
 
 #define BODY_JSON_DEPTH_MAX 32
 
-enum field_type { FIELD_STRING, FIELD_INT, FIELD_BOOL };
+/* FIELD_TIME: an RFC 3339 timestamp or a date (timefmt_parse); FIELD_OBJECT: any JSON object. */
+enum field_type { FIELD_STRING, FIELD_INT, FIELD_BOOL, FIELD_TIME, FIELD_OBJECT };
 
 struct field_spec {
   const char *name;
@@ -26,6 +27,12 @@ json_t *body_object(struct req *r);
 /* Checks obj against spec (terminated by a NULL name): unknown, missing, mistyped or out-of-range
  * fields get a 400 naming them. Returns 0, or -1 (400 queued). */
 int body_fields(struct req *r, json_t *obj, const struct field_spec *spec);
+/* The same for a nested object: prefix ("holder_signature.") goes before each field's name. */
+int body_fields_in(struct req *r, json_t *obj, const struct field_spec *spec, const char *prefix);
+/* A string field's value, or NULL when absent or null. */
+const char *body_str(json_t *obj, const char *name);
+/* An integer field's value, or 0 when absent or null. */
+int64_t body_int(json_t *obj, const char *name);
 /* Number of UTF-8 characters in s. */
 size_t body_utf8_chars(const char *s);
 

@@ -75,6 +75,25 @@ json_t *reply_problem_body(enum ddc_err e, const char *field, const char *detail
   return p;
 }
 
+/* Renders the problem object p (reference stolen) with e's status. */
+static void reply_problem_set(struct req *r, enum ddc_err e, json_t *p)
+{
+  char *s = p ? json_dumps(p, JSON_COMPACT) : NULL;
+  unsigned status = errors_info(e)->status;
+  if (status >= 500)
+    log_msg(LOG_WARN, "%s %s: %s", r->method, r->route ? r->route->pattern : "-",
+            p ? json_string_value(json_object_get(p, "detail")) : "out of memory");
+  json_decref(p);
+  if (!s) {
+    static const char oom[] =
+        "{\"type\":\"urn:ddcd:problem:internal\",\"title\":\"Internal error\","
+        "\"status\":500,\"detail\":\"out of memory\",\"code\":\"internal\"}";
+    reply_text(r, 500, "application/problem+json", oom, sizeof oom - 1);
+    return;
+  }
+  reply_buffer(r, status, "application/problem+json", s, strlen(s));
+}
+
 void reply_problem(struct req *r, enum ddc_err e, const char *field, const char *fmt, ...)
 {
   char detail[512];
@@ -84,26 +103,30 @@ void reply_problem(struct req *r, enum ddc_err e, const char *field, const char 
     vsnprintf(detail, sizeof detail, fmt, ap);
     va_end(ap);
   }
-  json_t *p = reply_problem_body(e, field, fmt ? detail : NULL);
-  char *s = p ? json_dumps(p, JSON_COMPACT) : NULL;
-  json_decref(p);
-  if (!s) {
-    static const char oom[] =
-        "{\"type\":\"urn:ddcd:problem:internal\",\"title\":\"Internal error\","
-        "\"status\":500,\"detail\":\"out of memory\",\"code\":\"internal\"}";
-    reply_text(r, 500, "application/problem+json", oom, sizeof oom - 1);
-    return;
-  }
-  unsigned status = errors_info(e)->status;
-  if (status >= 500)
-    log_msg(LOG_WARN, "%s %s: %s", r->method, r->route ? r->route->pattern : "-",
-            fmt ? detail : errors_info(e)->title);
-  reply_buffer(r, status, "application/problem+json", s, strlen(s));
+  reply_problem_set(r, e, reply_problem_body(e, field, fmt ? detail : NULL));
 }
 
 void reply_error(struct req *r, enum ddc_err e)
 {
-  reply_problem(r, e, NULL, NULL);
+  const char *extra = "", *detail = errors_detail(e, &extra);
+  json_t *x = extra[0] ? json_loads(extra, 0, NULL) : NULL;
+  json_t *p = reply_problem_body(e, json_string_value(json_object_get(x, "field")), detail);
+  if (p && json_is_object(x)) {
+    json_object_del(x, "field");
+    json_object_update_missing(p, x); /* extension members: never overwrite the standard ones */
+  }
+  json_decref(x);
+  reply_problem_set(r, e, p);
+}
+
+void reply_result(struct req *r, enum ddc_err e, unsigned status, char *json)
+{
+  if (e == DDC_ERR_OK && json) {
+    reply_buffer(r, status, "application/json", json, strlen(json));
+    return;
+  }
+  free(json);
+  reply_error(r, e == DDC_ERR_OK ? DDC_ERR_INTERNAL : e);
 }
 
 void reply_text(struct req *r, unsigned status, const char *ctype, const char *text, size_t len)

@@ -16,6 +16,9 @@ void reply_problem(struct req *r, enum ddc_err e, const char *field, const char 
 json_t *reply_problem_body(enum ddc_err e, const char *field, const char *detail);
 /* A domain outcome with the registry's title as detail. */
 void reply_error(struct req *r, enum ddc_err e);
+/* A domain call's outcome: on DDC_ERR_OK its JSON text (malloc'ed, taken) with status, else the
+ * error with the detail the database gave (json is freed). */
+void reply_result(struct req *r, enum ddc_err e, unsigned status, char *json);
 /* Sends a copy of text with the given content type. */
 void reply_text(struct req *r, unsigned status, const char *ctype, const char *text, size_t len);
 /* Sends a malloc'ed buffer, which is freed by the server. */

@@ -6,8 +6,15 @@
 #define ANY ROLE_ANY
 #define OP ROLE_OPERATOR
 #define OP_ISS (ROLE_OPERATOR | ROLE_ISSUER)
+#define ISS ROLE_ISSUER
+#define HOLDER ROLE_HOLDER
 
 static const char *const accounts_list_query[] = {"role", "limit", "cursor", NULL};
+static const char *const issuer_query[] = {"issuer_id", NULL};
+static const char *const journal_query[] = {"currency", "limit", "cursor", NULL};
+static const char *const statement_query[] = {"currency", "from", "to", NULL};
+static const char *const certs_query[] = {"issuer_id", "owner_id", "status", "kind",
+                                          "limit",     "cursor",   NULL};
 
 const struct route routes_table[] = {
     {"GET", "/healthz", api_healthz, 0, BODY_NONE, NULL},
@@ -21,6 +28,36 @@ const struct route routes_table[] = {
     {"POST", "/v1/accounts/{id}/api-keys", api_keys_create, OP_ISS, BODY_JSON, NULL},
     {"GET", "/v1/accounts/{id}/api-keys", api_keys_list, ANY, BODY_NONE, NULL},
     {"DELETE", "/v1/api-keys/{id}", api_keys_delete, ANY, BODY_NONE, NULL},
+    {"GET", "/v1/prices", api_prices_list, ANY, BODY_NONE, issuer_query},
+    {"PUT", "/v1/prices/{operation}", api_prices_set, OP, BODY_JSON, NULL},
+    {"DELETE", "/v1/prices/{operation}", api_prices_delete, OP, BODY_NONE, issuer_query},
+    {"POST", "/v1/accounts/{id}/recharges", api_recharges_create, OP_ISS, BODY_JSON, NULL},
+    {"GET", "/v1/accounts/{id}/balance", api_balance_get, ANY, BODY_NONE, NULL},
+    {"GET", "/v1/accounts/{id}/journal", api_journal_list, ANY, BODY_NONE, journal_query},
+    {"GET", "/v1/accounts/{id}/statement", api_statement_get, ANY, BODY_NONE, statement_query},
+    {"POST", "/v1/accounts/{id}/operators", api_operators_set, ANY, BODY_JSON, NULL},
+    {"GET", "/v1/accounts/{id}/operators", api_operators_list, ANY, BODY_NONE, NULL},
+    {"POST", "/v1/accounts/{id}/approvals", api_approvals_set, OP_ISS, BODY_JSON, NULL},
+    {"GET", "/v1/accounts/{id}/approvals", api_approvals_list, ANY, BODY_NONE, NULL},
+    {"PUT", "/v1/accounts/{id}/holder-key", api_holder_key_put, HOLDER, BODY_JSON, NULL},
+    {"GET", "/v1/accounts/{id}/holder-key", api_holder_key_get, ANY, BODY_NONE, NULL},
+    {"POST", "/v1/accounts/{id}/keys", api_signing_keys_create, OP_ISS, BODY_JSON_OPTIONAL, NULL},
+    {"GET", "/v1/accounts/{id}/keys", api_signing_keys_list, ANY, BODY_NONE, NULL},
+    {"POST", "/v1/accounts/{id}/keys/{key_id}/retire", api_signing_keys_retire, OP_ISS,
+     BODY_JSON_OPTIONAL, NULL},
+    {"POST", "/v1/certificates", api_certs_create, ISS, BODY_JSON, NULL},
+    {"GET", "/v1/certificates", api_certs_list, ANY, BODY_NONE, certs_query},
+    {"GET", "/v1/certificates/{ddc_id}", api_certs_get, ANY, BODY_NONE, NULL},
+    {"GET", "/v1/certificates/{ddc_id}/document", api_certs_document, ANY, BODY_NONE, NULL},
+    {"GET", "/v1/certificates/{ddc_id}/events", api_certs_events, ANY, BODY_NONE, NULL},
+    {"POST", "/v1/certificates/{ddc_id}/transfer", api_certs_transfer, ANY, BODY_JSON, NULL},
+    {"POST", "/v1/certificates/{ddc_id}/approve", api_certs_approve, ANY, BODY_JSON, NULL},
+    {"POST", "/v1/certificates/{ddc_id}/freeze", api_certs_freeze, OP_ISS, BODY_JSON_OPTIONAL,
+     NULL},
+    {"POST", "/v1/certificates/{ddc_id}/unfreeze", api_certs_unfreeze, OP_ISS, BODY_JSON_OPTIONAL,
+     NULL},
+    {"POST", "/v1/certificates/{ddc_id}/revoke", api_certs_revoke, OP_ISS, BODY_JSON, NULL},
+    {"POST", "/v1/certificates/{ddc_id}/burn", api_certs_burn, ANY, BODY_JSON_OPTIONAL, NULL},
 };
 const int routes_count = sizeof routes_table / sizeof routes_table[0];
 

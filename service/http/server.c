@@ -169,7 +169,7 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
   if (r->body_too_large)
     reply_problem(r, DDC_ERR_BODY_TOO_LARGE, NULL, "the body may be at most %d bytes",
                   REQ_BODY_MAX);
-  else if (idem_applies(r))
+  else if ((errors_clear(), idem_applies(r)))
     idem_run(r);
   else
     r->route->handler(r);

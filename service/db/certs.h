@@ -1,0 +1,64 @@
+/* certs.h: database operations on certificates, their events, signing keys, holder keys and
+ * approvals (sql/004_certificates.sql). JSON results are malloc'ed in *json. */
+#ifndef DDC_DB_CERTS_H
+#define DDC_DB_CERTS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "db/pg.h"
+#include "errors.h"
+
+extern const struct db_stmt db_certs_stmts[];
+
+/* What a mint needs before signing: the next ddc_id (when draw_id; else 0) and the issuer's
+ * current key (key_id 0 and sealed NULL when the issuer has none). */
+struct db_mint_prep {
+  int64_t ddc_id;
+  int64_t key_id;
+  uint8_t *sealed; /* malloc'ed */
+  size_t sealed_len;
+};
+
+/* A certificate ready to insert: the document is already canonical, hashed and signed. */
+struct db_mint_row {
+  int64_t issuer, ddc_id, owner, key_id; /* owner 0: the issuer */
+  const char *code, *kind, *document;
+  uint8_t cert_hash[32], signature[64], content_hash[32];
+  int has_content_hash;
+  const char *uri, *valid_from, *valid_until, *external_ref, *issued_at; /* NULL: none */
+};
+
+enum ddc_err db_mint_prepare(int64_t issuer, int draw_id, struct db_mint_prep *out);
+enum ddc_err db_mint(const struct db_mint_row *m, char **json);
+enum ddc_err db_cert_get(const char *role, int64_t actor, int64_t ddc, char **json,
+                         char **document);
+enum ddc_err db_cert_list(const char *role, int64_t actor, int64_t issuer, int64_t owner,
+                          const char *status, const char *kind, int64_t after, int limit,
+                          char **json);
+enum ddc_err db_cert_events(const char *role, int64_t actor, int64_t ddc, char **json);
+/* The owner of a certificate and its holder key (version 0 when none). */
+enum ddc_err db_transfer_signer(int64_t ddc, int64_t *owner, uint8_t public_key[32], int *version);
+/* signed_version 0: no holder signature. */
+enum ddc_err db_transfer(const char *role, int64_t actor, int64_t ddc, int64_t to,
+                         int signed_version, const char *nonce, char **json);
+enum ddc_err db_approve(const char *role, int64_t actor, int64_t ddc, int64_t operator_id,
+                        char **json);
+/* op: freeze, unfreeze, revoke (with reason) or burn. */
+enum ddc_err db_cert_status(const char *role, int64_t actor, int64_t ddc, const char *op,
+                            const char *reason, char **json);
+enum ddc_err db_operator_set(const char *role, int64_t actor, int64_t owner, int64_t operator_id,
+                             int approved, char **json);
+enum ddc_err db_operators_list(const char *role, int64_t actor, int64_t owner, char **json);
+enum ddc_err db_issuer_approval_set(const char *role, int64_t actor, int64_t issuer, int64_t other,
+                                    int approved, char **json);
+enum ddc_err db_issuer_approvals_list(int64_t issuer, char **json);
+enum ddc_err db_holder_key_set(int64_t actor, int64_t account, const uint8_t public_key[32],
+                               char **json);
+enum ddc_err db_holder_key_get(const char *role, int64_t actor, int64_t account, char **json);
+enum ddc_err db_key_add(const char *role, int64_t actor, int64_t issuer,
+                        const uint8_t public_key[32], const uint8_t *sealed, size_t sealed_len,
+                        int if_none, char **json);
+enum ddc_err db_key_retire(const char *role, int64_t actor, int64_t issuer, int64_t key_id,
+                           char **json);
+enum ddc_err db_keys_list(int64_t issuer, char **json);
+
+#endif

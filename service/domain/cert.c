@@ -1,0 +1,268 @@
+/* cert.c: the certificate document and minting. The document is
+ * {"type":"ddc.certificate/v1", ddcId, code, issuer, kind, metadata, contentHash, uri, validFrom,
+ *  validUntil, issuedAt, keyId}; cert_hash = SHA-256(JCS(document)), and the issuer's Ed25519
+ * signature is over the same JCS bytes. Anyone can recompute both from the document alone. */
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "crypto/codes.h"
+#include "crypto/jcs.h"
+#include "db/certs.h"
+#include "domain/cert.h"
+#include "domain/signkey.h"
+#include "timefmt.h"
+
+/* Records why a request is refused, naming the field, and returns e. */
+static enum ddc_err cert_refuse(enum ddc_err e, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static enum ddc_err cert_refuse(enum ddc_err e, const char *field, const char *fmt, ...)
+{
+  char detail[400], extra[200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  json_t *x = json_pack("{s:s}", "field", field);
+  char *s = x ? json_dumps(x, JSON_COMPACT) : NULL;
+  snprintf(extra, sizeof extra, "%s", s ? s : "");
+  free(s);
+  json_decref(x);
+  errors_set_detail(e, detail, extra);
+  return e;
+}
+
+/* Required metadata of each kind: text fields, and the one date and list some kinds have. */
+struct cert_kind {
+  const char *name;
+  const char *text[6];
+  const char *date;
+  const char *list;
+};
+
+static const struct cert_kind cert_kinds[] = {
+    {"copyright", {"title", "work_type", "registration_no"}, "created_on", "authors"},
+    {"diploma",
+     {"student_name", "student_id", "degree", "major", "institution"},
+     "conferred_on",
+     NULL},
+    {"generic", {"title"}, NULL, NULL},
+};
+
+#define CERT_TEXT_MAX 1000 /* characters of a required text field */
+#define CERT_LIST_ITEMS 100
+
+static int cert_text_ok(json_t *v)
+{
+  size_t n = json_is_string(v) ? json_string_length(v) : 0;
+  return n > 0 && n <= 4 * CERT_TEXT_MAX && strlen(json_string_value(v)) == n;
+}
+
+/* Numbers the JCS double form would change: integers beyond 2^53. Returns the path or NULL. */
+static int cert_numbers_exact(json_t *v)
+{
+  if (json_is_integer(v)) {
+    json_int_t i = json_integer_value(v);
+    return i <= 9007199254740992LL && i >= -9007199254740992LL;
+  }
+  size_t i;
+  const char *k;
+  json_t *x;
+  if (json_is_array(v)) json_array_foreach(v, i, x) if (!cert_numbers_exact(x)) return 0;
+  if (json_is_object(v)) json_object_foreach(v, k, x) if (!cert_numbers_exact(x)) return 0;
+  return 1;
+}
+
+static enum ddc_err cert_check_metadata(const struct cert_kind *k, json_t *md)
+{
+  char field[64];
+  for (int i = 0; i < 6 && k->text[i]; i++) {
+    json_t *v = json_object_get(md, k->text[i]);
+    snprintf(field, sizeof field, "metadata.%s", k->text[i]);
+    if (!v) return cert_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
+    if (!cert_text_ok(v))
+      return cert_refuse(DDC_ERR_INVALID_FIELD, field, "%s must be a non-empty string", field);
+  }
+  if (k->date) {
+    json_t *v = json_object_get(md, k->date);
+    snprintf(field, sizeof field, "metadata.%s", k->date);
+    if (!v) return cert_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
+    if (!json_is_string(v) || !timefmt_is_date(json_string_value(v)))
+      return cert_refuse(DDC_ERR_INVALID_FIELD, field, "%s must be a date, YYYY-MM-DD", field);
+  }
+  if (k->list) {
+    json_t *v = json_object_get(md, k->list), *x;
+    size_t i;
+    snprintf(field, sizeof field, "metadata.%s", k->list);
+    if (!v) return cert_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
+    int ok = json_is_array(v) && json_array_size(v) >= 1 && json_array_size(v) <= CERT_LIST_ITEMS;
+    json_array_foreach(v, i, x) ok = ok && cert_text_ok(x);
+    if (!ok)
+      return cert_refuse(DDC_ERR_INVALID_FIELD, field,
+                         "%s must be a list of 1 to %d non-empty strings", field, CERT_LIST_ITEMS);
+  }
+  if (!cert_numbers_exact(md))
+    return cert_refuse(DDC_ERR_INVALID_FIELD, "metadata",
+                       "metadata integers must be within +-2^53 (RFC 8785 numbers are doubles)");
+  return DDC_ERR_OK;
+}
+
+static int cert_uri_ok(const char *s)
+{
+  size_t n = strlen(s), i = 0;
+  if (n == 0 || n > 2048 || !((s[0] | 32) >= 'a' && (s[0] | 32) <= 'z')) return 0;
+  while (i < n && (strchr("+.-", s[i]) || ((s[i] | 32) >= 'a' && (s[i] | 32) <= 'z') ||
+                   (s[i] >= '0' && s[i] <= '9')))
+    i++;
+  if (i == n || s[i] != ':' || i + 1 == n) return 0;
+  for (; i < n; i++)
+    if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f) return 0;
+  return 1;
+}
+
+enum ddc_err cert_check(const struct cert_mint_req *m)
+{
+  const struct cert_kind *k = NULL;
+  for (size_t i = 0; i < sizeof cert_kinds / sizeof cert_kinds[0]; i++)
+    if (strcmp(cert_kinds[i].name, m->kind) == 0) k = &cert_kinds[i];
+  if (!k)
+    return cert_refuse(DDC_ERR_INVALID_FIELD, "kind", "kind must be copyright, diploma or generic");
+  uint8_t h[32];
+  if (m->content_hash && (strlen(m->content_hash) != 64 || codes_unhex(m->content_hash, h, 32)))
+    return cert_refuse(DDC_ERR_INVALID_FIELD, "content_hash",
+                       "content_hash must be a SHA-256 in 64 hex digits");
+  if (m->uri && !cert_uri_ok(m->uri))
+    return cert_refuse(DDC_ERR_INVALID_FIELD, "uri",
+                       "uri must be an absolute URI (scheme:...) of at most 2048 printable "
+                       "ASCII characters");
+  int64_t from = 0, until = 0;
+  if (m->valid_from) timefmt_parse(m->valid_from, &from);
+  if (m->valid_until) timefmt_parse(m->valid_until, &until);
+  if (m->valid_from && m->valid_until && until <= from)
+    return cert_refuse(DDC_ERR_INVALID_FIELD, "valid_until",
+                       "valid_until must be after valid_from");
+  size_t len = 0;
+  char *canon = jcs_canonicalize(m->metadata, &len);
+  free(canon);
+  if (!canon)
+    return cert_refuse(DDC_ERR_INVALID_FIELD, "metadata",
+                       "metadata cannot be canonicalized (RFC 8785)");
+  if (len > CERT_METADATA_MAX)
+    return cert_refuse(DDC_ERR_INVALID_FIELD, "metadata",
+                       "metadata is %zu bytes in canonical form; at most %d", len,
+                       CERT_METADATA_MAX);
+  return cert_check_metadata(k, m->metadata);
+}
+
+/* The canonical form of an optional timestamp, or JSON null. */
+static json_t *cert_time(const char *s, char out[TIMEFMT_LEN + 1])
+{
+  int64_t us;
+  if (!s || timefmt_parse(s, &us) != 0) return json_null();
+  timefmt_format(us, out);
+  return json_string(out);
+}
+
+/* Builds, canonicalizes and signs the document for prep's ddc_id and key, then inserts. */
+static enum ddc_err cert_mint_signed(const struct principal *who, const struct cert_mint_req *m,
+                                     const struct db_mint_prep *prep, char **json)
+{
+  uint8_t sk[crypto_sign_SECRETKEYBYTES], rnd[16];
+  if (signkey_open(prep->sealed, prep->sealed_len, sk) != 0) return DDC_ERR_INTERNAL;
+  struct db_mint_row row = {.issuer = who->account_id,
+                            .ddc_id = prep->ddc_id,
+                            .owner = m->owner_id,
+                            .key_id = prep->key_id,
+                            .kind = m->kind,
+                            .uri = m->uri,
+                            .external_ref = m->external_ref};
+  char code[CODES_BASE32_LEN(16) + 1], issued[TIMEFMT_LEN + 1], from[TIMEFMT_LEN + 1],
+      until[TIMEFMT_LEN + 1], chex[65];
+  randombytes_buf(rnd, sizeof rnd);
+  codes_base32(rnd, sizeof rnd, code);
+  timefmt_format(timefmt_now(), issued);
+  if (m->content_hash) {
+    codes_unhex(m->content_hash, row.content_hash, 32);
+    codes_hex(row.content_hash, 32, chex); /* lowercase */
+    row.has_content_hash = 1;
+  }
+  json_t *doc =
+      json_pack("{s:s, s:I, s:s, s:I, s:s, s:O, s:o, s:o, s:o, s:o, s:s, s:I}", "type",
+                "ddc.certificate/v1", "ddcId", (json_int_t)prep->ddc_id, "code", code, "issuer",
+                (json_int_t)who->account_id, "kind", m->kind, "metadata", m->metadata,
+                "contentHash", m->content_hash ? json_string(chex) : json_null(), "uri",
+                m->uri ? json_string(m->uri) : json_null(), "validFrom",
+                cert_time(m->valid_from, from), "validUntil", cert_time(m->valid_until, until),
+                "issuedAt", issued, "keyId", (json_int_t)prep->key_id);
+  size_t len = 0;
+  char *text = doc ? jcs_canonicalize(doc, &len) : NULL;
+  json_decref(doc);
+  if (!text) {
+    sodium_memzero(sk, sizeof sk);
+    return DDC_ERR_INTERNAL;
+  }
+  crypto_hash_sha256(row.cert_hash, (const uint8_t *)text, len);
+  crypto_sign_detached(row.signature, NULL, (const uint8_t *)text, len, sk);
+  sodium_memzero(sk, sizeof sk);
+  row.code = code;
+  row.document = text;
+  row.issued_at = issued;
+  row.valid_from = m->valid_from ? from : NULL;
+  row.valid_until = m->valid_until ? until : NULL;
+  enum ddc_err e = db_mint(&row, json);
+  free(text);
+  return e;
+}
+
+/* One attempt: draw the ddc_id and the current key (making the issuer's first key if needed). */
+static enum ddc_err cert_mint_once(const struct principal *who, const struct cert_mint_req *m,
+                                   char **json)
+{
+  struct db_mint_prep prep;
+  enum ddc_err e = db_mint_prepare(who->account_id, 1, &prep);
+  if (e == DDC_ERR_OK && !prep.key_id) {
+    char *key = NULL;
+    int64_t ddc = prep.ddc_id;
+    e = signkey_ensure(who, &key);
+    free(key);
+    if (e == DDC_ERR_OK) e = db_mint_prepare(who->account_id, 0, &prep);
+    prep.ddc_id = ddc;
+    if (e == DDC_ERR_OK && !prep.key_id) e = DDC_ERR_SIGNING_KEY_RETIRED;
+  }
+  if (e == DDC_ERR_OK) e = cert_mint_signed(who, m, &prep, json);
+  free(prep.sealed);
+  return e;
+}
+
+enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *m, char **json)
+{
+  *json = NULL;
+  if (who->role != ROLE_ISSUER)
+    return cert_refuse(DDC_ERR_FORBIDDEN, "kind", "only issuers mint certificates");
+  enum ddc_err e = cert_check(m);
+  /* a key retired between drawing it and inserting: sign again with the new current key */
+  for (int attempt = 0; e == DDC_ERR_OK && attempt < 3; attempt++) {
+    e = cert_mint_once(who, m, json);
+    if (e != DDC_ERR_SIGNING_KEY_RETIRED) break;
+    if (attempt < 2) e = DDC_ERR_OK;
+  }
+  return e;
+}
+
+enum ddc_err cert_get(const struct principal *who, int64_t ddc, char **json, char **document)
+{
+  return db_cert_get(role_name(who->role), who->account_id, ddc, json, document);
+}
+
+enum ddc_err cert_list(const struct principal *who, int64_t issuer, int64_t owner,
+                       const char *status, const char *kind, int64_t after, int limit, char **json)
+{
+  return db_cert_list(role_name(who->role), who->account_id, issuer, owner, status, kind, after,
+                      limit, json);
+}
+
+enum ddc_err cert_events(const struct principal *who, int64_t ddc, char **json)
+{
+  return db_cert_events(role_name(who->role), who->account_id, ddc, json);
+}

@@ -1,0 +1,32 @@
+/* cert.h: certificates (DDC-721): the kinds and their required metadata, the signed document,
+ * minting, reading, and the life-cycle operations (rules enforced under the row lock in SQL). */
+#ifndef DDC_DOMAIN_CERT_H
+#define DDC_DOMAIN_CERT_H
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "domain/account.h"
+#include "errors.h"
+
+#define CERT_METADATA_MAX 65536 /* bytes of the metadata's canonical form */
+#define CERT_LIST_MAX 200
+
+struct cert_mint_req {
+  const char *kind;
+  int64_t owner_id; /* 0: the issuer itself */
+  json_t *metadata; /* borrowed */
+  const char *content_hash, *uri, *valid_from, *valid_until, *external_ref; /* NULL: none */
+};
+
+/* Validates a mint request beyond field types: kind, its required metadata, sizes, formats.
+ * On failure the detail names the field (errors_detail). */
+enum ddc_err cert_check(const struct cert_mint_req *m);
+/* Checks, builds and signs the document with the issuer's current key (made on first use),
+ * stores the certificate and charges the mint price; *json is the new certificate. */
+enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *m, char **json);
+enum ddc_err cert_get(const struct principal *who, int64_t ddc, char **json, char **document);
+enum ddc_err cert_list(const struct principal *who, int64_t issuer, int64_t owner,
+                       const char *status, const char *kind, int64_t after, int limit, char **json);
+enum ddc_err cert_events(const struct principal *who, int64_t ddc, char **json);
+
+#endif

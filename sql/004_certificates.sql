@@ -1,0 +1,678 @@
+-- 004_certificates: issuer signing keys, certificates (DDC-721 life cycle), the event chain and
+-- the approvals that govern transfers. One function per write operation: rules are checked under
+-- the certificate's row lock, the event is appended, and the payer is charged last.
+
+-- RFC 8785 (JCS) text of a jsonb value whose numbers are integers and whose keys are ASCII (as in
+-- every event this service writes): keys sorted by code point, to_json string escaping, which is
+-- the JCS escaping. Certificate documents, which carry arbitrary metadata, are canonicalized in C.
+CREATE FUNCTION ddc_jcs(j jsonb) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  CASE jsonb_typeof(j)
+  WHEN 'object' THEN
+    RETURN '{' || coalesce((SELECT string_agg(to_json(k)::text || ':' || ddc_jcs(v), ','
+                                              ORDER BY k COLLATE "C")
+                            FROM jsonb_each(j) AS e(k, v)), '') || '}';
+  WHEN 'array' THEN
+    RETURN '[' || coalesce((SELECT string_agg(ddc_jcs(v), ',' ORDER BY o)
+                            FROM jsonb_array_elements(j) WITH ORDINALITY AS e(v, o)), '') || ']';
+  ELSE
+    RETURN j::text;
+  END CASE;
+END $$;
+
+ALTER TABLE accounts ADD COLUMN last_event_hash bytea;
+
+-- Every change, one row each: certificate events chain per ddc_id, account events (keys,
+-- approvals) per account. canonical is the exact JCS text hashed into event_hash.
+CREATE TABLE events (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  ddc_id          bigint,
+  account_id      bigint REFERENCES accounts (id),
+  type            text NOT NULL,
+  actor_id        bigint NOT NULL REFERENCES accounts (id),
+  created_at      timestamptz NOT NULL,
+  data            jsonb NOT NULL,
+  canonical       text NOT NULL,
+  event_hash      bytea NOT NULL CHECK (length(event_hash) = 32),
+  prev_event_hash bytea,
+  CHECK ((ddc_id IS NULL) <> (account_id IS NULL))
+);
+CREATE INDEX events_ddc_idx ON events (ddc_id, id) WHERE ddc_id IS NOT NULL;
+CREATE INDEX events_account_idx ON events (account_id, id) WHERE account_id IS NOT NULL;
+CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
+
+-- Appends an event after p_prev in its chain; returns its hash.
+CREATE FUNCTION ddc_event_append(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
+                                 p_prev bytea, p_data jsonb)
+RETURNS bytea LANGUAGE plpgsql AS $$
+DECLARE
+  v_time  timestamptz := now();
+  v_canon text := ddc_jcs(jsonb_build_object(
+    'v', 'ddc.event/v1', 'type', p_type, 'ddcId', p_ddc, 'account', p_account,
+    'actor', p_actor, 'time', ddc_ts(v_time), 'prev', encode(p_prev, 'hex'), 'data', p_data));
+  v_hash  bytea := sha256(convert_to(v_canon, 'UTF8'));
+BEGIN
+  INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, data, canonical, event_hash,
+                      prev_event_hash)
+    VALUES (p_ddc, p_account, p_type, p_actor, v_time, p_data, v_canon, v_hash, p_prev);
+  RETURN v_hash;
+END $$;
+
+-- An account-level event, chained through accounts.last_event_hash.
+CREATE FUNCTION ddc_account_event(p_account bigint, p_type text, p_actor bigint, p_data jsonb)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  v_prev bytea;
+BEGIN
+  SELECT last_event_hash INTO v_prev FROM accounts WHERE id = p_account FOR UPDATE;
+  UPDATE accounts SET last_event_hash = ddc_event_append(NULL, p_account, p_type, p_actor,
+                                                         v_prev, p_data)
+    WHERE id = p_account;
+END $$;
+
+CREATE FUNCTION ddc_event_json(e events) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('id', e.id, 'type', e.type, 'ddc_id', e.ddc_id,
+                            'account_id', e.account_id, 'actor_id', e.actor_id,
+                            'time', ddc_ts(e.created_at), 'data', e.data,
+                            'event_hash', encode(e.event_hash, 'hex'),
+                            'prev_event_hash', encode(e.prev_event_hash, 'hex'),
+                            'canonical', e.canonical)
+$$;
+
+-- Issuer signing keys (Ed25519). The secret key is sealed by ddcd with a subkey of the master
+-- key; the database never sees it in the clear. The current key is the newest not retired.
+CREATE TABLE issuer_keys (
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  issuer_id     bigint NOT NULL REFERENCES accounts (id),
+  public_key    bytea NOT NULL UNIQUE CHECK (length(public_key) = 32),
+  sealed_secret bytea NOT NULL,
+  valid_from    timestamptz NOT NULL DEFAULT now(),
+  retired_at    timestamptz
+);
+CREATE INDEX issuer_keys_issuer_idx ON issuer_keys (issuer_id, id);
+
+CREATE FUNCTION ddc_key_json(k issuer_keys) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('key_id', k.id, 'issuer_id', k.issuer_id, 'algorithm', 'Ed25519',
+                            'public_key', ddc_b64url(k.public_key),
+                            'valid_from', ddc_ts(k.valid_from), 'retired_at', ddc_ts(k.retired_at),
+                            'current', k.retired_at IS NULL AND NOT EXISTS (
+                              SELECT 1 FROM issuer_keys n WHERE n.issuer_id = k.issuer_id
+                                AND n.retired_at IS NULL AND n.id > k.id))
+$$;
+
+-- Operators manage any issuer's keys; an issuer its own.
+CREATE FUNCTION ddc_key_owner_check(p_role text, p_actor bigint, p_issuer bigint)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  a accounts;
+BEGIN
+  SELECT * INTO a FROM accounts WHERE id = p_issuer;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', format('no account %s', p_issuer));
+  END IF;
+  IF p_role <> 'operator' AND p_actor <> p_issuer THEN
+    PERFORM ddc_fail('forbidden', 'an issuer manages only its own signing keys');
+  END IF;
+  IF a.role <> 'issuer' THEN
+    PERFORM ddc_fail('wrong_account_role', format('account %s is a %s, not an issuer', a.id,
+                                                  a.role));
+  END IF;
+END $$;
+
+-- Adds a key, which becomes current. p_if_none: only when the issuer has no current key (the
+-- first mint makes one); then an existing current key is returned instead.
+CREATE FUNCTION ddc_key_add(p_role text, p_actor bigint, p_issuer bigint, p_public bytea,
+                            p_sealed bytea, p_if_none boolean)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  k issuer_keys;
+BEGIN
+  PERFORM ddc_key_owner_check(p_role, p_actor, p_issuer);
+  PERFORM 1 FROM accounts WHERE id = p_issuer FOR UPDATE; -- one key change per issuer at a time
+  IF p_if_none THEN
+    SELECT * INTO k FROM issuer_keys WHERE issuer_id = p_issuer AND retired_at IS NULL
+      ORDER BY id DESC LIMIT 1;
+    IF FOUND THEN
+      RETURN ddc_key_json(k);
+    END IF;
+  END IF;
+  INSERT INTO issuer_keys (issuer_id, public_key, sealed_secret)
+    VALUES (p_issuer, p_public, p_sealed) RETURNING * INTO k;
+  PERFORM ddc_account_event(p_issuer, 'key_added', p_actor, jsonb_build_object(
+    'keyId', k.id, 'algorithm', 'Ed25519', 'publicKey', ddc_b64url(k.public_key),
+    'validFrom', ddc_ts(k.valid_from)));
+  RETURN ddc_key_json(k);
+END $$;
+
+CREATE FUNCTION ddc_key_retire(p_role text, p_actor bigint, p_issuer bigint, p_key bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  k issuer_keys;
+BEGIN
+  PERFORM ddc_key_owner_check(p_role, p_actor, p_issuer);
+  SELECT * INTO k FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', format('issuer %s has no key %s', p_issuer, p_key));
+  END IF;
+  IF k.retired_at IS NOT NULL THEN
+    PERFORM ddc_fail('key_retired', format('key %s was retired at %s', k.id,
+                                           ddc_ts(k.retired_at)));
+  END IF;
+  UPDATE issuer_keys SET retired_at = now() WHERE id = p_key RETURNING * INTO k;
+  PERFORM ddc_account_event(p_issuer, 'key_retired', p_actor, jsonb_build_object(
+    'keyId', k.id, 'retiredAt', ddc_ts(k.retired_at)));
+  RETURN ddc_key_json(k);
+END $$;
+
+CREATE FUNCTION ddc_keys_list(p_issuer bigint) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_issuer AND role = 'issuer') THEN
+    PERFORM ddc_fail('not_found', format('no issuer %s', p_issuer));
+  END IF;
+  RETURN jsonb_build_object('issuer_id', p_issuer, 'items', coalesce((
+    SELECT jsonb_agg(ddc_key_json(k) ORDER BY k.id) FROM issuer_keys k WHERE k.issuer_id = p_issuer),
+    '[]'));
+END $$;
+
+-- Holder keys (BSN meta-transactions): once a holder registers one, transfers of its
+-- certificates need its signature; each nonce signs at most one transfer.
+CREATE TABLE holder_keys (
+  account_id bigint PRIMARY KEY REFERENCES accounts (id),
+  public_key bytea NOT NULL CHECK (length(public_key) = 32),
+  version    integer NOT NULL DEFAULT 1,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE holder_nonces (
+  holder_id  bigint NOT NULL REFERENCES accounts (id),
+  nonce      text NOT NULL,
+  ddc_id     bigint NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (holder_id, nonce)
+);
+
+CREATE FUNCTION ddc_holder_key_json(h holder_keys) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('account_id', h.account_id, 'algorithm', 'Ed25519',
+                            'public_key', ddc_b64url(h.public_key), 'version', h.version,
+                            'updated_at', ddc_ts(h.updated_at))
+$$;
+
+CREATE FUNCTION ddc_holder_key_set(p_actor bigint, p_account bigint, p_public bytea)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  a accounts;
+  h holder_keys;
+BEGIN
+  SELECT * INTO a FROM accounts WHERE id = p_account;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', format('no account %s', p_account));
+  END IF;
+  IF p_actor <> p_account THEN
+    PERFORM ddc_fail('forbidden', 'only the holder itself registers its key');
+  END IF;
+  IF a.role <> 'holder' THEN
+    PERFORM ddc_fail('wrong_account_role', format('account %s is a %s, not a holder', a.id,
+                                                  a.role));
+  END IF;
+  INSERT INTO holder_keys AS x (account_id, public_key) VALUES (p_account, p_public)
+    ON CONFLICT (account_id) DO UPDATE
+      SET public_key = EXCLUDED.public_key, version = x.version + 1, updated_at = now()
+    RETURNING * INTO h;
+  PERFORM ddc_account_event(p_account, 'holder_key_set', p_actor, jsonb_build_object(
+    'publicKey', ddc_b64url(h.public_key), 'version', h.version));
+  RETURN ddc_holder_key_json(h);
+END $$;
+
+-- BSN setApprovalForAll: operator_id may move every certificate owner_id holds.
+CREATE TABLE operator_approvals (
+  owner_id    bigint NOT NULL REFERENCES accounts (id),
+  operator_id bigint NOT NULL REFERENCES accounts (id),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (owner_id, operator_id)
+);
+-- BSN cross-platform approval: issuer_id accepts certificates issued by approved_issuer_id for
+-- itself and its holders.
+CREATE TABLE issuer_approvals (
+  issuer_id          bigint NOT NULL REFERENCES accounts (id),
+  approved_issuer_id bigint NOT NULL REFERENCES accounts (id),
+  created_at         timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (issuer_id, approved_issuer_id)
+);
+
+CREATE SEQUENCE ddc_id_seq;
+
+CREATE TABLE certificates (
+  ddc_id          bigint PRIMARY KEY,
+  code            text NOT NULL UNIQUE CHECK (code ~ '^[a-z2-7]{26}$'),
+  issuer_id       bigint NOT NULL REFERENCES accounts (id),
+  owner_id        bigint NOT NULL REFERENCES accounts (id),
+  kind            text NOT NULL CHECK (kind IN ('copyright', 'diploma', 'generic')),
+  status          text NOT NULL DEFAULT 'active'
+                  CHECK (status IN ('active', 'frozen', 'revoked', 'burned')),
+  document        text NOT NULL, -- the exact JCS text that was hashed and signed
+  cert_hash       bytea NOT NULL CHECK (length(cert_hash) = 32),
+  signature       bytea NOT NULL CHECK (length(signature) = 64),
+  key_id          bigint NOT NULL REFERENCES issuer_keys (id),
+  content_hash    bytea CHECK (length(content_hash) = 32),
+  uri             text,
+  external_ref    text,
+  valid_from      timestamptz,
+  valid_until     timestamptz,
+  approved_id     bigint REFERENCES accounts (id),
+  revoke_reason   text,
+  issued_at       timestamptz NOT NULL,
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  last_event_hash bytea NOT NULL,
+  UNIQUE (issuer_id, external_ref)
+);
+CREATE INDEX certificates_issuer_idx ON certificates (issuer_id, ddc_id);
+CREATE INDEX certificates_owner_idx ON certificates (owner_id, ddc_id);
+CREATE INDEX certificates_content_idx ON certificates (content_hash) WHERE content_hash IS NOT NULL;
+
+CREATE FUNCTION ddc_cert_json(c certificates) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'ddc_id', c.ddc_id, 'code', c.code, 'kind', c.kind, 'issuer_id', c.issuer_id,
+    'owner_id', c.owner_id, 'status', c.status, 'cert_hash', encode(c.cert_hash, 'hex'),
+    'signature', ddc_b64url(c.signature), 'key_id', c.key_id,
+    'content_hash', encode(c.content_hash, 'hex'), 'uri', c.uri, 'external_ref', c.external_ref,
+    'valid_from', ddc_ts(c.valid_from), 'valid_until', ddc_ts(c.valid_until),
+    'approved_id', c.approved_id, 'revoke_reason', c.revoke_reason,
+    'issued_at', ddc_ts(c.issued_at), 'updated_at', ddc_ts(c.updated_at),
+    'last_event_hash', encode(c.last_event_hash, 'hex'))
+$$;
+
+-- Who may read a certificate: operators; its issuer; its owner; the owner's issuer.
+CREATE FUNCTION ddc_cert_visible(p_role text, p_actor bigint, c certificates) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT p_role = 'operator' OR c.issuer_id = p_actor OR c.owner_id = p_actor
+         OR p_role = 'issuer' AND EXISTS (SELECT 1 FROM accounts o
+                                          WHERE o.id = c.owner_id AND o.issuer_id = p_actor)
+$$;
+
+-- The certificate as JSON and its document text, or a rule failure.
+CREATE FUNCTION ddc_cert_get(p_role text, p_actor bigint, p_ddc bigint)
+RETURNS TABLE (cert jsonb, document text) LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  c certificates;
+BEGIN
+  SELECT * INTO c FROM certificates WHERE ddc_id = p_ddc;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', format('no certificate %s', p_ddc));
+  END IF;
+  IF NOT ddc_cert_visible(p_role, p_actor, c) THEN
+    PERFORM ddc_fail('forbidden', format('certificate %s is not visible to this account', p_ddc));
+  END IF;
+  RETURN QUERY SELECT ddc_cert_json(c), c.document;
+END $$;
+
+CREATE FUNCTION ddc_cert_events(p_role text, p_actor bigint, p_ddc bigint)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  PERFORM ddc_cert_get(p_role, p_actor, p_ddc);
+  RETURN jsonb_build_object('ddc_id', p_ddc, 'items', (
+    SELECT jsonb_agg(ddc_event_json(e) ORDER BY e.id) FROM events e WHERE e.ddc_id = p_ddc));
+END $$;
+
+-- Checks that p_to may receive a certificate of p_issuer; returns the account.
+CREATE FUNCTION ddc_recipient_check(p_issuer bigint, p_to bigint, p_field text)
+RETURNS accounts LANGUAGE plpgsql AS $$
+DECLARE
+  a accounts;
+  v_side bigint;
+BEGIN
+  SELECT * INTO a FROM accounts WHERE id = p_to;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('recipient_invalid', format('no account %s', p_to),
+                     jsonb_build_object('field', p_field));
+  END IF;
+  IF a.role = 'operator' OR a.status <> 'active' THEN
+    PERFORM ddc_fail('recipient_invalid',
+      format('account %s is %s and cannot hold certificates', p_to,
+             CASE WHEN a.role = 'operator' THEN 'an operator' ELSE 'frozen' END),
+      jsonb_build_object('field', p_field));
+  END IF;
+  v_side := CASE WHEN a.role = 'issuer' THEN a.id ELSE a.issuer_id END;
+  IF v_side <> p_issuer AND NOT EXISTS (SELECT 1 FROM issuer_approvals
+                                        WHERE issuer_id = v_side AND approved_issuer_id = p_issuer)
+  THEN
+    PERFORM ddc_fail('cross_issuer_not_approved',
+      format('issuer %s has not approved certificates of issuer %s', v_side, p_issuer),
+      jsonb_build_object('field', p_field));
+  END IF;
+  RETURN a;
+END $$;
+
+-- Mints a certificate signed by ddcd (document, hash and signature made in C with key p_key,
+-- which must still be the issuer's current key). Charges the issuer the mint price.
+CREATE FUNCTION ddc_mint(p_issuer bigint, p_ddc bigint, p_code text, p_owner bigint, p_kind text,
+                         p_document text, p_cert_hash bytea, p_signature bytea, p_key bigint,
+                         p_content_hash bytea, p_uri text, p_valid_from timestamptz,
+                         p_valid_until timestamptz, p_external_ref text, p_issued_at timestamptz)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  c certificates;
+  v_owner bigint := coalesce(p_owner, p_issuer);
+  v_hash bytea;
+  v_existing bigint;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer
+                   AND retired_at IS NULL) THEN
+    PERFORM ddc_fail('signing_key_retired', format('key %s was retired during the request', p_key));
+  END IF;
+  IF v_owner <> p_issuer THEN
+    PERFORM ddc_recipient_check(p_issuer, v_owner, 'owner_id');
+  END IF;
+  v_hash := ddc_event_append(p_ddc, NULL, 'mint', p_issuer, NULL, jsonb_build_object(
+    'certHash', encode(p_cert_hash, 'hex'), 'issuer', p_issuer, 'owner', v_owner,
+    'keyId', p_key, 'kind', p_kind));
+  INSERT INTO certificates (ddc_id, code, issuer_id, owner_id, kind, document, cert_hash,
+                            signature, key_id, content_hash, uri, external_ref, valid_from,
+                            valid_until, issued_at, last_event_hash)
+    VALUES (p_ddc, p_code, p_issuer, v_owner, p_kind, p_document, p_cert_hash, p_signature, p_key,
+            p_content_hash, p_uri, p_external_ref, p_valid_from, p_valid_until, p_issued_at, v_hash)
+    ON CONFLICT (issuer_id, external_ref) DO NOTHING
+    RETURNING * INTO c;
+  IF c.ddc_id IS NULL THEN
+    SELECT ddc_id INTO v_existing FROM certificates
+      WHERE issuer_id = p_issuer AND external_ref = p_external_ref;
+    PERFORM ddc_fail('external_ref_taken',
+      format('certificate %s already has external_ref %s', v_existing, p_external_ref),
+      jsonb_build_object('field', 'external_ref', 'existing_ddc_id', v_existing));
+  END IF;
+  RETURN ddc_cert_json(c) || jsonb_build_object(
+    'charged', ddc_charge(p_issuer, 'issuer', p_issuer, 'mint', p_ddc));
+END $$;
+
+-- Locks a certificate that is neither revoked nor burned.
+CREATE FUNCTION ddc_cert_lock(p_ddc bigint) RETURNS certificates LANGUAGE plpgsql AS $$
+DECLARE
+  c certificates;
+BEGIN
+  SELECT * INTO c FROM certificates WHERE ddc_id = p_ddc FOR UPDATE;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', format('no certificate %s', p_ddc));
+  END IF;
+  IF c.status IN ('revoked', 'burned') THEN
+    PERFORM ddc_fail('certificate_final', format('certificate %s is %s', p_ddc, c.status));
+  END IF;
+  RETURN c;
+END $$;
+
+-- May the actor act as the owner (the owner itself, or the issuer that keeps a holder's account)
+-- or as an approved operator of this certificate?
+CREATE FUNCTION ddc_acts_for_owner(p_role text, p_actor bigint, c certificates) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT c.owner_id = p_actor
+         OR p_role = 'issuer' AND EXISTS (SELECT 1 FROM accounts o
+                                          WHERE o.id = c.owner_id AND o.issuer_id = p_actor)
+$$;
+CREATE FUNCTION ddc_is_approved(p_actor bigint, c certificates) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(c.approved_id = p_actor, false)
+         OR EXISTS (SELECT 1 FROM operator_approvals
+                    WHERE owner_id = c.owner_id AND operator_id = p_actor)
+$$;
+
+-- Appends a certificate event and moves the chain head; the caller updates the other columns.
+CREATE FUNCTION ddc_cert_event(c certificates, p_type text, p_actor bigint, p_data jsonb)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE certificates
+    SET last_event_hash = ddc_event_append(c.ddc_id, NULL, p_type, p_actor, c.last_event_hash,
+                                           p_data),
+        updated_at = now()
+    WHERE ddc_id = c.ddc_id;
+END $$;
+
+-- Transfer. The owner, the issuer keeping the owner's account, or an approved operator moves an
+-- active certificate. When the owner registered a holder key, everyone but an approved operator
+-- needs the holder's signature (verified by ddcd, key version p_signed_version, nonce p_nonce).
+CREATE FUNCTION ddc_transfer(p_role text, p_actor bigint, p_ddc bigint, p_to bigint,
+                             p_signed_version integer, p_nonce text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  c certificates := ddc_cert_lock(p_ddc);
+  h holder_keys;
+  v_approved boolean := ddc_is_approved(p_actor, c);
+BEGIN
+  IF NOT (v_approved OR ddc_acts_for_owner(p_role, p_actor, c)) THEN
+    PERFORM ddc_fail('forbidden', 'only the owner or an approved operator transfers');
+  END IF;
+  IF c.status = 'frozen' THEN
+    PERFORM ddc_fail('certificate_frozen', format('certificate %s is frozen', p_ddc));
+  END IF;
+  SELECT * INTO h FROM holder_keys WHERE account_id = c.owner_id;
+  IF h.account_id IS NOT NULL AND NOT v_approved THEN
+    IF p_signed_version IS NULL THEN
+      PERFORM ddc_fail('holder_signature_required',
+        format('holder %s registered a key: the transfer needs its signature', c.owner_id),
+        '{"field":"holder_signature"}');
+    END IF;
+    IF p_signed_version <> h.version THEN
+      PERFORM ddc_fail('holder_signature_invalid', 'the holder key changed; sign again',
+                       '{"field":"holder_signature"}');
+    END IF;
+    INSERT INTO holder_nonces (holder_id, nonce, ddc_id) VALUES (c.owner_id, p_nonce, p_ddc)
+      ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+      PERFORM ddc_fail('nonce_reused', format('nonce %s was already used', p_nonce),
+                       '{"field":"holder_signature.nonce"}');
+    END IF;
+  ELSIF p_signed_version IS NOT NULL AND h.account_id IS NULL THEN
+    PERFORM ddc_fail('holder_key_not_set', 'the owner has no holder key; the signature is moot',
+                     '{"field":"holder_signature"}');
+  END IF;
+  IF p_to = c.owner_id THEN
+    PERFORM ddc_fail('recipient_invalid', format('account %s already owns certificate %s', p_to,
+                                                 p_ddc), '{"field":"to"}');
+  END IF;
+  PERFORM ddc_recipient_check(c.issuer_id, p_to, 'to');
+  PERFORM ddc_cert_event(c, 'transfer', p_actor, jsonb_build_object('from', c.owner_id,
+                                                                   'to', p_to));
+  UPDATE certificates SET owner_id = p_to, approved_id = NULL WHERE ddc_id = p_ddc
+    RETURNING * INTO c;
+  RETURN ddc_cert_json(c) || jsonb_build_object(
+    'charged', ddc_charge(p_actor, p_role, c.issuer_id, 'transfer', p_ddc));
+END $$;
+
+-- The owner's key and its version, for ddcd to verify a holder signature before ddc_transfer.
+CREATE FUNCTION ddc_transfer_signer(p_ddc bigint)
+RETURNS TABLE (owner_id bigint, public_key bytea, version integer) LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+  RETURN QUERY SELECT c.owner_id, h.public_key, h.version FROM certificates c
+    LEFT JOIN holder_keys h ON h.account_id = c.owner_id WHERE c.ddc_id = p_ddc;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', format('no certificate %s', p_ddc));
+  END IF;
+END $$;
+
+-- Approve one account to transfer one certificate (NULL clears it). The owner (or the issuer
+-- keeping a holder without a holder key) or an operator-for-all approves.
+CREATE FUNCTION ddc_approve(p_role text, p_actor bigint, p_ddc bigint, p_operator bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  c certificates := ddc_cert_lock(p_ddc);
+BEGIN
+  IF NOT (c.owner_id = p_actor
+          OR ddc_acts_for_owner(p_role, p_actor, c)
+             AND NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = c.owner_id)
+          OR EXISTS (SELECT 1 FROM operator_approvals
+                     WHERE owner_id = c.owner_id AND operator_id = p_actor)) THEN
+    PERFORM ddc_fail('forbidden', 'only the owner or its operators approve');
+  END IF;
+  IF c.status = 'frozen' THEN
+    PERFORM ddc_fail('certificate_frozen', format('certificate %s is frozen', p_ddc));
+  END IF;
+  IF p_operator = c.owner_id OR p_operator IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM accounts WHERE id = p_operator AND role <> 'operator') THEN
+    PERFORM ddc_fail('recipient_invalid', format('account %s cannot be approved', p_operator),
+                     '{"field":"operator_id"}');
+  END IF;
+  PERFORM ddc_cert_event(c, 'approve', p_actor, jsonb_build_object('operator', p_operator));
+  UPDATE certificates SET approved_id = p_operator WHERE ddc_id = p_ddc RETURNING * INTO c;
+  RETURN ddc_cert_json(c) || jsonb_build_object(
+    'charged', ddc_charge(p_actor, p_role, c.issuer_id, 'approve', p_ddc));
+END $$;
+
+-- freeze, unfreeze, revoke (issuer of the certificate or operator) and burn (owner, approved,
+-- or operator; only an operator burns a frozen certificate).
+CREATE FUNCTION ddc_cert_status(p_role text, p_actor bigint, p_ddc bigint, p_op text,
+                                p_reason text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  c certificates := ddc_cert_lock(p_ddc);
+  v_status text := CASE p_op WHEN 'freeze' THEN 'frozen' WHEN 'unfreeze' THEN 'active'
+                             WHEN 'revoke' THEN 'revoked' ELSE 'burned' END;
+BEGIN
+  IF p_op = 'burn' THEN
+    IF NOT (p_role = 'operator' OR ddc_is_approved(p_actor, c)
+            OR ddc_acts_for_owner(p_role, p_actor, c)) THEN
+      PERFORM ddc_fail('forbidden', 'only the owner, an approved operator or the service operator burns');
+    END IF;
+    IF c.status = 'frozen' AND p_role <> 'operator' THEN
+      PERFORM ddc_fail('certificate_frozen', format('certificate %s is frozen; only the service operator burns it', p_ddc));
+    END IF;
+  ELSIF NOT (p_role = 'operator' OR c.issuer_id = p_actor) THEN
+    PERFORM ddc_fail('forbidden', format('only the issuer of certificate %s or the operator may %s it',
+                                         p_ddc, p_op));
+  ELSIF p_op = 'freeze' AND c.status = 'frozen' THEN
+    PERFORM ddc_fail('certificate_frozen', format('certificate %s is already frozen', p_ddc));
+  ELSIF p_op = 'unfreeze' AND c.status <> 'frozen' THEN
+    PERFORM ddc_fail('certificate_not_frozen', format('certificate %s is not frozen', p_ddc));
+  END IF;
+  PERFORM ddc_cert_event(c, p_op, p_actor,
+                         CASE WHEN p_op = 'revoke' THEN jsonb_build_object('reason', p_reason)
+                              ELSE '{}'::jsonb END);
+  UPDATE certificates SET status = v_status, revoke_reason = coalesce(p_reason, revoke_reason),
+                          approved_id = CASE WHEN v_status = 'active' THEN approved_id END
+    WHERE ddc_id = p_ddc RETURNING * INTO c;
+  RETURN ddc_cert_json(c) || jsonb_build_object(
+    'charged', ddc_charge(p_actor, p_role, c.issuer_id, p_op, p_ddc));
+END $$;
+
+-- setApprovalForAll: the owner (or the issuer keeping a holder without a holder key) lets
+-- p_operator move all its certificates, or stops it. Charged as 'approve'.
+CREATE FUNCTION ddc_operator_set(p_role text, p_actor bigint, p_owner bigint, p_operator bigint,
+                                 p_approved boolean)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  o accounts;
+  v_charged jsonb;
+BEGIN
+  SELECT * INTO o FROM accounts WHERE id = p_owner;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', format('no account %s', p_owner));
+  END IF;
+  IF NOT (p_actor = p_owner OR p_role = 'operator'
+          OR p_role = 'issuer' AND coalesce(o.issuer_id = p_actor, false)
+             AND NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = p_owner)) THEN
+    PERFORM ddc_fail('forbidden', 'only the owner names its operators');
+  END IF;
+  IF p_operator = p_owner OR NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_operator
+                                           AND role <> 'operator') THEN
+    PERFORM ddc_fail('recipient_invalid', format('account %s cannot be an operator of %s',
+                                                 p_operator, p_owner), '{"field":"operator_id"}');
+  END IF;
+  IF p_approved THEN
+    INSERT INTO operator_approvals (owner_id, operator_id) VALUES (p_owner, p_operator)
+      ON CONFLICT DO NOTHING;
+  ELSE
+    DELETE FROM operator_approvals WHERE owner_id = p_owner AND operator_id = p_operator;
+  END IF;
+  PERFORM ddc_account_event(p_owner, 'approval_for_all', p_actor,
+                            jsonb_build_object('operator', p_operator, 'approved', p_approved));
+  v_charged := ddc_charge(p_actor, p_role, coalesce(o.issuer_id, p_owner), 'approve', NULL);
+  RETURN jsonb_build_object('owner_id', p_owner, 'operator_id', p_operator,
+                            'approved', p_approved, 'charged', v_charged);
+END $$;
+
+CREATE FUNCTION ddc_operators_list(p_role text, p_actor bigint, p_owner bigint)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  PERFORM ddc_account_visible(p_role, p_actor, p_owner);
+  RETURN jsonb_build_object('owner_id', p_owner, 'items', coalesce((
+    SELECT jsonb_agg(jsonb_build_object('operator_id', operator_id,
+                                        'created_at', ddc_ts(created_at)) ORDER BY operator_id)
+    FROM operator_approvals WHERE owner_id = p_owner), '[]'));
+END $$;
+
+-- Cross-issuer approval: p_issuer accepts (or stops accepting) certificates of p_other.
+CREATE FUNCTION ddc_issuer_approval_set(p_role text, p_actor bigint, p_issuer bigint,
+                                        p_other bigint, p_approved boolean)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM ddc_key_owner_check(p_role, p_actor, p_issuer);
+  IF p_other = p_issuer OR NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_other
+                                         AND role = 'issuer') THEN
+    PERFORM ddc_fail('issuer_not_found', format('account %s is not another issuer', p_other),
+                     '{"field":"issuer_id"}');
+  END IF;
+  IF p_approved THEN
+    INSERT INTO issuer_approvals (issuer_id, approved_issuer_id) VALUES (p_issuer, p_other)
+      ON CONFLICT DO NOTHING;
+  ELSE
+    DELETE FROM issuer_approvals WHERE issuer_id = p_issuer AND approved_issuer_id = p_other;
+  END IF;
+  PERFORM ddc_account_event(p_issuer, 'issuer_approval', p_actor,
+                            jsonb_build_object('issuer', p_other, 'approved', p_approved));
+  RETURN jsonb_build_object('issuer_id', p_issuer, 'approved_issuer_id', p_other,
+                            'approved', p_approved);
+END $$;
+
+CREATE FUNCTION ddc_issuer_approvals_list(p_issuer bigint)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_issuer AND role = 'issuer') THEN
+    PERFORM ddc_fail('not_found', format('no issuer %s', p_issuer));
+  END IF;
+  RETURN jsonb_build_object('issuer_id', p_issuer, 'items', coalesce((
+    SELECT jsonb_agg(jsonb_build_object('approved_issuer_id', approved_issuer_id,
+                                        'created_at', ddc_ts(created_at))
+                     ORDER BY approved_issuer_id)
+    FROM issuer_approvals WHERE issuer_id = p_issuer), '[]'));
+END $$;
+
+CREATE FUNCTION ddc_holder_key_get(p_role text, p_actor bigint, p_account bigint)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  h holder_keys;
+BEGIN
+  PERFORM ddc_account_visible(p_role, p_actor, p_account);
+  SELECT * INTO h FROM holder_keys WHERE account_id = p_account;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', format('account %s has no holder key', p_account));
+  END IF;
+  RETURN ddc_holder_key_json(h);
+END $$;
+
+-- A page of the certificates the caller may see, in ddc_id order after p_after. Holders list
+-- what they own; an issuer without filters lists what it issued.
+CREATE FUNCTION ddc_cert_list(p_role text, p_actor bigint, p_issuer bigint, p_owner bigint,
+                              p_status text, p_kind text, p_after bigint, p_limit integer)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_items jsonb;
+  v_last  bigint;
+  v_n     integer;
+BEGIN
+  IF p_role = 'holder' THEN
+    p_owner := coalesce(p_owner, p_actor);
+  ELSIF p_role = 'issuer' AND p_issuer IS NULL AND p_owner IS NULL THEN
+    p_issuer := p_actor;
+  END IF;
+  SELECT coalesce(jsonb_agg(ddc_cert_json(s.c) ORDER BY (s.c).ddc_id) FILTER (WHERE s.n <= p_limit),
+                  '[]'),
+         max((s.c).ddc_id) FILTER (WHERE s.n <= p_limit), count(*)
+    INTO v_items, v_last, v_n
+    FROM (SELECT x AS c, row_number() OVER (ORDER BY x.ddc_id) AS n FROM certificates x
+          WHERE x.ddc_id > p_after
+            AND (p_issuer IS NULL OR x.issuer_id = p_issuer)
+            AND (p_owner IS NULL OR x.owner_id = p_owner)
+            AND (p_status IS NULL OR x.status = p_status)
+            AND (p_kind IS NULL OR x.kind = p_kind)
+            AND ddc_cert_visible(p_role, p_actor, x)
+          ORDER BY x.ddc_id LIMIT p_limit + 1) s;
+  RETURN jsonb_build_object('items', v_items,
+                            'next_cursor', CASE WHEN v_n > p_limit THEN v_last::text END);
+END $$;
