@@ -82,7 +82,7 @@ destroy)
   d=$(real_dir)
   "$0" stop "$dir"
   rm -rf "$d"
-  [ -L "$dir" ] && rm -f "$dir"
+  if [ -L "$dir" ]; then rm -f "$dir"; fi
   ;;
 *) echo "pg.sh: unknown command $cmd" >&2; exit 2 ;;
 esac

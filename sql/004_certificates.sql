@@ -9,27 +9,34 @@ CREATE FUNCTION ddc_jcs(j jsonb) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
   CASE jsonb_typeof(j)
   WHEN 'object' THEN
-    RETURN '{' || coalesce((SELECT string_agg(to_json(k)::text || ':' || ddc_jcs(v), ','
+    RETURN '{' || coalesce((SELECT string_agg(to_json(k)::text || ':' || ddc_jcs_scalar(v), ','
                                               ORDER BY k COLLATE "C")
                             FROM jsonb_each(j) AS e(k, v)), '') || '}';
   WHEN 'array' THEN
-    RETURN '[' || coalesce((SELECT string_agg(ddc_jcs(v), ',' ORDER BY o)
+    RETURN '[' || coalesce((SELECT string_agg(ddc_jcs_scalar(v), ',' ORDER BY o)
                             FROM jsonb_array_elements(j) WITH ORDINALITY AS e(v, o)), '') || ']';
   ELSE
     RETURN j::text;
   END CASE;
 END $$;
 
+-- A scalar's text as is (jsonb prints strings with the JSON escapes JCS uses); containers recurse.
+CREATE FUNCTION ddc_jcs_scalar(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN jsonb_typeof(v) IN ('object', 'array') THEN ddc_jcs(v) ELSE v::text END
+$$;
+
 ALTER TABLE accounts ADD COLUMN last_event_hash bytea;
 
 -- Every change, one row each: certificate events chain per ddc_id, account events (keys,
--- approvals) per account. canonical is the exact JCS text hashed into event_hash.
+-- approvals) per account. canonical is the exact JCS text hashed into event_hash. Like the
+-- journal, no foreign keys on this hot append-only table (see 003_billing.sql); the functions
+-- that append have just read or locked the rows named.
 CREATE TABLE events (
   id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   ddc_id          bigint,
-  account_id      bigint REFERENCES accounts (id),
+  account_id      bigint,
   type            text NOT NULL,
-  actor_id        bigint NOT NULL REFERENCES accounts (id),
+  actor_id        bigint NOT NULL,
   created_at      timestamptz NOT NULL,
   data            jsonb NOT NULL,
   canonical       text NOT NULL,
@@ -42,15 +49,18 @@ CREATE INDEX events_account_idx ON events (account_id, id) WHERE account_id IS N
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
   FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
 
--- Appends an event after p_prev in its chain; returns its hash.
+-- Appends an event after p_prev in its chain; returns its hash. The envelope's keys are written
+-- in their JCS order: account, actor, data, ddcId, prev, time, type, v.
 CREATE FUNCTION ddc_event_append(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
                                  p_prev bytea, p_data jsonb)
 RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
   v_time  timestamptz := now();
-  v_canon text := ddc_jcs(jsonb_build_object(
-    'v', 'ddc.event/v1', 'type', p_type, 'ddcId', p_ddc, 'account', p_account,
-    'actor', p_actor, 'time', ddc_ts(v_time), 'prev', encode(p_prev, 'hex'), 'data', p_data));
+  v_canon text := '{"account":' || coalesce(p_account::text, 'null') || ',"actor":' || p_actor
+    || ',"data":' || ddc_jcs(p_data) || ',"ddcId":' || coalesce(p_ddc::text, 'null')
+    || ',"prev":' || coalesce('"' || encode(p_prev, 'hex') || '"', 'null')
+    || ',"time":"' || ddc_ts(v_time) || '","type":' || to_json(p_type)::text
+    || ',"v":"ddc.event/v1"}';
   v_hash  bytea := sha256(convert_to(v_canon, 'UTF8'));
 BEGIN
   INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, data, canonical, event_hash,
@@ -241,30 +251,33 @@ CREATE TABLE issuer_approvals (
 
 CREATE SEQUENCE ddc_id_seq;
 
+-- Foreign keys are left out here too: every mint of an issuer would KEY SHARE-lock the same
+-- issuer and key rows. ddc_mint and ddc_transfer check the accounts and key they write.
 CREATE TABLE certificates (
   ddc_id          bigint PRIMARY KEY,
   code            text NOT NULL UNIQUE CHECK (code ~ '^[a-z2-7]{26}$'),
-  issuer_id       bigint NOT NULL REFERENCES accounts (id),
-  owner_id        bigint NOT NULL REFERENCES accounts (id),
+  issuer_id       bigint NOT NULL,
+  owner_id        bigint NOT NULL,
   kind            text NOT NULL CHECK (kind IN ('copyright', 'diploma', 'generic')),
   status          text NOT NULL DEFAULT 'active'
                   CHECK (status IN ('active', 'frozen', 'revoked', 'burned')),
   document        text NOT NULL, -- the exact JCS text that was hashed and signed
   cert_hash       bytea NOT NULL CHECK (length(cert_hash) = 32),
   signature       bytea NOT NULL CHECK (length(signature) = 64),
-  key_id          bigint NOT NULL REFERENCES issuer_keys (id),
+  key_id          bigint NOT NULL,
   content_hash    bytea CHECK (length(content_hash) = 32),
   uri             text,
   external_ref    text,
   valid_from      timestamptz,
   valid_until     timestamptz,
-  approved_id     bigint REFERENCES accounts (id),
+  approved_id     bigint,
   revoke_reason   text,
   issued_at       timestamptz NOT NULL,
   updated_at      timestamptz NOT NULL DEFAULT now(),
-  last_event_hash bytea NOT NULL,
-  UNIQUE (issuer_id, external_ref)
+  last_event_hash bytea NOT NULL
 );
+CREATE UNIQUE INDEX certificates_external_ref_idx ON certificates (issuer_id, external_ref)
+  WHERE external_ref IS NOT NULL;
 CREATE INDEX certificates_issuer_idx ON certificates (issuer_id, ddc_id);
 CREATE INDEX certificates_owner_idx ON certificates (owner_id, ddc_id);
 CREATE INDEX certificates_content_idx ON certificates (content_hash) WHERE content_hash IS NOT NULL;
@@ -281,12 +294,28 @@ CREATE FUNCTION ddc_cert_json(c certificates) RETURNS jsonb LANGUAGE sql STABLE 
     'last_event_hash', encode(c.last_event_hash, 'hex'))
 $$;
 
+-- May the actor act as the owner (the owner itself, or the issuer that keeps a holder's account)
+-- or as an approved operator of this certificate?
+CREATE FUNCTION ddc_acts_for_owner(p_role text, p_actor bigint, c certificates) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT c.owner_id = p_actor
+         OR p_role = 'issuer' AND EXISTS (SELECT 1 FROM accounts o
+                                          WHERE o.id = c.owner_id AND o.issuer_id = p_actor)
+$$;
+CREATE FUNCTION ddc_is_approved(p_actor bigint, c certificates) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(c.approved_id = p_actor, false)
+         OR EXISTS (SELECT 1 FROM operator_approvals
+                    WHERE owner_id = c.owner_id AND operator_id = p_actor)
+$$;
+
 -- Who may read a certificate: operators; its issuer; its owner; the owner's issuer.
 CREATE FUNCTION ddc_cert_visible(p_role text, p_actor bigint, c certificates) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT p_role = 'operator' OR c.issuer_id = p_actor OR c.owner_id = p_actor
          OR p_role = 'issuer' AND EXISTS (SELECT 1 FROM accounts o
                                           WHERE o.id = c.owner_id AND o.issuer_id = p_actor)
+         OR ddc_is_approved(p_actor, c)
 $$;
 
 -- The certificate as JSON and its document text, or a rule failure.
@@ -370,7 +399,7 @@ BEGIN
                             valid_until, issued_at, last_event_hash)
     VALUES (p_ddc, p_code, p_issuer, v_owner, p_kind, p_document, p_cert_hash, p_signature, p_key,
             p_content_hash, p_uri, p_external_ref, p_valid_from, p_valid_until, p_issued_at, v_hash)
-    ON CONFLICT (issuer_id, external_ref) DO NOTHING
+    ON CONFLICT (issuer_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
     RETURNING * INTO c;
   IF c.ddc_id IS NULL THEN
     SELECT ddc_id INTO v_existing FROM certificates
@@ -383,7 +412,8 @@ BEGIN
     'charged', ddc_charge(p_issuer, 'issuer', p_issuer, 'mint', p_ddc));
 END $$;
 
--- Locks a certificate that is neither revoked nor burned.
+-- Locks a certificate. Callers check the caller's rights first and the status after, so that
+-- nobody learns the status of a certificate they may not touch.
 CREATE FUNCTION ddc_cert_lock(p_ddc bigint) RETURNS certificates LANGUAGE plpgsql AS $$
 DECLARE
   c certificates;
@@ -392,26 +422,20 @@ BEGIN
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', format('no certificate %s', p_ddc));
   END IF;
-  IF c.status IN ('revoked', 'burned') THEN
-    PERFORM ddc_fail('certificate_final', format('certificate %s is %s', p_ddc, c.status));
-  END IF;
   RETURN c;
 END $$;
 
--- May the actor act as the owner (the owner itself, or the issuer that keeps a holder's account)
--- or as an approved operator of this certificate?
-CREATE FUNCTION ddc_acts_for_owner(p_role text, p_actor bigint, c certificates) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT c.owner_id = p_actor
-         OR p_role = 'issuer' AND EXISTS (SELECT 1 FROM accounts o
-                                          WHERE o.id = c.owner_id AND o.issuer_id = p_actor)
-$$;
-CREATE FUNCTION ddc_is_approved(p_actor bigint, c certificates) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-  SELECT coalesce(c.approved_id = p_actor, false)
-         OR EXISTS (SELECT 1 FROM operator_approvals
-                    WHERE owner_id = c.owner_id AND operator_id = p_actor)
-$$;
+-- Refuses a revoked or burned certificate, and (unless p_frozen_ok) a frozen one.
+CREATE FUNCTION ddc_cert_movable(c certificates, p_frozen_ok boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF c.status IN ('revoked', 'burned') THEN
+    PERFORM ddc_fail('certificate_final', format('certificate %s is %s', c.ddc_id, c.status));
+  END IF;
+  IF c.status = 'frozen' AND NOT p_frozen_ok THEN
+    PERFORM ddc_fail('certificate_frozen', format('certificate %s is frozen', c.ddc_id));
+  END IF;
+END $$;
 
 -- Appends a certificate event and moves the chain head; the caller updates the other columns.
 CREATE FUNCTION ddc_cert_event(c certificates, p_type text, p_actor bigint, p_data jsonb)
@@ -438,9 +462,7 @@ BEGIN
   IF NOT (v_approved OR ddc_acts_for_owner(p_role, p_actor, c)) THEN
     PERFORM ddc_fail('forbidden', 'only the owner or an approved operator transfers');
   END IF;
-  IF c.status = 'frozen' THEN
-    PERFORM ddc_fail('certificate_frozen', format('certificate %s is frozen', p_ddc));
-  END IF;
+  PERFORM ddc_cert_movable(c, false);
   SELECT * INTO h FROM holder_keys WHERE account_id = c.owner_id;
   IF h.account_id IS NOT NULL AND NOT v_approved THEN
     IF p_signed_version IS NULL THEN
@@ -475,16 +497,26 @@ BEGIN
     'charged', ddc_charge(p_actor, p_role, c.issuer_id, 'transfer', p_ddc));
 END $$;
 
--- The owner's key and its version, for ddcd to verify a holder signature before ddc_transfer.
-CREATE FUNCTION ddc_transfer_signer(p_ddc bigint)
+-- The owner's holder key and its version, for ddcd to verify a holder signature before
+-- ddc_transfer. Only for callers who may transfer the certificate at all (the owner or the issuer
+-- keeping its account; an approved operator needs no signature), so that nobody else learns
+-- whether a signature or a key exists.
+CREATE FUNCTION ddc_transfer_signer(p_role text, p_actor bigint, p_ddc bigint)
 RETURNS TABLE (owner_id bigint, public_key bytea, version integer) LANGUAGE plpgsql STABLE AS $$
 #variable_conflict use_column
+DECLARE
+  c certificates;
 BEGIN
-  RETURN QUERY SELECT c.owner_id, h.public_key, h.version FROM certificates c
-    LEFT JOIN holder_keys h ON h.account_id = c.owner_id WHERE c.ddc_id = p_ddc;
+  SELECT * INTO c FROM certificates WHERE ddc_id = p_ddc;
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', format('no certificate %s', p_ddc));
   END IF;
+  IF NOT (ddc_acts_for_owner(p_role, p_actor, c) OR ddc_is_approved(p_actor, c)) THEN
+    PERFORM ddc_fail('forbidden', 'only the owner or an approved operator transfers');
+  END IF;
+  PERFORM ddc_cert_movable(c, false);
+  RETURN QUERY SELECT c.owner_id, h.public_key, h.version FROM (SELECT 1) x
+    LEFT JOIN holder_keys h ON h.account_id = c.owner_id;
 END $$;
 
 -- Approve one account to transfer one certificate (NULL clears it). The owner (or the issuer
@@ -501,13 +533,13 @@ BEGIN
                      WHERE owner_id = c.owner_id AND operator_id = p_actor)) THEN
     PERFORM ddc_fail('forbidden', 'only the owner or its operators approve');
   END IF;
-  IF c.status = 'frozen' THEN
-    PERFORM ddc_fail('certificate_frozen', format('certificate %s is frozen', p_ddc));
-  END IF;
-  IF p_operator = c.owner_id OR p_operator IS NOT NULL AND NOT EXISTS (
-       SELECT 1 FROM accounts WHERE id = p_operator AND role <> 'operator') THEN
-    PERFORM ddc_fail('recipient_invalid', format('account %s cannot be approved', p_operator),
+  PERFORM ddc_cert_movable(c, false);
+  IF p_operator = c.owner_id THEN
+    PERFORM ddc_fail('recipient_invalid', format('account %s owns the certificate', p_operator),
                      '{"field":"operator_id"}');
+  END IF;
+  IF p_operator IS NOT NULL THEN -- an operator must be one who could receive it
+    PERFORM ddc_recipient_check(c.issuer_id, p_operator, 'operator_id');
   END IF;
   PERFORM ddc_cert_event(c, 'approve', p_actor, jsonb_build_object('operator', p_operator));
   UPDATE certificates SET approved_id = p_operator WHERE ddc_id = p_ddc RETURNING * INTO c;
@@ -530,13 +562,14 @@ BEGIN
             OR ddc_acts_for_owner(p_role, p_actor, c)) THEN
       PERFORM ddc_fail('forbidden', 'only the owner, an approved operator or the service operator burns');
     END IF;
-    IF c.status = 'frozen' AND p_role <> 'operator' THEN
-      PERFORM ddc_fail('certificate_frozen', format('certificate %s is frozen; only the service operator burns it', p_ddc));
-    END IF;
+    PERFORM ddc_cert_movable(c, p_role = 'operator'); -- only the operator burns a frozen one
   ELSIF NOT (p_role = 'operator' OR c.issuer_id = p_actor) THEN
     PERFORM ddc_fail('forbidden', format('only the issuer of certificate %s or the operator may %s it',
                                          p_ddc, p_op));
-  ELSIF p_op = 'freeze' AND c.status = 'frozen' THEN
+  ELSE
+    PERFORM ddc_cert_movable(c, true);
+  END IF;
+  IF p_op = 'freeze' AND c.status = 'frozen' THEN
     PERFORM ddc_fail('certificate_frozen', format('certificate %s is already frozen', p_ddc));
   ELSIF p_op = 'unfreeze' AND c.status <> 'frozen' THEN
     PERFORM ddc_fail('certificate_not_frozen', format('certificate %s is not frozen', p_ddc));
@@ -569,10 +602,12 @@ BEGIN
              AND NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = p_owner)) THEN
     PERFORM ddc_fail('forbidden', 'only the owner names its operators');
   END IF;
-  IF p_operator = p_owner OR NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_operator
-                                           AND role <> 'operator') THEN
-    PERFORM ddc_fail('recipient_invalid', format('account %s cannot be an operator of %s',
-                                                 p_operator, p_owner), '{"field":"operator_id"}');
+  IF p_operator = p_owner THEN
+    PERFORM ddc_fail('recipient_invalid', format('account %s cannot be its own operator',
+                                                 p_operator), '{"field":"operator_id"}');
+  END IF;
+  IF p_approved THEN -- an operator must be one who could receive the owner's certificates
+    PERFORM ddc_recipient_check(coalesce(o.issuer_id, o.id), p_operator, 'operator_id');
   END IF;
   IF p_approved THEN
     INSERT INTO operator_approvals (owner_id, operator_id) VALUES (p_owner, p_operator)
@@ -620,11 +655,16 @@ BEGIN
                             'approved', p_approved);
 END $$;
 
-CREATE FUNCTION ddc_issuer_approvals_list(p_issuer bigint)
+-- Visible to operators, the issuer itself and its holders.
+CREATE FUNCTION ddc_issuer_approvals_list(p_role text, p_actor bigint, p_actor_issuer bigint,
+                                          p_issuer bigint)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_issuer AND role = 'issuer') THEN
     PERFORM ddc_fail('not_found', format('no issuer %s', p_issuer));
+  END IF;
+  IF p_role <> 'operator' AND p_actor <> p_issuer AND p_actor_issuer IS DISTINCT FROM p_issuer THEN
+    PERFORM ddc_fail('forbidden', 'only the issuer, its holders and operators see its approvals');
   END IF;
   RETURN jsonb_build_object('issuer_id', p_issuer, 'items', coalesce((
     SELECT jsonb_agg(jsonb_build_object('approved_issuer_id', approved_issuer_id,

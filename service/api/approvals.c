@@ -62,7 +62,7 @@ void api_approvals_list(struct req *r)
   int64_t id;
   if (path_id(r, 0, &id) != 0) return;
   char *json;
-  enum ddc_err e = lifecycle_issuer_approvals(id, &json);
+  enum ddc_err e = lifecycle_issuer_approvals(&r->who, id, &json);
   reply_result(r, e, 200, json);
 }
 

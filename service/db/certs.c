@@ -19,14 +19,14 @@ const struct db_stmt db_certs_stmts[] = {
     {"cert_list", "SELECT ddc_cert_list($1, $2, $3, $4, $5, $6, $7, $8)"},
     {"cert_events", "SELECT ddc_cert_events($1, $2, $3)"},
     {"transfer_signer", "SELECT owner_id, encode(public_key, 'hex'), version"
-                        " FROM ddc_transfer_signer($1)"},
+                        " FROM ddc_transfer_signer($1, $2, $3)"},
     {"transfer", "SELECT ddc_transfer($1, $2, $3, $4, $5, $6)"},
     {"approve", "SELECT ddc_approve($1, $2, $3, $4)"},
     {"cert_status", "SELECT ddc_cert_status($1, $2, $3, $4, $5)"},
     {"operator_set", "SELECT ddc_operator_set($1, $2, $3, $4, $5)"},
     {"operators_list", "SELECT ddc_operators_list($1, $2, $3)"},
     {"issuer_approval_set", "SELECT ddc_issuer_approval_set($1, $2, $3, $4, $5)"},
-    {"issuer_approvals_list", "SELECT ddc_issuer_approvals_list($1)"},
+    {"issuer_approvals_list", "SELECT ddc_issuer_approvals_list($1, $2, $3, $4)"},
     {"holder_key_set", "SELECT ddc_holder_key_set($1, $2, $3)"},
     {"holder_key_get", "SELECT ddc_holder_key_get($1, $2, $3)"},
     {"key_add", "SELECT ddc_key_add($1, $2, $3, $4, $5, $6)"},
@@ -125,10 +125,11 @@ enum ddc_err db_cert_events(const char *role, int64_t actor, int64_t ddc, char *
   return db_p_json("cert_events", &p, 1, json, NULL);
 }
 
-enum ddc_err db_transfer_signer(int64_t ddc, int64_t *owner, uint8_t public_key[32], int *version)
+enum ddc_err db_transfer_signer(const char *role, int64_t actor, int64_t ddc, int64_t *owner,
+                                uint8_t public_key[32], int *version)
 {
   struct db_params p = {0};
-  db_p_int(&p, ddc);
+  db_p_who(&p, role, actor, ddc);
   PGresult *r = db_exec("transfer_signer", p.n, p.v, 1);
   db_p_free(&p);
   if (!r) return db_failure();
@@ -199,9 +200,13 @@ enum ddc_err db_issuer_approval_set(const char *role, int64_t actor, int64_t iss
   return db_p_json("issuer_approval_set", &p, 0, json, NULL);
 }
 
-enum ddc_err db_issuer_approvals_list(int64_t issuer, char **json)
+enum ddc_err db_issuer_approvals_list(const char *role, int64_t actor, int64_t actor_issuer,
+                                      int64_t issuer, char **json)
 {
   struct db_params p = {0};
+  db_p_str(&p, role);
+  db_p_int(&p, actor);
+  db_p_id(&p, actor_issuer);
   db_p_int(&p, issuer);
   return db_p_json("issuer_approvals_list", &p, 1, json, NULL);
 }

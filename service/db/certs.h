@@ -35,8 +35,10 @@ enum ddc_err db_cert_list(const char *role, int64_t actor, int64_t issuer, int64
                           const char *status, const char *kind, int64_t after, int limit,
                           char **json);
 enum ddc_err db_cert_events(const char *role, int64_t actor, int64_t ddc, char **json);
-/* The owner of a certificate and its holder key (version 0 when none). */
-enum ddc_err db_transfer_signer(int64_t ddc, int64_t *owner, uint8_t public_key[32], int *version);
+/* The owner of a certificate and its holder key (version 0 when none), for a caller who may
+ * transfer it. */
+enum ddc_err db_transfer_signer(const char *role, int64_t actor, int64_t ddc, int64_t *owner,
+                                uint8_t public_key[32], int *version);
 /* signed_version 0: no holder signature. */
 enum ddc_err db_transfer(const char *role, int64_t actor, int64_t ddc, int64_t to,
                          int signed_version, const char *nonce, char **json);
@@ -50,7 +52,8 @@ enum ddc_err db_operator_set(const char *role, int64_t actor, int64_t owner, int
 enum ddc_err db_operators_list(const char *role, int64_t actor, int64_t owner, char **json);
 enum ddc_err db_issuer_approval_set(const char *role, int64_t actor, int64_t issuer, int64_t other,
                                     int approved, char **json);
-enum ddc_err db_issuer_approvals_list(int64_t issuer, char **json);
+enum ddc_err db_issuer_approvals_list(const char *role, int64_t actor, int64_t actor_issuer,
+                                      int64_t issuer, char **json);
 enum ddc_err db_holder_key_set(int64_t actor, int64_t account, const uint8_t public_key[32],
                                char **json);
 enum ddc_err db_holder_key_get(const char *role, int64_t actor, int64_t account, char **json);

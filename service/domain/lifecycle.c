@@ -40,12 +40,13 @@ char *lifecycle_transfer_message(int64_t ddc, int64_t to, const char *nonce, con
 }
 
 /* Verifies the holder's signature; *version gets the key version it was checked against. */
-static enum ddc_err lifecycle_check_sig(int64_t ddc, int64_t to,
+static enum ddc_err lifecycle_check_sig(const struct principal *who, int64_t ddc, int64_t to,
                                         const struct lifecycle_holder_sig *sig, int *version)
 {
   int64_t owner, deadline;
   uint8_t pk[32], raw[64];
-  enum ddc_err e = db_transfer_signer(ddc, &owner, pk, version);
+  enum ddc_err e =
+      db_transfer_signer(role_name(who->role), who->account_id, ddc, &owner, pk, version);
   if (e != DDC_ERR_OK) return e;
   if (!*version)
     return lifecycle_refuse(DDC_ERR_HOLDER_KEY_NOT_SET, "holder_signature",
@@ -73,7 +74,7 @@ enum ddc_err lifecycle_transfer(const struct principal *who, int64_t ddc, int64_
   int version = 0;
   *json = NULL;
   if (sig) {
-    enum ddc_err e = lifecycle_check_sig(ddc, to, sig, &version);
+    enum ddc_err e = lifecycle_check_sig(who, ddc, to, sig, &version);
     if (e != DDC_ERR_OK) return e;
   }
   return db_transfer(role_name(who->role), who->account_id, ddc, to, version,
@@ -110,9 +111,10 @@ enum ddc_err lifecycle_issuer_approval_set(const struct principal *who, int64_t 
                                 json);
 }
 
-enum ddc_err lifecycle_issuer_approvals(int64_t issuer, char **json)
+enum ddc_err lifecycle_issuer_approvals(const struct principal *who, int64_t issuer, char **json)
 {
-  return db_issuer_approvals_list(issuer, json);
+  return db_issuer_approvals_list(role_name(who->role), who->account_id, who->issuer_id, issuer,
+                                  json);
 }
 
 enum ddc_err lifecycle_holder_key_set(const struct principal *who, int64_t account,

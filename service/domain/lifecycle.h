@@ -33,7 +33,7 @@ enum ddc_err lifecycle_operator_set(const struct principal *who, int64_t owner, 
 enum ddc_err lifecycle_operators(const struct principal *who, int64_t owner, char **json);
 enum ddc_err lifecycle_issuer_approval_set(const struct principal *who, int64_t issuer,
                                            int64_t other, int approved, char **json);
-enum ddc_err lifecycle_issuer_approvals(int64_t issuer, char **json);
+enum ddc_err lifecycle_issuer_approvals(const struct principal *who, int64_t issuer, char **json);
 /* public_key: base64url of 32 bytes. */
 enum ddc_err lifecycle_holder_key_set(const struct principal *who, int64_t account,
                                       const char *public_key, char **json);

@@ -85,6 +85,8 @@ export function request(base, method, urlPath, { key, body, headers = {}, json }
 }
 
 // Asserts an RFC 9457 problem with the registry's shape, status and code (and field if given).
+export const PROBLEM_EXTENSIONS = ['price', 'amount', 'balance', 'existing_ddc_id', 'recharge_id'];
+
 export function assertProblem(res, status, code, field) {
   assert.equal(res.status, status, `status (body: ${res.text})`);
   assert.match(res.headers['content-type'] || '', /^application\/problem\+json/);
@@ -93,7 +95,9 @@ export function assertProblem(res, status, code, field) {
   for (const k of ['type', 'title', 'detail', 'code']) assert.equal(typeof p[k], 'string', `problem.${k}`);
   assert.equal(p.status, status, 'problem.status');
   assert.equal(p.type, `urn:ddcd:problem:${p.code}`);
-  const extra = Object.keys(p).filter((k) => !['type', 'title', 'status', 'detail', 'code', 'field'].includes(k));
+  // RFC 9457 extension members: only the ones the server documents (a 402's price and balance...)
+  const known = ['type', 'title', 'status', 'detail', 'code', 'field', ...PROBLEM_EXTENSIONS];
+  const extra = Object.keys(p).filter((k) => !known.includes(k));
   assert.deepEqual(extra, [], 'no other problem members');
   if (code) assert.equal(p.code, code, `problem.code (detail: ${p.detail})`);
   if (field !== undefined) assert.equal(p.field, field, 'problem.field');

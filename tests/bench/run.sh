@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # run.sh: `make bench`. Measures ddcd against the machine's own limits and prints one table:
 # a bare libmicrohttpd reply (build/bench/bare_mhd, the HTTP limit), ddcd GET /healthz, a bare
-# PostgreSQL primary-key select (pgbench, the DB limit), ddcd GET /v1/accounts/{id}, and a bare
-# single-row insert (pgbench). Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd,
-# one bare_mhd, all under a mktemp directory; all stopped and removed on exit, failure included.
-# Loopback only; about 45 s. Needs build/ddcd and build/bench/bare_mhd (the Makefile builds both).
+# PostgreSQL primary-key select (pgbench, the DB limit), ddcd GET /v1/accounts/{id}, a bare
+# single-row insert (pgbench, the write limit), and single-certificate mints (POST
+# /v1/certificates: sign, insert, event, debit) spread over 8 issuers and from one issuer alone.
+# Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd, one bare_mhd, all under a
+# mktemp directory; all stopped and removed on exit, failure included.
+# Loopback only; about a minute. Needs build/ddcd and build/bench/bare_mhd (the Makefile builds
+# both).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -150,6 +153,37 @@ grep -oE '"id":[0-9]+' "$WORK/create.out" | cut -d: -f2 | sort -n >"$WORK/ids" |
 ID_MIN=$(head -n 1 "$WORK/ids")
 ID_MAX=$(tail -n 1 "$WORK/ids")
 
+# --- minting issuers: the first 8 accounts, each with an API key and money for every mint
+MINTERS=$(head -n 8 "$WORK/ids")
+: >"$WORK/minter.keys"
+for id in $MINTERS; do
+  curl -fsS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    -d "{\"amount_minor\":9000000000000,\"currency\":\"CNY\",\"reference\":\"bench-$id\"}" \
+    "$DDCD/v1/accounts/$id/recharges" >/dev/null || fail "could not recharge issuer $id"
+  curl -fsS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+    -d '{"name":"bench"}' "$DDCD/v1/accounts/$id/api-keys" |
+    grep -oE '"key":"[^"]+"' | cut -d'"' -f4 >>"$WORK/minter.keys" || fail "no key for issuer $id"
+done
+[ "$(wc -l <"$WORK/minter.keys")" -eq 8 ] || fail "could not create the minting keys"
+
+# mint_lua FILE N: a wrk script minting generic certificates with the first N issuer keys in turn.
+mint_lua() {
+  {
+    echo "-- POST /v1/certificates, issuers taken in turn (keys 1..$2)"
+    echo "local keys = {$(head -n "$2" "$WORK/minter.keys" | sed 's/.*/"&"/' | paste -sd,)}"
+    echo 'local n = 0'
+    echo 'local body = "{\"kind\":\"generic\",\"metadata\":{\"title\":\"bench certificate\"}}"'
+    echo 'function request()'
+    echo '  n = n + 1'
+    echo '  local h = {["Authorization"] = "Bearer " .. keys[n % #keys + 1],'
+    echo '             ["Content-Type"] = "application/json"}'
+    echo '  return wrk.format("POST", "/v1/certificates", h, body)'
+    echo 'end'
+  } >"$1"
+}
+mint_lua "$WORK/mint8.lua" 8
+mint_lua "$WORK/mint1.lua" 1
+
 # --- load scripts, written here so the key never leaves $WORK
 {
   echo '-- GET /v1/accounts/{id} with the operator key, ids picked at random per request'
@@ -183,6 +217,10 @@ psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c 'CREATE TABLE bench_insert (id bigint G
   AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())'
 pgbench_run insert "$WORK/insert.sql"
 psql "$DB_URL" -qX -c 'DROP TABLE bench_insert' || true
+warm -s "$WORK/mint8.lua" "$DDCD/"
+wrk_run mint8 "$DDCD/" "$WORK/mint8.lua"
+wrk_run mint1 "$DDCD/" "$WORK/mint1.lua"
+MINTED=$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')
 # The account reads must all have been 200s for the row to mean anything.
 [ -z "${NOTE[account]}" ] || echo "bench: GET /v1/accounts/{id} had errors:${NOTE[account]}" >&2
 
@@ -202,5 +240,8 @@ row "ddcd GET /healthz" healthz "$(ratio "${RPS[healthz]}" "${RPS[bare]}") x bar
 row "bare PostgreSQL pk select" select "the DB limit ($ACCOUNTS rows)"
 row "ddcd GET /v1/accounts/{id}" account "$(ratio "${RPS[account]}" "${RPS[bare]}") x bare MHD (aim >= 0.4), $(ratio "${RPS[account]}" "${RPS[select]}") x pk select"
 row "bare PostgreSQL 1-row insert" insert "tps, the write limit"
+row "ddcd mint, 8 issuers" mint8 "$(ratio "${RPS[mint8]}" "${RPS[insert]}") x bare insert (aim >= 0.5)"
+row "ddcd mint, 1 issuer" mint1 "$(ratio "${RPS[mint1]}" "${RPS[insert]}") x bare insert (aim >= 0.2)"
+echo "($MINTED certificates minted in all; the mint rows must show no non-2xx)"
 echo
 echo "($((SECONDS - START)) s)"
