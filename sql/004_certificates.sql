@@ -49,15 +49,16 @@ CREATE INDEX events_account_idx ON events (account_id, id) WHERE account_id IS N
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
   FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
 
--- Appends an event after p_prev in its chain; returns its hash. The envelope's keys are written
--- in their JCS order: account, actor, data, ddcId, prev, time, type, v.
+-- Appends an event after p_prev in its chain; returns its hash. p_data is the data object's JCS
+-- text (ddc_jcs, or written out by a hot caller); the envelope's keys are written in their JCS
+-- order: account, actor, data, ddcId, prev, time, type, v.
 CREATE FUNCTION ddc_event_append(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
-                                 p_prev bytea, p_data jsonb)
+                                 p_prev bytea, p_data text)
 RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
   v_time  timestamptz := now();
   v_canon text := '{"account":' || coalesce(p_account::text, 'null') || ',"actor":' || p_actor
-    || ',"data":' || ddc_jcs(p_data) || ',"ddcId":' || coalesce(p_ddc::text, 'null')
+    || ',"data":' || p_data || ',"ddcId":' || coalesce(p_ddc::text, 'null')
     || ',"prev":' || coalesce('"' || encode(p_prev, 'hex') || '"', 'null')
     || ',"time":"' || ddc_ts(v_time) || '","type":' || to_json(p_type)::text
     || ',"v":"ddc.event/v1"}';
@@ -65,7 +66,7 @@ DECLARE
 BEGIN
   INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, data, canonical, event_hash,
                       prev_event_hash)
-    VALUES (p_ddc, p_account, p_type, p_actor, v_time, p_data, v_canon, v_hash, p_prev);
+    VALUES (p_ddc, p_account, p_type, p_actor, v_time, p_data::jsonb, v_canon, v_hash, p_prev);
   RETURN v_hash;
 END $$;
 
@@ -76,8 +77,8 @@ DECLARE
   v_prev bytea;
 BEGIN
   SELECT last_event_hash INTO v_prev FROM accounts WHERE id = p_account FOR UPDATE;
-  UPDATE accounts SET last_event_hash = ddc_event_append(NULL, p_account, p_type, p_actor,
-                                                         v_prev, p_data)
+    UPDATE accounts SET last_event_hash = ddc_event_append(NULL, p_account, p_type, p_actor,
+                                                         v_prev, ddc_jcs(p_data))
     WHERE id = p_account;
 END $$;
 
@@ -384,16 +385,17 @@ DECLARE
   v_hash bytea;
   v_existing bigint;
 BEGIN
-  IF NOT EXISTS (SELECT 1 FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer
-                   AND retired_at IS NULL) THEN
+    PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL;
+  IF NOT FOUND THEN
     PERFORM ddc_fail('signing_key_retired', format('key %s was retired during the request', p_key));
   END IF;
   IF v_owner <> p_issuer THEN
     PERFORM ddc_recipient_check(p_issuer, v_owner, 'owner_id');
   END IF;
-  v_hash := ddc_event_append(p_ddc, NULL, 'mint', p_issuer, NULL, jsonb_build_object(
-    'certHash', encode(p_cert_hash, 'hex'), 'issuer', p_issuer, 'owner', v_owner,
-    'keyId', p_key, 'kind', p_kind));
+    -- the data's JCS written out (keys in order): the mint is the hottest write
+  v_hash := ddc_event_append(p_ddc, NULL, 'mint', p_issuer, NULL,
+    '{"certHash":"' || encode(p_cert_hash, 'hex') || '","issuer":' || p_issuer || ',"keyId":'
+    || p_key || ',"kind":' || to_json(p_kind)::text || ',"owner":' || v_owner || '}');
   INSERT INTO certificates (ddc_id, code, issuer_id, owner_id, kind, document, cert_hash,
                             signature, key_id, content_hash, uri, external_ref, valid_from,
                             valid_until, issued_at, last_event_hash)
@@ -442,8 +444,8 @@ CREATE FUNCTION ddc_cert_event(c certificates, p_type text, p_actor bigint, p_da
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE certificates
-    SET last_event_hash = ddc_event_append(c.ddc_id, NULL, p_type, p_actor, c.last_event_hash,
-                                           p_data),
+        SET last_event_hash = ddc_event_append(c.ddc_id, NULL, p_type, p_actor, c.last_event_hash,
+                                           ddc_jcs(p_data)),
         updated_at = now()
     WHERE ddc_id = c.ddc_id;
 END $$;
