@@ -41,7 +41,7 @@ static int timefmt_date(const char **p, int *y, int *m, int *d)
   if (timefmt_digits(p, 4, y) || *(*p)++ != '-' || timefmt_digits(p, 2, m) || *(*p)++ != '-' ||
       timefmt_digits(p, 2, d))
     return -1;
-  if (*y < 1970 || *m < 1 || *m > 12 || *d < 1) return -1;
+  if (*y < 1 || *m < 1 || *m > 12 || *d < 1) return -1;
   return *d <= mdays[*m - 1] + (*m == 2 && timefmt_leap(*y)) ? 0 : -1;
 }
 
@@ -82,19 +82,21 @@ int timefmt_parse(const char *s, int64_t *us)
     if (*s) return -1;
   }
   int64_t secs = timefmt_days(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
-  if (secs < 0 || secs >= timefmt_days(10000, 1, 1) * 86400) return -1;
+  if (secs < timefmt_days(1, 1, 1) * 86400 || secs >= timefmt_days(10000, 1, 1) * 86400) return -1;
   *us = secs * 1000000 + frac;
   return 0;
 }
 
 void timefmt_format(int64_t us, char out[TIMEFMT_LEN + 1])
 {
-  time_t secs = (time_t)(us / 1000000);
+  int64_t frac = us % 1000000;
+  if (frac < 0) frac += 1000000; /* before 1970: floor, so the fraction stays positive */
+  time_t secs = (time_t)((us - frac) / 1000000);
   struct tm tm;
   gmtime_r(&secs, &tm);
   char date[24];
   strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out, TIMEFMT_LEN + 1, "%.19s.%06uZ", date, (unsigned)(us % 1000000));
+  snprintf(out, TIMEFMT_LEN + 1, "%.19s.%06uZ", date, (unsigned)frac);
 }
 
 int64_t timefmt_now(void)

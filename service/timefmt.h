@@ -8,7 +8,7 @@
 #define TIMEFMT_LEN 27 /* "YYYY-MM-DDTHH:MM:SS.ffffffZ" */
 
 /* Parses "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DDTHH:MM:SS[.f{1,6}](Z|+hh:mm|-hh:mm)", years
- * 1970..9999, and writes microseconds since the epoch. 0 or -1. */
+ * 0001..9999 in UTC, and writes microseconds since the epoch (negative before 1970). 0 or -1. */
 int timefmt_parse(const char *s, int64_t *us);
 /* 1 if s is a valid calendar date "YYYY-MM-DD". */
 int timefmt_is_date(const char *s);

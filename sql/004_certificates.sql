@@ -77,7 +77,7 @@ DECLARE
   v_prev bytea;
 BEGIN
   SELECT last_event_hash INTO v_prev FROM accounts WHERE id = p_account FOR UPDATE;
-    UPDATE accounts SET last_event_hash = ddc_event_append(NULL, p_account, p_type, p_actor,
+  UPDATE accounts SET last_event_hash = ddc_event_append(NULL, p_account, p_type, p_actor,
                                                          v_prev, ddc_jcs(p_data))
     WHERE id = p_account;
 END $$;
@@ -385,7 +385,7 @@ DECLARE
   v_hash bytea;
   v_existing bigint;
 BEGIN
-    PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL;
+  PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL;
   IF NOT FOUND THEN
     PERFORM ddc_fail('signing_key_retired', format('key %s was retired during the request', p_key));
   END IF;

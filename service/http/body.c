@@ -103,7 +103,7 @@ static int body_field_ok(struct req *r, const struct field_spec *f, const char *
     if (json_is_string(v) && timefmt_parse(json_string_value(v), &us) == 0) return 0;
     reply_problem(r, DDC_ERR_INVALID_FIELD, name,
                   "%s must be an RFC 3339 timestamp (2026-01-31T09:00:00Z) or a date "
-                  "(2026-01-31), years 1970 to 9999",
+                  "(2026-01-31), years 1 to 9999",
                   name);
     return -1;
   }
