@@ -95,8 +95,8 @@ void timefmt_format(int64_t us, char out[TIMEFMT_LEN + 1])
   struct tm tm;
   gmtime_r(&secs, &tm);
   char buf[96]; /* room for any int, so the format cannot truncate */
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)frac);
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)frac);
   memcpy(out, buf, TIMEFMT_LEN); /* years 1..9999: always this long */
   out[TIMEFMT_LEN] = 0;
 }

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startDdcd, runDdcd, request, operatorKey, uniq } from './lib.mjs';
+import { startDdcd, runDdcd, request, operatorKey, uniq, world } from './lib.mjs';
 
 const psql = (url, sql) => execFileSync('psql', [url, '-qXc', sql], { env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
 
@@ -141,5 +141,74 @@ test('kill -9 under load: restart needs no manual step and every acknowledged wr
   assert.equal(ready.status, 200);
   for (const id of acked) assert.equal((await request(again.base, 'GET', `/v1/accounts/${id}`, { key })).status, 200, `account ${id}`);
   assert.equal((await request(again.base, 'POST', '/v1/accounts', { key, json: { role: 'issuer', name: uniq('after') } })).status, 201);
+  await again.stop();
+});
+
+test('kill -9 during concurrent mints and transfers: every 201 is there, money and certificates agree', async () => {
+  const srv = await startDdcd();
+  const w = await world(srv.base);
+  const start = 1_000_000;
+  const rc = await request(srv.base, 'POST', `/v1/accounts/${w.issuer.id}/recharges`,
+    { key: w.op, json: { amount_minor: start, currency: 'CNY', reference: uniq('kill9-money') } });
+  assert.equal(rc.status, 201, rc.text);
+  const minted = [];
+  const moved = [];
+  let stop = false;
+  const worker = async (n) => {
+    while (!stop) {
+      try {
+        const r = await request(srv.base, 'POST', '/v1/certificates', {
+          key: w.issuerKey,
+          json: { kind: 'generic', owner_id: n % 2 ? w.holder.id : undefined, metadata: { title: uniq('kill9') } },
+        });
+        if (r.status !== 201) continue;
+        minted.push(r.json.ddc_id);
+        if (r.json.owner_id !== w.issuer.id) continue;
+        const t = await request(srv.base, 'POST', `/v1/certificates/${r.json.ddc_id}/transfer`,
+          { key: w.issuerKey, json: { to: w.holder.id } });
+        if (t.status === 200) moved.push(r.json.ddc_id);
+      } catch { return; }
+    }
+  };
+  const workers = Array.from({ length: 16 }, (_, n) => worker(n));
+  await new Promise((r) => setTimeout(r, 600));
+  srv.proc.kill('SIGKILL');
+  stop = true;
+  await Promise.all(workers);
+  await srv.exited;
+  assert.ok(minted.length > 5, `some mints acknowledged before the kill (${minted.length})`);
+
+  const again = await startDdcd();
+  const get = (path) => request(again.base, 'GET', path, { key: w.issuerKey });
+  for (const id of minted) assert.equal((await get(`/v1/certificates/${id}`)).status, 200, `certificate ${id}`);
+  for (const id of moved) assert.equal((await get(`/v1/certificates/${id}`)).json.owner_id, w.holder.id);
+  // Every certificate of the issuer was paid for, every transfer too, and nothing else was charged.
+  const certs = [];
+  for (let cursor = '0'; cursor;) {
+    const page = await get(`/v1/certificates?issuer_id=${w.issuer.id}&limit=200&cursor=${cursor}`);
+    certs.push(...page.json.items);
+    cursor = page.json.next_cursor;
+  }
+  const lines = [];
+  for (let cursor = '0'; cursor;) {
+    const page = await get(`/v1/accounts/${w.issuer.id}/journal?limit=500&cursor=${cursor}`);
+    lines.push(...page.json.items);
+    cursor = page.json.next_cursor;
+  }
+  const mints = lines.filter((l) => l.reason === 'mint');
+  const transfers = lines.filter((l) => l.reason === 'transfer');
+  assert.equal(mints.length, certs.length, 'one mint charge per certificate');
+  assert.deepEqual(mints.map((l) => l.ddc_id).sort(), certs.map((c) => c.ddc_id).sort());
+  const events = await Promise.all(certs.map((c) => get(`/v1/certificates/${c.ddc_id}/events`)));
+  const transferEvents = events.flatMap((e) => e.json.items).filter((e) => e.type === 'transfer');
+  assert.equal(transfers.length, transferEvents.length, 'one transfer charge per transfer event');
+  let balance = 0;
+  for (const l of lines) {
+    balance += l.delta;
+    assert.equal(l.balance_after, balance, `journal line ${l.id}`);
+  }
+  const now = (await get(`/v1/accounts/${w.issuer.id}/balance`)).json.balances[0].amount_minor;
+  assert.equal(now, balance);
+  assert.equal(now, start - 100 * mints.length - 50 * transfers.length);
   await again.stop();
 });
