@@ -24,11 +24,8 @@ static const struct field_spec account_create_fields[] = {
 
 void api_accounts_create(struct req *r)
 {
-  json_t *body = body_object(r);
-  if (!body || body_fields(r, body, account_create_fields) != 0) {
-    json_decref(body);
-    return;
-  }
+  json_t *body = body_checked(r, account_create_fields);
+  if (!body) return;
   enum role role;
   json_t *iss = json_object_get(body, "issuer_id");
   int64_t issuer_id = json_is_integer(iss) ? json_integer_value(iss) : 0;
@@ -103,13 +100,7 @@ void api_accounts_list(struct req *r)
 static void accounts_set_frozen(struct req *r, int frozen)
 {
   int64_t id;
-  json_t *body = body_object(r);
-  static const struct field_spec no_fields[] = {{NULL}};
-  if (!body || body_fields(r, body, no_fields) != 0 || path_id(r, 0, &id) != 0) {
-    json_decref(body);
-    return;
-  }
-  json_decref(body);
+  if (body_none(r) != 0 || path_id(r, 0, &id) != 0) return;
   struct account_row a;
   enum ddc_err e = account_set_frozen(&r->who, id, frozen, &a);
   if (e == DDC_ERR_OK) {

@@ -14,11 +14,8 @@ static const struct field_spec operator_fields[] = {
 void api_operators_set(struct req *r)
 {
   int64_t id;
-  json_t *body = path_id(r, 0, &id) == 0 ? body_object(r) : NULL;
-  if (!body || body_fields(r, body, operator_fields) != 0) {
-    json_decref(body);
-    return;
-  }
+  json_t *body = path_id(r, 0, &id) == 0 ? body_checked(r, operator_fields) : NULL;
+  if (!body) return;
   char *json;
   enum ddc_err e = lifecycle_operator_set(&r->who, id, body_int(body, "operator_id"),
                                           json_is_true(json_object_get(body, "approved")), &json);
@@ -44,11 +41,8 @@ static const struct field_spec approval_fields[] = {
 void api_approvals_set(struct req *r)
 {
   int64_t id;
-  json_t *body = path_id(r, 0, &id) == 0 ? body_object(r) : NULL;
-  if (!body || body_fields(r, body, approval_fields) != 0) {
-    json_decref(body);
-    return;
-  }
+  json_t *body = path_id(r, 0, &id) == 0 ? body_checked(r, approval_fields) : NULL;
+  if (!body) return;
   char *json;
   enum ddc_err e =
       lifecycle_issuer_approval_set(&r->who, id, body_int(body, "issuer_id"),
@@ -74,11 +68,8 @@ static const struct field_spec holder_key_fields[] = {
 void api_holder_key_put(struct req *r)
 {
   int64_t id;
-  json_t *body = path_id(r, 0, &id) == 0 ? body_object(r) : NULL;
-  if (!body || body_fields(r, body, holder_key_fields) != 0) {
-    json_decref(body);
-    return;
-  }
+  json_t *body = path_id(r, 0, &id) == 0 ? body_checked(r, holder_key_fields) : NULL;
+  if (!body) return;
   char *json;
   enum ddc_err e = lifecycle_holder_key_set(&r->who, id, body_str(body, "public_key"), &json);
   json_decref(body);

@@ -18,11 +18,8 @@ static const struct field_spec recharge_fields[] = {
 void api_recharges_create(struct req *r)
 {
   int64_t id;
-  json_t *body = path_id(r, 0, &id) == 0 ? body_object(r) : NULL;
-  if (!body || body_fields(r, body, recharge_fields) != 0) {
-    json_decref(body);
-    return;
-  }
+  json_t *body = path_id(r, 0, &id) == 0 ? body_checked(r, recharge_fields) : NULL;
+  if (!body) return;
   char *json;
   enum ddc_err e = billing_recharge(&r->who, id, body_int(body, "amount_minor"),
                                     body_str(body, "currency"), body_str(body, "reference"), &json);

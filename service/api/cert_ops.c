@@ -45,11 +45,8 @@ static const struct field_spec approve_fields[] = {
 void api_certs_approve(struct req *r)
 {
   int64_t ddc;
-  json_t *body = path_id(r, 0, &ddc) == 0 ? body_object(r) : NULL;
-  if (!body || body_fields(r, body, approve_fields) != 0) {
-    json_decref(body);
-    return;
-  }
+  json_t *body = path_id(r, 0, &ddc) == 0 ? body_checked(r, approve_fields) : NULL;
+  if (!body) return;
   char *json;
   enum ddc_err e = lifecycle_approve(&r->who, ddc, body_int(body, "operator_id"), &json);
   json_decref(body);
@@ -66,11 +63,9 @@ static void certs_status(struct req *r, const char *op)
   };
   int64_t ddc;
   int revoke = op[0] == 'r';
-  json_t *body = path_id(r, 0, &ddc) == 0 ? body_object(r) : NULL;
-  if (!body || body_fields(r, body, revoke ? revoke_fields : no_fields) != 0) {
-    json_decref(body);
-    return;
-  }
+  json_t *body =
+      path_id(r, 0, &ddc) == 0 ? body_checked(r, revoke ? revoke_fields : no_fields) : NULL;
+  if (!body) return;
   char *json;
   enum ddc_err e = lifecycle_set_status(&r->who, ddc, op, body_str(body, "reason"), &json);
   json_decref(body);

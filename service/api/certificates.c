@@ -21,11 +21,8 @@ static const struct field_spec mint_fields[] = {
 
 void api_certs_create(struct req *r)
 {
-  json_t *body = body_object(r);
-  if (!body || body_fields(r, body, mint_fields) != 0) {
-    json_decref(body);
-    return;
-  }
+  json_t *body = body_checked(r, mint_fields);
+  if (!body) return;
   struct cert_mint_req m = {
       .kind = body_str(body, "kind"),
       .owner_id = body_int(body, "owner_id"),

@@ -34,11 +34,8 @@ static const struct field_spec price_fields[] = {
 void api_prices_set(struct req *r)
 {
   const char *op = prices_operation(r);
-  json_t *body = op ? body_object(r) : NULL;
-  if (!body || body_fields(r, body, price_fields) != 0) {
-    json_decref(body);
-    return;
-  }
+  json_t *body = op ? body_checked(r, price_fields) : NULL;
+  if (!body) return;
   char *json;
   enum ddc_err e =
       billing_price_set(&r->who, op, body_int(body, "issuer_id"), body_int(body, "amount_minor"),

@@ -7,14 +7,8 @@
 
 void api_signing_keys_create(struct req *r)
 {
-  static const struct field_spec no_fields[] = {{NULL}};
   int64_t id;
-  json_t *body = path_id(r, 0, &id) == 0 ? body_object(r) : NULL;
-  if (!body || body_fields(r, body, no_fields) != 0) {
-    json_decref(body);
-    return;
-  }
-  json_decref(body);
+  if (path_id(r, 0, &id) != 0 || body_none(r) != 0) return;
   char *json;
   enum ddc_err e = signkey_rotate(&r->who, id, &json);
   reply_result(r, e, 201, json);
@@ -31,14 +25,8 @@ void api_signing_keys_list(struct req *r)
 
 void api_signing_keys_retire(struct req *r)
 {
-  static const struct field_spec no_fields[] = {{NULL}};
   int64_t id, key;
-  json_t *body = path_id(r, 0, &id) == 0 && path_id(r, 1, &key) == 0 ? body_object(r) : NULL;
-  if (!body || body_fields(r, body, no_fields) != 0) {
-    json_decref(body);
-    return;
-  }
-  json_decref(body);
+  if (path_id(r, 0, &id) != 0 || path_id(r, 1, &key) != 0 || body_none(r) != 0) return;
   char *json;
   enum ddc_err e = signkey_retire(&r->who, id, key, &json);
   reply_result(r, e, 200, json);

@@ -157,6 +157,24 @@ int body_fields(struct req *r, json_t *obj, const struct field_spec *spec)
   return body_fields_in(r, obj, spec, "");
 }
 
+json_t *body_checked(struct req *r, const struct field_spec *spec)
+{
+  json_t *body = body_object(r);
+  if (body && body_fields(r, body, spec) != 0) {
+    json_decref(body);
+    return NULL;
+  }
+  return body;
+}
+
+int body_none(struct req *r)
+{
+  static const struct field_spec no_fields[] = {{NULL}};
+  json_t *body = body_checked(r, no_fields);
+  json_decref(body);
+  return body ? 0 : -1;
+}
+
 const char *body_str(json_t *obj, const char *name)
 {
   return json_string_value(json_object_get(obj, name));

@@ -27,6 +27,10 @@ json_t *body_object(struct req *r);
 /* Checks obj against spec (terminated by a NULL name): unknown, missing, mistyped or out-of-range
  * fields get a 400 naming them. Returns 0, or -1 (400 queued). */
 int body_fields(struct req *r, json_t *obj, const struct field_spec *spec);
+/* body_object and body_fields in one: the checked body (new reference), or NULL (400 queued). */
+json_t *body_checked(struct req *r, const struct field_spec *spec);
+/* For operations that take no fields: 0 when the body is absent or {}, else -1 (400 queued). */
+int body_none(struct req *r);
 /* The same for a nested object: prefix ("holder_signature.") goes before each field's name. */
 int body_fields_in(struct req *r, json_t *obj, const struct field_spec *spec, const char *prefix);
 /* A string field's value, or NULL when absent or null. */

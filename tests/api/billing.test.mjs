@@ -119,32 +119,6 @@ async function certsOf(issuerId) {
 const mintBody = (title = uniq('title')) => ({ kind: 'generic', metadata: { title } });
 const mint = (key, body = mintBody(), idem) => post('/v1/certificates', key, body, idem);
 
-// A request over a given agent (the shared helper always opens its own connection).
-function agentRequest(agent, method, urlPath, { key, json, headers = {} } = {}) {
-  const u = new URL(urlPath, srv.base);
-  const payload = json === undefined ? undefined : JSON.stringify(json);
-  const h = { ...headers };
-  if (payload !== undefined) {
-    h['content-type'] = 'application/json';
-    h['content-length'] = Buffer.byteLength(payload);
-  }
-  if (key) h.authorization = `Bearer ${key}`;
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, agent }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed;
-        try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
-        resolve({ status: res.statusCode, headers: res.headers, text, json: parsed });
-      });
-    });
-    req.on('error', reject);
-    if (payload !== undefined) req.write(payload);
-    req.end();
-  });
-}
 
 // Splits a CSV statement into rows of fields (the fields this suite writes hold no quotes).
 function csvRows(text) {
@@ -661,7 +635,7 @@ test('acceptance: money for M mints, 4M concurrent mints on many connections: ex
   let results;
   try {
     results = await Promise.all(Array.from({ length: N }, (_, i) =>
-      agentRequest(agent, 'POST', '/v1/certificates', { key: a.key, json: mintBody(`acceptance ${process.pid} #${i}`) })));
+      request(srv.base, 'POST', '/v1/certificates', { agent, key: a.key, json: mintBody(`acceptance ${process.pid} #${i}`) })));
   } finally {
     agent.destroy();
   }

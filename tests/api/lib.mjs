@@ -54,9 +54,10 @@ export function runDdcd(args, env = {}) {
   });
 }
 
-// One HTTP request with node:http (full control over headers and body framing).
+// One HTTP request with node:http (full control over headers and body framing); a new connection
+// each time unless an http.Agent is given.
 // Resolves {status, headers, text, json}.
-export function request(base, method, urlPath, { key, body, headers = {}, json } = {}) {
+export function request(base, method, urlPath, { key, body, headers = {}, json, agent = false } = {}) {
   const u = new URL(urlPath, base);
   const h = { ...headers };
   let payload = body;
@@ -68,7 +69,7 @@ export function request(base, method, urlPath, { key, body, headers = {}, json }
   if (payload !== undefined && h['content-length'] === undefined && h['transfer-encoding'] === undefined)
     h['content-length'] = Buffer.byteLength(payload);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, agent: false }, (res) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: h, agent }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
