@@ -86,9 +86,10 @@ export function request(base, method, urlPath, { key, body, headers = {}, json, 
 }
 
 // Asserts an RFC 9457 problem with the registry's shape, status and code (and field if given).
+// Extension members: only documented ones; with `members`, exactly those, with those values.
 export const PROBLEM_EXTENSIONS = ['price', 'amount', 'balance', 'existing_ddc_id', 'recharge_id'];
 
-export function assertProblem(res, status, code, field) {
+export function assertProblem(res, status, code, field, members) {
   assert.equal(res.status, status, `status (body: ${res.text})`);
   assert.match(res.headers['content-type'] || '', /^application\/problem\+json/);
   const p = res.json;
@@ -96,12 +97,15 @@ export function assertProblem(res, status, code, field) {
   for (const k of ['type', 'title', 'detail', 'code']) assert.equal(typeof p[k], 'string', `problem.${k}`);
   assert.equal(p.status, status, 'problem.status');
   assert.equal(p.type, `urn:ddcd:problem:${p.code}`);
-  // RFC 9457 extension members: only the ones the server documents (a 402's price and balance...)
-  const known = ['type', 'title', 'status', 'detail', 'code', 'field', ...PROBLEM_EXTENSIONS];
-  const extra = Object.keys(p).filter((k) => !known.includes(k));
-  assert.deepEqual(extra, [], 'no other problem members');
   if (code) assert.equal(p.code, code, `problem.code (detail: ${p.detail})`);
   if (field !== undefined) assert.equal(p.field, field, 'problem.field');
+  const extra = Object.keys(p).filter((k) => !['type', 'title', 'status', 'detail', 'code', 'field'].includes(k));
+  if (members === undefined) {
+    assert.deepEqual(extra.filter((k) => !PROBLEM_EXTENSIONS.includes(k)), [], 'no undocumented members');
+    return;
+  }
+  assert.deepEqual(extra.sort(), Object.keys(members).sort(), 'extension members');
+  for (const [k, v] of Object.entries(members)) assert.deepEqual(p[k], v, `problem.${k}`);
 }
 
 let nameSeq = 0;
