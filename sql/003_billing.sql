@@ -364,6 +364,12 @@ CREATE FUNCTION ddc_statement(p_role text, p_actor bigint, p_account bigint, p_c
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
   PERFORM ddc_account_visible(p_role, p_actor, p_account);
+  IF (SELECT count(*) FROM journal j WHERE j.account_id = p_account
+        AND (p_currency IS NULL OR j.currency = p_currency)
+        AND j.created_at >= p_from AND j.created_at < p_to) > 100000 THEN
+    PERFORM ddc_fail('invalid_parameter', 'the statement would have over 100000 lines; '
+                     'ask for a shorter period', '{"field":"from"}');
+  END IF;
   RETURN coalesce((
     SELECT jsonb_agg(jsonb_build_object(
       'currency', c.code, 'exponent', c.exponent,

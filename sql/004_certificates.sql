@@ -91,6 +91,9 @@ CREATE FUNCTION ddc_event_json(e events) RETURNS jsonb LANGUAGE sql STABLE AS $$
                             'canonical', e.canonical)
 $$;
 
+-- The advisory lock class that serializes key retirement against the mints of one issuer.
+CREATE FUNCTION ddc_key_lock_class() RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 4243 $$;
+
 -- Issuer signing keys (Ed25519). The secret key is sealed by ddcd with a subkey of the master
 -- key; the database never sees it in the clear. The current key is the newest not retired.
 CREATE TABLE issuer_keys (
@@ -162,6 +165,7 @@ DECLARE
   k issuer_keys;
 BEGIN
   PERFORM ddc_key_owner_check(p_role, p_actor, p_issuer);
+  PERFORM pg_advisory_xact_lock(ddc_key_lock_class(), (p_issuer % 2147483647)::integer); -- waits for mints
   SELECT * INTO k FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer FOR UPDATE;
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', format('issuer %s has no key %s', p_issuer, p_key));
@@ -229,6 +233,10 @@ BEGIN
     ON CONFLICT (account_id) DO UPDATE
       SET public_key = EXCLUDED.public_key, version = x.version + 1, updated_at = now()
     RETURNING * INTO h;
+  -- A new key starts a new regime of consent: approvals given before it (possibly by the issuer
+  -- that kept the account) no longer let anyone move the holder's certificates unsigned.
+  DELETE FROM operator_approvals WHERE owner_id = p_account;
+  UPDATE certificates SET approved_id = NULL WHERE owner_id = p_account AND approved_id IS NOT NULL;
   PERFORM ddc_account_event(p_account, 'holder_key_set', p_actor, jsonb_build_object(
     'publicKey', ddc_b64url(h.public_key), 'version', h.version));
   RETURN ddc_holder_key_json(h);
@@ -343,7 +351,10 @@ BEGIN
     SELECT jsonb_agg(ddc_event_json(e) ORDER BY e.id) FROM events e WHERE e.ddc_id = p_ddc));
 END $$;
 
--- Checks that p_to may receive a certificate of p_issuer; returns the account.
+-- Checks that p_to may receive a certificate of p_issuer; returns the account. Every account out
+-- of the issuer's reach (unknown, an operator, or on the side of an issuer that has not approved
+-- p_issuer) gets the same answer, so that a refusal tells nothing about other issuers' accounts;
+-- only an account within reach is refused for being frozen.
 CREATE FUNCTION ddc_recipient_check(p_issuer bigint, p_to bigint, p_field text)
 RETURNS accounts LANGUAGE plpgsql AS $$
 DECLARE
@@ -351,23 +362,18 @@ DECLARE
   v_side bigint;
 BEGIN
   SELECT * INTO a FROM accounts WHERE id = p_to;
-  IF NOT FOUND THEN
-    PERFORM ddc_fail('recipient_invalid', format('no account %s', p_to),
-                     jsonb_build_object('field', p_field));
-  END IF;
-  IF a.role = 'operator' OR a.status <> 'active' THEN
-    PERFORM ddc_fail('recipient_invalid',
-      format('account %s is %s and cannot hold certificates', p_to,
-             CASE WHEN a.role = 'operator' THEN 'an operator' ELSE 'frozen' END),
-      jsonb_build_object('field', p_field));
-  END IF;
-  v_side := CASE WHEN a.role = 'issuer' THEN a.id ELSE a.issuer_id END;
-  IF v_side <> p_issuer AND NOT EXISTS (SELECT 1 FROM issuer_approvals
-                                        WHERE issuer_id = v_side AND approved_issuer_id = p_issuer)
+  v_side := CASE WHEN a.role = 'issuer' THEN a.id ELSE a.issuer_id END; -- NULL: none or operator
+  IF v_side IS NULL OR v_side <> p_issuer AND NOT EXISTS (
+       SELECT 1 FROM issuer_approvals WHERE issuer_id = v_side AND approved_issuer_id = p_issuer)
   THEN
     PERFORM ddc_fail('cross_issuer_not_approved',
-      format('issuer %s has not approved certificates of issuer %s', v_side, p_issuer),
+      format('account %s is not one that issuer %s may send certificates to (its issuer has to '
+             'approve issuer %s first)', p_to, p_issuer, p_issuer),
       jsonb_build_object('field', p_field));
+  END IF;
+  IF a.status <> 'active' THEN
+    PERFORM ddc_fail('recipient_invalid', format('account %s is frozen', p_to),
+                     jsonb_build_object('field', p_field));
   END IF;
   RETURN a;
 END $$;
@@ -385,6 +391,8 @@ DECLARE
   v_hash bytea;
   v_existing bigint;
 BEGIN
+  -- shared with other mints, exclusive with ddc_key_retire: a key cannot retire under a mint
+  PERFORM pg_advisory_xact_lock_shared(ddc_key_lock_class(), (p_issuer % 2147483647)::integer);
   PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL;
   IF NOT FOUND THEN
     PERFORM ddc_fail('signing_key_retired', format('key %s was retired during the request', p_key));
@@ -454,7 +462,7 @@ END $$;
 -- active certificate. When the owner registered a holder key, everyone but an approved operator
 -- needs the holder's signature (verified by ddcd, key version p_signed_version, nonce p_nonce).
 CREATE FUNCTION ddc_transfer(p_role text, p_actor bigint, p_ddc bigint, p_to bigint,
-                             p_signed_version integer, p_nonce text)
+                             p_signed_owner bigint, p_signed_version integer, p_nonce text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   c certificates := ddc_cert_lock(p_ddc);
@@ -465,14 +473,14 @@ BEGIN
     PERFORM ddc_fail('forbidden', 'only the owner or an approved operator transfers');
   END IF;
   PERFORM ddc_cert_movable(c, false);
-  SELECT * INTO h FROM holder_keys WHERE account_id = c.owner_id;
+  SELECT * INTO h FROM holder_keys WHERE account_id = c.owner_id FOR SHARE; -- no key change now
   IF h.account_id IS NOT NULL AND NOT v_approved THEN
     IF p_signed_version IS NULL THEN
       PERFORM ddc_fail('holder_signature_required',
         format('holder %s registered a key: the transfer needs its signature', c.owner_id),
         '{"field":"holder_signature"}');
     END IF;
-    IF p_signed_version <> h.version THEN
+    IF p_signed_owner IS DISTINCT FROM c.owner_id OR p_signed_version <> h.version THEN
       PERFORM ddc_fail('holder_signature_invalid', 'the holder key changed; sign again',
                        '{"field":"holder_signature"}');
     END IF;
@@ -560,8 +568,9 @@ DECLARE
                              WHEN 'revoke' THEN 'revoked' ELSE 'burned' END;
 BEGIN
   IF p_op = 'burn' THEN
-    IF NOT (p_role = 'operator' OR ddc_is_approved(p_actor, c)
-            OR ddc_acts_for_owner(p_role, p_actor, c)) THEN
+    IF NOT (p_role = 'operator' OR ddc_is_approved(p_actor, c) OR c.owner_id = p_actor
+            OR ddc_acts_for_owner(p_role, p_actor, c)
+               AND NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = c.owner_id)) THEN
       PERFORM ddc_fail('forbidden', 'only the owner, an approved operator or the service operator burns');
     END IF;
     PERFORM ddc_cert_movable(c, p_role = 'operator'); -- only the operator burns a frozen one
@@ -610,12 +619,14 @@ BEGIN
   END IF;
   IF p_approved THEN -- an operator must be one who could receive the owner's certificates
     PERFORM ddc_recipient_check(coalesce(o.issuer_id, o.id), p_operator, 'operator_id');
-  END IF;
-  IF p_approved THEN
     INSERT INTO operator_approvals (owner_id, operator_id) VALUES (p_owner, p_operator)
       ON CONFLICT DO NOTHING;
   ELSE
     DELETE FROM operator_approvals WHERE owner_id = p_owner AND operator_id = p_operator;
+  END IF;
+  IF NOT FOUND THEN -- nothing changed: no event, no charge
+    RETURN jsonb_build_object('owner_id', p_owner, 'operator_id', p_operator,
+                              'approved', p_approved, 'charged', ddc_money(0, 'CNY'));
   END IF;
   PERFORM ddc_account_event(p_owner, 'approval_for_all', p_actor,
                             jsonb_build_object('operator', p_operator, 'approved', p_approved));
@@ -651,8 +662,10 @@ BEGIN
   ELSE
     DELETE FROM issuer_approvals WHERE issuer_id = p_issuer AND approved_issuer_id = p_other;
   END IF;
-  PERFORM ddc_account_event(p_issuer, 'issuer_approval', p_actor,
-                            jsonb_build_object('issuer', p_other, 'approved', p_approved));
+  IF FOUND THEN -- an event only for a change
+    PERFORM ddc_account_event(p_issuer, 'issuer_approval', p_actor,
+                              jsonb_build_object('issuer', p_other, 'approved', p_approved));
+  END IF;
   RETURN jsonb_build_object('issuer_id', p_issuer, 'approved_issuer_id', p_other,
                             'approved', p_approved);
 END $$;
@@ -698,10 +711,22 @@ DECLARE
   v_last  bigint;
   v_n     integer;
 BEGIN
+  -- Keep every scan within what the caller may see (an index range, not a filter over all).
   IF p_role = 'holder' THEN
     p_owner := coalesce(p_owner, p_actor);
-  ELSIF p_role = 'issuer' AND p_issuer IS NULL AND p_owner IS NULL THEN
-    p_issuer := p_actor;
+    IF p_owner <> p_actor THEN
+      PERFORM ddc_fail('forbidden', 'a holder lists its own certificates', '{"field":"owner_id"}');
+    END IF;
+  ELSIF p_role = 'issuer' AND p_owner IS NULL THEN
+    p_issuer := coalesce(p_issuer, p_actor);
+    IF p_issuer <> p_actor THEN
+      PERFORM ddc_fail('forbidden', 'to list another issuer''s certificates, name an owner_id '
+                       'of your own', '{"field":"issuer_id"}');
+    END IF;
+  ELSIF p_role = 'issuer' AND p_issuer IS DISTINCT FROM p_actor AND p_owner <> p_actor AND NOT EXISTS (
+          SELECT 1 FROM accounts WHERE id = p_owner AND issuer_id = p_actor) THEN
+    PERFORM ddc_fail('forbidden', 'owner_id is not this issuer or one of its holders',
+                     '{"field":"owner_id"}');
   END IF;
   SELECT coalesce(jsonb_agg(ddc_cert_json(s.c) ORDER BY (s.c).ddc_id) FILTER (WHERE s.n <= p_limit),
                   '[]'),

@@ -20,7 +20,7 @@ const struct db_stmt db_certs_stmts[] = {
     {"cert_events", "SELECT ddc_cert_events($1, $2, $3)"},
     {"transfer_signer", "SELECT owner_id, encode(public_key, 'hex'), version"
                         " FROM ddc_transfer_signer($1, $2, $3)"},
-    {"transfer", "SELECT ddc_transfer($1, $2, $3, $4, $5, $6)"},
+    {"transfer", "SELECT ddc_transfer($1, $2, $3, $4, $5, $6, $7)"},
     {"approve", "SELECT ddc_approve($1, $2, $3, $4)"},
     {"cert_status", "SELECT ddc_cert_status($1, $2, $3, $4, $5)"},
     {"operator_set", "SELECT ddc_operator_set($1, $2, $3, $4, $5)"},
@@ -144,11 +144,12 @@ enum ddc_err db_transfer_signer(const char *role, int64_t actor, int64_t ddc, in
 }
 
 enum ddc_err db_transfer(const char *role, int64_t actor, int64_t ddc, int64_t to,
-                         int signed_version, const char *nonce, char **json)
+                         int64_t signed_owner, int signed_version, const char *nonce, char **json)
 {
   struct db_params p = {0};
   db_p_who(&p, role, actor, ddc);
   db_p_int(&p, to);
+  db_p_id(&p, signed_owner);
   db_p_id(&p, signed_version);
   db_p_str(&p, nonce);
   return db_p_json("transfer", &p, 0, json, NULL);

@@ -39,9 +39,10 @@ enum ddc_err db_cert_events(const char *role, int64_t actor, int64_t ddc, char *
  * transfer it. */
 enum ddc_err db_transfer_signer(const char *role, int64_t actor, int64_t ddc, int64_t *owner,
                                 uint8_t public_key[32], int *version);
-/* signed_version 0: no holder signature. */
+/* signed_owner and signed_version 0: no holder signature; else the owner and key version the
+ * signature was verified for (the transfer is refused if either changed since). */
 enum ddc_err db_transfer(const char *role, int64_t actor, int64_t ddc, int64_t to,
-                         int signed_version, const char *nonce, char **json);
+                         int64_t signed_owner, int signed_version, const char *nonce, char **json);
 enum ddc_err db_approve(const char *role, int64_t actor, int64_t ddc, int64_t operator_id,
                         char **json);
 /* op: freeze, unfreeze, revoke (with reason) or burn. */

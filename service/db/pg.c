@@ -96,6 +96,12 @@ int db_tx_begin(void)
   return db_simple("BEGIN", "BEGIN");
 }
 
+int db_in_transaction(void)
+{
+  struct db_thread *t = pthread_getspecific(db_key);
+  return t && t->conn && PQtransactionStatus(t->conn) != PQTRANS_IDLE;
+}
+
 int db_tx_commit(void)
 {
   return db_simple("COMMIT", "COMMIT"); /* a failed transaction answers ROLLBACK */

@@ -21,6 +21,8 @@ void db_reset(void);
 /* Explicit transactions on this thread's connection; 0 or -1. Commit fails (-1) when the
  * transaction had failed: the work is rolled back then. */
 int db_tx_begin(void);
+/* 1 if this thread's connection is inside a transaction. */
+int db_in_transaction(void);
 int db_tx_commit(void);
 void db_tx_rollback(void);
 /* This thread's connection, connected and with every statement prepared; NULL if the

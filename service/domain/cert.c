@@ -241,10 +241,12 @@ enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *
   if (who->role != ROLE_ISSUER)
     return cert_refuse(DDC_ERR_FORBIDDEN, "kind", "only issuers mint certificates");
   enum ddc_err e = cert_check(m);
-  /* a key retired between drawing it and inserting: sign again with the new current key */
+  /* a key retired between drawing it and inserting: sign again with the new current key
+   * (not inside a transaction, Idempotency-Key's: the refusal has aborted it; the client retries)
+   */
   for (int attempt = 0; e == DDC_ERR_OK && attempt < 3; attempt++) {
     e = cert_mint_once(who, m, json);
-    if (e != DDC_ERR_SIGNING_KEY_RETIRED) break;
+    if (e != DDC_ERR_SIGNING_KEY_RETIRED || db_in_transaction()) break;
     if (attempt < 2) e = DDC_ERR_OK;
   }
   return e;

@@ -41,12 +41,13 @@ char *lifecycle_transfer_message(int64_t ddc, int64_t to, const char *nonce, con
 
 /* Verifies the holder's signature; *version gets the key version it was checked against. */
 static enum ddc_err lifecycle_check_sig(const struct principal *who, int64_t ddc, int64_t to,
-                                        const struct lifecycle_holder_sig *sig, int *version)
+                                        const struct lifecycle_holder_sig *sig, int64_t *owner,
+                                        int *version)
 {
-  int64_t owner, deadline;
+  int64_t deadline;
   uint8_t pk[32], raw[64];
   enum ddc_err e =
-      db_transfer_signer(role_name(who->role), who->account_id, ddc, &owner, pk, version);
+      db_transfer_signer(role_name(who->role), who->account_id, ddc, owner, pk, version);
   if (e != DDC_ERR_OK) return e;
   if (!*version)
     return lifecycle_refuse(DDC_ERR_HOLDER_KEY_NOT_SET, "holder_signature",
@@ -72,12 +73,13 @@ enum ddc_err lifecycle_transfer(const struct principal *who, int64_t ddc, int64_
                                 const struct lifecycle_holder_sig *sig, char **json)
 {
   int version = 0;
+  int64_t owner = 0;
   *json = NULL;
   if (sig) {
-    enum ddc_err e = lifecycle_check_sig(who, ddc, to, sig, &version);
+    enum ddc_err e = lifecycle_check_sig(who, ddc, to, sig, &owner, &version);
     if (e != DDC_ERR_OK) return e;
   }
-  return db_transfer(role_name(who->role), who->account_id, ddc, to, version,
+  return db_transfer(role_name(who->role), who->account_id, ddc, to, owner, version,
                      sig ? sig->nonce : NULL, json);
 }
 

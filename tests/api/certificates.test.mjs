@@ -419,9 +419,11 @@ test('owner_id: own holder yes, another issuer\'s holder only with approval, unk
   const body = (owner_id) => ({ kind: 'generic', metadata: META.generic(), owner_id });
   assertProblem(await post('/v1/certificates', w.issuerKey, body(w.holder2.id)), 403, 'cross_issuer_not_approved', 'owner_id');
   assertProblem(await post('/v1/certificates', w.issuerKey, body(w.issuer2.id)), 403, 'cross_issuer_not_approved', 'owner_id');
-  assertProblem(await post('/v1/certificates', w.issuerKey, body(999999999)), 409, 'recipient_invalid', 'owner_id');
+  // out of reach (unknown, an operator): the same answer as another issuer's side, so that
+  // refusals tell nothing about accounts elsewhere
+  assertProblem(await post('/v1/certificates', w.issuerKey, body(999999999)), 403, 'cross_issuer_not_approved', 'owner_id');
   const ops = (await get('/v1/accounts?role=operator&limit=1', w.op)).json.items;
-  assertProblem(await post('/v1/certificates', w.issuerKey, body(ops[0].id)), 409, 'recipient_invalid', 'owner_id');
+  assertProblem(await post('/v1/certificates', w.issuerKey, body(ops[0].id)), 403, 'cross_issuer_not_approved', 'owner_id');
   const frozen = await holderOf(w.issuerKey);
   assert.equal((await post(`/v1/accounts/${frozen.id}/freeze`, w.issuerKey, {})).status, 200);
   assertProblem(await post('/v1/certificates', w.issuerKey, body(frozen.id)), 409, 'recipient_invalid', 'owner_id');
@@ -677,9 +679,9 @@ test('transfer by the owner (who pays), by the custodial issuer, by an approved 
     assertProblem(await post(`/v1/certificates/${c.ddc_id}/transfer`, k, { to: h3.id }), 403, 'forbidden');
   // bad recipients
   const ops = (await get('/v1/accounts?role=operator&limit=1', w.op)).json.items;
-  assertProblem(await post(`/v1/certificates/${c.ddc_id}/transfer`, h2.key, { to: ops[0].id }), 409, 'recipient_invalid', 'to');
+  assertProblem(await post(`/v1/certificates/${c.ddc_id}/transfer`, h2.key, { to: ops[0].id }), 403, 'cross_issuer_not_approved', 'to');
   assertProblem(await post(`/v1/certificates/${c.ddc_id}/transfer`, h2.key, { to: h2.id }), 409, 'recipient_invalid', 'to');
-  assertProblem(await post(`/v1/certificates/${c.ddc_id}/transfer`, h2.key, { to: 999999999 }), 409, 'recipient_invalid', 'to');
+  assertProblem(await post(`/v1/certificates/${c.ddc_id}/transfer`, h2.key, { to: 999999999 }), 403, 'cross_issuer_not_approved', 'to');
   const frozen = await holderOf(w.issuerKey);
   await post(`/v1/accounts/${frozen.id}/freeze`, w.issuerKey, {});
   assertProblem(await post(`/v1/certificates/${c.ddc_id}/transfer`, h2.key, { to: frozen.id }), 409, 'recipient_invalid', 'to');
@@ -989,11 +991,12 @@ test('list: filters, cursor pagination that returns everything once, and who see
   assert.deepEqual(ids(await all(w.holderKey)), pick(3, 4, 5));
   assert.deepEqual(ids(await all(w.holderKey, '&status=frozen')), pick(5));
   assert.deepEqual(ids(await all(h2.key)), pick(6, 7, 8));
-  assert.deepEqual(ids(await all(w.holderKey, `&owner_id=${h2.id}`)), []);
+  assertProblem(await get(`/v1/certificates?owner_id=${h2.id}`, w.holderKey), 403, 'forbidden', 'owner_id');
   assert.deepEqual(ids(await all(w.holderKey, `&issuer_id=${w.issuer.id}`)), pick(3, 4, 5));
   assert.deepEqual(ids(await all(w.holder2Key)), [other.ddc_id]);
-  // other issuers see nothing of this one
-  assert.deepEqual(ids(await all(w.issuer2Key, `&issuer_id=${w.issuer.id}`)), []);
+  // other issuers see nothing of this one: asking is refused before anything is scanned
+  assertProblem(await get(`/v1/certificates?issuer_id=${w.issuer.id}`, w.issuer2Key), 403, 'forbidden', 'issuer_id');
+  assertProblem(await get(`/v1/certificates?owner_id=${w.holder.id}`, w.issuer2Key), 403, 'forbidden', 'owner_id');
   assert.deepEqual(ids(await all(w.issuer2Key)), [other.ddc_id]);
   // bad parameters
   assertProblem(await get('/v1/certificates?status=lost', w.op), 400, 'invalid_parameter', 'status');
@@ -1019,4 +1022,32 @@ test('a mint with an Idempotency-Key is done and charged once', async () => {
   assert.equal(await balance(w.issuer.id, w.issuerKey), before - a.json.charged.amount_minor);
   assert.equal((await get('/v1/certificates', w.issuerKey)).json.items.length, 1);
   assertProblem(await request(srv.base, 'POST', '/v1/certificates', { key: w.issuerKey, json: { ...body, external_ref: 'x' }, headers }), 422, 'idempotency_key_reused');
+});
+
+test('a holder key ends custody: approvals given before it lapse, and the issuer can no longer burn', async () => {
+  const w = await funded();
+  const h2 = await holderOf(w.issuerKey);
+  const a = await mint(w.issuerKey, { owner_id: w.holder.id });
+  const b = await mint(w.issuerKey, { owner_id: w.holder.id });
+  // while the holder has no key, its issuer acts for it: it names itself operator, and approves h2
+  const op = await post(`/v1/accounts/${w.holder.id}/operators`, w.issuerKey, { operator_id: w.issuer.id, approved: true });
+  assert.equal(op.status, 200, op.text);
+  assert.equal(op.json.charged.amount_minor, 10);
+  const again = await post(`/v1/accounts/${w.holder.id}/operators`, w.issuerKey, { operator_id: w.issuer.id, approved: true });
+  assert.equal(again.json.charged.amount_minor, 0, 'approving again changes nothing and costs nothing');
+  assert.equal((await post(`/v1/certificates/${a.ddc_id}/approve`, w.issuerKey, { operator_id: h2.id })).status, 200);
+  // the holder registers a key: both approvals lapse
+  const { pub, privateKey } = holderKeyPair();
+  assert.equal((await put(`/v1/accounts/${w.holder.id}/holder-key`, w.holderKey, { public_key: pub })).status, 200);
+  assert.deepEqual((await get(`/v1/accounts/${w.holder.id}/operators`, w.holderKey)).json.items, []);
+  assert.equal((await cert(a.ddc_id, w.holderKey)).approved_id, null);
+  assertProblem(await post(`/v1/certificates/${a.ddc_id}/transfer`, w.issuerKey, { to: h2.id }), 403, 'holder_signature_required', 'holder_signature');
+  assertProblem(await post(`/v1/certificates/${a.ddc_id}/transfer`, h2.key, { to: h2.id }), 403, 'forbidden');
+  assertProblem(await post(`/v1/certificates/${b.ddc_id}/burn`, w.issuerKey, {}), 403, 'forbidden');
+  assertProblem(await post(`/v1/certificates/${b.ddc_id}/approve`, w.issuerKey, { operator_id: h2.id }), 403, 'forbidden');
+  // with the holder's signature the issuer still moves it
+  const sig = holderSign(privateKey, { ddc_id: a.ddc_id, to: h2.id, nonce: uniq('n'), deadline: inMinutes(5) });
+  const t = await post(`/v1/certificates/${a.ddc_id}/transfer`, w.issuerKey, { to: h2.id, holder_signature: sig });
+  assert.equal(t.status, 200, t.text);
+  assert.equal(t.json.owner_id, h2.id);
 });

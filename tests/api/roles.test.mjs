@@ -178,15 +178,14 @@ const rows = [
     run: (s, k) => post('/v1/certificates', k, { kind: 'generic', owner_id: s.holder.id, metadata: { title: uniq('t') } }),
     check: (r, role, s) => { assert.equal(r.json.owner_id, s.holder.id); assert.equal(r.json.issuer_id, w.issuer.id); },
   }],
-  ['GET /v1/certificates?owner_id={holder}', [200, 200, 200, 200, 200, 401], {
+  // naming someone else's holder (or issuer) is refused outright, before anything is scanned
+  ['GET /v1/certificates?owner_id={holder}', [200, 200, 403, 200, 403, 401], {
     run: (s, k) => listAll(`/v1/certificates?owner_id=${s.holder.id}`, k),
     check: (r, role, s) => {
-      const seen = r.items.some((c) => c.ddc_id === s.cert.ddc_id);
-      assert.equal(seen, ['op', 'iss', 'hold'].includes(role), `${role} sees the certificate in the list: ${seen}`);
-      if (role === 'iss2' || role === 'hold2') assert.deepEqual(r.items, []);
+      assert.ok(r.items.some((c) => c.ddc_id === s.cert.ddc_id), `${role} sees the certificate in the list`);
     },
   }],
-  ['GET /v1/certificates?issuer_id={issuer}', [200, 200, 200, 200, 200, 401], {
+  ['GET /v1/certificates?issuer_id={issuer}', [200, 200, 403, 200, 200, 401], {
     run: (s, k) => listAll(`/v1/certificates?issuer_id=${w.issuer.id}`, k),
     check: (r, role, s) => {
       const seen = r.items.some((c) => c.ddc_id === s.cert.ddc_id);
