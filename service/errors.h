@@ -48,7 +48,7 @@
   X(NONCE_REUSED, "nonce_reused", 409, "The holder signature's nonce was already used")            \
   X(KEY_RETIRED, "key_retired", 409, "The signing key is retired")                                 \
   X(SIGNING_KEY_RETIRED, "signing_key_retired", 409,                                               \
-    "The issuer's signing key was retired while the request ran; retry")                           \
+    "The issuer's signing key changed while the request ran; retry")                               \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \

@@ -379,7 +379,8 @@ BEGIN
 END $$;
 
 -- Mints a certificate signed by ddcd (document, hash and signature made in C with key p_key,
--- which must still be the issuer's current key). Charges the issuer the mint price.
+-- which must still be the issuer's current key; p_ddc drawn from ddc_id_seq). Charges the
+-- issuer the mint price.
 CREATE FUNCTION ddc_mint(p_issuer bigint, p_ddc bigint, p_code text, p_owner bigint, p_kind text,
                          p_document text, p_cert_hash bytea, p_signature bytea, p_key bigint,
                          p_content_hash bytea, p_uri text, p_valid_from timestamptz,
@@ -393,9 +394,11 @@ DECLARE
 BEGIN
   -- shared with other mints, exclusive with ddc_key_retire: a key cannot retire under a mint
   PERFORM pg_advisory_xact_lock_shared(ddc_key_lock_class(), (p_issuer % 2147483647)::integer);
-  PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL;
-  IF NOT FOUND THEN
-    PERFORM ddc_fail('signing_key_retired', format('key %s was retired during the request', p_key));
+  PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM issuer_keys n WHERE n.issuer_id = p_issuer
+                      AND n.retired_at IS NULL AND n.id > p_key);
+  IF NOT FOUND THEN -- ddcd signed with a key it had cached: it signs again with the current one
+    PERFORM ddc_fail('signing_key_retired', format('key %s is no longer the current key', p_key));
   END IF;
   IF v_owner <> p_issuer THEN
     PERFORM ddc_recipient_check(p_issuer, v_owner, 'owner_id');

@@ -9,11 +9,9 @@
 #include "db/idempotency.h"
 
 const struct db_stmt db_certs_stmts[] = {
-    {"mint_prepare", "SELECT CASE WHEN $2 THEN nextval('ddc_id_seq') END, k.id, k.sealed_secret"
-                     " FROM (SELECT 1) x"
-                     " LEFT JOIN LATERAL (SELECT id, sealed_secret FROM issuer_keys"
-                     " WHERE issuer_id = $1 AND retired_at IS NULL ORDER BY id DESC LIMIT 1) k"
-                     " ON true"},
+    {"ddc_ids", "SELECT nextval('ddc_id_seq') FROM generate_series(1, $1)"},
+    {"current_key", "SELECT id, sealed_secret FROM issuer_keys WHERE issuer_id = $1"
+                    " AND retired_at IS NULL ORDER BY id DESC LIMIT 1"},
     {"mint", "SELECT ddc_mint($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"},
     {"cert_get", "SELECT cert, document FROM ddc_cert_get($1, $2, $3)"},
     {"cert_list", "SELECT ddc_cert_list($1, $2, $3, $4, $5, $6, $7, $8)"},
@@ -35,20 +33,35 @@ const struct db_stmt db_certs_stmts[] = {
     {NULL, NULL},
 };
 
-enum ddc_err db_mint_prepare(int64_t issuer, int draw_id, struct db_mint_prep *out)
+enum ddc_err db_ddc_ids(int n, int64_t *ids)
+{
+  struct db_params p = {0};
+  db_p_int(&p, n);
+  PGresult *r = db_exec("ddc_ids", p.n, p.v, 0);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == n ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+  for (int i = 0; e == DDC_ERR_OK && i < n; i++)
+    ids[i] = db_int64(r, i, 0);
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_current_key(int64_t issuer, int64_t *key_id, uint8_t **sealed, size_t *len)
 {
   struct db_params p = {0};
   db_p_int(&p, issuer);
-  db_p_str(&p, draw_id ? "true" : "false");
-  PGresult *r = db_exec("mint_prepare", p.n, p.v, 0);
+  PGresult *r = db_exec("current_key", p.n, p.v, 1);
   db_p_free(&p);
-  memset(out, 0, sizeof *out);
+  *key_id = 0;
+  *sealed = NULL;
   if (!r) return db_failure();
-  out->ddc_id = db_int64(r, 0, 0);
-  out->key_id = db_int64(r, 0, 1);
-  if (out->key_id) out->sealed = db_bytea_result(r, 0, 2, &out->sealed_len);
+  if (PQntuples(r) == 1) {
+    *key_id = db_int64(r, 0, 0);
+    *sealed = db_bytea_result(r, 0, 1, len);
+  }
   PQclear(r);
-  return out->key_id && !out->sealed ? DDC_ERR_INTERNAL : DDC_ERR_OK;
+  return *key_id && !*sealed ? DDC_ERR_INTERNAL : DDC_ERR_OK;
 }
 
 enum ddc_err db_mint(const struct db_mint_row *m, char **json)

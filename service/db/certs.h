@@ -9,15 +9,6 @@
 
 extern const struct db_stmt db_certs_stmts[];
 
-/* What a mint needs before signing: the next ddc_id (when draw_id; else 0) and the issuer's
- * current key (key_id 0 and sealed NULL when the issuer has none). */
-struct db_mint_prep {
-  int64_t ddc_id;
-  int64_t key_id;
-  uint8_t *sealed; /* malloc'ed */
-  size_t sealed_len;
-};
-
 /* A certificate ready to insert: the document is already canonical, hashed and signed. */
 struct db_mint_row {
   int64_t issuer, ddc_id, owner, key_id; /* owner 0: the issuer */
@@ -27,7 +18,11 @@ struct db_mint_row {
   const char *uri, *valid_from, *valid_until, *external_ref, *issued_at; /* NULL: none */
 };
 
-enum ddc_err db_mint_prepare(int64_t issuer, int draw_id, struct db_mint_prep *out);
+/* n new ddc_ids from ddc_id_seq. */
+enum ddc_err db_ddc_ids(int n, int64_t *ids);
+/* The issuer's current signing key: its id (0 when it has none) and the sealed secret
+ * (malloc'ed). */
+enum ddc_err db_current_key(int64_t issuer, int64_t *key_id, uint8_t **sealed, size_t *len);
 enum ddc_err db_mint(const struct db_mint_row *m, char **json);
 enum ddc_err db_cert_get(const char *role, int64_t actor, int64_t ddc, char **json,
                          char **document);

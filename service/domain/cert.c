@@ -11,6 +11,7 @@
 #include "crypto/jcs.h"
 #include "db/certs.h"
 #include "domain/cert.h"
+#include "domain/mintprep.h"
 #include "domain/signkey.h"
 #include "timefmt.h"
 
@@ -164,16 +165,20 @@ static json_t *cert_time(const char *s, char out[TIMEFMT_LEN + 1])
   return json_string(out);
 }
 
-/* Builds, canonicalizes and signs the document for prep's ddc_id and key, then inserts. */
-static enum ddc_err cert_mint_signed(const struct principal *who, const struct cert_mint_req *m,
-                                     const struct db_mint_prep *prep, char **json)
+/* One attempt: draws a ddc_id, builds, canonicalizes and signs the document with the issuer's
+ * current key, then inserts. */
+static enum ddc_err cert_mint_once(const struct principal *who, const struct cert_mint_req *m,
+                                   char **json)
 {
   uint8_t sk[crypto_sign_SECRETKEYBYTES], rnd[16];
-  if (signkey_open(prep->sealed, prep->sealed_len, sk) != 0) return DDC_ERR_INTERNAL;
+  int64_t ddc_id, key_id;
+  enum ddc_err e = mintprep_id(&ddc_id);
+  if (e == DDC_ERR_OK) e = mintprep_key(who, &key_id, sk);
+  if (e != DDC_ERR_OK) return e;
   struct db_mint_row row = {.issuer = who->account_id,
-                            .ddc_id = prep->ddc_id,
+                            .ddc_id = ddc_id,
                             .owner = m->owner_id,
-                            .key_id = prep->key_id,
+                            .key_id = key_id,
                             .kind = m->kind,
                             .uri = m->uri,
                             .external_ref = m->external_ref};
@@ -189,12 +194,12 @@ static enum ddc_err cert_mint_signed(const struct principal *who, const struct c
   }
   json_t *doc =
       json_pack("{s:s, s:I, s:s, s:I, s:s, s:O, s:o, s:o, s:o, s:o, s:s, s:I}", "type",
-                "ddc.certificate/v1", "ddcId", (json_int_t)prep->ddc_id, "code", code, "issuer",
+                "ddc.certificate/v1", "ddcId", (json_int_t)ddc_id, "code", code, "issuer",
                 (json_int_t)who->account_id, "kind", m->kind, "metadata", m->metadata,
                 "contentHash", m->content_hash ? json_string(chex) : json_null(), "uri",
                 m->uri ? json_string(m->uri) : json_null(), "validFrom",
                 cert_time(m->valid_from, from), "validUntil", cert_time(m->valid_until, until),
-                "issuedAt", issued, "keyId", (json_int_t)prep->key_id);
+                "issuedAt", issued, "keyId", (json_int_t)key_id);
   size_t len = 0;
   char *text = doc ? jcs_canonicalize(doc, &len) : NULL;
   json_decref(doc);
@@ -210,28 +215,8 @@ static enum ddc_err cert_mint_signed(const struct principal *who, const struct c
   row.issued_at = issued;
   row.valid_from = m->valid_from ? from : NULL;
   row.valid_until = m->valid_until ? until : NULL;
-  enum ddc_err e = db_mint(&row, json);
+  e = db_mint(&row, json);
   free(text);
-  return e;
-}
-
-/* One attempt: draw the ddc_id and the current key (making the issuer's first key if needed). */
-static enum ddc_err cert_mint_once(const struct principal *who, const struct cert_mint_req *m,
-                                   char **json)
-{
-  struct db_mint_prep prep;
-  enum ddc_err e = db_mint_prepare(who->account_id, 1, &prep);
-  if (e == DDC_ERR_OK && !prep.key_id) {
-    char *key = NULL;
-    int64_t ddc = prep.ddc_id;
-    e = signkey_ensure(who, &key);
-    free(key);
-    if (e == DDC_ERR_OK) e = db_mint_prepare(who->account_id, 0, &prep);
-    prep.ddc_id = ddc;
-    if (e == DDC_ERR_OK && !prep.key_id) e = DDC_ERR_SIGNING_KEY_RETIRED;
-  }
-  if (e == DDC_ERR_OK) e = cert_mint_signed(who, m, &prep, json);
-  free(prep.sealed);
   return e;
 }
 
@@ -246,7 +231,9 @@ enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *
    */
   for (int attempt = 0; e == DDC_ERR_OK && attempt < 3; attempt++) {
     e = cert_mint_once(who, m, json);
-    if (e != DDC_ERR_SIGNING_KEY_RETIRED || db_in_transaction()) break;
+    if (e != DDC_ERR_SIGNING_KEY_RETIRED) break;
+    mintprep_forget_key(who->account_id);
+    if (db_in_transaction()) break;
     if (attempt < 2) e = DDC_ERR_OK;
   }
   return e;
