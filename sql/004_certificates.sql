@@ -28,9 +28,10 @@ $$;
 ALTER TABLE accounts ADD COLUMN last_event_hash bytea;
 
 -- Every change, one row each: certificate events chain per ddc_id, account events (keys,
--- approvals) per account. canonical is the exact JCS text hashed into event_hash. Like the
--- journal, no foreign keys on this hot append-only table (see 003_billing.sql); the functions
--- that append have just read or locked the rows named.
+-- approvals) per account. canonical is the exact JCS text hashed into event_hash; its "data"
+-- member is the event's data, not stored twice. Like the journal, no foreign keys on this hot
+-- append-only table (see 003_billing.sql); the functions that append have just read or locked
+-- the rows named.
 CREATE TABLE events (
   id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   ddc_id          bigint,
@@ -38,7 +39,6 @@ CREATE TABLE events (
   type            text NOT NULL,
   actor_id        bigint NOT NULL,
   created_at      timestamptz NOT NULL,
-  data            jsonb NOT NULL,
   canonical       text NOT NULL,
   event_hash      bytea NOT NULL CHECK (length(event_hash) = 32),
   prev_event_hash bytea,
@@ -64,9 +64,9 @@ DECLARE
     || ',"v":"ddc.event/v1"}';
   v_hash  bytea := sha256(convert_to(v_canon, 'UTF8'));
 BEGIN
-  INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, data, canonical, event_hash,
+  INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, canonical, event_hash,
                       prev_event_hash)
-    VALUES (p_ddc, p_account, p_type, p_actor, v_time, p_data::jsonb, v_canon, v_hash, p_prev);
+    VALUES (p_ddc, p_account, p_type, p_actor, v_time, v_canon, v_hash, p_prev);
   RETURN v_hash;
 END $$;
 
@@ -85,7 +85,7 @@ END $$;
 CREATE FUNCTION ddc_event_json(e events) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('id', e.id, 'type', e.type, 'ddc_id', e.ddc_id,
                             'account_id', e.account_id, 'actor_id', e.actor_id,
-                            'time', ddc_ts(e.created_at), 'data', e.data,
+                            'time', ddc_ts(e.created_at), 'data', e.canonical::jsonb -> 'data',
                             'event_hash', encode(e.event_hash, 'hex'),
                             'prev_event_hash', encode(e.prev_event_hash, 'hex'),
                             'canonical', e.canonical)
