@@ -106,6 +106,28 @@ static int apply_log_level(struct config *c, const char *v, char *why, size_t wh
   return 0;
 }
 
+static int apply_anchor_interval(struct config *c, const char *v, char *why, size_t whylen)
+{
+  long n;
+  if (config_number(v, &n) != 0 || n < 10 || n > 3600000) {
+    snprintf(why, whylen, "must be an integer from 10 to 3600000 (milliseconds)");
+    return -1;
+  }
+  c->anchor_interval_ms = (unsigned)n;
+  return 0;
+}
+
+/* A C2SP key name: printable ASCII without spaces or '+'. */
+static int apply_log_origin(struct config *c, const char *v, char *why, size_t whylen)
+{
+  for (const char *p = v; *p; p++)
+    if (*p <= ' ' || *p > '~' || *p == '+') {
+      snprintf(why, whylen, "must be printable ASCII without spaces or '+'");
+      return -1;
+    }
+  return config_copy(c->log_origin, sizeof c->log_origin, v, why, whylen);
+}
+
 static const struct config_setting config_settings[] = {
     {"DDC_LISTEN", "--listen", apply_listen},
     {"DDC_DATABASE_URL", "--database-url", apply_database_url},
@@ -113,6 +135,8 @@ static const struct config_setting config_settings[] = {
     {"DDC_MASTER_KEY_FILE", "--master-key-file", apply_master_key_file},
     {"DDC_THREADS", "--threads", apply_threads},
     {"DDC_LOG_LEVEL", "--log-level", apply_log_level},
+    {"DDC_ANCHOR_INTERVAL_MS", "--anchor-interval-ms", apply_anchor_interval},
+    {"DDC_LOG_ORIGIN", "--log-origin", apply_log_origin},
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 
@@ -124,6 +148,8 @@ static void config_defaults(struct config *c)
   long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
   c->threads = (unsigned)(ncpu > 0 && ncpu < 64 ? ncpu * 4 : 8);
   c->log_level = LOG_INFO;
+  c->anchor_interval_ms = 500;
+  strcpy(c->log_origin, "ddcd.local/log");
 }
 
 static int config_apply(struct config *c, const struct config_setting *s, const char *name,
@@ -213,5 +239,9 @@ void config_usage(void)
       "  --data-dir DIR          [DDC_DATA_DIR] default var\n"
       "  --master-key-file FILE  [DDC_MASTER_KEY_FILE] default DATA_DIR/master.key\n"
       "  --threads N             [DDC_THREADS] HTTP worker threads, default 4 x CPUs\n"
-      "  --log-level LEVEL       [DDC_LOG_LEVEL] debug, info, warn, error; default info\n");
+      "  --log-level LEVEL       [DDC_LOG_LEVEL] debug, info, warn, error; default info\n"
+      "  --anchor-interval-ms N  [DDC_ANCHOR_INTERVAL_MS] how often events enter the log,\n"
+      "                          default 500\n"
+      "  --log-origin NAME       [DDC_LOG_ORIGIN] the log's name in its checkpoints, default\n"
+      "                          ddcd.local/log\n");
 }

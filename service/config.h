@@ -18,7 +18,9 @@ struct config {
   char master_key_file[CONFIG_PATH_MAX];
   unsigned threads;
   enum log_level log_level;
-  int demo; /* init --demo */
+  int demo;                    /* init --demo */
+  unsigned anchor_interval_ms; /* how often the sequencer integrates pending events */
+  char log_origin[256];        /* the log's checkpoint origin and key name */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

@@ -16,6 +16,8 @@
 #include "domain/account.h"
 #include "http/auth.h"
 #include "http/server.h"
+#include "ledger/logkey.h"
+#include "ledger/sequencer.h"
 #include "log.h"
 
 static const char *main_getenv(const char *name)
@@ -72,7 +74,16 @@ static int cmd_serve(const struct config *c)
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* inherited by every server thread */
   signal(SIGPIPE, SIG_IGN);
-  if (server_start(c) != 0) {
+  struct note_signer log_key;
+  if (logkey_load(c->log_origin, &log_key) != DDC_ERR_OK) {
+    log_msg(LOG_ERROR, "log: the log key cannot be loaded or made");
+    db_shutdown();
+    return 1;
+  }
+  int seq = sequencer_start(c, &log_key);
+  note_signer_wipe(&log_key);
+  if (seq != 0 || server_start(c) != 0) {
+    sequencer_stop();
     db_shutdown();
     return 1;
   }
@@ -80,6 +91,7 @@ static int cmd_serve(const struct config *c)
   sigwait(&sigs, &sig);
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
+  sequencer_stop();
   db_shutdown();
   auth_shutdown();
   log_msg(LOG_INFO, "stopped");
@@ -170,6 +182,14 @@ static int cmd_init(const struct config *c)
     rc = 1;
   struct principal opp = {op.id, 0, 0, ROLE_OPERATOR};
   if (rc == 0 && c->demo && main_init_demo(c, &opp) != 0) rc = 1;
+  struct note_signer log_key;
+  char vkey[NOTE_VKEY_MAX];
+  if (rc == 0 && logkey_load(c->log_origin, &log_key) != DDC_ERR_OK) rc = 1;
+  if (rc == 0) {
+    logkey_verifier(&log_key, vkey, sizeof vkey);
+    note_signer_wipe(&log_key);
+    printf("log %s, verifier key %s\n", c->log_origin, vkey);
+  }
   db_shutdown();
   return rc;
 }

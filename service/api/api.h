@@ -50,5 +50,10 @@ void api_holder_key_get(struct req *r);
 void api_signing_keys_create(struct req *r);
 void api_signing_keys_list(struct req *r);
 void api_signing_keys_retire(struct req *r);
+/* ledger.c */
+void api_log_key(struct req *r);
+void api_log_checkpoint(struct req *r);
+void api_log_inclusion(struct req *r);
+void api_log_consistency(struct req *r);
 
 #endif

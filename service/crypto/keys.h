@@ -7,7 +7,12 @@
 #define KEYS_MASTER_BYTES 32
 
 /* Subkey purposes; each derives an independent key from the master key. */
-enum keys_purpose { KEYS_APIKEY_HASH = 1, KEYS_SIGNING_KEYS = 2, KEYS_STORED_RESPONSES = 3 };
+enum keys_purpose {
+  KEYS_APIKEY_HASH = 1,
+  KEYS_SIGNING_KEYS = 2,
+  KEYS_STORED_RESPONSES = 3,
+  KEYS_LOG_KEY = 4
+};
 
 /* Reads the master key. Returns 0, or -1 with a reason in err. */
 int keys_master_load(const char *path, uint8_t key[KEYS_MASTER_BYTES], char *err, size_t errlen);

@@ -11,6 +11,8 @@
 
 static const char *const accounts_list_query[] = {"role", "limit", "cursor", NULL};
 static const char *const issuer_query[] = {"issuer_id", NULL};
+static const char *const inclusion_query[] = {"index", "size", NULL};
+static const char *const consistency_query[] = {"from", "to", NULL};
 static const char *const journal_query[] = {"currency", "limit", "cursor", NULL};
 static const char *const statement_query[] = {"currency", "from", "to", NULL};
 static const char *const certs_query[] = {"issuer_id", "owner_id", "status", "kind",
@@ -20,6 +22,10 @@ const struct route routes_table[] = {
     {"GET", "/healthz", api_healthz, 0, BODY_NONE, NULL},
     {"GET", "/readyz", api_readyz, 0, BODY_NONE, NULL},
     {"GET", "/metrics", api_metrics, 0, BODY_NONE, NULL},
+    {"GET", "/v1/log/key", api_log_key, 0, BODY_NONE, NULL},
+    {"GET", "/v1/log/checkpoint", api_log_checkpoint, 0, BODY_NONE, NULL},
+    {"GET", "/v1/log/proof/inclusion", api_log_inclusion, 0, BODY_NONE, inclusion_query},
+    {"GET", "/v1/log/proof/consistency", api_log_consistency, 0, BODY_NONE, consistency_query},
     {"POST", "/v1/accounts", api_accounts_create, OP_ISS, BODY_JSON, NULL},
     {"GET", "/v1/accounts", api_accounts_list, ANY, BODY_NONE, accounts_list_query},
     {"GET", "/v1/accounts/{id}", api_accounts_get, ANY, BODY_NONE, NULL},

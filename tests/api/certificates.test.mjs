@@ -151,7 +151,8 @@ async function checkChain(ddcId, key, types) {
   assert.deepEqual(items.map((e) => e.type), types);
   let prev = null;
   for (const e of items) {
-    assert.deepEqual(Object.keys(e).sort(), ['account_id', 'actor_id', 'canonical', 'data', 'ddc_id', 'event_hash', 'id', 'prev_event_hash', 'time', 'type']);
+    assert.deepEqual(Object.keys(e).sort(), ['account_id', 'actor_id', 'canonical', 'data', 'ddc_id', 'event_hash', 'id', 'leaf_index', 'prev_event_hash', 'time', 'type']);
+    assert.ok(e.leaf_index === null || Number.isInteger(e.leaf_index), 'a leaf index once sequenced');
     assert.match(e.event_hash, HEX64);
     assert.equal(e.event_hash, sha256(e.canonical), 'event_hash = SHA-256(canonical)');
     const c = JSON.parse(e.canonical);

@@ -1,0 +1,190 @@
+/* ledger.c: SQL for the log (sql/005_ledger.sql). Hashes travel as hex. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "crypto/codes.h"
+#include "db/idempotency.h"
+#include "db/ledger.h"
+
+const struct db_stmt db_ledger_stmts[] = {
+    {"log_head", "SELECT size, encode(root, 'hex') FROM log_checkpoints ORDER BY size DESC"
+                 " LIMIT 1"},
+    {"log_take", "SELECT leaf_index, encode(leaf_hash, 'hex') FROM ddc_log_take($1, $2)"},
+    {"tile_get", "SELECT encode(hashes, 'hex') FROM log_tiles WHERE level = $1 AND idx = $2"},
+    {"tile_put",
+     "INSERT INTO log_tiles AS t (level, idx, hashes) VALUES ($1, $2, decode($3, 'hex'))"
+     " ON CONFLICT (level, idx) DO UPDATE SET hashes = EXCLUDED.hashes"
+     " WHERE length(EXCLUDED.hashes) > length(t.hashes)"},
+    {"checkpoint_put", "INSERT INTO log_checkpoints (size, root, note)"
+                       " VALUES ($1, decode($2, 'hex'), $3)"},
+    {"checkpoint_note", "SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1"},
+    {"checkpoint_root", "SELECT encode(root, 'hex') FROM log_checkpoints WHERE size = $1"},
+    {"log_key_get", "SELECT name, encode(public_key, 'hex'), sealed_secret FROM log_keys"
+                    " WHERE id = 1"},
+    {"log_key_put", "INSERT INTO log_keys (id, name, public_key, sealed_secret)"
+                    " VALUES (1, $1, decode($2, 'hex'), $3) ON CONFLICT (id) DO NOTHING"},
+    /* held already by this session (a reconnect loses it), or taken now */
+    {"sequencer_lock", "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
+                       " AND classid = 4244 AND objid = 1 AND objsubid = 2"
+                       " AND pid = pg_backend_pid() AND granted) OR pg_try_advisory_lock(4244, 1)"},
+    {NULL, NULL},
+};
+
+static int db_hash_from(const PGresult *r, int row, int col, uint8_t out[DB_HASH])
+{
+  const char *hex = PQgetvalue(r, row, col);
+  return strlen(hex) == 2 * DB_HASH && codes_unhex(hex, out, DB_HASH) == 0 ? 0 : -1;
+}
+
+enum ddc_err db_log_head(uint64_t *size, uint8_t root[DB_HASH])
+{
+  PGresult *r = db_exec("log_head", 0, NULL, 1);
+  if (!r) return db_failure();
+  enum ddc_err e = DDC_ERR_OK;
+  *size = 0;
+  if (PQntuples(r) == 1) {
+    *size = (uint64_t)db_int64(r, 0, 0);
+    if (db_hash_from(r, 0, 1, root) != 0) e = DDC_ERR_INTERNAL;
+  }
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_log_take(uint64_t size, int limit, uint8_t (*hashes)[DB_HASH], int *n)
+{
+  struct db_params p = {0};
+  db_p_int(&p, (int64_t)size);
+  db_p_int(&p, limit);
+  PGresult *r = db_exec("log_take", p.n, p.v, 0);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) <= limit ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+  *n = 0;
+  for (int i = 0; e == DDC_ERR_OK && i < PQntuples(r); i++) {
+    if ((uint64_t)db_int64(r, i, 0) != size + (uint64_t)i || db_hash_from(r, i, 1, hashes[i]))
+      e = DDC_ERR_INTERNAL;
+    else
+      *n = i + 1;
+  }
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_tile_get(int level, uint64_t idx, uint8_t (*out)[DB_HASH], int *width)
+{
+  struct db_params p = {0};
+  db_p_int(&p, level);
+  db_p_int(&p, (int64_t)idx);
+  PGresult *r = db_exec("tile_get", p.n, p.v, 1);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  enum ddc_err e = DDC_ERR_OK;
+  *width = 0;
+  if (PQntuples(r) == 1) {
+    const char *hex = PQgetvalue(r, 0, 0);
+    size_t len = strlen(hex) / 2;
+    if (len % DB_HASH || len > DB_TILE_WIDTH * DB_HASH || codes_unhex(hex, out[0], len))
+      e = DDC_ERR_INTERNAL;
+    else
+      *width = (int)(len / DB_HASH);
+  }
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_tile_put(int level, uint64_t idx, const uint8_t (*hashes)[DB_HASH], int width)
+{
+  char *hex = malloc((size_t)width * DB_HASH * 2 + 1);
+  if (!hex) return DDC_ERR_INTERNAL;
+  codes_hex(hashes[0], (size_t)width * DB_HASH, hex);
+  struct db_params p = {0};
+  db_p_int(&p, level);
+  db_p_int(&p, (int64_t)idx);
+  db_p_str(&p, hex);
+  PGresult *r = db_exec("tile_put", p.n, p.v, 0);
+  db_p_free(&p);
+  free(hex);
+  if (!r) return db_failure();
+  PQclear(r);
+  return DDC_ERR_OK;
+}
+
+enum ddc_err db_checkpoint_put(uint64_t size, const uint8_t root[DB_HASH], const char *note)
+{
+  char hex[2 * DB_HASH + 1];
+  codes_hex(root, DB_HASH, hex);
+  struct db_params p = {0};
+  db_p_int(&p, (int64_t)size);
+  db_p_str(&p, hex);
+  db_p_str(&p, note);
+  PGresult *r = db_exec("checkpoint_put", p.n, p.v, 0);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  PQclear(r);
+  return DDC_ERR_OK;
+}
+
+enum ddc_err db_checkpoint_note(char **note)
+{
+  PGresult *r = db_exec("checkpoint_note", 0, NULL, 1);
+  *note = NULL;
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
+  if (e == DDC_ERR_OK && !(*note = strdup(PQgetvalue(r, 0, 0)))) e = DDC_ERR_INTERNAL;
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_checkpoint_root(uint64_t size, uint8_t root[DB_HASH])
+{
+  struct db_params p = {0};
+  db_p_int(&p, (int64_t)size);
+  PGresult *r = db_exec("checkpoint_root", p.n, p.v, 1);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
+  if (e == DDC_ERR_OK && db_hash_from(r, 0, 0, root) != 0) e = DDC_ERR_INTERNAL;
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_log_key_get(char *name, size_t name_cap, uint8_t public_key[32], uint8_t **sealed,
+                            size_t *sealed_len)
+{
+  PGresult *r = db_exec("log_key_get", 0, NULL, 1);
+  *sealed = NULL;
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
+  if (e == DDC_ERR_OK) {
+    db_copy(name, name_cap, r, 0, 0);
+    *sealed = db_bytea_result(r, 0, 2, sealed_len);
+    if (!*sealed || codes_unhex(PQgetvalue(r, 0, 1), public_key, 32) != 0) e = DDC_ERR_INTERNAL;
+  }
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_log_key_put(const char *name, const uint8_t public_key[32], const uint8_t *sealed,
+                            size_t sealed_len)
+{
+  char hex[65];
+  codes_hex(public_key, 32, hex);
+  struct db_params p = {0};
+  db_p_str(&p, name);
+  db_p_str(&p, hex);
+  db_p_bytea(&p, sealed, sealed_len);
+  PGresult *r = db_exec("log_key_put", p.n, p.v, 0);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  PQclear(r);
+  return DDC_ERR_OK;
+}
+
+enum ddc_err db_sequencer_lock(int *taken)
+{
+  PGresult *r = db_exec("sequencer_lock", 0, NULL, 0);
+  if (!r) return db_failure();
+  *taken = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+  PQclear(r);
+  return DDC_ERR_OK;
+}

@@ -1,0 +1,39 @@
+/* ledger.h: database operations of the log (sql/005_ledger.sql): its head, the sequencer's step,
+ * tiles, checkpoints and the log key. */
+#ifndef DDC_DB_LEDGER_H
+#define DDC_DB_LEDGER_H
+#include <stddef.h>
+#include <stdint.h>
+#include "db/pg.h"
+#include "errors.h"
+
+#define DB_TILE_WIDTH 256
+#define DB_HASH 32
+
+extern const struct db_stmt db_ledger_stmts[];
+
+/* The newest checkpoint: its size (0 when there is none) and root. */
+enum ddc_err db_log_head(uint64_t *size, uint8_t root[DB_HASH]);
+/* Up to limit pending events become leaves size, size + 1, ...; their hashes go to hashes
+ * (room for limit), their number to *n. Inside the caller's transaction. */
+enum ddc_err db_log_take(uint64_t size, int limit, uint8_t (*hashes)[DB_HASH], int *n);
+/* Tile (level, idx): its hashes into out (room for DB_TILE_WIDTH), their number to *width
+ * (0 when there is no such tile). */
+enum ddc_err db_tile_get(int level, uint64_t idx, uint8_t (*out)[DB_HASH], int *width);
+/* Stores tile (level, idx) with width hashes (a tile only ever grows). */
+enum ddc_err db_tile_put(int level, uint64_t idx, const uint8_t (*hashes)[DB_HASH], int width);
+enum ddc_err db_checkpoint_put(uint64_t size, const uint8_t root[DB_HASH], const char *note);
+/* The newest checkpoint's signed note (malloc'ed), or NOT_FOUND. */
+enum ddc_err db_checkpoint_note(char **note);
+/* The root of the checkpoint of this size, or NOT_FOUND. */
+enum ddc_err db_checkpoint_root(uint64_t size, uint8_t root[DB_HASH]);
+/* The log key: name, public key and sealed secret (malloc'ed); NOT_FOUND when none yet. */
+enum ddc_err db_log_key_get(char *name, size_t name_cap, uint8_t public_key[32], uint8_t **sealed,
+                            size_t *sealed_len);
+/* Stores the log key unless one exists (then the stored one stands). */
+enum ddc_err db_log_key_put(const char *name, const uint8_t public_key[32], const uint8_t *sealed,
+                            size_t sealed_len);
+/* Takes the sequencer lock on this thread's connection: 1 taken (or held), 0 held elsewhere. */
+enum ddc_err db_sequencer_lock(int *taken);
+
+#endif

@@ -1,0 +1,131 @@
+// ledger.test.mjs: the log. Events become leaves within the anchor interval; the checkpoint is a
+// C2SP signed note verifying with the key GET /v1/log/key serves; every inclusion and consistency
+// proof served verifies with an independent RFC 9162 implementation, and altered ones do not.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { startDdcd, request, world, assertProblem, uniq } from './lib.mjs';
+import { leafHash, verifyInclusion, verifyConsistency } from './merkle.mjs';
+
+let srv;
+before(async () => { srv = await startDdcd({ env: { DDC_ANCHOR_INTERVAL_MS: '100' } }); });
+after(async () => { await srv.stop(); });
+
+const get = (p, key) => request(srv.base, 'GET', p, { key });
+const b64 = (s) => Buffer.from(s, 'base64');
+
+// The log's key from its C2SP verifier string name+keyid+base64(0x01 || key).
+async function logKey() {
+  const r = await get('/v1/log/key');
+  assert.equal(r.status, 200);
+  assert.match(r.headers['content-type'], /^text\/plain/);
+  const [name, keyid, ...rest] = r.text.trim().split('+'); // base64 may hold '+' too
+  const key = rest.join('+');
+  const raw = b64(key);
+  assert.equal(raw.length, 33);
+  assert.equal(raw[0], 1, 'Ed25519');
+  const id = crypto.createHash('sha256').update(Buffer.concat([Buffer.from(`${name}\n`), raw])).digest();
+  assert.equal(id.subarray(0, 4).toString('hex'), keyid, 'key id');
+  const pub = crypto.createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw.subarray(1)]), format: 'der', type: 'spki' });
+  return { name, id: id.subarray(0, 4), pub };
+}
+
+// The newest checkpoint, its signature checked: {origin, size, root}.
+async function checkpoint(key) {
+  const r = await get('/v1/log/checkpoint');
+  assert.equal(r.status, 200, r.text);
+  const [text, sigs] = r.text.split('\n\n');
+  const [origin, size, root] = text.split('\n');
+  assert.equal(origin, key.name);
+  const line = sigs.split('\n').find((l) => l.startsWith(`\u2014 ${key.name} `));
+  assert.ok(line, 'signed by the log key');
+  const blob = b64(line.split(' ')[2]);
+  assert.ok(blob.subarray(0, 4).equals(key.id));
+  assert.ok(crypto.verify(null, Buffer.from(`${text}\n`), key.pub, blob.subarray(4)), 'signature');
+  return { origin, size: Number(size), root: b64(root) };
+}
+
+async function until(what, fn, ms = 10000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function mintSome(w, n) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const r = await request(srv.base, 'POST', '/v1/certificates', { key: w.issuerKey, json: { kind: 'generic', metadata: { title: uniq('log') } } });
+    assert.equal(r.status, 201, r.text);
+    out.push(r.json);
+  }
+  return out;
+}
+
+test('every event becomes a leaf; inclusion and consistency proofs verify independently', async () => {
+  const key = await logKey();
+  const w = await world(srv.base);
+  const rc = await request(srv.base, 'POST', `/v1/accounts/${w.issuer.id}/recharges`, { key: w.op, json: { amount_minor: 100000, currency: 'CNY', reference: uniq('log') } });
+  assert.equal(rc.status, 201);
+  const certs = await mintSome(w, 20);
+  // every event of these certificates gets a leaf index, and the log grows past it
+  const events = [];
+  for (const c of certs) {
+    const e = await until(`leaf of ${c.ddc_id}`, async () => {
+      const r = await get(`/v1/certificates/${c.ddc_id}/events`, w.issuerKey);
+      return r.json.items.every((x) => Number.isInteger(x.leaf_index)) && r.json.items;
+    });
+    events.push(...e);
+  }
+  const cp1 = await until('a checkpoint covering them', async () => {
+    const cp = await checkpoint(key);
+    return cp.size > Math.max(...events.map((e) => e.leaf_index)) && cp;
+  });
+  const indexes = new Set(events.map((e) => e.leaf_index));
+  assert.equal(indexes.size, events.length, 'one leaf per event');
+  for (const e of events) {
+    const r = await get(`/v1/log/proof/inclusion?index=${e.leaf_index}&size=${cp1.size}`);
+    assert.equal(r.status, 200, r.text);
+    const leaf = b64(r.json.leaf_hash);
+    assert.ok(leaf.equals(leafHash(Buffer.from(e.canonical, 'utf8'))), 'leaf hash = SHA-256(0x00 || canonical event)');
+    assert.ok(b64(r.json.root).equals(cp1.root));
+    const proof = r.json.proof.map(b64);
+    assert.ok(verifyInclusion(leaf, e.leaf_index, cp1.size, proof, cp1.root), `inclusion of leaf ${e.leaf_index}`);
+    for (let i = 0; i < proof.length; i++) { // any flipped bit fails
+      const bad = proof.map((p) => Buffer.from(p));
+      bad[i][i % 32] ^= 1 << (i % 8);
+      assert.ok(!verifyInclusion(leaf, e.leaf_index, cp1.size, bad, cp1.root));
+    }
+  }
+  // the log grows; the old checkpoint is a prefix of the new one
+  await mintSome(w, 5);
+  const cp2 = await until('a newer checkpoint', async () => {
+    const cp = await checkpoint(key);
+    return cp.size > cp1.size && cp;
+  });
+  for (const from of [1, Math.max(1, cp1.size >> 1), cp1.size]) {
+    const r = await get(`/v1/log/proof/consistency?from=${from}&to=${cp2.size}`);
+    if (r.status === 404) continue; // no checkpoint was signed at that size
+    assert.equal(r.status, 200, r.text);
+    const proof = r.json.proof.map(b64);
+    assert.ok(verifyConsistency(from, cp2.size, proof, b64(r.json.root_from), cp2.root), `consistency ${from} -> ${cp2.size}`);
+    if (from === cp1.size) assert.ok(b64(r.json.root_from).equals(cp1.root));
+    if (proof.length) {
+      proof[0][0] ^= 1;
+      assert.ok(!verifyConsistency(from, cp2.size, proof, b64(r.json.root_from), cp2.root));
+    }
+  }
+});
+
+test('log endpoints: public, and bad parameters are 400s that name them', async () => {
+  assertProblem(await get('/v1/log/proof/inclusion?index=5&size=5'), 400, 'invalid_parameter');
+  assertProblem(await get('/v1/log/proof/inclusion?size=5'), 400, 'invalid_parameter', 'index');
+  assertProblem(await get('/v1/log/proof/inclusion?index=x&size=5'), 400, 'invalid_parameter', 'index');
+  assertProblem(await get('/v1/log/proof/consistency?from=0&to=5'), 400, 'invalid_parameter', 'from');
+  assertProblem(await get('/v1/log/proof/consistency?from=6&to=5'), 400, 'invalid_parameter', 'to');
+  assertProblem(await get('/v1/log/proof/inclusion?index=0&size=999999999999'), 404, 'not_found', 'size');
+  assertProblem(await get('/v1/log/proof/inclusion?index=0&size=1&extra=1'), 400, 'unknown_parameter', 'extra');
+});
