@@ -3,7 +3,8 @@
 # a bare libmicrohttpd reply (build/bench/bare_mhd, the HTTP limit), ddcd GET /healthz, a bare
 # PostgreSQL primary-key select (pgbench, the DB limit), ddcd GET /v1/accounts/{id}, a bare
 # single-row insert (pgbench, the write limit), and single-certificate mints (POST
-# /v1/certificates: sign, insert, event, debit) spread over 8 issuers and from one issuer alone.
+# /v1/certificates: sign, insert, event, debit) spread over 8 issuers and from one issuer alone,
+# and the sequencer's integration rate (events into log leaves, tiles and signed checkpoints).
 # Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
 # Loopback only; about a minute. Needs build/ddcd and build/bench/bare_mhd (the Makefile builds
@@ -221,6 +222,18 @@ warm -s "$WORK/mint8.lua" "$DDCD/"
 wrk_run mint8 "$DDCD/" "$WORK/mint8.lua"
 wrk_run mint1 "$DDCD/" "$WORK/mint1.lua"
 MINTED=$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')
+
+# --- the sequencer: LEAVES events queued at once (written by SQL, as ddc_event_append would),
+# timed from their commit until the log has integrated them all
+LEAVES=300000
+until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.2; done
+psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c "WITH e AS (INSERT INTO events (ddc_id, type, actor_id,
+  created_at, canonical, event_hash) SELECT g, 'bench', 1, now(), '{\"bench\":' || g || '}',
+  sha256(g::text::bytea) FROM generate_series(1, $LEAVES) g RETURNING id)
+  INSERT INTO log_pending SELECT id FROM e" >/dev/null
+SEQ_START=$(date +%s.%N)
+until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.05; done
+SEQ_SECS=$(awk -v a="$SEQ_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 # The account reads must all have been 200s for the row to mean anything.
 [ -z "${NOTE[account]}" ] || echo "bench: GET /v1/accounts/{id} had errors:${NOTE[account]}" >&2
 
@@ -243,5 +256,8 @@ row "bare PostgreSQL 1-row insert" insert "tps, the write limit"
 row "ddcd mint, 8 issuers" mint8 "$(ratio "${RPS[mint8]}" "${RPS[insert]}") x bare insert (aim >= 0.5)"
 row "ddcd mint, 1 issuer" mint1 "$(ratio "${RPS[mint1]}" "${RPS[insert]}") x bare insert (aim >= 0.2)"
 echo "($MINTED certificates minted in all; the mint rows must show no non-2xx)"
+printf '%-34s %8.0f leaves/s  (%d leaves in %s s, batches of 10000, aim >= 50000)\n' \
+  "sequencer, leaves integrated" "$(awk -v n="$LEAVES" -v t="$SEQ_SECS" 'BEGIN { print n / t }')" \
+  "$LEAVES" "$SEQ_SECS"
 echo
 echo "($((SECONDS - START)) s)"
