@@ -107,3 +107,37 @@ CREATE OR REPLACE FUNCTION ddc_event_json(e events) RETURNS jsonb LANGUAGE sql S
                             'leaf_index', (SELECT l.leaf_index FROM log_leaves l
                                            WHERE l.event_id = e.id))
 $$;
+
+-- What public verification needs about the certificate with this code (its public identifier):
+-- the certificate, its signed document, the issuer's name, the signing key, and every event of
+-- the certificate and of the key's creation, with its leaf index once it has one.
+CREATE FUNCTION ddc_public_cert(p_code text)
+RETURNS TABLE (cert jsonb, document text, issuer jsonb, signing_key jsonb, events jsonb)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  c certificates;
+  k issuer_keys;
+BEGIN
+  SELECT * INTO c FROM certificates WHERE code = p_code;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', 'no certificate has this code');
+  END IF;
+  SELECT * INTO k FROM issuer_keys WHERE id = c.key_id;
+  RETURN QUERY SELECT
+    ddc_cert_json(c) - 'approved_id' - 'external_ref' - 'last_event_hash' - 'owner_id',
+    c.document,
+    (SELECT jsonb_build_object('id', a.id, 'name', a.name) FROM accounts a WHERE a.id = c.issuer_id),
+    ddc_key_json(k) || jsonb_build_object('key_event', (
+      SELECT ddc_event_json(e) FROM events e WHERE e.account_id = c.issuer_id
+        AND e.type = 'key_added' AND (e.canonical::jsonb -> 'data' ->> 'keyId')::bigint = k.id)),
+    coalesce((SELECT jsonb_agg(ddc_event_json(e) ORDER BY e.id) FROM events e
+              WHERE e.ddc_id = c.ddc_id), '[]');
+END $$;
+
+-- Content-hash lookup: the codes of certificates of that content (public view only).
+CREATE FUNCTION ddc_public_by_content(p_hash bytea) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(
+           'code', c.code, 'kind', c.kind, 'status', c.status, 'issuer_id', c.issuer_id,
+           'issued_at', ddc_ts(c.issued_at)) ORDER BY c.ddc_id), '[]'))
+  FROM (SELECT * FROM certificates WHERE content_hash = p_hash ORDER BY ddc_id LIMIT 100) c
+$$;

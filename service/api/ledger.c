@@ -7,20 +7,16 @@
 #include "db/ledger.h"
 #include "http/body.h"
 #include "http/reply.h"
+#include "ledger/logkey.h"
 #include "ledger/note.h"
 #include "ledger/proofs.h"
 
 void api_log_key(struct req *r)
 {
-  char name[NOTE_NAME_MAX + 1], vkey[NOTE_VKEY_MAX + 1];
-  uint8_t pub[32], *sealed = NULL;
-  size_t sealed_len;
+  char vkey[NOTE_VKEY_MAX + 1];
   struct note_verifier v;
-  enum ddc_err e = db_log_key_get(name, sizeof name, pub, &sealed, &sealed_len);
-  free(sealed);
-  int n = -1;
-  if (e == DDC_ERR_OK && note_verifier_init(&v, name, NOTE_ALG_ED25519, pub) == 0)
-    n = note_verifier_format(&v, vkey, sizeof vkey - 1);
+  enum ddc_err e = logkey_public(&v);
+  int n = e == DDC_ERR_OK ? note_verifier_format(&v, vkey, sizeof vkey - 1) : -1;
   if (n < 0) {
     reply_error(r, e == DDC_ERR_OK ? DDC_ERR_INTERNAL : e);
     return;

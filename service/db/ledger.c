@@ -27,6 +27,8 @@ const struct db_stmt db_ledger_stmts[] = {
     {"sequencer_lock", "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
                        " AND classid = 4244 AND objid = 1 AND objsubid = 2"
                        " AND pid = pg_backend_pid() AND granted) OR pg_try_advisory_lock(4244, 1)"},
+    {"public_cert", "SELECT cert, document, issuer, signing_key, events FROM ddc_public_cert($1)"},
+    {"public_by_content", "SELECT ddc_public_by_content(decode($1, 'hex'))"},
     {NULL, NULL},
 };
 
@@ -187,4 +189,37 @@ enum ddc_err db_sequencer_lock(int *taken)
   *taken = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
   PQclear(r);
   return DDC_ERR_OK;
+}
+
+enum ddc_err db_public_cert(const char *code, struct db_public_cert *out)
+{
+  const char *v[1] = {code};
+  memset(out, 0, sizeof *out);
+  PGresult *r = db_exec("public_cert", 1, v, 1);
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
+  char **cols[] = {&out->cert, &out->document, &out->issuer, &out->signing_key, &out->events};
+  for (int i = 0; e == DDC_ERR_OK && i < 5; i++)
+    if (!(*cols[i] = strdup(db_text(r, 0, i)))) e = DDC_ERR_INTERNAL;
+  PQclear(r);
+  if (e != DDC_ERR_OK) db_public_cert_free(out);
+  return e;
+}
+
+void db_public_cert_free(struct db_public_cert *p)
+{
+  free(p->cert);
+  free(p->document);
+  free(p->issuer);
+  free(p->signing_key);
+  free(p->events);
+  memset(p, 0, sizeof *p);
+}
+
+enum ddc_err db_public_by_content(const uint8_t hash[DB_HASH], char **json)
+{
+  char hex[2 * DB_HASH + 1];
+  codes_hex(hash, DB_HASH, hex);
+  const char *v[1] = {hex};
+  return db_json("public_by_content", 1, v, 1, json, NULL);
 }

@@ -33,6 +33,15 @@ enum ddc_err db_log_key_get(char *name, size_t name_cap, uint8_t public_key[32],
 /* Stores the log key unless one exists (then the stored one stands). */
 enum ddc_err db_log_key_put(const char *name, const uint8_t public_key[32], const uint8_t *sealed,
                             size_t sealed_len);
+/* Public verification's view of the certificate with this code (JSON texts, malloc'ed): the
+ * certificate, its document, issuer, signing key (with its key_added event) and events. */
+struct db_public_cert {
+  char *cert, *document, *issuer, *signing_key, *events;
+};
+enum ddc_err db_public_cert(const char *code, struct db_public_cert *out);
+void db_public_cert_free(struct db_public_cert *p);
+/* {items: [{code, kind, status, issuer_id, issued_at}]} of certificates with this content hash. */
+enum ddc_err db_public_by_content(const uint8_t hash[DB_HASH], char **json);
 /* Takes the sequencer lock on this thread's connection: 1 taken (or held), 0 held elsewhere. */
 enum ddc_err db_sequencer_lock(int *taken);
 

@@ -54,3 +54,15 @@ void logkey_verifier(const struct note_signer *s, char *out, size_t cap)
   note_signer_public(s, &v);
   if (note_verifier_format(&v, out, cap) < 0 && cap) out[0] = 0;
 }
+
+enum ddc_err logkey_public(struct note_verifier *v)
+{
+  char name[NOTE_NAME_MAX + 1];
+  uint8_t pub[32], *sealed = NULL;
+  size_t sealed_len;
+  enum ddc_err e = db_log_key_get(name, sizeof name, pub, &sealed, &sealed_len);
+  free(sealed);
+  if (e == DDC_ERR_OK && note_verifier_init(v, name, NOTE_ALG_ED25519, pub) != 0)
+    e = DDC_ERR_INTERNAL;
+  return e;
+}

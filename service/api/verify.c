@@ -1,0 +1,93 @@
+/* verify.c: public verification (no key needed): a certificate by its code (the verdict and its
+ * checks), its proof bundle, certificates by content hash, and checking a bundle sent in. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "api/api.h"
+#include "crypto/codes.h"
+#include "db/ledger.h"
+#include "http/body.h"
+#include "http/reply.h"
+#include "ledger/bundle.h"
+#include "ledger/logkey.h"
+
+/* The {code} parameter: 26 base32 characters; anything else cannot exist (404). */
+static const char *verify_code(struct req *r)
+{
+  const char *code = r->params[0];
+  if (codes_is_base32(code, 26)) return code;
+  reply_problem(r, DDC_ERR_NOT_FOUND, NULL, "no certificate has this code");
+  return NULL;
+}
+
+/* The verdict on a bundle against the log's own key. */
+static void verify_reply(struct req *r, json_t *bundle, const char *code)
+{
+  struct note_verifier log_key;
+  enum ddc_err e = logkey_public(&log_key);
+  json_t *v = e == DDC_ERR_OK ? bundle_verdict(bundle, &log_key) : NULL;
+  if (!v) {
+    reply_error(r, e == DDC_ERR_OK ? DDC_ERR_INTERNAL : e);
+    return;
+  }
+  if (code) {
+    char url[64];
+    snprintf(url, sizeof url, "/v1/verify/%s/bundle", code);
+    json_object_set_new(v, "bundle_url", json_string(url));
+  }
+  reply_json(r, 200, v);
+}
+
+void api_verify_code(struct req *r)
+{
+  const char *code = verify_code(r);
+  json_t *bundle;
+  if (!code) return;
+  enum ddc_err e = bundle_build(code, &bundle);
+  if (e != DDC_ERR_OK) {
+    reply_error(r, e);
+    return;
+  }
+  verify_reply(r, bundle, code);
+  json_decref(bundle);
+}
+
+void api_verify_bundle_get(struct req *r)
+{
+  const char *code = verify_code(r);
+  json_t *bundle;
+  if (!code) return;
+  enum ddc_err e = bundle_build(code, &bundle);
+  if (e == DDC_ERR_OK)
+    reply_json(r, 200, bundle);
+  else
+    reply_error(r, e);
+}
+
+void api_verify_by_content(struct req *r)
+{
+  const char *hex = query_str(r, "content_hash");
+  uint8_t hash[32];
+  if (!hex || strlen(hex) != 64 || codes_unhex(hex, hash, 32) != 0) {
+    reply_problem(r, DDC_ERR_INVALID_PARAMETER, "content_hash",
+                  "content_hash must be a SHA-256 in 64 hex digits");
+    return;
+  }
+  char *json;
+  enum ddc_err e = db_public_by_content(hash, &json);
+  reply_result(r, e, 200, json);
+}
+
+void api_verify_post(struct req *r)
+{
+  json_t *bundle = body_object(r);
+  if (!bundle) return;
+  const char *type = json_string_value(json_object_get(bundle, "type"));
+  if (!type || strcmp(type, "ddc.bundle/v1") != 0) {
+    json_decref(bundle);
+    reply_problem(r, DDC_ERR_INVALID_FIELD, "type", "a proof bundle has type ddc.bundle/v1");
+    return;
+  }
+  verify_reply(r, bundle, NULL);
+  json_decref(bundle);
+}

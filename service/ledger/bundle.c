@@ -1,0 +1,234 @@
+/* bundle.c: building a certificate's proof bundle and checking one. The checks use nothing but
+ * the bundle (and the log key it names, compared with the log's own), so the same code can check
+ * a bundle that came from elsewhere. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include "crypto/codes.h"
+#include "db/ledger.h"
+#include "ledger/bundle.h"
+#include "ledger/logkey.h"
+#include "ledger/merkle.h"
+#include "ledger/proofs.h"
+#include "timefmt.h"
+
+/* Adds {size, proof} to an event that is in the tree of size leaves. */
+static void bundle_prove(json_t *event, uint64_t size)
+{
+  json_t *li = json_object_get(event, "leaf_index"), *proof = NULL;
+  if (json_is_integer(li) && (uint64_t)json_integer_value(li) < size &&
+      proofs_inclusion((uint64_t)json_integer_value(li), size, &proof) == DDC_ERR_OK)
+    json_object_set_new(event, "inclusion",
+                        json_pack("{s:O, s:O}", "size", json_object_get(proof, "size"), "proof",
+                                  json_object_get(proof, "proof")));
+  json_decref(proof);
+}
+
+enum ddc_err bundle_build(const char *code, json_t **bundle)
+{
+  struct db_public_cert p;
+  uint64_t size;
+  uint8_t root[32];
+  char *note = NULL, vkey[NOTE_VKEY_MAX];
+  struct note_verifier v;
+  *bundle = NULL;
+  enum ddc_err e = db_public_cert(code, &p);
+  if (e == DDC_ERR_OK) e = db_log_head(&size, root);
+  if (e == DDC_ERR_OK && size) e = db_checkpoint_note(&note);
+  if (e == DDC_ERR_OK) e = logkey_public(&v);
+  if (e == DDC_ERR_OK && note_verifier_format(&v, vkey, sizeof vkey) < 0) e = DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) {
+    json_t *events = json_loads(p.events, 0, NULL), *key = json_loads(p.signing_key, 0, NULL);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) bundle_prove(ev, size);
+    bundle_prove(json_object_get(key, "key_event"), size);
+    *bundle =
+        json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "type", "ddc.bundle/v1", "document",
+                  p.document, "certificate", json_loads(p.cert, 0, NULL), "issuer",
+                  json_loads(p.issuer, 0, NULL), "signing_key", key, "events", events, "checkpoint",
+                  note ? json_string(note) : json_null(), "log_key", vkey);
+    if (!*bundle) e = DDC_ERR_INTERNAL;
+  }
+  free(note);
+  db_public_cert_free(&p);
+  return e;
+}
+
+static void bundle_check(json_t *checks, const char *name, int ok, const char *detail)
+{
+  json_array_append_new(checks,
+                        json_pack("{s:s, s:b, s:s}", "name", name, "ok", ok, "detail", detail));
+}
+
+static const char *bundle_str(json_t *o, const char *k)
+{
+  const char *s = json_string_value(json_object_get(o, k));
+  return s ? s : "";
+}
+
+/* Unpadded base64url of exactly n bytes; 0 or -1. */
+static int bundle_b64url(const char *s, uint8_t *out, size_t n)
+{
+  size_t len;
+  return sodium_base642bin(out, n, s, strlen(s), NULL, &len, NULL,
+                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+                 len == n
+             ? 0
+             : -1;
+}
+
+static int bundle_sha256_is(const char *text, const char *hex)
+{
+  uint8_t h[32];
+  char got[65];
+  crypto_hash_sha256(h, (const uint8_t *)text, strlen(text));
+  codes_hex(h, 32, got);
+  return strcmp(got, hex) == 0;
+}
+
+/* The issuer's signature and key: the document hashes to cert_hash, names this certificate and
+ * key, and the key (valid when it was issued) signed it. */
+static void bundle_check_signature(json_t *checks, const char *doc, json_t *cert, json_t *key)
+{
+  uint8_t sig[64], pub[32];
+  json_t *d = json_loads(doc, 0, NULL);
+  bundle_check(checks, "document_hash", bundle_sha256_is(doc, bundle_str(cert, "cert_hash")),
+               "SHA-256 of the document is cert_hash");
+  bundle_check(checks, "document_names_certificate",
+               d && !strcmp(bundle_str(d, "code"), bundle_str(cert, "code")) &&
+                   json_equal(json_object_get(d, "ddcId"), json_object_get(cert, "ddc_id")) &&
+                   json_equal(json_object_get(d, "keyId"), json_object_get(key, "key_id")),
+               "the document's code, ddcId and keyId are this certificate's and key's");
+  int ok = bundle_b64url(bundle_str(cert, "signature"), sig, 64) == 0 &&
+           bundle_b64url(bundle_str(key, "public_key"), pub, 32) == 0 &&
+           crypto_sign_verify_detached(sig, (const uint8_t *)doc, strlen(doc), pub) == 0;
+  bundle_check(checks, "issuer_signature", ok, "Ed25519 by the signing key over the document");
+  const char *issued = bundle_str(cert, "issued_at"), *retired = bundle_str(key, "retired_at");
+  bundle_check(checks, "key_valid_at_issue",
+               strcmp(bundle_str(key, "valid_from"), issued) <= 0 &&
+                   (!*retired || strcmp(issued, retired) <= 0),
+               "the key was valid when the certificate was issued");
+  json_decref(d);
+}
+
+/* The events chain by hash from the mint of this cert_hash; returns the status they lead to. */
+static const char *bundle_check_events(json_t *checks, json_t *events, json_t *cert)
+{
+  static const char *const moves[][2] = {{"mint", "active"},
+                                         {"freeze", "frozen"},
+                                         {"unfreeze", "active"},
+                                         {"revoke", "revoked"},
+                                         {"burn", "burned"}};
+  const char *prev = "", *status = NULL;
+  int ok = json_array_size(events) > 0;
+  size_t i;
+  json_t *e;
+  json_array_foreach(events, i, e)
+  {
+    json_t *canon = json_loads(bundle_str(e, "canonical"), 0, NULL);
+    json_t *data = json_object_get(canon, "data");
+    ok = ok && bundle_sha256_is(bundle_str(e, "canonical"), bundle_str(e, "event_hash")) &&
+         !strcmp(bundle_str(e, "prev_event_hash"), prev);
+    if (i == 0)
+      ok = ok && !strcmp(bundle_str(e, "type"), "mint") &&
+           !strcmp(bundle_str(data, "certHash"), bundle_str(cert, "cert_hash"));
+    json_decref(canon);
+    for (size_t m = 0; m < sizeof moves / sizeof moves[0]; m++)
+      if (!strcmp(bundle_str(e, "type"), moves[m][0])) status = moves[m][1];
+    prev = bundle_str(e, "event_hash");
+  }
+  bundle_check(checks, "event_chain", ok,
+               "each event hashes to its event_hash and links to the one before, from the mint");
+  return ok ? status : NULL;
+}
+
+/* Whether the event is in the checkpoint's tree: 1 proven, 0 not yet there, -1 a bad proof. */
+static int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
+{
+  json_t *inc = json_object_get(event, "inclusion"), *li = json_object_get(event, "leaf_index");
+  if (!json_is_object(inc) || !json_is_integer(li)) return 0;
+  if ((uint64_t)json_integer_value(json_object_get(inc, "size")) != size) return -1;
+  json_t *proof = json_object_get(inc, "proof"), *p;
+  size_t n = json_array_size(proof), i;
+  uint8_t hashes[MERKLE_MAX_PROOF][32], leaf[32];
+  struct merkle_span spans[MERKLE_MAX_PROOF];
+  if (n > MERKLE_MAX_PROOF) return -1;
+  json_array_foreach(proof, i, p)
+  {
+    size_t len = 0;
+    const char *s = json_string_value(p);
+    if (!s || sodium_base642bin(hashes[i], 32, s, strlen(s), NULL, &len, NULL,
+                                sodium_base64_VARIANT_ORIGINAL) != 0)
+      return -1;
+    spans[i] = (struct merkle_span){hashes[i], len};
+  }
+  const char *canon = bundle_str(event, "canonical");
+  merkle_leaf_hash((const uint8_t *)canon, strlen(canon), leaf);
+  return merkle_verify_inclusion(MERKLE_SPAN(leaf), (uint64_t)json_integer_value(li), size, spans,
+                                 n, (struct merkle_span){root, 32}) == 0
+             ? 1
+             : -1;
+}
+
+/* The checkpoint is signed by the log key; every event (and the key's) is in its tree. Returns 1
+ * when all are anchored, 0 when some are not yet, -1 when a check failed. */
+static int bundle_check_log(json_t *checks, json_t *b, const struct note_verifier *trusted)
+{
+  struct note_verifier v;
+  struct note_checkpoint cp;
+  const char *note = bundle_str(b, "checkpoint");
+  size_t text_len = 0;
+  if (!trusted) trusted = note_verifier_parse(&v, bundle_str(b, "log_key")) == 0 ? &v : NULL;
+  if (!*note) {
+    bundle_check(checks, "checkpoint_signature", 1, "the log has no checkpoint yet");
+    return 0;
+  }
+  int ok = trusted && note_verify(note, strlen(note), trusted, 1, NULL, &text_len) >= 1 &&
+           note_checkpoint_parse(note, text_len, &cp) == 0;
+  bundle_check(checks, "checkpoint_signature", ok, "the checkpoint is signed by the log key");
+  if (!ok) return -1;
+  int worst = 1;
+  size_t i;
+  json_t *e;
+  json_array_foreach(json_object_get(b, "events"), i, e)
+  {
+    int in = bundle_in_log(e, cp.size, cp.root);
+    worst = in < worst ? in : worst;
+  }
+  int in = bundle_in_log(json_object_get(json_object_get(b, "signing_key"), "key_event"), cp.size,
+                         cp.root);
+  worst = in < worst ? in : worst;
+  bundle_check(checks, "events_in_log", worst >= 0,
+               worst > 0    ? "every event and the key's are in the checkpoint's tree"
+               : worst == 0 ? "some events are not in the log yet"
+                            : "an inclusion proof does not verify");
+  return worst;
+}
+
+json_t *bundle_verdict(json_t *b, const struct note_verifier *trusted)
+{
+  json_t *checks = json_array(), *cert = json_object_get(b, "certificate");
+  const char *doc = bundle_str(b, "document");
+  bundle_check_signature(checks, doc, cert, json_object_get(b, "signing_key"));
+  const char *status = bundle_check_events(checks, json_object_get(b, "events"), cert);
+  bundle_check(checks, "status_matches_events",
+               status && !strcmp(status, bundle_str(cert, "status")),
+               "the status is the one the events lead to");
+  int anchored = bundle_check_log(checks, b, trusted);
+  int failed = 0;
+  size_t i;
+  json_t *c;
+  json_array_foreach(checks, i, c) failed |= !json_is_true(json_object_get(c, "ok"));
+  char now[TIMEFMT_LEN + 1];
+  timefmt_format(timefmt_now(), now);
+  const char *until = bundle_str(cert, "valid_until"), *from = bundle_str(cert, "valid_from");
+  const char *result = failed                             ? "invalid"
+                       : strcmp(status, "active")         ? status
+                       : !anchored                        ? "not_yet_anchored"
+                       : *until && strcmp(now, until) > 0 ? "expired"
+                       : *from && strcmp(now, from) < 0   ? "not_yet_valid"
+                                                          : "valid";
+  return json_pack("{s:s, s:O, s:O, s:o}", "result", result, "certificate", cert, "issuer",
+                   json_object_get(b, "issuer"), "checks", checks);
+}

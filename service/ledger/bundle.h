@@ -1,0 +1,17 @@
+/* bundle.h: public verification of a certificate by its code: the proof bundle (everything
+ * needed to check it offline: document, signature, signing key and its key event, every event
+ * with its inclusion proof, the signed checkpoint, the log key) and the checks run on it. */
+#ifndef DDC_BUNDLE_H
+#define DDC_BUNDLE_H
+#include <jansson.h>
+#include "errors.h"
+#include "ledger/note.h"
+
+/* The bundle of the certificate with this code (new reference in *bundle). */
+enum ddc_err bundle_build(const char *code, json_t **bundle);
+/* Runs every check on a bundle: {result, certificate, issuer, checks[{name, ok, detail}]}.
+ * result: valid, revoked, frozen, burned, expired, not_yet_valid, not_yet_anchored, or
+ * invalid (a check failed). trusted: the log key to trust; NULL trusts the bundle's own. */
+json_t *bundle_verdict(json_t *bundle, const struct note_verifier *trusted);
+
+#endif

@@ -1,0 +1,140 @@
+// verify.test.mjs: public verification by code. A certificate turns "valid" once anchored; its
+// status, validity window and any tampering with its bundle show in the verdict, which names the
+// failed check.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { startDdcd, request, world, assertProblem, uniq } from './lib.mjs';
+
+let srv, w;
+before(async () => {
+  srv = await startDdcd({ env: { DDC_ANCHOR_INTERVAL_MS: '100' } });
+  w = await world(srv.base);
+  const r = await request(srv.base, 'POST', `/v1/accounts/${w.issuer.id}/recharges`, { key: w.op, json: { amount_minor: 1_000_000, currency: 'CNY', reference: uniq('v') } });
+  assert.equal(r.status, 201);
+});
+after(async () => { await srv.stop(); });
+
+const get = (p) => request(srv.base, 'GET', p);
+const post = (p, key, json) => request(srv.base, 'POST', p, { key, json });
+
+async function mint(extra = {}) {
+  const r = await post('/v1/certificates', w.issuerKey, { kind: 'generic', metadata: { title: uniq('v') }, ...extra });
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+
+// Polls the verdict until it is not "not_yet_anchored"; returns it and the time it took.
+async function verdict(code) {
+  const t0 = Date.now();
+  for (;;) {
+    const r = await get(`/v1/verify/${code}`);
+    assert.equal(r.status, 200, r.text);
+    if (r.json.result !== 'not_yet_anchored') return { v: r.json, ms: Date.now() - t0 };
+    if (Date.now() - t0 > 10000) assert.fail(`${code} not anchored after 10 s`);
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+const failed = (v) => v.checks.filter((c) => !c.ok).map((c) => c.name);
+
+test('a new certificate is valid once anchored; every check passes; the latency is reported', async (t) => {
+  const times = [];
+  for (let i = 0; i < 30; i++) {
+    const c = await mint();
+    const { v, ms } = await verdict(c.code);
+    times.push(ms);
+    assert.equal(v.result, 'valid', JSON.stringify(failed(v)));
+    assert.deepEqual(failed(v), []);
+    assert.deepEqual(v.checks.map((x) => x.name), ['document_hash', 'document_names_certificate', 'issuer_signature', 'key_valid_at_issue', 'event_chain', 'status_matches_events', 'checkpoint_signature', 'events_in_log']);
+    assert.equal(v.certificate.code, c.code);
+    assert.equal(v.certificate.cert_hash, c.cert_hash);
+    assert.equal(v.issuer.id, w.issuer.id);
+    assert.equal(v.bundle_url, `/v1/verify/${c.code}/bundle`);
+    for (const k of ['owner_id', 'external_ref', 'approved_id']) assert.ok(!(k in v.certificate), `${k} is not public`);
+  }
+  times.sort((a, b) => a - b);
+  t.diagnostic(`mint to valid: p50 ${times[15]} ms, max ${times[29]} ms (anchor interval 100 ms)`);
+});
+
+test('status and validity window: revoked, frozen, burned, expired, not yet valid', async () => {
+  const r = await mint();
+  assert.equal((await post(`/v1/certificates/${r.ddc_id}/revoke`, w.issuerKey, { reason: 'wrong' })).status, 200);
+  assert.equal((await verdict(r.code)).v.result, 'revoked');
+  const f = await mint();
+  assert.equal((await post(`/v1/certificates/${f.ddc_id}/freeze`, w.issuerKey, {})).status, 200);
+  assert.equal((await verdict(f.code)).v.result, 'frozen');
+  const b = await mint();
+  assert.equal((await post(`/v1/certificates/${b.ddc_id}/burn`, w.issuerKey, {})).status, 200);
+  assert.equal((await verdict(b.code)).v.result, 'burned');
+  const e = await mint({ valid_from: '2020-01-01', valid_until: '2021-01-01' });
+  assert.equal((await verdict(e.code)).v.result, 'expired');
+  const n = await mint({ valid_from: '2999-01-01' });
+  assert.equal((await verdict(n.code)).v.result, 'not_yet_valid');
+});
+
+test('the bundle verifies when posted back; any tampering fails and names the check', async () => {
+  const c = await mint({ metadata: { title: 'Tamper me', n: 1 } });
+  await verdict(c.code);
+  const b = await get(`/v1/verify/${c.code}/bundle`);
+  assert.equal(b.status, 200);
+  const bundle = b.json;
+  assert.equal(bundle.type, 'ddc.bundle/v1');
+  const ok = await post('/v1/verify', undefined, bundle);
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.result, 'valid');
+  const tamper = async (what, fn, check) => {
+    const x = structuredClone(bundle);
+    fn(x);
+    const r = await post('/v1/verify', undefined, x);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.result, 'invalid', what);
+    assert.ok(failed(r.json).includes(check), `${what}: ${check} fails (failed: ${failed(r.json)})`);
+  };
+  const flip = (s, i) => s.slice(0, i) + (s[i] === 'a' ? 'b' : 'a') + s.slice(i + 1);
+  await tamper('a byte of the document', (x) => { x.document = x.document.replace('Tamper me', 'Tamper mE'); }, 'document_hash');
+  await tamper('the signature', (x) => { x.certificate.signature = flip(x.certificate.signature, 5); }, 'issuer_signature');
+  await tamper('the key', (x) => { x.signing_key.public_key = flip(x.signing_key.public_key, 3); }, 'issuer_signature');
+  await tamper('an event', (x) => { x.events[0].canonical = x.events[0].canonical.replace('"mint"', '"burn"'); }, 'event_chain');
+  await tamper('the status', (x) => { x.certificate.status = 'active' === x.certificate.status ? 'frozen' : 'active'; }, 'status_matches_events');
+  await tamper('a proof', (x) => {
+    const p = x.events[0].inclusion.proof;
+    if (p.length) p[0] = Buffer.from(Buffer.from(p[0], 'base64').map((v, i) => (i ? v : v ^ 1))).toString('base64');
+    else x.events[0].leaf_index += 1;
+  }, 'events_in_log');
+  await tamper('the checkpoint', (x) => { x.checkpoint = x.checkpoint.replace(/\n(\d+)\n/, (m, d) => `\n${Number(d) + 1}\n`); }, 'checkpoint_signature');
+  await tamper('another log key', (x) => {
+    const { privateKey } = crypto.generateKeyPairSync('ed25519');
+    const body = x.checkpoint.split('\n\n')[0] + '\n';
+    const name = body.split('\n')[0];
+    const raw = crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(12);
+    const id = crypto.createHash('sha256').update(Buffer.concat([Buffer.from(`${name}\n`), Buffer.from([1]), raw])).digest().subarray(0, 4);
+    const sig = crypto.sign(null, Buffer.from(body), privateKey);
+    x.checkpoint = `${body}\n\u2014 ${name} ${Buffer.concat([id, sig]).toString('base64')}\n`;
+    x.log_key = `${name}+${id.toString('hex')}+${Buffer.concat([Buffer.from([1]), raw]).toString('base64')}`;
+  }, 'checkpoint_signature');
+  assertProblem(await post('/v1/verify', undefined, { type: 'other' }), 400, 'invalid_field', 'type');
+});
+
+test('lookups: unknown codes are 404, content hashes list public codes only', async () => {
+  assertProblem(await get('/v1/verify/aaaaaaaaaaaaaaaaaaaaaaaaaa'), 404, 'not_found');
+  assertProblem(await get('/v1/verify/not-a-code'), 404, 'not_found');
+  assertProblem(await get('/v1/verify/aaaaaaaaaaaaaaaaaaaaaaaaaa/bundle'), 404, 'not_found');
+  const hash = crypto.createHash('sha256').update(uniq('file')).digest('hex');
+  const c = await mint({ content_hash: hash });
+  const r = await get(`/v1/verify?content_hash=${hash}`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.items.map((i) => i.code), [c.code]);
+  assert.deepEqual(Object.keys(r.json.items[0]).sort(), ['code', 'issued_at', 'issuer_id', 'kind', 'status']);
+  assertProblem(await get('/v1/verify?content_hash=xyz'), 400, 'invalid_parameter', 'content_hash');
+  assertProblem(await get('/v1/verify'), 400, 'invalid_parameter', 'content_hash');
+});
+
+test('a certificate signed with a retired key still verifies', async () => {
+  const a = await mint();
+  const rot = await post(`/v1/accounts/${w.issuer.id}/keys`, w.issuerKey, {});
+  assert.equal(rot.status, 201, rot.text);
+  assert.equal((await post(`/v1/accounts/${w.issuer.id}/keys/${a.key_id}/retire`, w.issuerKey, {})).status, 200);
+  const { v } = await verdict(a.code);
+  assert.equal(v.result, 'valid', JSON.stringify(failed(v)));
+});
