@@ -230,6 +230,7 @@ void config_usage(void)
       "  migrate    bring the database schema up to date (idempotent)\n"
       "  init       create the master key and the operator account once (--demo: also a demo\n"
       "             issuer and holder); keys are written to the data dir, mode 0600\n"
+      "  verify     BUNDLE.json [--log-key KEY]: check a proof bundle offline (exit 0: valid)\n"
       "  --help     this text\n"
       "  --version  print the version\n\n"
       "options (environment variable in brackets):\n"

@@ -1,4 +1,4 @@
-/* main.c: the ddcd command line: serve, migrate, init, --help, --version. */
+/* main.c: the ddcd command line: serve, migrate, init, verify, --help, --version. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,6 +19,7 @@
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
 #include "log.h"
+#include "verify_cli.h"
 
 static const char *main_getenv(const char *name)
 {
@@ -204,6 +205,10 @@ int main(int argc, char **argv)
   if (strcmp(cmd, "--version") == 0) {
     printf("ddcd %s\n", DDC_VERSION);
     return 0;
+  }
+  if (strcmp(cmd, "verify") == 0) {
+    if (sodium_init() < 0) return 2;
+    return verify_cli(argc - 2, argv + 2);
   }
   if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init")) {
     fprintf(stderr, "ddcd: unknown command \"%s\" (see ddcd --help)\n", cmd);

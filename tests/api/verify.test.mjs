@@ -138,3 +138,40 @@ test('a certificate signed with a retired key still verifies', async () => {
   const { v } = await verdict(a.code);
   assert.equal(v.result, 'valid', JSON.stringify(failed(v)));
 });
+
+test('ddcd verify checks a bundle offline: exit 0 valid, 1 a failed check (named), 3 not valid', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { runDdcd, LOGS } = await import('./lib.mjs');
+  const c = await mint();
+  await verdict(c.code);
+  const logKey = (await get('/v1/log/key')).text.trim();
+  const bundle = (await get(`/v1/verify/${c.code}/bundle`)).json;
+  const file = path.join(LOGS, `bundle-${process.pid}-${c.code}.json`);
+  const run = async (b, ...args) => { fs.writeFileSync(file, JSON.stringify(b)); return runDdcd(['verify', file, ...args]); };
+  const ok = await run(bundle, '--log-key', logKey);
+  assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+  assert.match(ok.stdout, /^\u2713 document_hash/m);
+  assert.match(ok.stdout, /^result: valid$/m);
+  const bad = structuredClone(bundle);
+  bad.document = bad.document.replace('"kind":"generic"', '"kind":"generix"');
+  const r1 = await run(bad, '--log-key', logKey);
+  assert.equal(r1.code, 1);
+  assert.match(r1.stdout, /^\u2717 document_hash/m);
+  // a log key other than the one trusted
+  const name = logKey.split('+')[0];
+  const raw = Buffer.concat([Buffer.from([1]), crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(12)]);
+  const id = crypto.createHash('sha256').update(Buffer.concat([Buffer.from(`${name}\n`), raw])).digest().subarray(0, 4);
+  const r2 = await run(bundle, '--log-key', `${name}+${id.toString('hex')}+${raw.toString('base64')}`);
+  assert.equal(r2.code, 1, r2.stdout + r2.stderr);
+  assert.match(r2.stdout, /^\u2717 checkpoint_signature/m);
+  // revoked: every check passes, the certificate is not valid
+  assert.equal((await post(`/v1/certificates/${c.ddc_id}/revoke`, w.issuerKey, { reason: 'test' })).status, 200);
+  await verdict(c.code);
+  const revoked = (await get(`/v1/verify/${c.code}/bundle`)).json;
+  const r3 = await run(revoked, '--log-key', logKey);
+  assert.equal(r3.code, 3, r3.stdout);
+  assert.match(r3.stdout, /^result: revoked$/m);
+  assert.equal((await runDdcd(['verify'])).code, 2);
+  fs.rmSync(file, { force: true });
+});
