@@ -7,7 +7,7 @@
 #include "db/ledger.h"
 
 const struct db_stmt db_ledger_stmts[] = {
-    {"log_head", "SELECT size, encode(root, 'hex') FROM log_checkpoints ORDER BY size DESC"
+    {"log_head", "SELECT size, encode(root, 'hex'), note FROM log_checkpoints ORDER BY size DESC"
                  " LIMIT 1"},
     {"log_take", "SELECT leaf_index, encode(leaf_hash, 'hex') FROM ddc_log_take($1, $2)"},
     {"tile_get", "SELECT encode(hashes, 'hex') FROM log_tiles WHERE level = $1 AND idx = $2"},
@@ -38,15 +38,17 @@ static int db_hash_from(const PGresult *r, int row, int col, uint8_t out[DB_HASH
   return strlen(hex) == 2 * DB_HASH && codes_unhex(hex, out, DB_HASH) == 0 ? 0 : -1;
 }
 
-enum ddc_err db_log_head(uint64_t *size, uint8_t root[DB_HASH])
+enum ddc_err db_log_head(uint64_t *size, uint8_t root[DB_HASH], char **note)
 {
   PGresult *r = db_exec("log_head", 0, NULL, 1);
+  if (note) *note = NULL;
   if (!r) return db_failure();
   enum ddc_err e = DDC_ERR_OK;
   *size = 0;
   if (PQntuples(r) == 1) {
     *size = (uint64_t)db_int64(r, 0, 0);
     if (db_hash_from(r, 0, 1, root) != 0) e = DDC_ERR_INTERNAL;
+    if (e == DDC_ERR_OK && note && !(*note = strdup(PQgetvalue(r, 0, 2)))) e = DDC_ERR_INTERNAL;
   }
   PQclear(r);
   return e;

@@ -12,8 +12,9 @@
 
 extern const struct db_stmt db_ledger_stmts[];
 
-/* The newest checkpoint: its size (0 when there is none) and root. */
-enum ddc_err db_log_head(uint64_t *size, uint8_t root[DB_HASH]);
+/* The newest checkpoint: its size (0 when there is none), root and (if note is not NULL) its
+ * signed note, malloc'ed. */
+enum ddc_err db_log_head(uint64_t *size, uint8_t root[DB_HASH], char **note);
 /* Up to limit pending events become leaves size, size + 1, ...; their hashes go to hashes
  * (room for limit), their number to *n. Inside the caller's transaction. */
 enum ddc_err db_log_take(uint64_t size, int limit, uint8_t (*hashes)[DB_HASH], int *n);

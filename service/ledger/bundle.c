@@ -33,8 +33,7 @@ enum ddc_err bundle_build(const char *code, json_t **bundle)
   struct note_verifier v;
   *bundle = NULL;
   enum ddc_err e = db_public_cert(code, &p);
-  if (e == DDC_ERR_OK) e = db_log_head(&size, root);
-  if (e == DDC_ERR_OK && size) e = db_checkpoint_note(&note);
+  if (e == DDC_ERR_OK) e = db_log_head(&size, root, &note); /* the proofs are against this one */
   if (e == DDC_ERR_OK) e = logkey_public(&v);
   if (e == DDC_ERR_OK && note_verifier_format(&v, vkey, sizeof vkey) < 0) e = DDC_ERR_INTERNAL;
   if (e == DDC_ERR_OK) {

@@ -44,7 +44,7 @@ static enum ddc_err sequencer_batch(int *n)
   uint8_t root[MERKLE_HASH_SIZE];
   *n = 0;
   if (db_tx_begin() != 0) return DDC_ERR_DB_UNAVAILABLE;
-  enum ddc_err e = db_log_head(&size, root);
+  enum ddc_err e = db_log_head(&size, root, NULL);
   if (e == DDC_ERR_OK) e = db_log_take(size, SEQUENCER_BATCH_MAX, seq.hashes, n);
   if (e == DDC_ERR_OK && *n == 0) {
     db_tx_rollback();
