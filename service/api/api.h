@@ -60,5 +60,6 @@ void api_verify_code(struct req *r);
 void api_verify_bundle_get(struct req *r);
 void api_verify_by_content(struct req *r);
 void api_verify_post(struct req *r);
+void api_certs_proof(struct req *r);
 
 #endif

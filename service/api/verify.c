@@ -5,6 +5,7 @@
 #include <string.h>
 #include "api/api.h"
 #include "crypto/codes.h"
+#include "domain/cert.h"
 #include "db/ledger.h"
 #include "http/body.h"
 #include "http/reply.h"
@@ -90,4 +91,28 @@ void api_verify_post(struct req *r)
   }
   verify_reply(r, bundle, NULL);
   json_decref(bundle);
+}
+
+/* GET /v1/certificates/{ddc_id}/proof: the same bundle, for a caller who may read the
+ * certificate. */
+void api_certs_proof(struct req *r)
+{
+  int64_t ddc;
+  char *json, *doc;
+  if (path_id(r, 0, &ddc) != 0) return;
+  enum ddc_err e = cert_get(&r->who, ddc, &json, &doc);
+  if (e != DDC_ERR_OK) {
+    reply_error(r, e);
+    return;
+  }
+  json_t *cert = json_loads(json, 0, NULL), *bundle = NULL;
+  const char *code = json_string_value(json_object_get(cert, "code"));
+  e = code ? bundle_build(code, &bundle) : DDC_ERR_INTERNAL;
+  json_decref(cert);
+  free(json);
+  free(doc);
+  if (e == DDC_ERR_OK)
+    reply_json(r, 200, bundle);
+  else
+    reply_error(r, e);
 }

@@ -61,6 +61,7 @@ const struct route routes_table[] = {
     {"GET", "/v1/certificates/{ddc_id}", api_certs_get, ANY, BODY_NONE, NULL},
     {"GET", "/v1/certificates/{ddc_id}/document", api_certs_document, ANY, BODY_NONE, NULL},
     {"GET", "/v1/certificates/{ddc_id}/events", api_certs_events, ANY, BODY_NONE, NULL},
+    {"GET", "/v1/certificates/{ddc_id}/proof", api_certs_proof, ANY, BODY_NONE, NULL},
     {"POST", "/v1/certificates/{ddc_id}/transfer", api_certs_transfer, ANY, BODY_JSON, NULL},
     {"POST", "/v1/certificates/{ddc_id}/approve", api_certs_approve, ANY, BODY_JSON, NULL},
     {"POST", "/v1/certificates/{ddc_id}/freeze", api_certs_freeze, OP_ISS, BODY_JSON_OPTIONAL,

@@ -175,3 +175,17 @@ test('ddcd verify checks a bundle offline: exit 0 valid, 1 a failed check (named
   assert.equal((await runDdcd(['verify'])).code, 2);
   fs.rmSync(file, { force: true });
 });
+
+test('GET /v1/certificates/{ddc_id}/proof: the bundle, for those who may read the certificate', async () => {
+  const c = await mint();
+  await verdict(c.code);
+  const mine = await request(srv.base, 'GET', `/v1/certificates/${c.ddc_id}/proof`, { key: w.issuerKey });
+  assert.equal(mine.status, 200, mine.text);
+  assert.equal(mine.json.type, 'ddc.bundle/v1');
+  assert.equal(mine.json.certificate.code, c.code);
+  assert.equal((await post('/v1/verify', undefined, mine.json)).json.result, 'valid');
+  assertProblem(await request(srv.base, 'GET', `/v1/certificates/${c.ddc_id}/proof`, { key: w.issuer2Key }), 403, 'forbidden');
+  assertProblem(await request(srv.base, 'GET', `/v1/certificates/${c.ddc_id}/proof`, { key: w.holder2Key }), 403, 'forbidden');
+  assertProblem(await request(srv.base, 'GET', `/v1/certificates/${c.ddc_id}/proof`), 401, 'unauthorized');
+  assertProblem(await request(srv.base, 'GET', '/v1/certificates/999999999/proof', { key: w.op }), 404, 'not_found');
+});
