@@ -117,6 +117,17 @@ static int apply_anchor_interval(struct config *c, const char *v, char *why, siz
   return 0;
 }
 
+static int apply_public_rate(struct config *c, const char *v, char *why, size_t whylen)
+{
+  long n;
+  if (config_number(v, &n) != 0 || n > 1000000) {
+    snprintf(why, whylen, "must be an integer from 0 (no limit) to 1000000");
+    return -1;
+  }
+  c->public_rate = (unsigned)n;
+  return 0;
+}
+
 /* A C2SP key name: printable ASCII without spaces or '+'. */
 static int apply_log_origin(struct config *c, const char *v, char *why, size_t whylen)
 {
@@ -137,6 +148,7 @@ static const struct config_setting config_settings[] = {
     {"DDC_LOG_LEVEL", "--log-level", apply_log_level},
     {"DDC_ANCHOR_INTERVAL_MS", "--anchor-interval-ms", apply_anchor_interval},
     {"DDC_LOG_ORIGIN", "--log-origin", apply_log_origin},
+    {"DDC_PUBLIC_RATE", "--public-rate", apply_public_rate},
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 
@@ -150,6 +162,7 @@ static void config_defaults(struct config *c)
   c->log_level = LOG_INFO;
   c->anchor_interval_ms = 500;
   strcpy(c->log_origin, "ddcd.local/log");
+  c->public_rate = 20;
 }
 
 static int config_apply(struct config *c, const struct config_setting *s, const char *name,
@@ -244,5 +257,7 @@ void config_usage(void)
       "  --anchor-interval-ms N  [DDC_ANCHOR_INTERVAL_MS] how often events enter the log,\n"
       "                          default 500\n"
       "  --log-origin NAME       [DDC_LOG_ORIGIN] the log's name in its checkpoints, default\n"
-      "                          ddcd.local/log\n");
+      "                          ddcd.local/log\n"
+      "  --public-rate N         [DDC_PUBLIC_RATE] public verification lookups a second per\n"
+      "                          client address (0: no limit), default 20\n");
 }

@@ -21,6 +21,7 @@ struct config {
   int demo;                    /* init --demo */
   unsigned anchor_interval_ms; /* how often the sequencer integrates pending events */
   char log_origin[256];        /* the log's checkpoint origin and key name */
+  unsigned public_rate;        /* public lookups a second per client address; 0: no limit */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

@@ -14,6 +14,7 @@
 #include "db/migrate.h"
 #include "db/pg.h"
 #include "domain/account.h"
+#include "http/addrlimit.h"
 #include "http/auth.h"
 #include "http/server.h"
 #include "ledger/logkey.h"
@@ -81,6 +82,7 @@ static int cmd_serve(const struct config *c)
     db_shutdown();
     return 1;
   }
+  addrlimit_init(c->public_rate);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
   if (seq != 0 || server_start(c) != 0) {

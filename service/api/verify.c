@@ -7,6 +7,7 @@
 #include "crypto/codes.h"
 #include "domain/cert.h"
 #include "db/ledger.h"
+#include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
 #include "ledger/bundle.h"
@@ -15,6 +16,7 @@
 /* The {code} parameter: 26 base32 characters; anything else cannot exist (404). */
 static const char *verify_code(struct req *r)
 {
+  if (addrlimit_take(r) != 0) return NULL;
   const char *code = r->params[0];
   if (codes_is_base32(code, 26)) return code;
   reply_problem(r, DDC_ERR_NOT_FOUND, NULL, "no certificate has this code");
@@ -67,6 +69,7 @@ void api_verify_bundle_get(struct req *r)
 
 void api_verify_by_content(struct req *r)
 {
+  if (addrlimit_take(r) != 0) return;
   const char *hex = query_str(r, "content_hash");
   uint8_t hash[32];
   if (!hex || strlen(hex) != 64 || codes_unhex(hex, hash, 32) != 0) {
@@ -81,6 +84,7 @@ void api_verify_by_content(struct req *r)
 
 void api_verify_post(struct req *r)
 {
+  if (addrlimit_take(r) != 0) return;
   json_t *bundle = body_object(r);
   if (!bundle) return;
   const char *type = json_string_value(json_object_get(bundle, "type"));

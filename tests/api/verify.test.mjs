@@ -8,7 +8,7 @@ import { startDdcd, request, world, assertProblem, uniq } from './lib.mjs';
 
 let srv, w;
 before(async () => {
-  srv = await startDdcd({ env: { DDC_ANCHOR_INTERVAL_MS: '100' } });
+  srv = await startDdcd({ env: { DDC_ANCHOR_INTERVAL_MS: '100', DDC_PUBLIC_RATE: '0' } });
   w = await world(srv.base);
   const r = await request(srv.base, 'POST', `/v1/accounts/${w.issuer.id}/recharges`, { key: w.op, json: { amount_minor: 1_000_000, currency: 'CNY', reference: uniq('v') } });
   assert.equal(r.status, 201);
@@ -188,4 +188,20 @@ test('GET /v1/certificates/{ddc_id}/proof: the bundle, for those who may read th
   assertProblem(await request(srv.base, 'GET', `/v1/certificates/${c.ddc_id}/proof`, { key: w.holder2Key }), 403, 'forbidden');
   assertProblem(await request(srv.base, 'GET', `/v1/certificates/${c.ddc_id}/proof`), 401, 'unauthorized');
   assertProblem(await request(srv.base, 'GET', '/v1/certificates/999999999/proof', { key: w.op }), 404, 'not_found');
+});
+
+test('public lookups are limited per client address: 429 with Retry-After past the rate', async () => {
+  const limited = await startDdcd({ env: { DDC_PUBLIC_RATE: '5' } });
+  try {
+    const codes = [];
+    for (let i = 0; i < 12; i++) codes.push((await request(limited.base, 'GET', '/v1/verify/aaaaaaaaaaaaaaaaaaaaaaaaaa')).status);
+    assert.deepEqual(codes.slice(0, 5), [404, 404, 404, 404, 404], 'the first second of requests passes');
+    const r = await request(limited.base, 'GET', '/v1/verify/aaaaaaaaaaaaaaaaaaaaaaaaaa');
+    assertProblem(r, 429, 'rate_limited');
+    assert.ok(Number(r.headers['retry-after']) >= 1);
+    await new Promise((res) => setTimeout(res, 1100));
+    assert.equal((await request(limited.base, 'GET', '/v1/verify/aaaaaaaaaaaaaaaaaaaaaaaaaa')).status, 404, 'and again after a while');
+  } finally {
+    await limited.stop();
+  }
 });
