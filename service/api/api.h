@@ -55,6 +55,7 @@ void api_log_key(struct req *r);
 void api_log_checkpoint(struct req *r);
 void api_log_inclusion(struct req *r);
 void api_log_consistency(struct req *r);
+void api_log_tile(struct req *r);
 /* verify.c */
 void api_verify_code(struct req *r);
 void api_verify_bundle_get(struct req *r);

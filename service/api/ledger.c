@@ -80,3 +80,72 @@ void api_log_consistency(struct req *r)
   }
   api_log_proof(r, e, proof);
 }
+
+/* Parses a C2SP tile index path, "x001/x234/067", into *n and what follows it into *rest. */
+static int log_tile_index(const char *s, uint64_t *n, const char **rest)
+{
+  *n = 0;
+  for (;;) {
+    int x = *s == 'x';
+    const char *d = s + x;
+    if (strspn(d, "0123456789") < 3 || *n > (UINT64_MAX >> 10) / 1000) return -1;
+    *n = *n * 1000 + (uint64_t)((d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0'));
+    s = d + 3;
+    if (!x) break;
+    if (*s++ != '/') return -1;
+  }
+  *rest = s;
+  return 0;
+}
+
+/* GET /v1/log/tile/{L}/{N}[.p/{W}] and /v1/log/tile/entries/{N}[.p/{W}] (C2SP tlog-tiles):
+ * full tiles of 256 hashes (or entries), and partial ones of width W. */
+void api_log_tile(struct req *r)
+{
+  const char *p = r->params[0], *rest;
+  int level = -1, width = DB_TILE_WIDTH;
+  uint64_t n;
+  if (strncmp(p, "entries/", 8) == 0)
+    p += 8;
+  else if (p[0] >= '0' && p[0] <= '7' && p[1] == '/')
+    level = p[0] - '0', p += 2;
+  else
+    goto bad;
+  if (log_tile_index(p, &n, &rest) != 0) goto bad;
+  if (strncmp(rest, ".p/", 3) == 0) {
+    char *end;
+    long w = strtol(rest + 3, &end, 10);
+    if (*end || w < 1 || w > 255 || rest[3] == '0') goto bad;
+    width = (int)w;
+  } else if (*rest) {
+    goto bad;
+  }
+  if (level >= 0) {
+    uint8_t(*h)[DB_HASH] = malloc(DB_TILE_WIDTH * DB_HASH);
+    int got = 0;
+    enum ddc_err e = h ? db_tile_get(level, n, h, &got) : DDC_ERR_INTERNAL;
+    if (e == DDC_ERR_OK && got >= width)
+      reply_buffer(r, 200, "application/octet-stream", (char *)h, (size_t)width * DB_HASH);
+    else {
+      free(h);
+      reply_problem(r, e == DDC_ERR_OK ? DDC_ERR_NOT_FOUND : e, NULL, "no such tile (yet)");
+    }
+    return;
+  }
+  char *bundle;
+  size_t len;
+  int got;
+  enum ddc_err e = n <= UINT64_MAX / DB_TILE_WIDTH
+                       ? db_log_entries(n * DB_TILE_WIDTH, width, &bundle, &len, &got)
+                       : DDC_ERR_NOT_FOUND;
+  if (e == DDC_ERR_OK && got == width) {
+    reply_buffer(r, 200, "application/octet-stream", bundle, len);
+    return;
+  }
+  if (e == DDC_ERR_OK) free(bundle);
+  reply_problem(r, e == DDC_ERR_OK ? DDC_ERR_NOT_FOUND : e, NULL, "no such entry bundle (yet)");
+  return;
+bad:
+  reply_problem(r, DDC_ERR_NOT_FOUND, NULL,
+                "a tile path is {L}/{N}[.p/{W}] or entries/{N}[.p/{W}] (C2SP tlog-tiles)");
+}

@@ -29,6 +29,8 @@ const struct db_stmt db_ledger_stmts[] = {
                        " AND pid = pg_backend_pid() AND granted) OR pg_try_advisory_lock(4244, 1)"},
     {"public_cert", "SELECT cert, document, issuer, signing_key, events FROM ddc_public_cert($1)"},
     {"public_by_content", "SELECT ddc_public_by_content(decode($1, 'hex'))"},
+    {"log_entries", "SELECT e.canonical FROM log_leaves l JOIN events e ON e.id = l.event_id"
+                    " WHERE l.leaf_index >= $1 AND l.leaf_index < $1 + $2 ORDER BY l.leaf_index"},
     {NULL, NULL},
 };
 
@@ -224,4 +226,39 @@ enum ddc_err db_public_by_content(const uint8_t hash[DB_HASH], char **json)
   codes_hex(hash, DB_HASH, hex);
   const char *v[1] = {hex};
   return db_json("public_by_content", 1, v, 1, json, NULL);
+}
+
+enum ddc_err db_log_entries(uint64_t start, int count, char **bundle, size_t *len, int *n)
+{
+  struct db_params p = {0};
+  db_p_int(&p, (int64_t)start);
+  db_p_int(&p, count);
+  PGresult *r = db_exec("log_entries", p.n, p.v, 1);
+  db_p_free(&p);
+  *bundle = NULL;
+  *len = 0;
+  *n = 0;
+  if (!r) return db_failure();
+  size_t total = 0;
+  for (int i = 0; i < PQntuples(r); i++)
+    total += 2 + (size_t)PQgetlength(r, i, 0);
+  enum ddc_err e = (*bundle = malloc(total ? total : 1)) ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+  for (int i = 0; e == DDC_ERR_OK && i < PQntuples(r); i++) {
+    size_t l = (size_t)PQgetlength(r, i, 0);
+    if (l > 0xffff) { /* an entry bundle cannot hold it; events are far smaller */
+      e = DDC_ERR_INTERNAL;
+      break;
+    }
+    (*bundle)[(*len)++] = (char)(l >> 8);
+    (*bundle)[(*len)++] = (char)(l & 0xff);
+    memcpy(*bundle + *len, PQgetvalue(r, i, 0), l);
+    *len += l;
+    *n = i + 1;
+  }
+  PQclear(r);
+  if (e != DDC_ERR_OK) {
+    free(*bundle);
+    *bundle = NULL;
+  }
+  return e;
 }

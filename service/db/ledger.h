@@ -43,6 +43,9 @@ enum ddc_err db_public_cert(const char *code, struct db_public_cert *out);
 void db_public_cert_free(struct db_public_cert *p);
 /* {items: [{code, kind, status, issuer_id, issued_at}]} of certificates with this content hash. */
 enum ddc_err db_public_by_content(const uint8_t hash[DB_HASH], char **json);
+/* The data of leaves [start, start + count) (each event's canonical text) as a C2SP entry bundle:
+ * for each, a 2-byte big-endian length and the bytes (malloc'ed); *n leaves found. */
+enum ddc_err db_log_entries(uint64_t start, int count, char **bundle, size_t *len, int *n);
 /* Takes the sequencer lock on this thread's connection: 1 taken (or held), 0 held elsewhere. */
 enum ddc_err db_sequencer_lock(int *taken);
 

@@ -27,6 +27,7 @@ const struct route routes_table[] = {
     {"GET", "/v1/log/checkpoint", api_log_checkpoint, 0, BODY_NONE, NULL},
     {"GET", "/v1/log/proof/inclusion", api_log_inclusion, 0, BODY_NONE, inclusion_query},
     {"GET", "/v1/log/proof/consistency", api_log_consistency, 0, BODY_NONE, consistency_query},
+    {"GET", "/v1/log/tile/{tile*}", api_log_tile, 0, BODY_NONE, NULL},
     {"GET", "/v1/verify", api_verify_by_content, 0, BODY_NONE, content_query},
     {"POST", "/v1/verify", api_verify_post, 0, BODY_JSON, NULL},
     {"GET", "/v1/verify/{code}", api_verify_code, 0, BODY_NONE, NULL},
@@ -82,6 +83,14 @@ static int routes_try(const struct route *rt, char **seg, int nseg, struct req *
     if (!*p || n >= nseg) return 0;
     const char *end = strchr(p, '/');
     size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (p[0] == '{' && !end && len > 3 && p[len - 2] == '*') { /* "{name*}": the rest of the
+                                                                path, as requested */
+      if (np >= REQ_PARAMS_MAX) return 0;
+      r->params[np] = r->url + 1 + (seg[n] - r->path);
+      r->param_names[np++] = p;
+      r->nparams = np;
+      return 1;
+    }
     if (p[0] == '{') {
       if (!seg[n][0] || np >= REQ_PARAMS_MAX) return 0;
       r->params[np] = seg[n];

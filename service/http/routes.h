@@ -9,7 +9,8 @@ enum route_body { BODY_NONE, BODY_JSON_OPTIONAL, BODY_JSON };
 
 struct route {
   const char *method;
-  const char *pattern; /* "/v1/accounts/{id}"; also the label in logs and metrics */
+  const char *pattern; /* "/v1/accounts/{id}"; a last "{name*}" takes the rest of the path;
+                        * also the label in logs and metrics */
   route_handler handler;
   unsigned roles; /* bitmask of enum role allowed; 0: public, no key needed */
   enum route_body body;

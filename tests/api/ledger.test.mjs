@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startDdcd, request, world, assertProblem, uniq } from './lib.mjs';
-import { leafHash, verifyInclusion, verifyConsistency } from './merkle.mjs';
+import { leafHash, nodeHash, verifyInclusion, verifyConsistency } from './merkle.mjs';
 
 let srv;
 before(async () => { srv = await startDdcd({ env: { DDC_ANCHOR_INTERVAL_MS: '100' } }); });
@@ -192,4 +192,52 @@ test('kill -9 under load, three processes: every event ends in the log exactly o
   await checkpoint(key);
   await last.stop();
   t.diagnostic(`sequencing processes killed: ${sequencersKilled} of 2`);
+});
+
+// C2SP tile path of index n: "x001/x234/067".
+const tilePath = (n) => {
+  const groups = [];
+  do { groups.unshift(String(n % 1000).padStart(3, '0')); n = Math.floor(n / 1000); } while (n > 0);
+  return groups.map((g, i) => (i < groups.length - 1 ? `x${g}` : g)).join('/');
+};
+
+test('C2SP tiles: hash tiles match the entry bundles; a full tile\'s root is its level-1 hash', async () => {
+  const key = await logKey();
+  const cp = await until('a checkpoint', async () => { const c = await checkpoint(key); return c.size > 0 && c; });
+  const raw = (p) => new Promise((resolve, reject) => {
+    import('node:http').then(({ default: http }) => http.get(`${srv.base}${p}`, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks), type: res.headers['content-type'] }));
+    }).on('error', reject));
+  });
+  const last = Math.floor((cp.size - 1) / 256), width = cp.size - last * 256;
+  const suffix = width === 256 ? '' : `.p/${width}`;
+  const tile = await raw(`/v1/log/tile/0/${tilePath(last)}${suffix}`);
+  const entries = await raw(`/v1/log/tile/entries/${tilePath(last)}${suffix}`);
+  assert.equal(tile.status, 200);
+  assert.equal(entries.status, 200);
+  assert.equal(tile.type, 'application/octet-stream');
+  assert.equal(tile.body.length, 32 * width);
+  let off = 0;
+  for (let i = 0; i < width; i++) {
+    const len = entries.body.readUInt16BE(off);
+    const data = entries.body.subarray(off + 2, off + 2 + len);
+    off += 2 + len;
+    assert.ok(leafHash(data).equals(tile.body.subarray(32 * i, 32 * i + 32)), `leaf ${last * 256 + i}`);
+    JSON.parse(data.toString('utf8')); // an event's canonical text
+  }
+  assert.equal(off, entries.body.length);
+  if (cp.size >= 256) {
+    const full = await raw(`/v1/log/tile/0/${tilePath(0)}`);
+    assert.equal(full.body.length, 32 * 256);
+    let level = Array.from({ length: 256 }, (_, i) => full.body.subarray(32 * i, 32 * i + 32));
+    while (level.length > 1) level = level.reduce((a, h, i) => (i % 2 ? [...a.slice(0, -1), nodeHash(a[a.length - 1], h)] : [...a, h]), []);
+    const up = await raw(`/v1/log/tile/1/${tilePath(0)}.p/1`);
+    assert.equal(up.status, 200);
+    assert.ok(up.body.subarray(0, 32).equals(level[0]), 'level-1 hash 0 is the root of level-0 tile 0');
+  }
+  // beyond the log, and malformed paths
+  assert.equal((await raw(`/v1/log/tile/0/${tilePath(last + 5)}`)).status, 404);
+  for (const p of ['0/1000', '0/x1/000', '8/000', '0/000.p/0', '0/000.p/256', 'entries/', '0/000/']) assert.equal((await raw(`/v1/log/tile/${p}`)).status, 404, p);
 });

@@ -108,18 +108,29 @@ static void spec_parse(const char *text, struct spec_ops *ops)
   }
 }
 
+/* A route pattern as the spec writes it: a rest-of-path "{name*}" is the path parameter
+ * "{name}" there. */
+static int same_path(const char *pattern, const char *spec_path)
+{
+  size_t n = strlen(pattern);
+  if (strcmp(pattern, spec_path) == 0) return 1;
+  if (n > 3 && strcmp(pattern + n - 2, "*}") == 0)
+    return strlen(spec_path) == n - 1 && strncmp(pattern, spec_path, n - 2) == 0 &&
+           spec_path[n - 2] == '}';
+  return 0;
+}
+
 static int spec_has(const struct spec_ops *ops, const char *method, const char *path)
 {
   for (int i = 0; i < ops->n; i++)
-    if (strcasecmp(ops->op[i].method, method) == 0 && strcmp(ops->op[i].path, path) == 0) return 1;
+    if (strcasecmp(ops->op[i].method, method) == 0 && same_path(path, ops->op[i].path)) return 1;
   return 0;
 }
 
 static int table_has(const char *method, const char *path)
 {
   for (int i = 0; i < routes_count; i++)
-    if (strcasecmp(routes_table[i].method, method) == 0 &&
-        strcmp(routes_table[i].pattern, path) == 0)
+    if (strcasecmp(routes_table[i].method, method) == 0 && same_path(routes_table[i].pattern, path))
       return 1;
   return 0;
 }

@@ -40,6 +40,7 @@ static void test_every_route_matches_itself(void)
     int n = concrete(rt->pattern, "123", url, sizeof url);
     struct req r;
     req_init(&r, rt->method);
+    strcpy(r.url, url);
     const struct route *m = routes_match(&r, url);
     CHECK(m == rt);
     if (m != rt) {
@@ -51,7 +52,8 @@ static void test_every_route_matches_itself(void)
     for (int k = 0; k < r.nparams && k < REQ_PARAMS_MAX; k++) {
       CHECK(strcmp(r.params[k], "123") == 0);
       /* the name is the pattern's own placeholder ("{id}", "{ddc_id}", "{operation}"...) */
-      CHECK(r.param_names[k] != NULL && r.param_names[k][0] == '{' &&
+      CHECK(r.param_names[k] != NULL &&
+            (r.param_names[k][0] == '{' || r.param_names[k][0] == '*') &&
             r.param_names[k] > rt->pattern && r.param_names[k] < rt->pattern + strlen(rt->pattern));
     }
   }
@@ -228,6 +230,21 @@ static void test_many_segments(void)
   CHECK(routes_match(&r, url) == NULL);
 }
 
+/* A pattern ending in "{name*}" takes the rest of the path, slashes and all, as requested. */
+static void test_rest_of_path(void)
+{
+  struct req r;
+  req_init(&r, "GET");
+  const char *url = "/v1/log/tile/1/x001/234.p/7";
+  strcpy(r.url, url);
+  const struct route *m = routes_match(&r, url);
+  CHECK(m && strcmp(m->pattern, "/v1/log/tile/{tile*}") == 0);
+  CHECK(m && r.nparams == 1 && strcmp(r.params[0], "1/x001/234.p/7") == 0);
+  req_init(&r, "GET");
+  strcpy(r.url, "/v1/log/tile");
+  CHECK(routes_match(&r, "/v1/log/tile") == NULL);
+}
+
 int main(void)
 {
   RUN(test_every_route_matches_itself);
@@ -237,5 +254,6 @@ int main(void)
   RUN(test_malformed_paths);
   RUN(test_long_url);
   RUN(test_many_segments);
+  RUN(test_rest_of_path);
   return UNIT_END();
 }
