@@ -241,3 +241,57 @@ test('C2SP tiles: hash tiles match the entry bundles; a full tile\'s root is its
   assert.equal((await raw(`/v1/log/tile/0/${tilePath(last + 5)}`)).status, 404);
   for (const p of ['0/1000', '0/x1/000', '8/000', '0/000.p/0', '0/000.p/256', 'entries/', '0/000/']) assert.equal((await raw(`/v1/log/tile/${p}`)).status, 404, p);
 });
+
+// RFC 9162 root of leaf hashes, computed from scratch.
+function mth(leaves) {
+  if (leaves.length === 1) return leaves[0];
+  let k = 1;
+  while (k * 2 < leaves.length) k *= 2;
+  return nodeHash(mth(leaves.slice(0, k)), mth(leaves.slice(k)));
+}
+
+test('random proofs over the whole log, and its signed root recomputed from every leaf hash', async () => {
+  const key = await logKey();
+  const w = await world(srv.base);
+  const rc = await request(srv.base, 'POST', `/v1/accounts/${w.issuer.id}/recharges`, { key: w.op, json: { amount_minor: 1_000_000, currency: 'CNY', reference: uniq('rand') } });
+  assert.equal(rc.status, 201);
+  await mintSome(w, 30);
+  const cp = await until('a checkpoint', async () => { const c = await checkpoint(key); return c.size > 30 && c; });
+  // every leaf hash, from the level-0 tiles
+  const leaves = [];
+  for (let n = 0; n * 256 < cp.size; n++) {
+    const width = Math.min(256, cp.size - n * 256);
+    const r = await new Promise((resolve, reject) => import('node:http').then(({ default: http }) =>
+      http.get(`${srv.base}/v1/log/tile/0/${tilePath(n)}${width === 256 ? '' : `.p/${width}`}`, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks)));
+      }).on('error', reject)));
+    assert.equal(r.length, 32 * width, `tile ${n}`);
+    for (let i = 0; i < width; i++) leaves.push(r.subarray(32 * i, 32 * i + 32));
+  }
+  assert.ok(mth(leaves).equals(cp.root), `the signed root of ${cp.size} leaves is their RFC 9162 root`);
+  // random inclusion proofs against that checkpoint, each checked against the tile's leaf hash
+  let seed = 12345;
+  const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  for (let k = 0; k < 100; k++) {
+    const i = rand(cp.size);
+    const r = await get(`/v1/log/proof/inclusion?index=${i}&size=${cp.size}`);
+    assert.equal(r.status, 200);
+    assert.ok(b64(r.json.leaf_hash).equals(leaves[i]));
+    assert.ok(verifyInclusion(leaves[i], i, cp.size, r.json.proof.map(b64), cp.root), `leaf ${i}`);
+  }
+  // consistency between random pairs of signed sizes, roots recomputed from the leaves
+  const { execFileSync } = await import('node:child_process');
+  const sizes = execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc', `SELECT size FROM log_checkpoints WHERE size <= ${cp.size} ORDER BY size`])
+    .toString().trim().split('\n').map(Number);
+  for (let k = 0; k < 20; k++) {
+    let a = sizes[rand(sizes.length)], b = sizes[rand(sizes.length)];
+    if (a > b) [a, b] = [b, a];
+    const r = await get(`/v1/log/proof/consistency?from=${a}&to=${b}`);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(b64(r.json.root_from).equals(mth(leaves.slice(0, a))));
+    assert.ok(b64(r.json.root_to).equals(mth(leaves.slice(0, b))));
+    assert.ok(verifyConsistency(a, b, r.json.proof.map(b64), b64(r.json.root_from), b64(r.json.root_to)), `${a} -> ${b}`);
+  }
+});
