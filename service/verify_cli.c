@@ -1,9 +1,10 @@
 /* verify_cli.c: `ddcd verify BUNDLE.json [--log-key KEY]`: checks a proof bundle offline, with
  * no database and no network, and prints each check. The log key to trust is --log-key (a C2SP
  * verifier key, as GET /v1/log/key serves it); without it, the bundle's own, which proves
- * integrity but not whose log it is. Exit 0: every check passed and the certificate is valid;
- * 1: a check failed; 3: every check passed but the certificate is not valid (revoked, frozen,
- * burned, expired, not yet valid or not yet anchored); 2: usage or unreadable input. */
+ * integrity but not whose log it is. Exit 0: every check passed against --log-key and the
+ * certificate is valid; 1: a check failed; 3: every check passed but the certificate is not valid
+ * (revoked, frozen, burned, expired, not yet valid or not yet anchored); 4: every check passed
+ * but no --log-key was given, so the log could be anyone's; 2: usage or unreadable input. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,7 +53,7 @@ int verify_cli(int argc, char **argv)
   }
   const char *result = json_string_value(json_object_get(verdict, "result"));
   printf("result: %s%s\n", result, log_key ? "" : " (trusting the bundle's own log key)");
-  int rc = failed ? 1 : strcmp(result, "valid") ? 3 : 0;
+  int rc = failed ? 1 : strcmp(result, "valid") ? 3 : log_key ? 0 : 4;
   json_decref(verdict);
   return rc;
 }

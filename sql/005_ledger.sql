@@ -127,9 +127,13 @@ BEGIN
     ddc_cert_json(c) - 'approved_id' - 'external_ref' - 'last_event_hash' - 'owner_id',
     c.document,
     (SELECT jsonb_build_object('id', a.id, 'name', a.name) FROM accounts a WHERE a.id = c.issuer_id),
-    ddc_key_json(k) || jsonb_build_object('key_event', (
-      SELECT ddc_event_json(e) FROM events e WHERE e.account_id = c.issuer_id
-        AND e.type = 'key_added' AND (e.canonical::jsonb -> 'data' ->> 'keyId')::bigint = k.id)),
+    ddc_key_json(k) || jsonb_build_object(
+      'key_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = c.issuer_id
+                      AND e.type = 'key_added'
+                      AND (e.canonical::jsonb -> 'data' ->> 'keyId')::bigint = k.id),
+      'retired_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = c.issuer_id
+                          AND e.type = 'key_retired'
+                          AND (e.canonical::jsonb -> 'data' ->> 'keyId')::bigint = k.id)),
     coalesce((SELECT jsonb_agg(ddc_event_json(e) ORDER BY e.id) FROM events e
               WHERE e.ddc_id = c.ddc_id), '[]');
 END $$;

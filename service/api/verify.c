@@ -23,6 +23,8 @@ static const char *verify_code(struct req *r)
   return NULL;
 }
 
+static int verify_is_current(json_t *bundle);
+
 /* The verdict on a bundle against the log's own key. */
 static void verify_reply(struct req *r, json_t *bundle, const char *code)
 {
@@ -32,6 +34,13 @@ static void verify_reply(struct req *r, json_t *bundle, const char *code)
   if (!v) {
     reply_error(r, e == DDC_ERR_OK ? DDC_ERR_INTERNAL : e);
     return;
+  }
+  if (!code) { /* a bundle sent in */
+    int current = verify_is_current(bundle);
+    json_array_append_new(json_object_get(v, "checks"),
+                          json_pack("{s:s, s:b, s:s}", "name", "bundle_is_current", "ok", current,
+                                    "detail", "the bundle holds every event the log has for it"));
+    if (!current) json_object_set_new(v, "result", json_string("invalid"));
   }
   if (code) {
     char url[64];
@@ -95,6 +104,25 @@ void api_verify_post(struct req *r)
   }
   verify_reply(r, bundle, NULL);
   json_decref(bundle);
+}
+
+/* For a bundle sent in: is it the certificate's whole history as the log has it now? (An old or
+ * cut-short bundle can hide a revocation; offline nobody can tell, here we can.) */
+static int verify_is_current(json_t *bundle)
+{
+  json_t *events = json_object_get(bundle, "events"), *now = NULL;
+  const char *text = json_string_value(json_object_get(bundle, "document"));
+  json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+  const char *code = json_string_value(json_object_get(doc, "code"));
+  int current = code && bundle_build(code, &now) == DDC_ERR_OK;
+  json_t *mine = json_array_get(events, json_array_size(events) - 1);
+  json_t *theirs = json_array_get(json_object_get(now, "events"),
+                                  json_array_size(json_object_get(now, "events")) - 1);
+  current = current && json_array_size(events) == json_array_size(json_object_get(now, "events")) &&
+            json_equal(json_object_get(mine, "canonical"), json_object_get(theirs, "canonical"));
+  json_decref(now);
+  json_decref(doc);
+  return current;
 }
 
 /* GET /v1/certificates/{ddc_id}/proof: the same bundle, for a caller who may read the

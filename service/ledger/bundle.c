@@ -42,6 +42,8 @@ enum ddc_err bundle_build(const char *code, json_t **bundle)
     json_t *ev;
     json_array_foreach(events, i, ev) bundle_prove(ev, size);
     bundle_prove(json_object_get(key, "key_event"), size);
+    if (json_is_object(json_object_get(key, "retired_event")))
+      bundle_prove(json_object_get(key, "retired_event"), size);
     *bundle =
         json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "type", "ddc.bundle/v1", "document",
                   p.document, "certificate", json_loads(p.cert, 0, NULL), "issuer",
@@ -86,62 +88,147 @@ static int bundle_sha256_is(const char *text, const char *hex)
   return strcmp(got, hex) == 0;
 }
 
-/* The issuer's signature and key: the document hashes to cert_hash, names this certificate and
- * key, and the key (valid when it was issued) signed it. */
-static void bundle_check_signature(json_t *checks, const char *doc, json_t *cert, json_t *key)
+/* The document's fields as the certificate shows them (document name, certificate name). */
+static const char *const bundle_fields[][2] = {
+    {"code", "code"},
+    {"ddcId", "ddc_id"},
+    {"keyId", "key_id"},
+    {"issuer", "issuer_id"},
+    {"kind", "kind"},
+    {"contentHash", "content_hash"},
+    {"uri", "uri"},
+    {"validFrom", "valid_from"},
+    {"validUntil", "valid_until"},
+    {"issuedAt", "issued_at"},
+};
+
+/* The issuer's signature: the document hashes to cert_hash, every field the certificate shows
+ * is the document's, and the signing key signed it. */
+static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, json_t *cert,
+                                   json_t *key)
 {
   uint8_t sig[64], pub[32];
-  json_t *d = json_loads(doc, 0, NULL);
   bundle_check(checks, "document_hash", bundle_sha256_is(doc, bundle_str(cert, "cert_hash")),
                "SHA-256 of the document is cert_hash");
-  bundle_check(checks, "document_names_certificate",
-               d && !strcmp(bundle_str(d, "code"), bundle_str(cert, "code")) &&
-                   json_equal(json_object_get(d, "ddcId"), json_object_get(cert, "ddc_id")) &&
-                   json_equal(json_object_get(d, "keyId"), json_object_get(key, "key_id")),
-               "the document's code, ddcId and keyId are this certificate's and key's");
+  int same = json_is_object(d);
+  for (size_t i = 0; same && i < sizeof bundle_fields / sizeof bundle_fields[0]; i++) {
+    json_t *a = json_object_get(d, bundle_fields[i][0]),
+           *b = json_object_get(cert, bundle_fields[i][1]);
+    same = a && b && json_equal(a, b);
+  }
+  same = same && json_equal(json_object_get(d, "keyId"), json_object_get(key, "key_id"));
+  bundle_check(checks, "document_names_certificate", same,
+               "every field the certificate shows is the signed document's");
   int ok = bundle_b64url(bundle_str(cert, "signature"), sig, 64) == 0 &&
            bundle_b64url(bundle_str(key, "public_key"), pub, 32) == 0 &&
            crypto_sign_verify_detached(sig, (const uint8_t *)doc, strlen(doc), pub) == 0;
   bundle_check(checks, "issuer_signature", ok, "Ed25519 by the signing key over the document");
-  const char *issued = bundle_str(cert, "issued_at"), *retired = bundle_str(key, "retired_at");
-  bundle_check(checks, "key_valid_at_issue",
-               strcmp(bundle_str(key, "valid_from"), issued) <= 0 &&
-                   (!*retired || strcmp(issued, retired) <= 0),
-               "the key was valid when the certificate was issued");
-  json_decref(d);
 }
 
-/* The events chain by hash from the mint of this cert_hash; returns the status they lead to. */
-static const char *bundle_check_events(json_t *checks, json_t *events, json_t *cert)
+/* An event's signed content: its canonical text parsed, or NULL. */
+static json_t *bundle_canon(json_t *event)
 {
-  static const char *const moves[][2] = {{"mint", "active"},
-                                         {"freeze", "frozen"},
-                                         {"unfreeze", "active"},
-                                         {"revoke", "revoked"},
-                                         {"burn", "burned"}};
-  const char *prev = "", *status = NULL;
+  json_t *c = json_loads(bundle_str(event, "canonical"), 0, NULL);
+  if (json_is_object(c) && !strcmp(bundle_str(c, "v"), "ddc.event/v1")) return c;
+  json_decref(c);
+  return NULL;
+}
+
+/* The key is the one its logged key_added event names (and its retirement, if any, is logged).
+ * Returns 1 when both events match. */
+static int bundle_check_key(json_t *checks, json_t *d, json_t *key)
+{
+  json_t *add = bundle_canon(json_object_get(key, "key_event"));
+  json_t *ret = bundle_canon(json_object_get(key, "retired_event"));
+  json_t *ad = json_object_get(add, "data"), *rd = json_object_get(ret, "data");
+  int ok = add && !strcmp(bundle_str(add, "type"), "key_added") &&
+           json_equal(json_object_get(add, "account"), json_object_get(d, "issuer")) &&
+           json_equal(json_object_get(ad, "keyId"), json_object_get(d, "keyId")) &&
+           !strcmp(bundle_str(ad, "publicKey"), bundle_str(key, "public_key")) &&
+           !strcmp(bundle_str(ad, "validFrom"), bundle_str(key, "valid_from"));
+  const char *retired = bundle_str(key, "retired_at");
+  ok = ok &&
+       (*retired ? ret && !strcmp(bundle_str(ret, "type"), "key_retired") &&
+                       json_equal(json_object_get(ret, "account"), json_object_get(d, "issuer")) &&
+                       json_equal(json_object_get(rd, "keyId"), json_object_get(d, "keyId")) &&
+                       !strcmp(bundle_str(rd, "retiredAt"), retired)
+                 : !ret);
+  bundle_check(checks, "key_events_match", ok,
+               "the signing key is the one its logged key_added event names, and its retirement "
+               "is logged if it retired");
+  json_decref(add);
+  json_decref(ret);
+  return ok;
+}
+
+/* The events, read from their signed canonical text only: each hashes to its event_hash, names
+ * this certificate, links to the one before, and the first mints this document. Returns the
+ * status they lead to, or NULL. */
+static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc, json_t *d)
+{
+  static const char *const moves[][2] = {
+      {"mint", "active"}, {"freeze", "frozen"}, {"unfreeze", "active"}, {"revoke", "revoked"},
+      {"burn", "burned"}, {"transfer", NULL},   {"approve", NULL}};
+  char prev[65] = "", doc_hash[65];
+  uint8_t h[32];
+  const char *status = NULL;
   int ok = json_array_size(events) > 0;
   size_t i;
   json_t *e;
+  crypto_hash_sha256(h, (const uint8_t *)doc, strlen(doc));
+  codes_hex(h, 32, doc_hash);
   json_array_foreach(events, i, e)
   {
-    json_t *canon = json_loads(bundle_str(e, "canonical"), 0, NULL);
-    json_t *data = json_object_get(canon, "data");
-    ok = ok && bundle_sha256_is(bundle_str(e, "canonical"), bundle_str(e, "event_hash")) &&
-         !strcmp(bundle_str(e, "prev_event_hash"), prev);
+    json_t *c = bundle_canon(e);
+    const char *canon = bundle_str(e, "canonical"), *type = bundle_str(c, "type");
+    json_t *cprev = json_object_get(c, "prev");
+    ok = ok && c && json_equal(json_object_get(c, "ddcId"), json_object_get(d, "ddcId")) &&
+         (i == 0 ? json_is_null(cprev)
+                 : !strcmp(json_string_value(cprev) ? json_string_value(cprev) : "", prev)) &&
+         bundle_sha256_is(canon, bundle_str(e, "event_hash"));
     if (i == 0)
-      ok = ok && !strcmp(bundle_str(e, "type"), "mint") &&
-           !strcmp(bundle_str(data, "certHash"), bundle_str(cert, "cert_hash"));
-    json_decref(canon);
+      ok = ok && !strcmp(type, "mint") &&
+           !strcmp(bundle_str(json_object_get(c, "data"), "certHash"), doc_hash);
+    int known = 0;
     for (size_t m = 0; m < sizeof moves / sizeof moves[0]; m++)
-      if (!strcmp(bundle_str(e, "type"), moves[m][0])) status = moves[m][1];
-    prev = bundle_str(e, "event_hash");
+      if (!strcmp(type, moves[m][0])) {
+        known = 1;
+        if (moves[m][1]) status = moves[m][1];
+      }
+    ok = ok && known;
+    crypto_hash_sha256(h, (const uint8_t *)canon, strlen(canon));
+    codes_hex(h, 32, prev);
+    json_decref(c);
   }
   bundle_check(checks, "event_chain", ok,
-               "each event hashes to its event_hash and links to the one before, from the mint");
+               "each event's signed text names this certificate and links to the one before, "
+               "from the mint of this document");
   return ok ? status : NULL;
 }
 
+/* Leaf index of an event whose inclusion the bundle carries, or -1. */
+static int64_t bundle_leaf(json_t *event)
+{
+  json_t *li = json_object_get(event, "leaf_index");
+  return json_is_integer(json_object_get(json_object_get(event, "inclusion"), "size")) &&
+                 json_is_integer(li)
+             ? (int64_t)json_integer_value(li)
+             : -1;
+}
+
+/* The key was valid when the certificate was minted, by the order of the log: its key_added
+ * before the mint, its key_retired (if any) after. Unanchored events: checked later. */
+static void bundle_check_key_order(json_t *checks, json_t *key, json_t *events)
+{
+  int64_t add = bundle_leaf(json_object_get(key, "key_event"));
+  int64_t mint = bundle_leaf(json_array_get(events, 0));
+  json_t *ret = json_object_get(key, "retired_event");
+  int64_t gone = json_is_object(ret) ? bundle_leaf(ret) : INT64_MAX;
+  int anchored = add >= 0 && mint >= 0 && gone >= 0;
+  bundle_check(checks, "key_valid_at_issue", !anchored || (add < mint && mint < gone),
+               anchored ? "the log shows the key added before the mint and not retired before it"
+                        : "checked once the events are in the log");
+}
 /* Whether the event is in the checkpoint's tree: 1 proven, 0 not yet there, -1 a bad proof. */
 static int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
 {
@@ -195,9 +282,13 @@ static int bundle_check_log(json_t *checks, json_t *b, const struct note_verifie
     int in = bundle_in_log(e, cp.size, cp.root);
     worst = in < worst ? in : worst;
   }
-  int in = bundle_in_log(json_object_get(json_object_get(b, "signing_key"), "key_event"), cp.size,
-                         cp.root);
+  json_t *key = json_object_get(b, "signing_key");
+  int in = bundle_in_log(json_object_get(key, "key_event"), cp.size, cp.root);
   worst = in < worst ? in : worst;
+  if (json_is_object(json_object_get(key, "retired_event"))) {
+    in = bundle_in_log(json_object_get(key, "retired_event"), cp.size, cp.root);
+    worst = in < worst ? in : worst;
+  }
   bundle_check(checks, "events_in_log", worst >= 0,
                worst > 0    ? "every event and the key's are in the checkpoint's tree"
                : worst == 0 ? "some events are not in the log yet"
@@ -205,15 +296,38 @@ static int bundle_check_log(json_t *checks, json_t *b, const struct note_verifie
   return worst;
 }
 
+/* The certificate as the signed document and the events show it (never the bundle's unsigned
+ * copy). */
+static json_t *bundle_signed_view(const char *doc, json_t *d, const char *status)
+{
+  uint8_t h[32];
+  char hex[65];
+  crypto_hash_sha256(h, (const uint8_t *)doc, strlen(doc));
+  codes_hex(h, 32, hex);
+  json_t *v = json_pack("{s:s, s:s?}", "cert_hash", hex, "status", status);
+  for (size_t i = 0; v && i < sizeof bundle_fields / sizeof bundle_fields[0]; i++) {
+    json_t *x = json_object_get(d, bundle_fields[i][0]);
+    json_object_set(v, bundle_fields[i][1], x ? x : json_null());
+  }
+  if (v)
+    json_object_set(v, "metadata",
+                    json_object_get(d, "metadata") ? json_object_get(d, "metadata") : json_null());
+  return v;
+}
+
 json_t *bundle_verdict(json_t *b, const struct note_verifier *trusted)
 {
   json_t *checks = json_array(), *cert = json_object_get(b, "certificate");
+  json_t *key = json_object_get(b, "signing_key"), *events = json_object_get(b, "events");
   const char *doc = bundle_str(b, "document");
-  bundle_check_signature(checks, doc, cert, json_object_get(b, "signing_key"));
-  const char *status = bundle_check_events(checks, json_object_get(b, "events"), cert);
+  json_t *d = json_loads(doc, 0, NULL);
+  bundle_check_signature(checks, doc, d, cert, key);
+  bundle_check_key(checks, d, key);
+  const char *status = bundle_check_events(checks, events, doc, d);
   bundle_check(checks, "status_matches_events",
                status && !strcmp(status, bundle_str(cert, "status")),
-               "the status is the one the events lead to");
+               "the status shown is the one the events lead to");
+  bundle_check_key_order(checks, key, events);
   int anchored = bundle_check_log(checks, b, trusted);
   int failed = 0;
   size_t i;
@@ -221,13 +335,20 @@ json_t *bundle_verdict(json_t *b, const struct note_verifier *trusted)
   json_array_foreach(checks, i, c) failed |= !json_is_true(json_object_get(c, "ok"));
   char now[TIMEFMT_LEN + 1];
   timefmt_format(timefmt_now(), now);
-  const char *until = bundle_str(cert, "valid_until"), *from = bundle_str(cert, "valid_from");
+  const char *until = bundle_str(d, "validUntil"), *from = bundle_str(d, "validFrom");
   const char *result = failed                             ? "invalid"
                        : strcmp(status, "active")         ? status
-                       : !anchored                        ? "not_yet_anchored"
+                       : anchored <= 0                    ? "not_yet_anchored"
                        : *until && strcmp(now, until) > 0 ? "expired"
                        : *from && strcmp(now, from) < 0   ? "not_yet_valid"
                                                           : "valid";
-  return json_pack("{s:s, s:O, s:O, s:o}", "result", result, "certificate", cert, "issuer",
-                   json_object_get(b, "issuer"), "checks", checks);
+  /* the issuer's name is not signed: shown only as the bundle states it, for the signed id */
+  json_t *issuer = json_pack("{s:O?}", "id", json_object_get(d, "issuer"));
+  json_t *bi = json_object_get(b, "issuer");
+  if (issuer && json_equal(json_object_get(bi, "id"), json_object_get(d, "issuer")))
+    json_object_set(issuer, "name", json_object_get(bi, "name"));
+  json_t *v = json_pack("{s:s, s:o, s:o, s:o}", "result", result, "certificate",
+                        bundle_signed_view(doc, d, status), "issuer", issuer, "checks", checks);
+  json_decref(d);
+  return v;
 }

@@ -83,6 +83,14 @@ static int sequencer_wait(void)
   return stop;
 }
 
+static int sequencer_stopping(void)
+{
+  pthread_mutex_lock(&seq.mu);
+  int stop = seq.stop;
+  pthread_mutex_unlock(&seq.mu);
+  return stop;
+}
+
 static void *sequencer_main(void *arg)
 {
   (void)arg;
@@ -97,7 +105,7 @@ static void *sequencer_main(void *arg)
     if (!leading) log_msg(LOG_INFO, "log: this ddcd sequences %s", seq.origin);
     leading = 1;
     /* a full batch means more may wait: go on, but look at the stop flag between batches */
-    for (int i = 0; n == SEQUENCER_BATCH_MAX && i < 100 && !seq.stop; i++)
+    for (int i = 0; n == SEQUENCER_BATCH_MAX && i < 100 && !sequencer_stopping(); i++)
       if (sequencer_batch(&n) != DDC_ERR_OK) log_msg(LOG_WARN, "log: a batch failed; retrying");
   }
   return NULL;

@@ -46,7 +46,7 @@ test('a new certificate is valid once anchored; every check passes; the latency 
     times.push(ms);
     assert.equal(v.result, 'valid', JSON.stringify(failed(v)));
     assert.deepEqual(failed(v), []);
-    assert.deepEqual(v.checks.map((x) => x.name), ['document_hash', 'document_names_certificate', 'issuer_signature', 'key_valid_at_issue', 'event_chain', 'status_matches_events', 'checkpoint_signature', 'events_in_log']);
+    assert.deepEqual(v.checks.map((x) => x.name), ['document_hash', 'document_names_certificate', 'issuer_signature', 'key_events_match', 'event_chain', 'status_matches_events', 'key_valid_at_issue', 'checkpoint_signature', 'events_in_log']);
     assert.equal(v.certificate.code, c.code);
     assert.equal(v.certificate.cert_hash, c.cert_hash);
     assert.equal(v.issuer.id, w.issuer.id);
@@ -75,7 +75,10 @@ test('status and validity window: revoked, frozen, burned, expired, not yet vali
 
 test('the bundle verifies when posted back; any tampering fails and names the check', async () => {
   const c = await mint({ metadata: { title: 'Tamper me', n: 1 } });
+  const o = await mint();
   await verdict(c.code);
+  await verdict(o.code);
+  const other = (await get(`/v1/verify/${o.code}/bundle`)).json;
   const b = await get(`/v1/verify/${c.code}/bundle`);
   assert.equal(b.status, 200);
   const bundle = b.json;
@@ -113,6 +116,17 @@ test('the bundle verifies when posted back; any tampering fails and names the ch
     x.checkpoint = `${body}\n\u2014 ${name} ${Buffer.concat([id, sig]).toString('base64')}\n`;
     x.log_key = `${name}+${id.toString('hex')}+${Buffer.concat([Buffer.from([1]), raw]).toString('base64')}`;
   }, 'checkpoint_signature');
+  // the unsigned copies never count: only the document and the events' canonical texts do
+  await tamper('a field shown beside the document', (x) => { x.certificate.valid_until = '2099-01-01T00:00:00.000000Z'; }, 'document_names_certificate');
+  await tamper('the kind shown', (x) => { x.certificate.kind = 'diploma'; }, 'document_names_certificate');
+  await tamper('an event type outside its signed text', (x) => { x.events[0].type = 'burn'; x.certificate.status = 'burned'; }, 'status_matches_events');
+  await tamper('another key and signature', (x) => {
+    const { publicKey, privateKey } = crypto.generateKeyPairSync('ed25519');
+    x.signing_key.public_key = publicKey.export({ format: 'jwk' }).x;
+    x.certificate.signature = crypto.sign(null, Buffer.from(x.document), privateKey).toString('base64url');
+  }, 'key_events_match');
+  await tamper('an event of another certificate', (x) => { x.events.push(structuredClone(other.events[0])); }, 'event_chain');
+  await tamper('no bundle parts at all', (x) => { delete x.certificate; delete x.issuer; }, 'document_names_certificate');
   assertProblem(await post('/v1/verify', undefined, { type: 'other' }), 400, 'invalid_field', 'type');
 });
 
@@ -173,6 +187,8 @@ test('ddcd verify checks a bundle offline: exit 0 valid, 1 a failed check (named
   assert.equal(r3.code, 3, r3.stdout);
   assert.match(r3.stdout, /^result: revoked$/m);
   assert.equal((await runDdcd(['verify'])).code, 2);
+  const anyone = await run(bundle);
+  assert.equal(anyone.code, 4, 'without --log-key the log could be anyone\'s');
   fs.rmSync(file, { force: true });
 });
 
@@ -204,4 +220,20 @@ test('public lookups are limited per client address: 429 with Retry-After past t
   } finally {
     await limited.stop();
   }
+});
+
+test('an old bundle sent in, from before a revocation, is caught: the log has newer events', async () => {
+  const c = await mint();
+  await verdict(c.code);
+  const before = (await get(`/v1/verify/${c.code}/bundle`)).json;
+  assert.equal((await post('/v1/verify', undefined, before)).json.result, 'valid');
+  assert.equal((await post(`/v1/certificates/${c.ddc_id}/revoke`, w.issuerKey, { reason: 'revoked later' })).status, 200);
+  await verdict(c.code);
+  const r = await post('/v1/verify', undefined, before);
+  assert.equal(r.json.result, 'invalid');
+  assert.deepEqual(failed(r.json), ['bundle_is_current']);
+  const cut = (await get(`/v1/verify/${c.code}/bundle`)).json; // drop the revocation
+  cut.events.pop();
+  cut.certificate.status = 'active';
+  assert.deepEqual(failed((await post('/v1/verify', undefined, cut)).json), ['bundle_is_current']);
 });
