@@ -1,4 +1,5 @@
 /* codes.c: base32 and hex encoders for keys, codes and hashes. */
+#include <sodium.h>
 #include <string.h>
 #include "codes.h"
 
@@ -55,4 +56,14 @@ int codes_unhex(const char *s, uint8_t *out, size_t n)
     out[i] = (uint8_t)(hi << 4 | lo);
   }
   return 0;
+}
+
+int codes_unbase64url(const char *s, uint8_t *out, size_t n)
+{
+  size_t len;
+  return sodium_base642bin(out, n, s, strlen(s), NULL, &len, NULL,
+                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+                 len == n
+             ? 0
+             : -1;
 }

@@ -1,4 +1,5 @@
-/* codes.h: text encodings of binary values (RFC 4648 base32 lowercase without padding, hex). */
+/* codes.h: text encodings of binary values (RFC 4648 base32 lowercase without padding, base64url
+ * without padding, hex). */
 #ifndef DDC_CODES_H
 #define DDC_CODES_H
 #include <stddef.h>
@@ -13,6 +14,8 @@ void codes_base32(const uint8_t *in, size_t n, char *out);
 int codes_is_base32(const char *s, size_t n);
 /* Writes 2n hex digits and a NUL. */
 void codes_hex(const uint8_t *in, size_t n, char *out);
+/* Decodes unpadded base64url (RFC 4648 §5) of exactly n bytes; returns 0 or -1. */
+int codes_unbase64url(const char *s, uint8_t *out, size_t n);
 /* Decodes exactly 2n hex digits; returns 0 or -1. */
 int codes_unhex(const char *s, uint8_t *out, size_t n);
 

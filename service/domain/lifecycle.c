@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include "crypto/codes.h"
 #include "crypto/jcs.h"
 #include "db/certs.h"
 #include "domain/lifecycle.h"
@@ -15,17 +16,6 @@ static enum ddc_err lifecycle_refuse(enum ddc_err e, const char *field, const ch
   snprintf(extra, sizeof extra, "{\"field\":\"%s\"}", field);
   errors_set_detail(e, detail, extra);
   return e;
-}
-
-/* Decodes unpadded base64url of exactly n bytes; 0 or -1. */
-static int lifecycle_b64url(const char *s, uint8_t *out, size_t n)
-{
-  size_t len;
-  return sodium_base642bin(out, n, s, strlen(s), NULL, &len, NULL,
-                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-                 len == n
-             ? 0
-             : -1;
 }
 
 char *lifecycle_transfer_message(int64_t ddc, int64_t to, const char *nonce, const char *deadline,
@@ -55,7 +45,7 @@ static enum ddc_err lifecycle_check_sig(const struct principal *who, int64_t ddc
   if (timefmt_parse(sig->deadline, &deadline) != 0 || deadline <= timefmt_now())
     return lifecycle_refuse(DDC_ERR_HOLDER_SIGNATURE_EXPIRED, "holder_signature.deadline",
                             "the deadline has passed");
-  if (lifecycle_b64url(sig->signature, raw, sizeof raw) != 0)
+  if (codes_unbase64url(sig->signature, raw, sizeof raw) != 0)
     return lifecycle_refuse(DDC_ERR_HOLDER_SIGNATURE_INVALID, "holder_signature.signature",
                             "signature must be 64 bytes in unpadded base64url");
   size_t len;
@@ -124,7 +114,7 @@ enum ddc_err lifecycle_holder_key_set(const struct principal *who, int64_t accou
 {
   uint8_t pk[32];
   *json = NULL;
-  if (lifecycle_b64url(public_key, pk, sizeof pk) != 0)
+  if (codes_unbase64url(public_key, pk, sizeof pk) != 0)
     return lifecycle_refuse(DDC_ERR_INVALID_FIELD, "public_key",
                             "public_key must be an Ed25519 key: 32 bytes in unpadded base64url");
   return db_holder_key_set(who->account_id, account, pk, json);

@@ -68,17 +68,6 @@ static const char *bundle_str(json_t *o, const char *k)
   return s ? s : "";
 }
 
-/* Unpadded base64url of exactly n bytes; 0 or -1. */
-static int bundle_b64url(const char *s, uint8_t *out, size_t n)
-{
-  size_t len;
-  return sodium_base642bin(out, n, s, strlen(s), NULL, &len, NULL,
-                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-                 len == n
-             ? 0
-             : -1;
-}
-
 static int bundle_sha256_is(const char *text, const char *hex)
 {
   uint8_t h[32];
@@ -119,8 +108,8 @@ static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, j
   same = same && json_equal(json_object_get(d, "keyId"), json_object_get(key, "key_id"));
   bundle_check(checks, "document_names_certificate", same,
                "every field the certificate shows is the signed document's");
-  int ok = bundle_b64url(bundle_str(cert, "signature"), sig, 64) == 0 &&
-           bundle_b64url(bundle_str(key, "public_key"), pub, 32) == 0 &&
+  int ok = codes_unbase64url(bundle_str(cert, "signature"), sig, 64) == 0 &&
+           codes_unbase64url(bundle_str(key, "public_key"), pub, 32) == 0 &&
            crypto_sign_verify_detached(sig, (const uint8_t *)doc, strlen(doc), pub) == 0;
   bundle_check(checks, "issuer_signature", ok, "Ed25519 by the signing key over the document");
 }

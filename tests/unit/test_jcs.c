@@ -11,29 +11,6 @@
 
 #define VECTORS "tests/vectors/jcs"
 
-/* The whole file at path, malloc'ed and NUL-terminated, its length in *len; NULL if unreadable. */
-static char *read_all(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0, got;
-  char *buf = malloc(cap + 1);
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      char *p = realloc(buf, 2 * cap + 1);
-      if (!p) free(buf);
-      buf = p;
-      cap *= 2;
-    }
-  }
-  fclose(f);
-  if (!buf) return NULL;
-  buf[n] = 0;
-  *len = n;
-  return buf;
-}
-
 /* Decodes whitespace-separated hex pairs in place; returns the byte count, or -1 on bad input. */
 static long hex_decode(char *s)
 {
@@ -67,11 +44,11 @@ static int check_vector(const char *name)
   size_t ilen = 0, olen = 0, hlen = 0, clen = 0;
   snprintf(base, sizeof base, "%.*s", (int)(strlen(name) - 5), name);
   snprintf(path, sizeof path, VECTORS "/input/%s", name);
-  char *in = read_all(path, &ilen);
+  char *in = unit_read_file(path, &ilen);
   snprintf(path, sizeof path, VECTORS "/output/%s", name);
-  char *want = read_all(path, &olen);
+  char *want = unit_read_file(path, &olen);
   snprintf(path, sizeof path, VECTORS "/outhex/%s.txt", base);
-  char *hex = read_all(path, &hlen);
+  char *hex = unit_read_file(path, &hlen);
   char *got = in ? canon_text(in, ilen, &clen) : NULL;
   long hn = hex ? hex_decode(hex) : -1;
   int ok = got && want && clen == olen && memcmp(got, want, olen) == 0 && hn == (long)clen &&

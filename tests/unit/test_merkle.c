@@ -18,29 +18,6 @@
 #define VEC_MAX_PROOF 16 /* more proof elements than any vector has */
 #define VEC_MAX_BYTES 64 /* longer than any hash-like string a vector has */
 
-/* The whole file at path, malloc'ed and NUL-terminated, its length in *len; NULL if unreadable. */
-static char *read_all(const char *path, size_t *len)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0, got;
-  char *buf = malloc(cap + 1);
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      char *p = realloc(buf, 2 * cap + 1);
-      if (!p) free(buf);
-      buf = p;
-      cap *= 2;
-    }
-  }
-  fclose(f);
-  if (!buf) return NULL;
-  buf[n] = 0;
-  *len = n;
-  return buf;
-}
-
 /* ---- vectors ---- */
 
 /* One decoded byte string of a vector: a hash, or whatever a mutation made of one. */
@@ -101,7 +78,7 @@ static int vec_proof(json_t *obj, struct vec *v)
 static int vec_load(const char *path, int inclusion, struct vec *v)
 {
   size_t len = 0;
-  char *text = read_all(path, &len);
+  char *text = unit_read_file(path, &len);
   json_t *o = text ? json_loadb(text, len, JSON_DECODE_INT_AS_REAL, NULL) : NULL;
   int bad = !o;
   if (!bad && inclusion)

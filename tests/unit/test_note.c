@@ -14,27 +14,6 @@
 
 /* ---- the vector file ---- */
 
-/* The whole file at path, malloc'ed and NUL-terminated; NULL if unreadable. */
-static char *read_all(const char *path)
-{
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, n = 0, got;
-  char *buf = malloc(cap + 1);
-  while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-    n += got;
-    if (n == cap) {
-      char *p = realloc(buf, 2 * cap + 1);
-      if (!p) free(buf);
-      buf = p;
-      cap *= 2;
-    }
-  }
-  fclose(f);
-  if (buf) buf[n] = 0;
-  return buf;
-}
-
 /* s[0..n) as a malloc'ed string. */
 static char *dup_n(const char *s, size_t n)
 {
@@ -117,7 +96,7 @@ struct vec {
 static int vec_load(struct vec *v)
 {
   memset(v, 0, sizeof *v);
-  v->md = read_all(VECTORS);
+  v->md = unit_read_file(VECTORS, NULL);
   if (!v->md) return 0;
   v->vkey = md_code_after(v->md, "verifier key:");
   v->skey = md_code_after(v->md, "signer key:");
