@@ -1,6 +1,6 @@
 -- 005_ledger: the log (RFC 9162 Merkle tree over events, C2SP tlog-tiles, signed checkpoints).
 -- Every event queues itself in log_pending when it is written; one sequencer at a time (an
--- advisory lock) takes pending events in event order, gives each the next leaf index, stores the
+-- advisory lock) takes pending events in event-id order, gives each the next leaf index, stores the
 -- complete-subtree hashes as tiles and a signed checkpoint, all in one transaction: a crash
 -- loses nothing and never gives an index twice.
 
@@ -69,7 +69,7 @@ END $$;
 -- Events written before this migration join the queue.
 INSERT INTO log_pending (event_id) SELECT id FROM events;
 
--- The sequencer's step: the next (up to) p_limit pending events in event order become leaves
+-- The sequencer's step: the next (up to) p_limit pending events in event-id order become leaves
 -- p_size, p_size + 1, ...; returns their indexes and leaf hashes SHA-256(0x00 || canonical).
 -- p_size must be the log's size (the caller holds the sequencer lock).
 CREATE FUNCTION ddc_log_take(p_size bigint, p_limit integer)
