@@ -145,3 +145,17 @@ CREATE FUNCTION ddc_public_by_content(p_hash bytea) RETURNS jsonb LANGUAGE sql S
            'issued_at', ddc_ts(c.issued_at)) ORDER BY c.ddc_id), '[]'))
   FROM (SELECT * FROM certificates WHERE content_hash = p_hash ORDER BY ddc_id LIMIT 100) c
 $$;
+
+-- A tile only ever grows: a new version must start with the old one (full tiles never change).
+CREATE FUNCTION ddc_tile_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF length(NEW.hashes) < length(OLD.hashes)
+     OR substring(NEW.hashes FROM 1 FOR length(OLD.hashes)) <> OLD.hashes THEN
+    RAISE EXCEPTION 'tile (%, %) would change, not grow', OLD.level, OLD.idx;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER log_tiles_grow BEFORE UPDATE ON log_tiles
+  FOR EACH ROW EXECUTE FUNCTION ddc_tile_grows();
+CREATE TRIGGER log_tiles_no_delete BEFORE DELETE ON log_tiles
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "api/api.h"
 #include "db/ledger.h"
+#include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
 #include "ledger/logkey.h"
@@ -47,6 +48,7 @@ static void api_log_proof(struct req *r, enum ddc_err e, json_t *proof)
 
 void api_log_inclusion(struct req *r)
 {
+  if (addrlimit_take(r) != 0) return;
   int64_t index, size;
   if (query_int(r, "index", 0, INT64_MAX - 1, -1, &index) != 0 ||
       query_int(r, "size", 1, INT64_MAX, -1, &size) != 0)
@@ -63,6 +65,7 @@ void api_log_inclusion(struct req *r)
 
 void api_log_consistency(struct req *r)
 {
+  if (addrlimit_take(r) != 0) return;
   int64_t from, to;
   if (query_int(r, "from", 1, INT64_MAX, -1, &from) != 0 ||
       query_int(r, "to", 1, INT64_MAX, -1, &to) != 0)
@@ -102,6 +105,7 @@ static int log_tile_index(const char *s, uint64_t *n, const char **rest)
  * full tiles of 256 hashes (or entries), and partial ones of width W. */
 void api_log_tile(struct req *r)
 {
+  if (addrlimit_take(r) != 0) return;
   const char *p = r->params[0], *rest;
   int level = -1, width = DB_TILE_WIDTH;
   uint64_t n;

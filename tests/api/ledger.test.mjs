@@ -8,7 +8,7 @@ import { startDdcd, request, world, assertProblem, uniq } from './lib.mjs';
 import { leafHash, nodeHash, verifyInclusion, verifyConsistency } from './merkle.mjs';
 
 let srv;
-before(async () => { srv = await startDdcd({ env: { DDC_ANCHOR_INTERVAL_MS: '100' } }); });
+before(async () => { srv = await startDdcd({ env: { DDC_ANCHOR_INTERVAL_MS: '100', DDC_PUBLIC_RATE: '0' } }); });
 after(async () => { await srv.stop(); });
 
 const get = (p, key) => request(srv.base, 'GET', p, { key });
@@ -135,7 +135,7 @@ test('kill -9 under load, three processes: every event ends in the log exactly o
   const fs = await import('node:fs');
   const sql = (q) => execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc', q]).toString().trim();
   const key = await logKey();
-  const env = { DDC_ANCHOR_INTERVAL_MS: '100' };
+  const env = { DDC_ANCHOR_INTERVAL_MS: '100', DDC_PUBLIC_RATE: '0' };
   const procs = [await startDdcd({ env }), await startDdcd({ env }), await startDdcd({ env })];
   const w = await world(srv.base);
   const rc = await request(srv.base, 'POST', `/v1/accounts/${w.issuer.id}/recharges`, { key: w.op, json: { amount_minor: 10_000_000, currency: 'CNY', reference: uniq('kill') } });
