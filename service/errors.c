@@ -1,4 +1,5 @@
 /* errors.c: the table behind errors.h, and the per-thread detail of the last rule failure. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "errors.h"
@@ -41,4 +42,16 @@ void errors_clear(void)
   errors_last.e = DDC_ERR_OK;
   errors_last.detail[0] = 0;
   errors_last.extra[0] = 0;
+}
+
+enum ddc_err errors_refuse(enum ddc_err e, const char *field, const char *fmt, ...)
+{
+  char detail[sizeof errors_last.detail], extra[128];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(detail, sizeof detail, fmt, ap);
+  va_end(ap);
+  snprintf(extra, sizeof extra, "{\"field\":\"%.100s\"}", field);
+  errors_set_detail(e, detail, extra);
+  return e;
 }

@@ -3,7 +3,6 @@
  *  validUntil, issuedAt, keyId}; cert_hash = SHA-256(JCS(document)), and the issuer's Ed25519
  * signature is over the same JCS bytes. Anyone can recompute both from the document alone. */
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,25 +13,6 @@
 #include "domain/mintprep.h"
 #include "domain/signkey.h"
 #include "timefmt.h"
-
-/* Records why a request is refused, naming the field, and returns e. */
-static enum ddc_err cert_refuse(enum ddc_err e, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static enum ddc_err cert_refuse(enum ddc_err e, const char *field, const char *fmt, ...)
-{
-  char detail[400], extra[200];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(detail, sizeof detail, fmt, ap);
-  va_end(ap);
-  json_t *x = json_pack("{s:s}", "field", field);
-  char *s = x ? json_dumps(x, JSON_COMPACT) : NULL;
-  snprintf(extra, sizeof extra, "%s", s ? s : "");
-  free(s);
-  json_decref(x);
-  errors_set_detail(e, detail, extra);
-  return e;
-}
 
 /* Required metadata of each kind: text fields, and the one date and list some kinds have. */
 struct cert_kind {
@@ -81,31 +61,32 @@ static enum ddc_err cert_check_metadata(const struct cert_kind *k, json_t *md)
   for (int i = 0; i < 6 && k->text[i]; i++) {
     json_t *v = json_object_get(md, k->text[i]);
     snprintf(field, sizeof field, "metadata.%s", k->text[i]);
-    if (!v) return cert_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
+    if (!v) return errors_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
     if (!cert_text_ok(v))
-      return cert_refuse(DDC_ERR_INVALID_FIELD, field, "%s must be a non-empty string", field);
+      return errors_refuse(DDC_ERR_INVALID_FIELD, field, "%s must be a non-empty string", field);
   }
   if (k->date) {
     json_t *v = json_object_get(md, k->date);
     snprintf(field, sizeof field, "metadata.%s", k->date);
-    if (!v) return cert_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
+    if (!v) return errors_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
     if (!json_is_string(v) || !timefmt_is_date(json_string_value(v)))
-      return cert_refuse(DDC_ERR_INVALID_FIELD, field, "%s must be a date, YYYY-MM-DD", field);
+      return errors_refuse(DDC_ERR_INVALID_FIELD, field, "%s must be a date, YYYY-MM-DD", field);
   }
   if (k->list) {
     json_t *v = json_object_get(md, k->list), *x;
     size_t i;
     snprintf(field, sizeof field, "metadata.%s", k->list);
-    if (!v) return cert_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
+    if (!v) return errors_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
     int ok = json_is_array(v) && json_array_size(v) >= 1 && json_array_size(v) <= CERT_LIST_ITEMS;
     json_array_foreach(v, i, x) ok = ok && cert_text_ok(x);
     if (!ok)
-      return cert_refuse(DDC_ERR_INVALID_FIELD, field,
-                         "%s must be a list of 1 to %d non-empty strings", field, CERT_LIST_ITEMS);
+      return errors_refuse(DDC_ERR_INVALID_FIELD, field,
+                           "%s must be a list of 1 to %d non-empty strings", field,
+                           CERT_LIST_ITEMS);
   }
   if (!cert_numbers_exact(md))
-    return cert_refuse(DDC_ERR_INVALID_FIELD, "metadata",
-                       "metadata integers must be within +-2^53 (RFC 8785 numbers are doubles)");
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "metadata",
+                         "metadata integers must be within +-2^53 (RFC 8785 numbers are doubles)");
   return DDC_ERR_OK;
 }
 
@@ -128,31 +109,32 @@ enum ddc_err cert_check(const struct cert_mint_req *m)
   for (size_t i = 0; i < sizeof cert_kinds / sizeof cert_kinds[0]; i++)
     if (strcmp(cert_kinds[i].name, m->kind) == 0) k = &cert_kinds[i];
   if (!k)
-    return cert_refuse(DDC_ERR_INVALID_FIELD, "kind", "kind must be copyright, diploma or generic");
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "kind",
+                         "kind must be copyright, diploma or generic");
   uint8_t h[32];
   if (m->content_hash && (strlen(m->content_hash) != 64 || codes_unhex(m->content_hash, h, 32)))
-    return cert_refuse(DDC_ERR_INVALID_FIELD, "content_hash",
-                       "content_hash must be a SHA-256 in 64 hex digits");
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "content_hash",
+                         "content_hash must be a SHA-256 in 64 hex digits");
   if (m->uri && !cert_uri_ok(m->uri))
-    return cert_refuse(DDC_ERR_INVALID_FIELD, "uri",
-                       "uri must be an absolute URI (scheme:...) of at most 2048 printable "
-                       "ASCII characters");
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "uri",
+                         "uri must be an absolute URI (scheme:...) of at most 2048 printable "
+                         "ASCII characters");
   int64_t from = 0, until = 0;
   if (m->valid_from) timefmt_parse(m->valid_from, &from);
   if (m->valid_until) timefmt_parse(m->valid_until, &until);
   if (m->valid_from && m->valid_until && until <= from)
-    return cert_refuse(DDC_ERR_INVALID_FIELD, "valid_until",
-                       "valid_until must be after valid_from");
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "valid_until",
+                         "valid_until must be after valid_from");
   size_t len = 0;
   char *canon = jcs_canonicalize(m->metadata, &len);
   free(canon);
   if (!canon)
-    return cert_refuse(DDC_ERR_INVALID_FIELD, "metadata",
-                       "metadata cannot be canonicalized (RFC 8785)");
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "metadata",
+                         "metadata cannot be canonicalized (RFC 8785)");
   if (len > CERT_METADATA_MAX)
-    return cert_refuse(DDC_ERR_INVALID_FIELD, "metadata",
-                       "metadata is %zu bytes in canonical form; at most %d", len,
-                       CERT_METADATA_MAX);
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "metadata",
+                         "metadata is %zu bytes in canonical form; at most %d", len,
+                         CERT_METADATA_MAX);
   return cert_check_metadata(k, m->metadata);
 }
 
@@ -224,7 +206,7 @@ enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *
 {
   *json = NULL;
   if (who->role != ROLE_ISSUER)
-    return cert_refuse(DDC_ERR_FORBIDDEN, "kind", "only issuers mint certificates");
+    return errors_refuse(DDC_ERR_FORBIDDEN, "kind", "only issuers mint certificates");
   enum ddc_err e = cert_check(m);
   /* a key retired between drawing it and inserting: sign again with the new current key
    * (not inside a transaction, Idempotency-Key's: the refusal has aborted it; the client retries)

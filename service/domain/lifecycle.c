@@ -10,14 +10,6 @@
 #include "domain/lifecycle.h"
 #include "timefmt.h"
 
-static enum ddc_err lifecycle_refuse(enum ddc_err e, const char *field, const char *detail)
-{
-  char extra[96];
-  snprintf(extra, sizeof extra, "{\"field\":\"%s\"}", field);
-  errors_set_detail(e, detail, extra);
-  return e;
-}
-
 char *lifecycle_transfer_message(int64_t ddc, int64_t to, const char *nonce, const char *deadline,
                                  size_t *len)
 {
@@ -40,23 +32,23 @@ static enum ddc_err lifecycle_check_sig(const struct principal *who, int64_t ddc
       db_transfer_signer(role_name(who->role), who->account_id, ddc, owner, pk, version);
   if (e != DDC_ERR_OK) return e;
   if (!*version)
-    return lifecycle_refuse(DDC_ERR_HOLDER_KEY_NOT_SET, "holder_signature",
-                            "the owner has no holder key; send the transfer without a signature");
+    return errors_refuse(DDC_ERR_HOLDER_KEY_NOT_SET, "holder_signature",
+                         "the owner has no holder key; send the transfer without a signature");
   if (timefmt_parse(sig->deadline, &deadline) != 0 || deadline <= timefmt_now())
-    return lifecycle_refuse(DDC_ERR_HOLDER_SIGNATURE_EXPIRED, "holder_signature.deadline",
-                            "the deadline has passed");
+    return errors_refuse(DDC_ERR_HOLDER_SIGNATURE_EXPIRED, "holder_signature.deadline",
+                         "the deadline has passed");
   if (codes_unbase64url(sig->signature, raw, sizeof raw) != 0)
-    return lifecycle_refuse(DDC_ERR_HOLDER_SIGNATURE_INVALID, "holder_signature.signature",
-                            "signature must be 64 bytes in unpadded base64url");
+    return errors_refuse(DDC_ERR_HOLDER_SIGNATURE_INVALID, "holder_signature.signature",
+                         "signature must be 64 bytes in unpadded base64url");
   size_t len;
   char *msg = lifecycle_transfer_message(ddc, to, sig->nonce, sig->deadline, &len);
   if (!msg) return DDC_ERR_INTERNAL;
   int ok = crypto_sign_verify_detached(raw, (const uint8_t *)msg, len, pk) == 0;
   free(msg);
   return ok ? DDC_ERR_OK
-            : lifecycle_refuse(DDC_ERR_HOLDER_SIGNATURE_INVALID, "holder_signature.signature",
-                               "the signature does not verify with the owner's holder key over "
-                               "the JCS of {action, ddc_id, deadline, nonce, to}");
+            : errors_refuse(DDC_ERR_HOLDER_SIGNATURE_INVALID, "holder_signature.signature",
+                            "the signature does not verify with the owner's holder key over "
+                            "the JCS of {action, ddc_id, deadline, nonce, to}");
 }
 
 enum ddc_err lifecycle_transfer(const struct principal *who, int64_t ddc, int64_t to,
@@ -115,8 +107,8 @@ enum ddc_err lifecycle_holder_key_set(const struct principal *who, int64_t accou
   uint8_t pk[32];
   *json = NULL;
   if (codes_unbase64url(public_key, pk, sizeof pk) != 0)
-    return lifecycle_refuse(DDC_ERR_INVALID_FIELD, "public_key",
-                            "public_key must be an Ed25519 key: 32 bytes in unpadded base64url");
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "public_key",
+                         "public_key must be an Ed25519 key: 32 bytes in unpadded base64url");
   return db_holder_key_set(who->account_id, account, pk, json);
 }
 
