@@ -49,7 +49,13 @@ CREATE INDEX events_account_idx ON events (account_id, id) WHERE account_id IS N
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
   FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
 
--- Appends an event after p_prev in its chain; returns its hash. p_data is the data object's JCS
+-- Events waiting for the log (sql/005_ledger.sql): ddc_event_append queues each event here in the
+-- transaction that writes it, and the sequencer takes them from here.
+CREATE TABLE log_pending (
+  event_id bigint PRIMARY KEY
+);
+
+-- Appends an event after p_prev in its chain and queues it for the log; returns its hash. p_data is the data object's JCS
 -- text (ddc_jcs, or written out by a hot caller); the envelope's keys are written in their JCS
 -- order: account, actor, data, ddcId, prev, time, type, v.
 CREATE FUNCTION ddc_event_append(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
@@ -63,10 +69,13 @@ DECLARE
     || ',"time":"' || ddc_ts(v_time) || '","type":' || to_json(p_type)::text
     || ',"v":"ddc.event/v1"}';
   v_hash  bytea := sha256(convert_to(v_canon, 'UTF8'));
+  v_id    bigint;
 BEGIN
   INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, canonical, event_hash,
                       prev_event_hash)
-    VALUES (p_ddc, p_account, p_type, p_actor, v_time, v_canon, v_hash, p_prev);
+    VALUES (p_ddc, p_account, p_type, p_actor, v_time, v_canon, v_hash, p_prev)
+    RETURNING id INTO v_id;
+  INSERT INTO log_pending (event_id) VALUES (v_id);
   RETURN v_hash;
 END $$;
 

@@ -1,12 +1,8 @@
 -- 005_ledger: the log (RFC 9162 Merkle tree over events, C2SP tlog-tiles, signed checkpoints).
--- Every event queues itself in log_pending when it is written; one sequencer at a time (an
+-- Every event queues itself in log_pending (004) when it is written; one sequencer at a time (an
 -- advisory lock) takes pending events in event-id order, gives each the next leaf index, stores the
 -- complete-subtree hashes as tiles and a signed checkpoint, all in one transaction: a crash
 -- loses nothing and never gives an index twice.
-
-CREATE TABLE log_pending (
-  event_id bigint PRIMARY KEY
-);
 
 CREATE TABLE log_leaves (
   leaf_index bigint PRIMARY KEY CHECK (leaf_index >= 0),
@@ -43,31 +39,6 @@ CREATE TABLE log_keys (
   sealed_secret bytea NOT NULL,
   created_at    timestamptz NOT NULL DEFAULT now()
 );
-
--- Events queue themselves for the log.
-CREATE OR REPLACE FUNCTION ddc_event_append(p_ddc bigint, p_account bigint, p_type text,
-                                            p_actor bigint, p_prev bytea, p_data text)
-RETURNS bytea LANGUAGE plpgsql AS $$
-DECLARE
-  v_time  timestamptz := now();
-  v_canon text := '{"account":' || coalesce(p_account::text, 'null') || ',"actor":' || p_actor
-    || ',"data":' || p_data || ',"ddcId":' || coalesce(p_ddc::text, 'null')
-    || ',"prev":' || coalesce('"' || encode(p_prev, 'hex') || '"', 'null')
-    || ',"time":"' || ddc_ts(v_time) || '","type":' || to_json(p_type)::text
-    || ',"v":"ddc.event/v1"}';
-  v_hash  bytea := sha256(convert_to(v_canon, 'UTF8'));
-  v_id    bigint;
-BEGIN
-  INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, canonical, event_hash,
-                      prev_event_hash)
-    VALUES (p_ddc, p_account, p_type, p_actor, v_time, v_canon, v_hash, p_prev)
-    RETURNING id INTO v_id;
-  INSERT INTO log_pending (event_id) VALUES (v_id);
-  RETURN v_hash;
-END $$;
-
--- Events written before this migration join the queue.
-INSERT INTO log_pending (event_id) SELECT id FROM events;
 
 -- The sequencer's step: the next (up to) p_limit pending events in event-id order become leaves
 -- p_size, p_size + 1, ...; returns their indexes and leaf hashes SHA-256(0x00 || canonical).

@@ -31,6 +31,10 @@ const struct db_stmt db_ledger_stmts[] = {
     {"public_by_content", "SELECT ddc_public_by_content(decode($1, 'hex'))"},
     {"log_entries", "SELECT e.canonical FROM log_leaves l JOIN events e ON e.id = l.event_id"
                     " WHERE l.leaf_index >= $1 AND l.leaf_index < $1 + $2 ORDER BY l.leaf_index"},
+    {"cert_code", "SELECT cert ->> 'code' FROM ddc_cert_get($1, $2, $3)"},
+    {"cert_head", "SELECT encode(c.last_event_hash, 'hex'),"
+                  " (SELECT count(*) FROM events e WHERE e.ddc_id = c.ddc_id)"
+                  " FROM certificates c WHERE c.code = $1"},
     {NULL, NULL},
 };
 
@@ -260,5 +264,34 @@ enum ddc_err db_log_entries(uint64_t start, int count, char **bundle, size_t *le
     free(*bundle);
     *bundle = NULL;
   }
+  return e;
+}
+
+enum ddc_err db_cert_code(const char *role, int64_t actor, int64_t ddc, char code[27])
+{
+  struct db_params p = {0};
+  db_p_str(&p, role);
+  db_p_int(&p, actor);
+  db_p_int(&p, ddc);
+  PGresult *r = db_exec("cert_code", p.n, p.v, 1);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) db_copy(code, 27, r, 0, 0);
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_cert_head(const char *code, char last_event_hash[65], int64_t *events)
+{
+  const char *v[1] = {code};
+  PGresult *r = db_exec("cert_head", 1, v, 1);
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
+  if (e == DDC_ERR_OK) {
+    db_copy(last_event_hash, 65, r, 0, 0);
+    *events = db_int64(r, 0, 1);
+  }
+  PQclear(r);
   return e;
 }

@@ -46,6 +46,12 @@ enum ddc_err db_public_by_content(const uint8_t hash[DB_HASH], char **json);
 /* The data of leaves [start, start + count) (each event's canonical text) as a C2SP entry bundle:
  * for each, a 2-byte big-endian length and the bytes (malloc'ed); *n leaves found. */
 enum ddc_err db_log_entries(uint64_t start, int count, char **bundle, size_t *len, int *n);
+/* The code of certificate ddc, for a caller who may read it (rule failures as cert_get's);
+ * code has room for 27 bytes. */
+enum ddc_err db_cert_code(const char *role, int64_t actor, int64_t ddc, char code[27]);
+/* The certificate with this code: the hash of its last event (hex, 65 bytes) and its number of
+ * events; NOT_FOUND when there is none. */
+enum ddc_err db_cert_head(const char *code, char last_event_hash[65], int64_t *events);
 /* Takes the sequencer lock on this thread's connection: 1 taken (or held), 0 held elsewhere. */
 enum ddc_err db_sequencer_lock(int *taken);
 

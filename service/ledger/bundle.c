@@ -56,6 +56,14 @@ enum ddc_err bundle_build(const char *code, json_t **bundle)
   return e;
 }
 
+enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json_t **bundle)
+{
+  char code[27];
+  enum ddc_err e = db_cert_code(role, actor, ddc, code);
+  *bundle = NULL;
+  return e == DDC_ERR_OK ? bundle_build(code, bundle) : e;
+}
+
 static void bundle_check(json_t *checks, const char *name, int ok, const char *detail)
 {
   json_array_append_new(checks,
@@ -339,5 +347,33 @@ json_t *bundle_verdict(json_t *b, const struct note_verifier *trusted)
   json_t *v = json_pack("{s:s, s:o, s:o, s:o}", "result", result, "certificate",
                         bundle_signed_view(doc, d, status), "issuer", issuer, "checks", checks);
   json_decref(d);
+  return v;
+}
+
+/* Whether the bundle's last event is the log's last event of the certificate, and the bundle
+ * has as many. */
+static int bundle_is_current(json_t *b)
+{
+  json_t *events = json_object_get(b, "events");
+  json_t *d = json_loads(bundle_str(b, "document"), 0, NULL);
+  char last[65];
+  int64_t n = 0;
+  int current =
+      json_array_size(events) > 0 && db_cert_head(bundle_str(d, "code"), last, &n) == DDC_ERR_OK &&
+      (int64_t)json_array_size(events) == n &&
+      bundle_sha256_is(bundle_str(json_array_get(events, json_array_size(events) - 1), "canonical"),
+                       last);
+  json_decref(d);
+  return current;
+}
+
+json_t *bundle_verdict_sent(json_t *b, const struct note_verifier *trusted)
+{
+  json_t *v = bundle_verdict(b, trusted);
+  if (!v) return NULL;
+  int current = bundle_is_current(b);
+  bundle_check(json_object_get(v, "checks"), "bundle_is_current", current,
+               "the bundle holds every event the log has for it");
+  if (!current) json_object_set_new(v, "result", json_string("invalid"));
   return v;
 }

@@ -4,14 +4,21 @@
 #ifndef DDC_BUNDLE_H
 #define DDC_BUNDLE_H
 #include <jansson.h>
+#include <stdint.h>
 #include "errors.h"
 #include "ledger/note.h"
 
 /* The bundle of the certificate with this code (new reference in *bundle). */
 enum ddc_err bundle_build(const char *code, json_t **bundle);
+/* The bundle of certificate ddc, for a caller (role, account) who may read it. */
+enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json_t **bundle);
 /* Runs every check on a bundle: {result, certificate, issuer, checks[{name, ok, detail}]}.
  * result: valid, revoked, frozen, burned, expired, not_yet_valid, not_yet_anchored, or
  * invalid (a check failed). trusted: the log key to trust; NULL trusts the bundle's own. */
 json_t *bundle_verdict(json_t *bundle, const struct note_verifier *trusted);
+/* The verdict on a bundle sent in from outside, with one more check, bundle_is_current: it holds
+ * every event the log has for the certificate (an old or cut-short bundle could hide a
+ * revocation). */
+json_t *bundle_verdict_sent(json_t *bundle, const struct note_verifier *trusted);
 
 #endif
