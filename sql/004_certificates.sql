@@ -638,7 +638,8 @@ BEGIN
   END IF;
   IF NOT FOUND THEN -- nothing changed: no event, no charge
     RETURN jsonb_build_object('owner_id', p_owner, 'operator_id', p_operator,
-                              'approved', p_approved, 'charged', ddc_money(0, 'CNY'));
+                              'approved', p_approved, 'charged', ddc_money(0,
+                                (ddc_price('approve', coalesce(o.issuer_id, p_owner))).currency));
   END IF;
   PERFORM ddc_account_event(p_owner, 'approval_for_all', p_actor,
                             jsonb_build_object('operator', p_operator, 'approved', p_approved));
