@@ -139,6 +139,57 @@ static int apply_log_origin(struct config *c, const char *v, char *why, size_t w
   return config_copy(c->log_origin, sizeof c->log_origin, v, why, whylen);
 }
 
+/* One "URL VKEY" entry of DDC_WITNESSES. */
+static int config_witness(struct config *c, const char *entry, size_t len, char *why, size_t whylen)
+{
+  char buf[1024], url[sizeof c->witnesses[0].url], vkey[NOTE_VKEY_MAX + 8], extra[2];
+  struct note_verifier v;
+  struct config_witness *w = &c->witnesses[c->n_witnesses];
+  if (len >= sizeof buf) len = sizeof buf - 1;
+  memcpy(buf, entry, len);
+  buf[len] = '\0';
+  int n = sscanf(buf, "%511s %317s %1s", url, vkey, extra);
+  if (n == 0 || n == EOF) return 0; /* an empty entry */
+  if (c->n_witnesses == CONFIG_WITNESSES_MAX) {
+    snprintf(why, whylen, "at most %d witnesses", CONFIG_WITNESSES_MAX);
+    return -1;
+  }
+  if (n != 2 || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) ||
+      strlen(url) >= sizeof w->url - 1 || note_verifier_parse(&v, vkey) != 0 ||
+      v.alg != NOTE_ALG_COSIGNATURE) {
+    snprintf(why, whylen,
+             "each witness is \"URL VERIFIER-KEY\" (an http(s) URL and a cosignature"
+             " key), separated by commas or newlines");
+    return -1;
+  }
+  snprintf(w->url, sizeof w->url, "%s", url);
+  note_verifier_format(&v, w->vkey, sizeof w->vkey);
+  c->n_witnesses++;
+  return 0;
+}
+
+static int apply_witnesses(struct config *c, const char *v, char *why, size_t whylen)
+{
+  c->n_witnesses = 0;
+  for (const char *p = v;;) {
+    size_t len = strcspn(p, ",\n");
+    if (config_witness(c, p, len, why, whylen) != 0) return -1;
+    if (!p[len]) return 0;
+    p += len + 1;
+  }
+}
+
+static int apply_witness_quorum(struct config *c, const char *v, char *why, size_t whylen)
+{
+  long n;
+  if (config_number(v, &n) != 0 || n < 1 || n > CONFIG_WITNESSES_MAX) {
+    snprintf(why, whylen, "must be an integer from 1 to %d", CONFIG_WITNESSES_MAX);
+    return -1;
+  }
+  c->witness_quorum = (unsigned)n;
+  return 0;
+}
+
 static const struct config_setting config_settings[] = {
     {"DDC_LISTEN", "--listen", apply_listen},
     {"DDC_DATABASE_URL", "--database-url", apply_database_url},
@@ -149,6 +200,8 @@ static const struct config_setting config_settings[] = {
     {"DDC_ANCHOR_INTERVAL_MS", "--anchor-interval-ms", apply_anchor_interval},
     {"DDC_LOG_ORIGIN", "--log-origin", apply_log_origin},
     {"DDC_PUBLIC_RATE", "--public-rate", apply_public_rate},
+    {"DDC_WITNESSES", "--witnesses", apply_witnesses},
+    {"DDC_WITNESS_QUORUM", "--witness-quorum", apply_witness_quorum},
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 
@@ -230,6 +283,12 @@ int config_load(struct config *c, int argc, char **argv, config_getenv_fn getenv
     have_url |= s->apply == apply_database_url;
     have_mkey |= s->apply == apply_master_key_file;
   }
+  if (c->witness_quorum > c->n_witnesses) {
+    snprintf(err, errlen, "DDC_WITNESS_QUORUM: %u is more than the %u witnesses configured",
+             c->witness_quorum, c->n_witnesses);
+    return -1;
+  }
+  if (!c->witness_quorum && c->n_witnesses) c->witness_quorum = c->n_witnesses / 2 + 1;
   config_derive(c, have_url, have_mkey);
   return 0;
 }
@@ -243,7 +302,11 @@ void config_usage(void)
       "  migrate    bring the database schema up to date (idempotent)\n"
       "  init       create the master key and the operator account once (--demo: also a demo\n"
       "             issuer and holder); keys are written to the data dir, mode 0600\n"
-      "  verify     BUNDLE.json [--log-key KEY]: check a proof bundle offline (exit 0: valid)\n"
+      "  verify     BUNDLE.json [--log-key KEY] [--witness-key KEY ...] [--witness-quorum K]:\n"
+      "             check a proof bundle offline (exit 0: valid)\n"
+      "  witness    --origin O --log-key KEY --key FILE --listen ADDR [--state FILE]: serve a\n"
+      "             C2SP tlog-witness for the log; `witness keygen --name N --key FILE` makes a "
+      "key\n"
       "  --help     this text\n"
       "  --version  print the version\n\n"
       "options (environment variable in brackets):\n"
@@ -259,5 +322,9 @@ void config_usage(void)
       "  --log-origin NAME       [DDC_LOG_ORIGIN] the log's name in its checkpoints, default\n"
       "                          ddcd.local/log\n"
       "  --public-rate N         [DDC_PUBLIC_RATE] public verification lookups a second per\n"
-      "                          client address (0: no limit), default 20\n");
+      "                          client address (0: no limit), default 20\n"
+      "  --witnesses LIST        [DDC_WITNESSES] witnesses that cosign the log's checkpoints:\n"
+      "                          \"URL VKEY\" entries separated by commas or newlines\n"
+      "  --witness-quorum K      [DDC_WITNESS_QUORUM] cosignatures that make a checkpoint final,\n"
+      "                          default a majority of the witnesses\n");
 }

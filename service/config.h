@@ -5,10 +5,19 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include "ledger/note.h"
 #include "log.h"
 
 #define DDC_VERSION "0.1.0"
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_WITNESSES_MAX 16
+
+/* A witness the log asks to cosign its checkpoints: its URL prefix (add-checkpoint is appended)
+ * and its verifier key (c2sp.org/tlog-cosignature, type 4). */
+struct config_witness {
+  char url[512];
+  char vkey[NOTE_VKEY_MAX];
+};
 
 struct config {
   char listen[128];                    /* as given, e.g. "127.0.0.1:8080" */
@@ -22,6 +31,9 @@ struct config {
   unsigned anchor_interval_ms; /* how often the sequencer integrates pending events */
   char log_origin[256];        /* the log's checkpoint origin and key name */
   unsigned public_rate;        /* public lookups a second per client address; 0: no limit */
+  struct config_witness witnesses[CONFIG_WITNESSES_MAX];
+  unsigned n_witnesses;
+  unsigned witness_quorum; /* cosignatures that make a checkpoint final (1..n_witnesses) */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

@@ -1,4 +1,4 @@
-/* main.c: the ddcd command line: serve, migrate, init, verify, --help, --version. */
+/* main.c: the ddcd command line: serve, migrate, init, verify, witness, --help, --version. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,8 +19,10 @@
 #include "http/server.h"
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
+#include "ledger/witness_client.h"
 #include "log.h"
 #include "verify_cli.h"
+#include "witness_cli.h"
 
 static const char *main_getenv(const char *name)
 {
@@ -85,7 +87,8 @@ static int cmd_serve(const struct config *c)
   addrlimit_init(c->public_rate);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || server_start(c) != 0) {
+  if (seq != 0 || witness_client_start(c) != 0 || server_start(c) != 0) {
+    witness_client_stop();
     sequencer_stop();
     db_shutdown();
     return 1;
@@ -94,6 +97,7 @@ static int cmd_serve(const struct config *c)
   sigwait(&sigs, &sig);
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
+  witness_client_stop();
   sequencer_stop();
   db_shutdown();
   auth_shutdown();
@@ -212,12 +216,20 @@ int main(int argc, char **argv)
     if (sodium_init() < 0) return 2;
     return verify_cli(argc - 2, argv + 2);
   }
+  if (strcmp(cmd, "witness") == 0) {
+    if (sodium_init() < 0) return 2;
+    return witness_cli(argc - 2, argv + 2);
+  }
   if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init")) {
     fprintf(stderr, "ddcd: unknown command \"%s\" (see ddcd --help)\n", cmd);
     return 2;
   }
   struct config c;
   char err[512];
+  if (sodium_init() < 0) {
+    fprintf(stderr, "ddcd: libsodium failed to initialise\n");
+    return 1;
+  }
   if (config_load(&c, argc - 2, argv + 2, main_getenv, err, sizeof err) != 0) {
     fprintf(stderr, "ddcd: %s\n", err);
     return 2;
@@ -227,10 +239,6 @@ int main(int argc, char **argv)
     return 2;
   }
   log_set_level(c.log_level);
-  if (sodium_init() < 0) {
-    fprintf(stderr, "ddcd: libsodium failed to initialise\n");
-    return 1;
-  }
   if (strcmp(cmd, "serve") == 0) return cmd_serve(&c);
   if (strcmp(cmd, "migrate") == 0) return cmd_migrate(&c);
   return cmd_init(&c);

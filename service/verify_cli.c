@@ -1,36 +1,70 @@
-/* verify_cli.c: `ddcd verify BUNDLE.json [--log-key KEY]`: checks a proof bundle offline, with
- * no database and no network, and prints each check. The log key to trust is --log-key (a C2SP
- * verifier key, as GET /v1/log/key serves it); without it, the bundle's own, which proves
- * integrity but not whose log it is. Exit 0: every check passed against --log-key and the
- * certificate is valid; 1: a check failed; 3: every check passed but the certificate is not valid
- * (revoked, frozen, burned, expired, not yet valid or not yet anchored); 4: every check passed
- * but no --log-key was given, so the log could be anyone's; 2: usage or unreadable input. */
+/* verify_cli.c: `ddcd verify BUNDLE.json [--log-key KEY] [--witness-key KEY ...]
+ * [--witness-quorum K]`: checks a proof bundle offline, with no database and no network, and
+ * prints each check. The log key to trust is --log-key (a C2SP verifier key, as GET /v1/log/key
+ * serves it); without it, the bundle's own, which proves integrity but not whose log it is. With
+ * witness keys (type 4, c2sp.org/tlog-cosignature), the checkpoint must carry cosignatures by K
+ * of them (default a majority) to count as anchored. Exit 0: every check passed against --log-key
+ * and the certificate is valid; 1: a check failed; 3: every check passed but the certificate is not
+ * valid (revoked, frozen, burned, expired, not yet valid or not yet anchored); 4: every check
+ * passed but no --log-key was given, so the log could be anyone's; 2: usage or unreadable input. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "config.h"
 #include "ledger/bundle.h"
 #include "ledger/note.h"
 #include "verify_cli.h"
 
+static int verify_usage(const char *why)
+{
+  if (why) fprintf(stderr, "ddcd verify: %s\n", why);
+  fprintf(stderr, "usage: ddcd verify BUNDLE.json [--log-key KEY] [--witness-key KEY ...]"
+                  " [--witness-quorum K]\n");
+  return 2;
+}
+
+/* Reads the options into t (keys in log and w); the bundle file in *file. 0 or an exit code. */
+static int verify_args(int argc, char **argv, const char **file, struct bundle_trust *t,
+                       struct note_verifier *log, struct note_verifier *w)
+{
+  long quorum = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--log-key") && v) {
+      if (note_verifier_parse(log, v) != 0 || log->alg != NOTE_ALG_ED25519)
+        return verify_usage("--log-key is not a C2SP Ed25519 verifier key");
+      t->log = log, i++;
+    } else if (!strcmp(a, "--witness-key") && v) {
+      if (t->n_witnesses == CONFIG_WITNESSES_MAX ||
+          note_verifier_parse(&w[t->n_witnesses], v) != 0 ||
+          w[t->n_witnesses].alg != NOTE_ALG_COSIGNATURE)
+        return verify_usage("--witness-key is not a C2SP cosignature verifier key");
+      t->n_witnesses++, i++;
+    } else if (!strcmp(a, "--witness-quorum") && v) {
+      char *end;
+      quorum = strtol(v, &end, 10), i++;
+      if (*end || quorum < 1) return verify_usage("--witness-quorum is not a positive integer");
+    } else if (!*file && a[0] != '-')
+      *file = a;
+    else
+      return verify_usage(NULL);
+  }
+  if (!*file) return verify_usage(NULL);
+  if ((size_t)quorum > t->n_witnesses)
+    return verify_usage("--witness-quorum is more than the witness keys given");
+  t->witnesses = w;
+  t->quorum = quorum ? (unsigned)quorum : (unsigned)(t->n_witnesses / 2 + 1);
+  return 0;
+}
+
 int verify_cli(int argc, char **argv)
 {
-  const char *file = NULL, *log_key = NULL;
-  for (int i = 0; i < argc; i++) {
-    if (strcmp(argv[i], "--log-key") == 0 && i + 1 < argc)
-      log_key = argv[++i];
-    else if (!file && argv[i][0] != '-')
-      file = argv[i];
-    else {
-      fprintf(stderr, "usage: ddcd verify BUNDLE.json [--log-key KEY]\n");
-      return 2;
-    }
-  }
-  struct note_verifier v;
-  if (!file || (log_key && note_verifier_parse(&v, log_key) != 0)) {
-    fprintf(stderr, file ? "ddcd verify: --log-key is not a C2SP verifier key\n"
-                         : "usage: ddcd verify BUNDLE.json [--log-key KEY]\n");
-    return 2;
-  }
+  const char *file = NULL;
+  struct note_verifier v, w[CONFIG_WITNESSES_MAX];
+  struct bundle_trust t = {0};
+  int rc = verify_args(argc, argv, &file, &t, &v, w);
+  if (rc) return rc;
   json_error_t err;
   json_t *bundle = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
   if (!json_is_object(bundle)) {
@@ -38,7 +72,7 @@ int verify_cli(int argc, char **argv)
     json_decref(bundle);
     return 2;
   }
-  json_t *verdict = bundle_verdict(bundle, log_key ? &v : NULL);
+  json_t *verdict = bundle_verdict(bundle, &t);
   json_decref(bundle);
   if (!verdict) return 2;
   int failed = 0;
@@ -52,8 +86,8 @@ int verify_cli(int argc, char **argv)
            json_string_value(json_object_get(c, "detail")));
   }
   const char *result = json_string_value(json_object_get(verdict, "result"));
-  printf("result: %s%s\n", result, log_key ? "" : " (trusting the bundle's own log key)");
-  int rc = failed ? 1 : strcmp(result, "valid") ? 3 : log_key ? 0 : 4;
+  printf("result: %s%s\n", result, t.log ? "" : " (trusting the bundle's own log key)");
+  rc = failed ? 1 : strcmp(result, "valid") ? 3 : t.log ? 0 : 4;
   json_decref(verdict);
   return rc;
 }

@@ -53,6 +53,7 @@ void api_signing_keys_retire(struct req *r);
 /* ledger.c */
 void api_log_key(struct req *r);
 void api_log_checkpoint(struct req *r);
+void api_log_witnesses(struct req *r);
 void api_log_inclusion(struct req *r);
 void api_log_consistency(struct req *r);
 void api_log_tile(struct req *r);

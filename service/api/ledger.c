@@ -1,16 +1,18 @@
 /* ledger.c: the public log endpoints (no key needed): the log's verifier key, the latest signed
- * checkpoint, and inclusion and consistency proofs. */
+ * checkpoint, its witnesses, and inclusion and consistency proofs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "api/api.h"
 #include "db/ledger.h"
+#include "db/witness.h"
 #include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
 #include "ledger/logkey.h"
 #include "ledger/note.h"
 #include "ledger/proofs.h"
+#include "ledger/witness_client.h"
 
 void api_log_key(struct req *r)
 {
@@ -26,14 +28,45 @@ void api_log_key(struct req *r)
   reply_text(r, 200, "text/plain; charset=utf-8", vkey, (size_t)n + 1);
 }
 
+/* With witnesses, the newest final checkpoint (cosigned by the quorum), or the newest if none
+ * is final yet; its cosignatures follow the log's signature. */
 void api_log_checkpoint(struct req *r)
 {
-  char *note;
-  enum ddc_err e = db_checkpoint_note(&note);
+  const struct witness_set *ws = witness_client_set();
+  struct db_checkpoint cp;
+  enum ddc_err e = db_checkpoint_for(-1, ws->vkeys, ws->n, (int)ws->quorum, &cp);
   if (e == DDC_ERR_OK)
-    reply_buffer(r, 200, "text/plain; charset=utf-8", note, strlen(note));
+    reply_buffer(r, 200, "text/plain; charset=utf-8", cp.note, strlen(cp.note));
   else
     reply_problem(r, e, NULL, e == DDC_ERR_NOT_FOUND ? "the log has no checkpoint yet" : NULL);
+}
+
+/* The witnesses, the quorum, and how far they got: the newest size each cosigned, the log's
+ * newest checkpoint and the newest final one. */
+void api_log_witnesses(struct req *r)
+{
+  const struct witness_set *ws = witness_client_set();
+  struct db_checkpoint cp = {0};
+  uint64_t size = 0, at;
+  uint8_t root[32];
+  enum ddc_err e = db_log_head(&size, root, NULL);
+  if (e == DDC_ERR_OK) e = db_checkpoint_for(-1, ws->vkeys, ws->n, (int)ws->quorum, &cp);
+  if (e == DDC_ERR_NOT_FOUND) e = DDC_ERR_OK;
+  json_t *list = json_array();
+  for (size_t i = 0; e == DDC_ERR_OK && i < ws->n; i++)
+    if ((e = db_witness_size(ws->vkeys[i], &at)) == DDC_ERR_OK)
+      json_array_append_new(
+          list, json_pack("{s:s, s:I}", "key", ws->vkeys[i], "cosigned_size", (json_int_t)at));
+  free(cp.note);
+  if (e != DDC_ERR_OK) {
+    json_decref(list);
+    reply_error(r, e);
+    return;
+  }
+  reply_json(r, 200,
+             json_pack("{s:o, s:I, s:I, s:I, s:b}", "witnesses", list, "quorum",
+                       (json_int_t)ws->quorum, "size", (json_int_t)size, "final_size",
+                       (json_int_t)(cp.final ? cp.size : 0), "final", cp.final && cp.size == size));
 }
 
 static void api_log_proof(struct req *r, enum ddc_err e, json_t *proof)

@@ -11,6 +11,7 @@
 #include "http/reply.h"
 #include "ledger/bundle.h"
 #include "ledger/logkey.h"
+#include "ledger/witness_client.h"
 
 /* The {code} parameter: 26 base32 characters; anything else cannot exist (404). */
 static const char *verify_code(struct req *r)
@@ -22,15 +23,17 @@ static const char *verify_code(struct req *r)
   return NULL;
 }
 
-/* The verdict on a bundle against the log's own key: one of ours (code given: its bundle URL is
- * added) or one sent in (code NULL). */
+/* The verdict on a bundle against the log's own key and witnesses: one of ours (code given: its
+ * bundle URL is added) or one sent in (code NULL). */
 static void verify_reply(struct req *r, json_t *bundle, const char *code)
 {
   struct note_verifier log_key;
+  const struct witness_set *ws = witness_client_set();
+  struct bundle_trust t = {&log_key, ws->keys, ws->n, ws->quorum};
   enum ddc_err e = logkey_public(&log_key);
   json_t *v = e != DDC_ERR_OK ? NULL
-              : code          ? bundle_verdict(bundle, &log_key)
-                              : bundle_verdict_sent(bundle, &log_key);
+              : code          ? bundle_verdict(bundle, &t)
+                              : bundle_verdict_sent(bundle, &t);
   if (!v) {
     reply_error(r, e == DDC_ERR_OK ? DDC_ERR_INTERNAL : e);
     return;

@@ -17,7 +17,6 @@ const struct db_stmt db_ledger_stmts[] = {
      " WHERE length(EXCLUDED.hashes) > length(t.hashes)"},
     {"checkpoint_put", "INSERT INTO log_checkpoints (size, root, note)"
                        " VALUES ($1, decode($2, 'hex'), $3)"},
-    {"checkpoint_note", "SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1"},
     {"checkpoint_root", "SELECT encode(root, 'hex') FROM log_checkpoints WHERE size = $1"},
     {"log_key_get", "SELECT name, encode(public_key, 'hex'), sealed_secret FROM log_keys"
                     " WHERE id = 1"},
@@ -132,17 +131,6 @@ enum ddc_err db_checkpoint_put(uint64_t size, const uint8_t root[DB_HASH], const
   if (!r) return db_failure();
   PQclear(r);
   return DDC_ERR_OK;
-}
-
-enum ddc_err db_checkpoint_note(char **note)
-{
-  PGresult *r = db_exec("checkpoint_note", 0, NULL, 1);
-  *note = NULL;
-  if (!r) return db_failure();
-  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
-  if (e == DDC_ERR_OK && !(*note = strdup(PQgetvalue(r, 0, 0)))) e = DDC_ERR_INTERNAL;
-  PQclear(r);
-  return e;
 }
 
 enum ddc_err db_checkpoint_root(uint64_t size, uint8_t root[DB_HASH])

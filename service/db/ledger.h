@@ -24,8 +24,6 @@ enum ddc_err db_tile_get(int level, uint64_t idx, uint8_t (*out)[DB_HASH], int *
 /* Stores tile (level, idx) with width hashes (a tile only ever grows). */
 enum ddc_err db_tile_put(int level, uint64_t idx, const uint8_t (*hashes)[DB_HASH], int width);
 enum ddc_err db_checkpoint_put(uint64_t size, const uint8_t root[DB_HASH], const char *note);
-/* The newest checkpoint's signed note (malloc'ed), or NOT_FOUND. */
-enum ddc_err db_checkpoint_note(char **note);
 /* The root of the checkpoint of this size, or NOT_FOUND. */
 enum ddc_err db_checkpoint_root(uint64_t size, uint8_t root[DB_HASH]);
 /* The log key: name, public key and sealed secret (malloc'ed); NOT_FOUND when none yet. */

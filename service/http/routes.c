@@ -25,6 +25,7 @@ const struct route routes_table[] = {
     {"GET", "/metrics", api_metrics, 0, BODY_NONE, NULL},
     {"GET", "/v1/log/key", api_log_key, 0, BODY_NONE, NULL},
     {"GET", "/v1/log/checkpoint", api_log_checkpoint, 0, BODY_NONE, NULL},
+    {"GET", "/v1/log/witnesses", api_log_witnesses, 0, BODY_NONE, NULL},
     {"GET", "/v1/log/proof/inclusion", api_log_inclusion, 0, BODY_NONE, inclusion_query},
     {"GET", "/v1/log/proof/consistency", api_log_consistency, 0, BODY_NONE, consistency_query},
     {"GET", "/v1/log/tile/{tile*}", api_log_tile, 0, BODY_NONE, NULL},

@@ -6,10 +6,13 @@
 #include <string.h>
 #include "crypto/codes.h"
 #include "db/ledger.h"
+#include "db/witness.h"
+#include "config.h"
 #include "ledger/bundle.h"
 #include "ledger/logkey.h"
 #include "ledger/merkle.h"
 #include "ledger/proofs.h"
+#include "ledger/witness_client.h"
 #include "timefmt.h"
 
 /* Adds {size, proof} to an event that is in the tree of size leaves. */
@@ -24,34 +27,60 @@ static void bundle_prove(json_t *event, uint64_t size)
   json_decref(proof);
 }
 
+/* The highest leaf index of the event (-1 when it has none, or is absent) and of max. */
+static int64_t bundle_max_leaf(json_t *event, int64_t max)
+{
+  json_t *li = json_object_get(event, "leaf_index");
+  return json_is_integer(li) && json_integer_value(li) > max ? json_integer_value(li) : max;
+}
+
+/* Adds the checkpoint the proofs are against and the inclusion proofs: the newest final
+ * checkpoint holding every anchored event, else the newest. */
+static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
+{
+  const struct witness_set *ws = witness_client_set();
+  struct db_checkpoint cp;
+  int64_t need = bundle_max_leaf(json_object_get(key, "key_event"), -1);
+  size_t i;
+  json_t *ev, *keys = json_array();
+  need = bundle_max_leaf(json_object_get(key, "retired_event"), need);
+  json_array_foreach(events, i, ev) need = bundle_max_leaf(ev, need);
+  enum ddc_err e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
+  if (e == DDC_ERR_NOT_FOUND) cp = (struct db_checkpoint){0}, e = DDC_ERR_OK;
+  if (e == DDC_ERR_OK) {
+    json_array_foreach(events, i, ev) bundle_prove(ev, cp.size);
+    bundle_prove(json_object_get(key, "key_event"), cp.size);
+    if (json_is_object(json_object_get(key, "retired_event")))
+      bundle_prove(json_object_get(key, "retired_event"), cp.size);
+    for (i = 0; i < ws->n; i++)
+      json_array_append_new(keys, json_string(ws->vkeys[i]));
+    json_object_set_new(b, "checkpoint", cp.note ? json_string(cp.note) : json_null());
+    json_object_set_new(b, "witnesses", keys);
+    json_object_set_new(b, "witness_quorum", json_integer(ws->quorum));
+  } else
+    json_decref(keys);
+  free(cp.note);
+  return e;
+}
+
 enum ddc_err bundle_build(const char *code, json_t **bundle)
 {
   struct db_public_cert p;
-  uint64_t size;
-  uint8_t root[32];
-  char *note = NULL, vkey[NOTE_VKEY_MAX];
+  char vkey[NOTE_VKEY_MAX];
   struct note_verifier v;
   *bundle = NULL;
   enum ddc_err e = db_public_cert(code, &p);
-  if (e == DDC_ERR_OK) e = db_log_head(&size, root, &note); /* the proofs are against this one */
   if (e == DDC_ERR_OK) e = logkey_public(&v);
   if (e == DDC_ERR_OK && note_verifier_format(&v, vkey, sizeof vkey) < 0) e = DDC_ERR_INTERNAL;
   if (e == DDC_ERR_OK) {
     json_t *events = json_loads(p.events, 0, NULL), *key = json_loads(p.signing_key, 0, NULL);
-    size_t i;
-    json_t *ev;
-    json_array_foreach(events, i, ev) bundle_prove(ev, size);
-    bundle_prove(json_object_get(key, "key_event"), size);
-    if (json_is_object(json_object_get(key, "retired_event")))
-      bundle_prove(json_object_get(key, "retired_event"), size);
-    *bundle =
-        json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s}", "type", "ddc.bundle/v1", "document",
-                  p.document, "certificate", json_loads(p.cert, 0, NULL), "issuer",
-                  json_loads(p.issuer, 0, NULL), "signing_key", key, "events", events, "checkpoint",
-                  note ? json_string(note) : json_null(), "log_key", vkey);
-    if (!*bundle) e = DDC_ERR_INTERNAL;
+    *bundle = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "type", "ddc.bundle/v1", "document",
+                        p.document, "certificate", json_loads(p.cert, 0, NULL), "issuer",
+                        json_loads(p.issuer, 0, NULL), "signing_key", key, "events", events,
+                        "log_key", vkey);
+    e = *bundle ? bundle_anchor(*bundle, events, key) : DDC_ERR_INTERNAL;
+    if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
   }
-  free(note);
   db_public_cert_free(&p);
   return e;
 }
@@ -254,43 +283,75 @@ static int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
              : -1;
 }
 
-/* The checkpoint is signed by the log key; every event (and the key's) is in its tree. Returns 1
- * when all are anchored, 0 when some are not yet, -1 when a check failed. */
-static int bundle_check_log(json_t *checks, json_t *b, const struct note_verifier *trusted)
+/* The checkpoint carries a cosignature by at least the quorum of the trusted witnesses (any
+ * cosignature by one of them was verified already). 1, or 0: not final yet. */
+static int bundle_check_witnesses(json_t *checks, const struct bundle_trust *t,
+                                  const struct note_check *seen)
 {
-  struct note_verifier v;
+  unsigned n = 0;
+  char detail[160];
+  if (!t->n_witnesses) return 1;
+  for (size_t i = 0; i < t->n_witnesses; i++)
+    n += seen[1 + i].valid != 0;
+  snprintf(detail, sizeof detail,
+           "%u of %zu trusted witnesses cosigned the checkpoint (quorum %u)%s", n, t->n_witnesses,
+           t->quorum, n >= t->quorum ? "" : ": not final yet");
+  bundle_check(checks, "witness_cosignatures", 1, detail);
+  return n >= t->quorum;
+}
+
+/* Whether every event (and the key's) is in the checkpoint's tree: 1 all, 0 some not yet, -1 a
+ * proof fails. */
+static int bundle_events_in(json_t *b, const struct note_checkpoint *cp)
+{
+  int worst = 1, in;
+  size_t i;
+  json_t *e, *key = json_object_get(b, "signing_key");
+  json_array_foreach(json_object_get(b, "events"), i, e)
+  {
+    in = bundle_in_log(e, cp->size, cp->root);
+    worst = in < worst ? in : worst;
+  }
+  in = bundle_in_log(json_object_get(key, "key_event"), cp->size, cp->root);
+  worst = in < worst ? in : worst;
+  if (json_is_object(json_object_get(key, "retired_event"))) {
+    in = bundle_in_log(json_object_get(key, "retired_event"), cp->size, cp->root);
+    worst = in < worst ? in : worst;
+  }
+  return worst;
+}
+
+/* The checkpoint is signed by the log key (and cosigned by the quorum of witnesses); every event
+ * (and the key's) is in its tree. Returns 1 when all are anchored in a final checkpoint, 0 when
+ * not yet, -1 when a check failed. */
+static int bundle_check_log(json_t *checks, json_t *b, const struct bundle_trust *t)
+{
+  struct note_verifier known[1 + CONFIG_WITNESSES_MAX];
+  struct note_check seen[1 + CONFIG_WITNESSES_MAX] = {0};
   struct note_checkpoint cp;
   const char *note = bundle_str(b, "checkpoint");
-  size_t text_len = 0;
-  if (!trusted) trusted = note_verifier_parse(&v, bundle_str(b, "log_key")) == 0 ? &v : NULL;
+  size_t text_len = 0,
+         n = 1 + (t->n_witnesses < CONFIG_WITNESSES_MAX ? t->n_witnesses : CONFIG_WITNESSES_MAX);
+  int have_log = t->log ? (known[0] = *t->log, 1)
+                        : note_verifier_parse(&known[0], bundle_str(b, "log_key")) == 0;
   if (!*note) {
     bundle_check(checks, "checkpoint_signature", 1, "the log has no checkpoint yet");
     return 0;
   }
-  int ok = trusted && note_verify(note, strlen(note), trusted, 1, NULL, &text_len) >= 1 &&
-           note_checkpoint_parse(note, text_len, &cp) == 0;
-  bundle_check(checks, "checkpoint_signature", ok, "the checkpoint is signed by the log key");
+  if (t->n_witnesses) memcpy(known + 1, t->witnesses, (n - 1) * sizeof *known);
+  int ok = have_log && note_verify(note, strlen(note), known, n, seen, &text_len) >= 1 &&
+           seen[0].valid && note_checkpoint_parse(note, text_len, &cp) == 0;
+  bundle_check(checks, "checkpoint_signature", ok,
+               t->n_witnesses ? "the checkpoint is signed by the log key, and every cosignature"
+                                " by a trusted witness verifies"
+                              : "the checkpoint is signed by the log key");
   if (!ok) return -1;
-  int worst = 1;
-  size_t i;
-  json_t *e;
-  json_array_foreach(json_object_get(b, "events"), i, e)
-  {
-    int in = bundle_in_log(e, cp.size, cp.root);
-    worst = in < worst ? in : worst;
-  }
-  json_t *key = json_object_get(b, "signing_key");
-  int in = bundle_in_log(json_object_get(key, "key_event"), cp.size, cp.root);
-  worst = in < worst ? in : worst;
-  if (json_is_object(json_object_get(key, "retired_event"))) {
-    in = bundle_in_log(json_object_get(key, "retired_event"), cp.size, cp.root);
-    worst = in < worst ? in : worst;
-  }
+  int final = bundle_check_witnesses(checks, t, seen), worst = bundle_events_in(b, &cp);
   bundle_check(checks, "events_in_log", worst >= 0,
                worst > 0    ? "every event and the key's are in the checkpoint's tree"
                : worst == 0 ? "some events are not in the log yet"
                             : "an inclusion proof does not verify");
-  return worst;
+  return worst > 0 && !final ? 0 : worst;
 }
 
 /* The certificate as the signed document and the events show it (never the bundle's unsigned
@@ -312,7 +373,7 @@ static json_t *bundle_signed_view(const char *doc, json_t *d, const char *status
   return v;
 }
 
-json_t *bundle_verdict(json_t *b, const struct note_verifier *trusted)
+json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
 {
   json_t *checks = json_array(), *cert = json_object_get(b, "certificate");
   json_t *key = json_object_get(b, "signing_key"), *events = json_object_get(b, "events");
@@ -325,7 +386,7 @@ json_t *bundle_verdict(json_t *b, const struct note_verifier *trusted)
                status && !strcmp(status, bundle_str(cert, "status")),
                "the status shown is the one the events lead to");
   bundle_check_key_order(checks, key, events);
-  int anchored = bundle_check_log(checks, b, trusted);
+  int anchored = bundle_check_log(checks, b, trust);
   int failed = 0;
   size_t i;
   json_t *c;
@@ -344,8 +405,9 @@ json_t *bundle_verdict(json_t *b, const struct note_verifier *trusted)
   json_t *bi = json_object_get(b, "issuer");
   if (issuer && json_equal(json_object_get(bi, "id"), json_object_get(d, "issuer")))
     json_object_set(issuer, "name", json_object_get(bi, "name"));
-  json_t *v = json_pack("{s:s, s:o, s:o, s:o}", "result", result, "certificate",
-                        bundle_signed_view(doc, d, status), "issuer", issuer, "checks", checks);
+  json_t *v =
+      json_pack("{s:s, s:b, s:o, s:o, s:o}", "result", result, "final", anchored > 0, "certificate",
+                bundle_signed_view(doc, d, status), "issuer", issuer, "checks", checks);
   json_decref(d);
   return v;
 }
@@ -367,9 +429,9 @@ static int bundle_is_current(json_t *b)
   return current;
 }
 
-json_t *bundle_verdict_sent(json_t *b, const struct note_verifier *trusted)
+json_t *bundle_verdict_sent(json_t *b, const struct bundle_trust *trust)
 {
-  json_t *v = bundle_verdict(b, trusted);
+  json_t *v = bundle_verdict(b, trust);
   if (!v) return NULL;
   int current = bundle_is_current(b);
   bundle_check(json_object_get(v, "checks"), "bundle_is_current", current,

@@ -13,10 +13,11 @@ export const operatorKey = () => fs.readFileSync(process.env.DDC_OPERATOR_KEY_FI
 let logSeq = 0;
 
 // Starts `ddcd serve` and resolves once it logs the port it listens on.
-export function startDdcd({ env = {}, args = [] } = {}) {
+// command: what to run instead of `serve` (e.g. a witness), ending in its --listen option.
+export function startDdcd({ env = {}, args = [], command = ['serve', '--listen', '127.0.0.1:0'] } = {}) {
   const log = path.join(LOGS, `ddcd-${process.pid}-${++logSeq}.log`);
   const out = fs.openSync(log, 'a');
-  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', ...args], {
+  const proc = spawn(BIN, [...command, ...args], {
     env: { ...process.env, DDC_THREADS: '4', ...env },
     stdio: ['ignore', out, 'pipe'],
   });

@@ -287,6 +287,41 @@ static void test_numbers_strict(void)
   CHECK(config_parse_listen("1.2.3.4:0", &a) == 0);
 }
 
+#define WKEY1 "w1.example+e127b47f+BM5KY1A3s0f3hva2OiIxVDXmkilE1uTv6AedvpRhZZ6a"
+#define WKEY2 "w2.example+4e38e47c+BGP61r4DmXjcU2QQA/r7scAILEqVM1MEW46Mg0t0SMA1"
+#define LOGKEY "ddcd.local/log+c7c92d63+AY8FYsjt056VhgoNQiNkFOAU7Y/WviCT8pT+8Mhtubs6"
+
+/* DDC_WITNESSES: "URL VKEY" entries split by commas or newlines; the quorum defaults to a
+ * majority and may not exceed the count. */
+static void test_witnesses(void)
+{
+  struct config c;
+  char err[256];
+  CHECK(load(&c, env_empty, 0, NULL, err, sizeof err) == 0 && c.n_witnesses == 0 &&
+        c.witness_quorum == 0);
+  const char *const two[] = {"DDC_WITNESSES", " http://a:1 " WKEY1 ",\nhttps://b/w/  " WKEY2 "\n",
+                             NULL};
+  CHECK(load(&c, two, 0, NULL, err, sizeof err) == 0 && c.n_witnesses == 2 &&
+        c.witness_quorum == 2 && !strcmp(c.witnesses[0].url, "http://a:1") &&
+        !strcmp(c.witnesses[1].url, "https://b/w/") && !strcmp(c.witnesses[1].vkey, WKEY2));
+  const char *const q1[] = {"DDC_WITNESSES", "http://a " WKEY1 ",http://b " WKEY2,
+                            "DDC_WITNESS_QUORUM", "1", NULL};
+  CHECK(load(&c, q1, 0, NULL, err, sizeof err) == 0 && c.witness_quorum == 1);
+  const char *const q3[] = {"DDC_WITNESSES", "http://a " WKEY1 ",http://b " WKEY2,
+                            "DDC_WITNESS_QUORUM", "3", NULL};
+  CHECK(load(&c, q3, 0, NULL, err, sizeof err) == -1 && strstr(err, "DDC_WITNESS_QUORUM"));
+  const char *const lone[] = {"DDC_WITNESS_QUORUM", "1", NULL};
+  CHECK(load(&c, lone, 0, NULL, err, sizeof err) == -1 && strstr(err, "DDC_WITNESS_QUORUM"));
+  CHECK(env_rejected("DDC_WITNESSES", "http://a"));
+  CHECK(env_rejected("DDC_WITNESSES", "ftp://a " WKEY1));
+  CHECK(env_rejected("DDC_WITNESSES", "http://a " LOGKEY)); /* a log key, not a witness's */
+  CHECK(env_rejected("DDC_WITNESSES", "http://a " WKEY1 " extra"));
+  CHECK(env_rejected("DDC_WITNESSES",
+                     "http://a w1.example+00000000+BM5KY1A3s0f3hva2OiIxVDXmkilE1uTv6AedvpRhZZ6a"));
+  CHECK(env_rejected("DDC_WITNESS_QUORUM", "0"));
+  CHECK(flag_rejected("--witness-quorum", "x"));
+}
+
 int main(void)
 {
   RUN(test_defaults);
@@ -300,5 +335,6 @@ int main(void)
   RUN(test_demo);
   RUN(test_parse_listen);
   RUN(test_numbers_strict);
+  RUN(test_witnesses);
   return UNIT_END();
 }
