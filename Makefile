@@ -18,8 +18,14 @@ SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 OBJ := $(SRC:%.c=build/obj/%.o) build/obj/gen/migrations.o
 ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+# A third variant for the libFuzzer targets in tests/fuzz (clang, ASan + UBSan + coverage).
+FUZZ_CC := clang
+FUZZ := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+  -Wno-missing-field-initializers
+FUZZ_OBJ := $(SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/migrations.o
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: all deps build asan units run test bench fmt clean
+.PHONY: all deps build asan units fuzz run test bench fmt clean
 all: build/ddcd
 
 deps:
@@ -41,11 +47,21 @@ build/obj/%.o: %.c
 build/asan/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_BASE) $(SAN) -c $< -o $@
+build/fuzz/obj/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ) -fsanitize=fuzzer-no-link -c $< -o $@
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ) -fsanitize=fuzzer-no-link -c $< -o $@
 
 build/libddcd.a: $(OBJ)
 	ar rcs $@ $^
 build/asan/libddcd.a: $(ASAN_OBJ)
 	ar rcs $@ $^
+build/fuzz/libddcd.a: $(FUZZ_OBJ)
+	ar rcs $@ $^
+build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o build/fuzz/libddcd.a
+	$(FUZZ_CC) $(FUZZ) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 
 build/ddcd: build/obj/service/main.o build/libddcd.a
 	$(CC) $(OPT) $^ -o $@ $(LDLIBS)
@@ -61,13 +77,14 @@ build/bench/bare_mhd: tests/bench/bare_mhd.c
 build: build/ddcd
 asan: build/asan/ddcd
 units: $(UNIT_BIN)
+fuzz: $(FUZZ_BIN)
 
 run: deps
 	@$(MAKE) --no-print-directory -j$(NPROC) build/ddcd
 	@scripts/run.sh
 
 test: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) build/ddcd build/asan/ddcd units
+	@$(MAKE) --no-print-directory -j$(NPROC) build/ddcd build/asan/ddcd units fuzz
 	@tests/run.sh
 
 bench: deps
@@ -75,7 +92,7 @@ bench: deps
 	@tests/bench/run.sh
 
 fmt:
-	clang-format -i $$(find service tests/unit tests/bench -name '*.[ch]')
+	clang-format -i $$(find service tests/unit tests/fuzz tests/bench -name '*.[ch]')
 
 clean:
 	rm -rf build

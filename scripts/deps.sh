@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential pkg-config make git ca-certificates curl
+  build-essential pkg-config make git ca-certificates curl clang libclang-rt-14-dev
   libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libcurl4-openssl-dev
   postgresql-15 postgresql-client-15
   wrk

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite against throwaway servers it starts and always stops: C unit tests (under
-# ASan+UBSan), then the API suites against a private PostgreSQL and real ddcd processes (ASan build
-# and optimised build), then a scan of every ddcd log for sanitizer reports.
+# ASan+UBSan), the libFuzzer targets for a few seconds each from their seed corpora, then the API
+# suites against a private PostgreSQL and real ddcd processes (ASan build and optimised build),
+# then a scan of every ddcd log for sanitizer reports.
 # Prints each suite's result and, last, the total as "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,25 @@ for t in build/asan/tests/test_*; do
   grep -E '^(not ok|  FAIL)|runtime error|Sanitizer' "$WORK/$name.out"
   [ $rc -ne 0 ] && ! grep -q ' failed$' "$WORK/$name.out" && echo "0 passed, 1 failed" >>"$WORK/$name.out"
   count "unit/$name" "$WORK/$name.out"
+done
+
+secs=${DDC_FUZZ_SECONDS:-8}
+echo "== fuzz targets (libFuzzer, ASan+UBSan, $secs s each; crashes kept in var/fuzz/)"
+mkdir -p var/fuzz
+for f in build/fuzz/fuzz_*; do
+  name=$(basename "$f")
+  corpus=$WORK/corpus-${name#fuzz_}
+  mkdir -p "$corpus"
+  cp tests/fuzz/corpus/"${name#fuzz_}"/* "$corpus"/ 2>/dev/null
+  "$f" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$ROOT/var/fuzz/$name-" "$corpus" >"$WORK/$name.log" 2>&1
+  if [ $? -eq 0 ]; then
+    echo "1 passed, 0 failed" >"$WORK/$name.out"
+  else
+    grep -E 'ERROR|SUMMARY|Test unit written' "$WORK/$name.log" | head -5
+    echo "0 passed, 1 failed" >"$WORK/$name.out"
+  fi
+  count "fuzz/$name ($(grep -oE 'Done [0-9]+ runs' "$WORK/$name.log" | cut -d' ' -f2) runs)" "$WORK/$name.out"
 done
 
 echo "== PostgreSQL (throwaway cluster)"

@@ -58,11 +58,34 @@ int codes_unhex(const char *s, uint8_t *out, size_t n)
   return 0;
 }
 
+/* 1 when s[0..n) holds only the variant's alphabet (and '=' when padded). libsodium's decoder
+ * alone is not enough: it takes some bytes above 0x7F for alphabet characters. */
+static int codes_b64_alphabet(const char *s, size_t n, int url)
+{
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+             c == (url ? '-' : '+') || c == (url ? '_' : '/') || (!url && c == '=');
+    if (!ok) return 0;
+  }
+  return 1;
+}
+
+long codes_unbase64(const char *s, size_t n, uint8_t *out, size_t cap)
+{
+  size_t len = 0;
+  if (!codes_b64_alphabet(s, n, 0) ||
+      sodium_base642bin(out, cap, s, n, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+    return -1;
+  return (long)len;
+}
+
 int codes_unbase64url(const char *s, uint8_t *out, size_t n)
 {
   size_t len;
-  return sodium_base642bin(out, n, s, strlen(s), NULL, &len, NULL,
-                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+  return codes_b64_alphabet(s, strlen(s), 1) &&
+                 sodium_base642bin(out, n, s, strlen(s), NULL, &len, NULL,
+                                   sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
                  len == n
              ? 0
              : -1;

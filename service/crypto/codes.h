@@ -16,6 +16,9 @@ int codes_is_base32(const char *s, size_t n);
 void codes_hex(const uint8_t *in, size_t n, char *out);
 /* Decodes unpadded base64url (RFC 4648 §5) of exactly n bytes; returns 0 or -1. */
 int codes_unbase64url(const char *s, uint8_t *out, size_t n);
+/* Decodes s[0..n), canonical standard padded base64 (RFC 4648 §4) and nothing else, into at most
+ * cap bytes of out; the byte count, or -1. */
+long codes_unbase64(const char *s, size_t n, uint8_t *out, size_t cap);
 /* Decodes exactly 2n hex digits; returns 0 or -1. */
 int codes_unhex(const char *s, uint8_t *out, size_t n);
 

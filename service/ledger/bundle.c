@@ -268,12 +268,10 @@ static int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
   if (n > MERKLE_MAX_PROOF) return -1;
   json_array_foreach(proof, i, p)
   {
-    size_t len = 0;
     const char *s = json_string_value(p);
-    if (!s || sodium_base642bin(hashes[i], 32, s, strlen(s), NULL, &len, NULL,
-                                sodium_base64_VARIANT_ORIGINAL) != 0)
-      return -1;
-    spans[i] = (struct merkle_span){hashes[i], len};
+    long len = s ? codes_unbase64(s, strlen(s), hashes[i], 32) : -1;
+    if (len < 0) return -1;
+    spans[i] = (struct merkle_span){hashes[i], (size_t)len};
   }
   const char *canon = bundle_str(event, "canonical");
   merkle_leaf_hash((const uint8_t *)canon, strlen(canon), leaf);

@@ -53,9 +53,7 @@ static int note_b64(const uint8_t *in, size_t n, char *out, size_t cap)
  * out; the byte count, or -1. */
 static long note_unb64(const char *s, size_t n, uint8_t *out, size_t cap)
 {
-  size_t len = 0;
-  if (sodium_base642bin(out, cap, s, n, NULL, &len, NULL, NOTE_B64) != 0) return -1;
-  return (long)len;
+  return codes_unbase64(s, n, out, cap);
 }
 
 /* The code point of the UTF-8 sequence at s (n > 0 bytes left), its length in *len; -1 when the

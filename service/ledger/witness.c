@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "crypto/codes.h"
 #include "ledger/merkle.h"
 #include "ledger/witness.h"
 
@@ -116,11 +117,7 @@ static int witness_parse(const char *body, size_t len, uint64_t *old, uint8_t (*
   p = num_end + 1;
   for (*n = 0; p < end && *p != '\n'; (*n)++) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
-    size_t got = 0;
-    if (!nl || *n == WITNESS_PROOF_MAX ||
-        sodium_base642bin(proof[*n], 32, p, (size_t)(nl - p), NULL, &got, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        got != 32)
+    if (!nl || *n == WITNESS_PROOF_MAX || codes_unbase64(p, (size_t)(nl - p), proof[*n], 32) != 32)
       return -1;
     p = nl + 1;
   }

@@ -636,6 +636,9 @@ static void test_checkpoint_parse(void)
   CHECK(!cp_ok("1", "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I", ""));  /* unpadded */
   CHECK(!cp_ok("1", "CsUYapGGPo4dkMgIAUqom_Xajj7h2fB2MPA3j2jxq2I=", "")); /* URL alphabet */
   CHECK(!cp_ok("1", "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=", "")); /* stray bits */
+  /* bytes above 0x7F that libsodium's decoder alone would take for '/' (found by fuzzing) */
+  CHECK(!cp_ok("1", "+6eUyMcbupmpmOPKDOW0h9HekgjZ4U/K4FdLWp\xd1\xb2GZ8=", ""));
+  CHECK(cp_ok("1", "+6eUyMcbupmpmOPKDOW0h9HekgjZ4U/K4FdLWp//GZ8=", ""));
   CHECK(cp_ok("1", r, "ext one\next two\n"));
   CHECK(!cp_ok("1", r, "\n")); /* an empty extension line */
   CHECK(!cp_ok("1", r, "ext\n\n"));
