@@ -74,6 +74,10 @@ build/bench/bare_mhd: tests/bench/bare_mhd.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 $< -o $@ $(LDLIBS)
 
+build/bench/proof_bench: build/obj/tests/bench/proof_bench.o build/libddcd.a
+	@mkdir -p $(@D)
+	$(CC) $(OPT) $^ -o $@ $(LDLIBS)
+
 build: build/ddcd
 asan: build/asan/ddcd
 units: $(UNIT_BIN)
@@ -88,7 +92,7 @@ test: deps
 	@tests/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory -j$(NPROC) build/ddcd build/bench/bare_mhd
+	@$(MAKE) --no-print-directory -j$(NPROC) build/ddcd build/bench/bare_mhd build/bench/proof_bench
 	@tests/bench/run.sh
 
 fmt:

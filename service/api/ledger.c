@@ -1,5 +1,7 @@
 /* ledger.c: the public log endpoints (no key needed): the log's verifier key, the latest signed
- * checkpoint, its witnesses, and inclusion and consistency proofs. */
+ * checkpoint, its witnesses, inclusion and consistency proofs, and C2SP tiles. Full tiles and
+ * entry bundles never change and are cacheable for good; partial ones and the checkpoint only
+ * briefly. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +37,10 @@ void api_log_checkpoint(struct req *r)
   const struct witness_set *ws = witness_client_set();
   struct db_checkpoint cp;
   enum ddc_err e = db_checkpoint_for(-1, ws->vkeys, ws->n, (int)ws->quorum, &cp);
-  if (e == DDC_ERR_OK)
+  if (e == DDC_ERR_OK) {
     reply_buffer(r, 200, "text/plain; charset=utf-8", cp.note, strlen(cp.note));
-  else
+    reply_cache(r, REPLY_CACHE_REVALIDATE);
+  } else
     reply_problem(r, e, NULL, e == DDC_ERR_NOT_FOUND ? "the log has no checkpoint yet" : NULL);
 }
 
@@ -157,6 +160,7 @@ void api_log_tile(struct req *r)
   } else if (*rest) {
     goto bad;
   }
+  reply_cache(r, width == DB_TILE_WIDTH ? REPLY_CACHE_IMMUTABLE : REPLY_CACHE_SHORT);
   if (level >= 0) {
     uint8_t(*h)[DB_HASH] = malloc(DB_TILE_WIDTH * DB_HASH);
     int got = 0;

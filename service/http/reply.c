@@ -1,5 +1,6 @@
-/* reply.c: the only place responses are built; every one carries X-Request-Id, API responses are
- * not cached, and errors always have the one problem+json shape. */
+/* reply.c: the only place responses are built; every one carries X-Request-Id, responses are not
+ * cached unless a handler says otherwise for a 2xx, and errors always have the one problem+json
+ * shape. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,8 @@ void reply_send(struct req *r)
   r->resp_body = NULL; /* owned by MHD now */
   if (r->ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                          r->cache && r->status / 100 == 2 ? r->cache : "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
   if (r->allow[0] && r->status == 405)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
@@ -135,6 +137,11 @@ void reply_text(struct req *r, unsigned status, const char *ctype, const char *t
   if (!copy) return;
   memcpy(copy, text, len);
   reply_buffer(r, status, ctype, copy, len);
+}
+
+void reply_cache(struct req *r, const char *cache_control)
+{
+  r->cache = cache_control;
 }
 
 void reply_empty(struct req *r, unsigned status)

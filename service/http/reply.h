@@ -24,6 +24,12 @@ void reply_text(struct req *r, unsigned status, const char *ctype, const char *t
 /* Sends a malloc'ed buffer, which is freed by the server. */
 void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, size_t len);
 void reply_empty(struct req *r, unsigned status);
+/* Cache-Control for the response if it is a 2xx (a static string, e.g. one of these); every other
+ * response, and any without this call, is "no-store". */
+#define REPLY_CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+#define REPLY_CACHE_SHORT "public, max-age=1"
+#define REPLY_CACHE_REVALIDATE "no-cache"
+void reply_cache(struct req *r, const char *cache_control);
 /* Drops the response set so far (when the transaction behind it did not commit). */
 void reply_discard(struct req *r);
 /* Queues the response set to MHD; the server calls it once the request's work is committed. */

@@ -34,6 +34,7 @@ struct req {
   int sent;          /* ... and queued to MHD */
   int replayed;      /* the response is a stored one (Idempotency-Key) */
   const char *ctype; /* static string or NULL */
+  const char *cache; /* Cache-Control of a 2xx (static string); NULL: no-store */
   char *resp_body;   /* malloc'ed */
   size_t resp_len;
   char allow[64];       /* Allow header for 405 */

@@ -1,7 +1,7 @@
 // lib.mjs: helpers for the API suites. Each suite starts its own real ddcd (the binary in
 // DDC_BIN) on a free loopback port against the throwaway database tests/run.sh prepared, and
 // stops it with SIGTERM so that sanitizer and leak reports reach the log tests/run.sh scans.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -127,8 +127,7 @@ export async function createKey(base, key, id, extra = {}) {
 }
 
 // A fresh world: an issuer with a key, a holder of it with a key, and a second issuer + holder.
-export async function world(base) {
-  const op = operatorKey();
+export async function world(base, op = operatorKey()) {
   const issuer = await createAccount(base, op, 'issuer');
   const issuerKey = (await createKey(base, op, issuer.id)).key;
   const holder = await createAccount(base, issuerKey, 'holder');
@@ -138,4 +137,27 @@ export async function world(base) {
   const holder2 = await createAccount(base, issuer2Key, 'holder');
   const holder2Key = (await createKey(base, issuer2Key, holder2.id)).key;
   return { op, issuer, issuerKey, holder, holderKey, issuer2, issuer2Key, holder2, holder2Key };
+}
+
+// A database of the suite's own in the test cluster, migrated and initialised (operator, log key),
+// for suites that need a log and a sequencer lock no other suite's ddcd shares.
+// Returns {env (for startDdcd), op (the operator's key), sql(query) (psql, trimmed text), drop()}.
+export async function ownDatabase(tag) {
+  const name = `ddcd_${tag}_${process.pid}`;
+  const admin = (q) => execFileSync('psql', [`${process.env.DDC_DATABASE_URL} dbname=postgres`, '-qXAtc', q],
+    { env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
+  admin(`DROP DATABASE IF EXISTS ${name}`);
+  admin(`CREATE DATABASE ${name}`);
+  const dir = path.join(process.env.DDC_DATA_DIR, name);
+  const env = { DDC_DATABASE_URL: `${process.env.DDC_DATABASE_URL} dbname=${name}`, DDC_DATA_DIR: dir, DDC_MASTER_KEY_FILE: path.join(dir, 'master.key') };
+  for (const cmd of ['migrate', 'init']) {
+    const r = await runDdcd([cmd], env);
+    assert.equal(r.code, 0, `ddcd ${cmd}: ${r.stderr}`);
+  }
+  return {
+    env,
+    op: fs.readFileSync(path.join(dir, 'operator.key'), 'utf8').trim(),
+    sql: (q) => execFileSync('psql', [env.DDC_DATABASE_URL, '-qXAtc', q]).toString().trim(),
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
 }

@@ -4,11 +4,16 @@
 # PostgreSQL primary-key select (pgbench, the DB limit), ddcd GET /v1/accounts/{id}, a bare
 # single-row insert (pgbench, the write limit), and single-certificate mints (POST
 # /v1/certificates: sign, insert, event, debit) spread over 8 issuers and from one issuer alone,
-# and the sequencer's integration rate (events into log leaves, tiles and signed checkpoints).
+# the time from a mint's 201 to its verdict "valid" (GET /v1/verify/{code}) at the default anchor
+# interval; then the database is filled up to FILL certificates by SQL (filler rows shaped like the
+# minted ones: certificate, mint event, queued for the log), the sequencer's integration rate is
+# timed on them (events into log leaves, tiles and signed checkpoints), and GET /v1/verify/{code}
+# is measured on real, signed and anchored certificates among them; last, proof times at 1M and
+# 10M leaves (build/bench/proof_bench, its own database: synthetic leaves through the tiles code).
 # Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
-# Loopback only; about a minute. Needs build/ddcd and build/bench/bare_mhd (the Makefile builds
-# both).
+# Loopback only; about four and a half minutes on 2 cores. Needs build/ddcd, build/bench/bare_mhd and
+# build/bench/proof_bench (the Makefile builds them) and node.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -16,15 +21,17 @@ PGBIN=/usr/lib/postgresql/15/bin
 DUR=5          # seconds per measurement
 CONNS=32       # concurrent connections, for wrk and pgbench alike
 ACCOUNTS=1000  # accounts created through the API for GET /v1/accounts/{id}
+FILL=1000000   # certificates in the database for the sequencer and GET /v1/verify/{code}
+PROOF_SIZES="1000000 10000000" # log sizes for the proof times
 NPROC=$(nproc)
 THREADS=${DDC_THREADS:-$((4 * NPROC))} # ddcd's default, passed explicitly to ddcd and bare_mhd
 CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
 START=$SECONDS
 
-for bin in build/ddcd build/bench/bare_mhd; do
+for bin in build/ddcd build/bench/bare_mhd build/bench/proof_bench; do
   [ -x "$bin" ] || { echo "bench: $bin is missing; run \`make bench\`" >&2; exit 1; }
 done
-for tool in wrk curl "$PGBIN/pgbench" psql; do
+for tool in wrk curl "$PGBIN/pgbench" psql node; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing; run scripts/deps.sh" >&2; exit 1; }
 done
 
@@ -122,7 +129,8 @@ scripts/pg.sh start "$WORK/pg" --fast >"$WORK/pg.out" 2>&1 ||
   { cat "$WORK/pg.out" >&2; fail "PostgreSQL did not start"; }
 DB_URL=$(scripts/pg.sh url "$WORK/pg")
 export DDC_DATABASE_URL=$DB_URL DDC_DATA_DIR=$WORK/data DDC_THREADS=$THREADS
-unset DDC_LOG_LEVEL DDC_LISTEN DDC_MASTER_KEY_FILE # the default level: the access log is part of the real cost
+unset DDC_LOG_LEVEL DDC_LISTEN DDC_MASTER_KEY_FILE DDC_ANCHOR_INTERVAL_MS # defaults: the access log is part of the real cost
+export DDC_PUBLIC_RATE=0 # public lookups unlimited: every load here comes from one address
 build/ddcd migrate >"$WORK/migrate.out" 2>&1 || { cat "$WORK/migrate.out" >&2; fail "migrate failed"; }
 build/ddcd init >"$WORK/init.out" 2>&1 || { cat "$WORK/init.out" >&2; fail "init failed"; }
 KEY=$(tr -d '\n' <"$DDC_DATA_DIR/operator.key")
@@ -223,17 +231,54 @@ wrk_run mint8 "$DDCD/" "$WORK/mint8.lua"
 wrk_run mint1 "$DDCD/" "$WORK/mint1.lua"
 MINTED=$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')
 
-# --- the sequencer: LEAVES events queued at once (written by SQL, as ddc_event_append would),
-# timed from their commit until the log has integrated them all
-LEAVES=300000
+# --- mint to valid: 1000 mints, 25 in flight, each verdict polled every 20 ms
+node tests/bench/mint_to_valid.mjs "$DDCD" "$WORK/minter.keys" 1000 25 20 >"$WORK/m2v.out" 2>&1 ||
+  { cat "$WORK/m2v.out" >&2; fail "mint to valid failed"; }
+read -r _ M2V_P50 _ M2V_P99 _ M2V_MAX _ M2V_N <"$WORK/m2v.out"
+REAL_MAX=$(psql "$DB_URL" -qXAt -c 'SELECT max(ddc_id) FROM certificates')
+
+# --- fill up to FILL certificates: copies of the minted ones (new id and code, the document's
+# hash, a mint event in the real shape), queued for the log in one transaction
 until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.2; done
-psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c "WITH e AS (INSERT INTO events (ddc_id, type, actor_id,
-  created_at, canonical, event_hash) SELECT g, 'bench', 1, now(), '{\"bench\":' || g || '}',
-  sha256(g::text::bytea) FROM generate_series(1, $LEAVES) g RETURNING id)
-  INSERT INTO log_pending SELECT id FROM e" >/dev/null
+FILL_START=$SECONDS
+LEAVES=$((FILL - $(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')))
+psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -v fill="$FILL" -f tests/bench/fill.sql >"$WORK/fill.out" 2>&1 ||
+  { cat "$WORK/fill.out" >&2; fail "fill failed"; }
+# --- the sequencer: the filler's LEAVES events, timed from their commit until the log has
+# integrated them all
 SEQ_START=$(date +%s.%N)
+FILL_SECS=$((SECONDS - FILL_START))
 until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.05; done
 SEQ_SECS=$(awk -v a="$SEQ_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+CERTS=$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')
+
+# --- GET /v1/verify/{code} on 1000 real certificates (minted through the API), each checked
+# valid first
+psql "$DB_URL" -qXAt -c "SELECT code FROM certificates WHERE ddc_id <= $REAL_MAX ORDER BY random()
+  LIMIT 1000" >"$WORK/codes"
+while read -r code; do
+  curl -fsS "$DDCD/v1/verify/$code" | grep -q '"result":"valid"' || fail "certificate $code is not valid"
+done < <(head -n 20 "$WORK/codes")
+{
+  echo '-- GET /v1/verify/{code}, codes of real certificates picked at random per request'
+  echo "local codes = {$(sed 's/.*/"&"/' "$WORK/codes" | paste -sd,)}"
+  echo 'local n = 0'
+  echo 'function setup(thread) n = n + 1; thread:set("seed", n) end'
+  echo 'function init(args) math.randomseed(1000 * (tonumber(seed) or 1) + os.time()) end'
+  echo 'function request() return wrk.format("GET", "/v1/verify/" .. codes[math.random(#codes)]) end'
+} >"$WORK/verify.lua"
+warm -s "$WORK/verify.lua" "$DDCD/"
+wrk_run verify "$DDCD/" "$WORK/verify.lua"
+
+# --- proof times at growing log sizes, in a database of their own
+psql "$DB_URL" -qX -c 'CREATE DATABASE proofbench' >/dev/null
+PROOF_URL="$DB_URL dbname=proofbench"
+DDC_DATABASE_URL=$PROOF_URL build/ddcd migrate >"$WORK/migrate2.out" 2>&1 ||
+  { cat "$WORK/migrate2.out" >&2; fail "migrate (proof bench) failed"; }
+# shellcheck disable=SC2086
+build/bench/proof_bench "$PROOF_URL" 1000 $PROOF_SIZES >"$WORK/proof.out" 2>&1 ||
+  { cat "$WORK/proof.out" >&2; fail "proof_bench failed"; }
+
 # The account reads must all have been 200s for the row to mean anything.
 [ -z "${NOTE[account]}" ] || echo "bench: GET /v1/accounts/{id} had errors:${NOTE[account]}" >&2
 
@@ -256,8 +301,15 @@ row "bare PostgreSQL 1-row insert" insert "tps, the write limit"
 row "ddcd mint, 8 issuers" mint8 "$(ratio "${RPS[mint8]}" "${RPS[insert]}") x bare insert (aim >= 0.5)"
 row "ddcd mint, 1 issuer" mint1 "$(ratio "${RPS[mint1]}" "${RPS[insert]}") x bare insert (aim >= 0.2)"
 echo "($MINTED certificates minted in all; the mint rows must show no non-2xx)"
-printf '%-34s %8.0f leaves/s  (%d leaves in %s s, batches of 10000, aim >= 50000)\n' \
+printf '%-34s p50 %6s ms  p99 %6s ms  max %6s ms  (%s mints, 25 in flight, polled every 20 ms,\n%-34s anchor interval 500 ms; aim p99 <= 1000 ms)\n' \
+  "mint 201 to verify \"valid\"" "$M2V_P50" "$M2V_P99" "$M2V_MAX" "$M2V_N" ""
+printf '%-34s %8.0f leaves/s  (%d leaves in %s s, batches of 10000, aim >= 50000;\n%-34s %d certificates in the database, %d of them SQL filler written in %d s)\n' \
   "sequencer, leaves integrated" "$(awk -v n="$LEAVES" -v t="$SEQ_SECS" 'BEGIN { print n / t }')" \
-  "$LEAVES" "$SEQ_SECS"
+  "$LEAVES" "$SEQ_SECS" "" "$CERTS" "$LEAVES" "$FILL_SECS"
+row "ddcd GET /v1/verify/{code}" verify "$(ratio "${RPS[verify]}" "${RPS[bare]}") x bare MHD (aim >= 0.5), $CERTS certificates"
+while read -r _ size _ append _ _ p50 _ p99 _ hashes _ tiles _ cons; do
+  printf '%-34s p50 %6s us  p99 %6s us  (%d hashes, %d tile reads; consistency from the\n%-34s previous size %s us; %s leaves appended in %s s through the tiles code)\n' \
+    "inclusion proof at $size leaves" "$p50" "$p99" "$hashes" "$tiles" "" "$cons" "$size" "$append"
+done <"$WORK/proof.out"
 echo
 echo "($((SECONDS - START)) s)"
