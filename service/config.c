@@ -139,6 +139,17 @@ static int apply_log_origin(struct config *c, const char *v, char *why, size_t w
   return config_copy(c->log_origin, sizeof c->log_origin, v, why, whylen);
 }
 
+static int apply_verify_cache(struct config *c, const char *v, char *why, size_t whylen)
+{
+  long n;
+  if (config_number(v, &n) != 0 || n > 60000) {
+    snprintf(why, whylen, "must be an integer from 0 (no cache) to 60000 (milliseconds)");
+    return -1;
+  }
+  c->verify_cache_ms = (unsigned)n;
+  return 0;
+}
+
 /* One "URL VKEY" entry of DDC_WITNESSES. */
 static int config_witness(struct config *c, const char *entry, size_t len, char *why, size_t whylen)
 {
@@ -200,6 +211,7 @@ static const struct config_setting config_settings[] = {
     {"DDC_ANCHOR_INTERVAL_MS", "--anchor-interval-ms", apply_anchor_interval},
     {"DDC_LOG_ORIGIN", "--log-origin", apply_log_origin},
     {"DDC_PUBLIC_RATE", "--public-rate", apply_public_rate},
+    {"DDC_VERIFY_CACHE_MS", "--verify-cache-ms", apply_verify_cache},
     {"DDC_WITNESSES", "--witnesses", apply_witnesses},
     {"DDC_WITNESS_QUORUM", "--witness-quorum", apply_witness_quorum},
 };
@@ -216,6 +228,7 @@ static void config_defaults(struct config *c)
   c->anchor_interval_ms = 500;
   strcpy(c->log_origin, "ddcd.local/log");
   c->public_rate = 20;
+  c->verify_cache_ms = 1000;
 }
 
 static int config_apply(struct config *c, const struct config_setting *s, const char *name,
@@ -323,6 +336,8 @@ void config_usage(void)
       "                          ddcd.local/log\n"
       "  --public-rate N         [DDC_PUBLIC_RATE] public verification lookups a second per\n"
       "                          client address (0: no limit), default 20\n"
+      "  --verify-cache-ms N     [DDC_VERIFY_CACHE_MS] how long GET /v1/verify/{code} may answer\n"
+      "                          from memory (a write through this ddcd clears it), default 1000\n"
       "  --witnesses LIST        [DDC_WITNESSES] witnesses that cosign the log's checkpoints:\n"
       "                          \"URL VKEY\" entries separated by commas or newlines\n"
       "  --witness-quorum K      [DDC_WITNESS_QUORUM] cosignatures that make a checkpoint final,\n"

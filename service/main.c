@@ -16,6 +16,7 @@
 #include "domain/account.h"
 #include "http/addrlimit.h"
 #include "http/auth.h"
+#include "http/respcache.h"
 #include "http/server.h"
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
@@ -85,6 +86,7 @@ static int cmd_serve(const struct config *c)
     return 1;
   }
   addrlimit_init(c->public_rate);
+  respcache_init(c->verify_cache_ms);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
   if (seq != 0 || witness_client_start(c) != 0 || server_start(c) != 0) {

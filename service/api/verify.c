@@ -9,6 +9,7 @@
 #include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
+#include "http/respcache.h"
 #include "ledger/bundle.h"
 #include "ledger/logkey.h"
 #include "ledger/witness_client.h"
@@ -23,41 +24,59 @@ static const char *verify_code(struct req *r)
   return NULL;
 }
 
-/* The verdict on a bundle against the log's own key and witnesses: one of ours (code given: its
- * bundle URL is added) or one sent in (code NULL). */
-static void verify_reply(struct req *r, json_t *bundle, const char *code)
+/* The verdict on a bundle against the log's own key and witnesses. */
+static json_t *verify_verdict(json_t *bundle, int sent)
 {
   struct note_verifier log_key;
   const struct witness_set *ws = witness_client_set();
   struct bundle_trust t = {&log_key, ws->keys, ws->n, ws->quorum};
-  enum ddc_err e = logkey_public(&log_key);
-  json_t *v = e != DDC_ERR_OK ? NULL
-              : code          ? bundle_verdict(bundle, &t)
-                              : bundle_verdict_sent(bundle, &t);
-  if (!v) {
-    reply_error(r, e == DDC_ERR_OK ? DDC_ERR_INTERNAL : e);
+  if (logkey_public(&log_key) != DDC_ERR_OK) return NULL;
+  return sent ? bundle_verdict_sent(bundle, &t) : bundle_verdict(bundle, &t);
+}
+
+/* Renders a verdict on one of ours, with its bundle URL; a settled one (anchored and not
+ * invalid) is cached for a moment under key, for the generation gen. */
+static void verify_render(struct req *r, json_t *v, const char *code, const char *key, uint64_t gen)
+{
+  char url[64];
+  snprintf(url, sizeof url, "/v1/verify/%s/bundle", code);
+  json_object_set_new(v, "bundle_url", json_string(url));
+  const char *result = json_string_value(json_object_get(v, "result"));
+  int settled = result && strcmp(result, "not_yet_anchored") && strcmp(result, "invalid");
+  char *text = json_dumps(v, JSON_COMPACT);
+  json_decref(v);
+  if (!text) {
+    reply_error(r, DDC_ERR_INTERNAL);
     return;
   }
-  if (code) {
-    char url[64];
-    snprintf(url, sizeof url, "/v1/verify/%s/bundle", code);
-    json_object_set_new(v, "bundle_url", json_string(url));
-  }
-  reply_json(r, 200, v);
+  if (settled) respcache_put(key, gen, text, strlen(text));
+  reply_buffer(r, 200, "application/json", text, strlen(text));
 }
 
 void api_verify_code(struct req *r)
 {
   const char *code = verify_code(r);
-  json_t *bundle;
+  char key[40], *cached;
+  size_t len;
+  json_t *bundle, *v;
   if (!code) return;
+  snprintf(key, sizeof key, "verify/%s", code);
+  if (respcache_get(key, &cached, &len)) {
+    reply_buffer(r, 200, "application/json", cached, len);
+    return;
+  }
+  uint64_t gen = respcache_generation();
   enum ddc_err e = bundle_build(code, &bundle);
   if (e != DDC_ERR_OK) {
     reply_error(r, e);
     return;
   }
-  verify_reply(r, bundle, code);
+  v = verify_verdict(bundle, 0);
   json_decref(bundle);
+  if (v)
+    verify_render(r, v, code, key, gen);
+  else
+    reply_error(r, DDC_ERR_INTERNAL);
 }
 
 void api_verify_bundle_get(struct req *r)
@@ -98,8 +117,12 @@ void api_verify_post(struct req *r)
     reply_problem(r, DDC_ERR_INVALID_FIELD, "type", "a proof bundle has type ddc.bundle/v1");
     return;
   }
-  verify_reply(r, bundle, NULL);
+  json_t *v = verify_verdict(bundle, 1);
   json_decref(bundle);
+  if (v)
+    reply_json(r, 200, v);
+  else
+    reply_error(r, DDC_ERR_INTERNAL);
 }
 
 /* GET /v1/certificates/{ddc_id}/proof: the same bundle, for a caller who may read the

@@ -17,6 +17,7 @@
 #include "db/pg.h"
 #include "http/metrics.h"
 #include "http/reply.h"
+#include "http/respcache.h"
 #include "http/routes.h"
 #include "http/server.h"
 #include "log.h"
@@ -174,6 +175,9 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
   else
     r->route->handler(r);
   if (!r->replied) reply_problem(r, DDC_ERR_INTERNAL, NULL, "the handler sent no response");
+  if (r->status / 100 == 2 && r->route && r->route->roles && strcmp(r->method, "GET") &&
+      strcmp(r->method, "HEAD"))
+    respcache_invalidate(); /* a write committed: cached public answers may be out of date */
   reply_send(r);
   return MHD_YES;
 }

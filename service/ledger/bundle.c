@@ -15,16 +15,14 @@
 #include "ledger/witness_client.h"
 #include "timefmt.h"
 
-/* Adds {size, proof} to an event that is in the tree of size leaves. */
-static void bundle_prove(json_t *event, uint64_t size)
+/* Adds {size, proof} to an event that is in the tree of size leaves (read through rd). */
+static void bundle_prove(struct tiles_reader *rd, json_t *event, uint64_t size)
 {
   json_t *li = json_object_get(event, "leaf_index"), *proof = NULL;
   if (json_is_integer(li) && (uint64_t)json_integer_value(li) < size &&
-      proofs_inclusion((uint64_t)json_integer_value(li), size, &proof) == DDC_ERR_OK)
+      proofs_path(rd, (uint64_t)json_integer_value(li), size, &proof) == DDC_ERR_OK)
     json_object_set_new(event, "inclusion",
-                        json_pack("{s:O, s:O}", "size", json_object_get(proof, "size"), "proof",
-                                  json_object_get(proof, "proof")));
-  json_decref(proof);
+                        json_pack("{s:I, s:o}", "size", (json_int_t)size, "proof", proof));
 }
 
 /* The highest leaf index of the event (-1 when it has none, or is absent) and of max. */
@@ -47,11 +45,13 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
   json_array_foreach(events, i, ev) need = bundle_max_leaf(ev, need);
   enum ddc_err e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
   if (e == DDC_ERR_NOT_FOUND) cp = (struct db_checkpoint){0}, e = DDC_ERR_OK;
+  struct tiles_reader *rd = e == DDC_ERR_OK ? calloc(1, sizeof *rd) : NULL;
+  if (e == DDC_ERR_OK && !rd) e = DDC_ERR_INTERNAL;
   if (e == DDC_ERR_OK) {
-    json_array_foreach(events, i, ev) bundle_prove(ev, cp.size);
-    bundle_prove(json_object_get(key, "key_event"), cp.size);
+    json_array_foreach(events, i, ev) bundle_prove(rd, ev, cp.size);
+    bundle_prove(rd, json_object_get(key, "key_event"), cp.size);
     if (json_is_object(json_object_get(key, "retired_event")))
-      bundle_prove(json_object_get(key, "retired_event"), cp.size);
+      bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
     for (i = 0; i < ws->n; i++)
       json_array_append_new(keys, json_string(ws->vkeys[i]));
     json_object_set_new(b, "checkpoint", cp.note ? json_string(cp.note) : json_null());
@@ -59,6 +59,7 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
     json_object_set_new(b, "witness_quorum", json_integer(ws->quorum));
   } else
     json_decref(keys);
+  free(rd);
   free(cp.note);
   return e;
 }

@@ -1,5 +1,6 @@
 /* logkey.c: making, storing and opening the log key (see logkey.h). */
 #include <sodium.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/keys.h"
@@ -55,14 +56,32 @@ void logkey_verifier(const struct note_signer *s, char *out, size_t cap)
   if (note_verifier_format(&v, out, cap) < 0 && cap) out[0] = 0;
 }
 
+/* The public key once read: a database's log key never changes. */
+static struct {
+  pthread_mutex_t mu;
+  int known;
+  struct note_verifier v;
+} logkey_seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
 enum ddc_err logkey_public(struct note_verifier *v)
 {
   char name[NOTE_NAME_MAX + 1];
   uint8_t pub[32], *sealed = NULL;
   size_t sealed_len;
+  pthread_mutex_lock(&logkey_seen.mu);
+  int known = logkey_seen.known;
+  if (known) *v = logkey_seen.v;
+  pthread_mutex_unlock(&logkey_seen.mu);
+  if (known) return DDC_ERR_OK;
   enum ddc_err e = db_log_key_get(name, sizeof name, pub, &sealed, &sealed_len);
   free(sealed);
   if (e == DDC_ERR_OK && note_verifier_init(v, name, NOTE_ALG_ED25519, pub) != 0)
     e = DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) {
+    pthread_mutex_lock(&logkey_seen.mu);
+    logkey_seen.v = *v;
+    logkey_seen.known = 1;
+    pthread_mutex_unlock(&logkey_seen.mu);
+  }
   return e;
 }

@@ -22,22 +22,33 @@ static json_t *proofs_list(uint8_t (*proof)[MERKLE_HASH_SIZE], size_t n)
   return a;
 }
 
+enum ddc_err proofs_path(struct tiles_reader *rd, uint64_t index, uint64_t size, json_t **out)
+{
+  uint8_t proof[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
+  size_t n;
+  *out = NULL;
+  if (index >= size) return DDC_ERR_INVALID_PARAMETER;
+  if (merkle_inclusion_proof(tiles_read_subtree, rd, index, size, proof, &n))
+    return rd->err != DDC_ERR_OK ? rd->err : DDC_ERR_INTERNAL;
+  return (*out = proofs_list(proof, n)) ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+}
+
 enum ddc_err proofs_inclusion(uint64_t index, uint64_t size, json_t **out)
 {
-  uint8_t root[MERKLE_HASH_SIZE], leaf[MERKLE_HASH_SIZE], proof[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
-  size_t n;
+  uint8_t root[MERKLE_HASH_SIZE], leaf[MERKLE_HASH_SIZE];
+  json_t *path = NULL;
   struct tiles_reader *rd = calloc(1, sizeof *rd);
   *out = NULL;
   if (!rd) return DDC_ERR_INTERNAL;
   enum ddc_err e = index < size ? db_checkpoint_root(size, root) : DDC_ERR_INVALID_PARAMETER;
-  if (e == DDC_ERR_OK && (tiles_read_subtree(rd, 0, index, leaf) != 0 ||
-                          merkle_inclusion_proof(tiles_read_subtree, rd, index, size, proof, &n)))
+  if (e == DDC_ERR_OK && tiles_read_subtree(rd, 0, index, leaf) != 0)
     e = rd->err != DDC_ERR_OK ? rd->err : DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) e = proofs_path(rd, index, size, &path);
   free(rd);
   if (e != DDC_ERR_OK) return e;
-  *out = json_pack("{s:I, s:I, s:o, s:o, s:o}", "index", (json_int_t)index, "size",
-                   (json_int_t)size, "leaf_hash", proofs_b64(leaf), "root", proofs_b64(root),
-                   "proof", proofs_list(proof, n));
+  *out =
+      json_pack("{s:I, s:I, s:o, s:o, s:o}", "index", (json_int_t)index, "size", (json_int_t)size,
+                "leaf_hash", proofs_b64(leaf), "root", proofs_b64(root), "proof", path);
   return *out ? DDC_ERR_OK : DDC_ERR_INTERNAL;
 }
 

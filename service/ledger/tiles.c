@@ -3,6 +3,7 @@
  * level-L tile, all inside one tile because 2^k divides 256. */
 #include <string.h>
 #include "db/ledger.h"
+#include "ledger/tilecache.h"
 #include "ledger/tiles.h"
 
 enum ddc_err tiles_load(struct tiles_edge *e, uint64_t size)
@@ -95,11 +96,13 @@ int tiles_read_subtree(void *reader, unsigned level, uint64_t index, uint8_t out
   uint64_t start = index << k, idx = start / TILES_WIDTH;
   struct tiles_tile *t = &r->t[L];
   if (L >= TILES_LEVELS) return -1;
-  if (!r->loaded[L] || t->idx != idx) {
+  if ((!r->loaded[L] || t->idx != idx) && !tilecache_get((int)L, idx, t)) {
     t->idx = idx;
     r->err = db_tile_get((int)L, idx, t->h, &t->width);
     r->loaded[L] = r->err == DDC_ERR_OK;
     if (!r->loaded[L]) return -1;
+    tilecache_put((int)L, t);
   }
+  r->loaded[L] = 1;
   return tiles_subtree_in(t, k, start, out);
 }

@@ -269,6 +269,12 @@ done < <(head -n 20 "$WORK/codes")
 } >"$WORK/verify.lua"
 warm -s "$WORK/verify.lua" "$DDCD/"
 wrk_run verify "$DDCD/" "$WORK/verify.lua"
+# the same with the verdict cache off: every request builds the bundle and runs every check
+DDC_VERIFY_CACHE_MS=0 build/ddcd serve --listen 127.0.0.1:0 2>"$WORK/ddcd-cold.log" &
+PIDS+=($!)
+COLD=http://127.0.0.1:$(wait_port "$!" "$WORK/ddcd-cold.log" 'listening on http://127\.0\.0\.1:[0-9]+' ddcd)
+warm -s "$WORK/verify.lua" "$COLD/"
+wrk_run verify_cold "$COLD/" "$WORK/verify.lua"
 
 # --- proof times at growing log sizes, in a database of their own
 psql "$DB_URL" -qX -c 'CREATE DATABASE proofbench' >/dev/null
@@ -306,7 +312,8 @@ printf '%-34s p50 %6s ms  p99 %6s ms  max %6s ms  (%s mints, 25 in flight, polle
 printf '%-34s %8.0f leaves/s  (%d leaves in %s s, batches of 10000, aim >= 50000;\n%-34s %d certificates in the database, %d of them SQL filler written in %d s)\n' \
   "sequencer, leaves integrated" "$(awk -v n="$LEAVES" -v t="$SEQ_SECS" 'BEGIN { print n / t }')" \
   "$LEAVES" "$SEQ_SECS" "" "$CERTS" "$LEAVES" "$FILL_SECS"
-row "ddcd GET /v1/verify/{code}" verify "$(ratio "${RPS[verify]}" "${RPS[bare]}") x bare MHD (aim >= 0.5), $CERTS certificates"
+row "ddcd GET /v1/verify/{code}" verify "$(ratio "${RPS[verify]}" "${RPS[bare]}") x bare MHD (aim >= 0.5), $CERTS certificates, verdicts cached <= 1 s"
+row "  the same, no verdict cache" verify_cold "$(ratio "${RPS[verify_cold]}" "${RPS[bare]}") x bare MHD: each request builds and checks a bundle"
 while read -r _ size _ append _ _ p50 _ p99 _ hashes _ tiles _ cons; do
   printf '%-34s p50 %6s us  p99 %6s us  (%d hashes, %d tile reads; consistency from the\n%-34s previous size %s us; %s leaves appended in %s s through the tiles code)\n' \
     "inclusion proof at $size leaves" "$p50" "$p99" "$hashes" "$tiles" "" "$cons" "$size" "$append"
