@@ -1,6 +1,7 @@
 -- 009_log_take.sql: the sequencer's step without a join that walks the events table. The pending
--- event ids are taken into an array first; their events are then found by primary key, bounded by
--- the batch's first and last id, so the cost stays with the batch, not with the log's length.
+-- event ids are taken (one range delete) into an array first; their events are then found by
+-- primary key, bounded by the batch's first and last id, so the cost stays with the batch, not
+-- with the log's length.
 
 CREATE OR REPLACE FUNCTION ddc_log_take(p_size bigint, p_limit integer)
 RETURNS TABLE (leaf_index bigint, leaf_hash bytea) LANGUAGE plpgsql AS $$
@@ -11,9 +12,11 @@ BEGIN
   IF p_size <> coalesce((SELECT max(l.leaf_index) + 1 FROM log_leaves l), 0) THEN
     RAISE EXCEPTION 'log size % is not the last checkpoint''s', p_size;
   END IF;
+  -- the p_limit lowest pending ids are exactly those up to the p_limit-th: one range delete
   WITH taken AS (
-    DELETE FROM log_pending WHERE event_id IN (
-      SELECT event_id FROM log_pending ORDER BY event_id LIMIT p_limit)
+    DELETE FROM log_pending WHERE event_id <= coalesce(
+      (SELECT p.event_id FROM log_pending p ORDER BY p.event_id OFFSET p_limit - 1 LIMIT 1),
+      (SELECT max(p.event_id) FROM log_pending p))
     RETURNING event_id
   )
   SELECT array_agg(t.event_id ORDER BY t.event_id) INTO ids FROM taken t;
