@@ -180,11 +180,7 @@ enum ddc_err db_log_key_put(const char *name, const uint8_t public_key[32], cons
 
 enum ddc_err db_sequencer_lock(int *taken)
 {
-  PGresult *r = db_exec("sequencer_lock", 0, NULL, 0);
-  if (!r) return db_failure();
-  *taken = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-  PQclear(r);
-  return DDC_ERR_OK;
+  return db_bool("sequencer_lock", taken);
 }
 
 enum ddc_err db_public_cert(const char *code, struct db_public_cert *out)

@@ -304,3 +304,12 @@ enum ddc_err db_p_json(const char *stmt, struct db_params *p, int read_only, cha
   db_p_free(p);
   return e;
 }
+
+enum ddc_err db_bool(const char *stmt, int *value)
+{
+  PGresult *r = db_exec(stmt, 0, NULL, 0);
+  if (!r) return db_failure();
+  *value = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+  PQclear(r);
+  return DDC_ERR_OK;
+}

@@ -62,6 +62,8 @@ void db_p_free(struct db_params *p);
 enum ddc_err db_p_json(const char *stmt, struct db_params *p, int read_only, char **json,
                        size_t *len);
 /* Helpers for reading text-format results. */
+/* Runs a parameterless statement answering one boolean; its value in *value. */
+enum ddc_err db_bool(const char *stmt, int *value);
 int64_t db_int64(const PGresult *r, int row, int col);    /* 0 when NULL */
 const char *db_text(const PGresult *r, int row, int col); /* "" when NULL */
 void db_copy(char *dst, size_t cap, const PGresult *r, int row, int col);

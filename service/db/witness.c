@@ -77,9 +77,5 @@ enum ddc_err db_witness_size(const char *witness, uint64_t *size)
 
 enum ddc_err db_witness_lock(int *taken)
 {
-  PGresult *r = db_exec("witness_lock", 0, NULL, 0);
-  if (!r) return db_failure();
-  *taken = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-  PQclear(r);
-  return DDC_ERR_OK;
+  return db_bool("witness_lock", taken);
 }

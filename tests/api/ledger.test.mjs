@@ -4,7 +4,7 @@
 // (ledger_random.test.mjs checks proofs over whole random trees, ledger_crash.test.mjs kill -9.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDdcd, request, world, assertProblem, uniq } from './lib.mjs';
+import { startDdcd, request, world, assertProblem, uniq, until } from './lib.mjs';
 import { leafHash, nodeHash, verifyInclusion, verifyConsistency } from './merkle.mjs';
 import { b64, logKey as logKeyOf, checkpoint as checkpointOf, tilePath, getRaw } from './logclient.mjs';
 
@@ -17,15 +17,6 @@ const get = (p, key) => request(srv.base, 'GET', p, { key });
 const logKey = () => logKeyOf(srv.base);
 const checkpoint = (key) => checkpointOf(srv.base, key);
 
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function mintSome(w, n) {
   const out = [];

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startDdcd, runDdcd, request, world, uniq } from './lib.mjs';
+import { startDdcd, runDdcd, request, world, uniq, until } from './lib.mjs';
 import { leafHash, nodeHash, verifyConsistency } from './merkle.mjs';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddcd-witness-'));
@@ -184,15 +184,6 @@ const freePort = () => new Promise((resolve) => {
   const s = net.createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
 
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function mint() {
   const r = await request(srv.base, 'POST', '/v1/certificates', { key: w.issuerKey, json: { kind: 'generic', metadata: { title: uniq('witnessed') } } });
