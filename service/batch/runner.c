@@ -47,17 +47,23 @@ static int runner_row(const PGresult *r, int i, struct batch_row *row)
   return row->metadata ? 0 : -1;
 }
 
-/* Appends one signed row as a COPY line of batch_signed. */
-static int runner_copy(struct runner_job *j, const char *line, int64_t ddc_id,
-                       const struct cert_doc *d)
+/* Appends one signed row as a COPY line of batch_signed: the staged row's columns as read, then
+ * what signing made. */
+static int runner_copy(struct runner_job *j, int i, int64_t ddc_id, const struct cert_doc *d)
 {
-  char head[96], hash[2 + 65] = "\\x", sig[2 + 129] = "\\x";
-  snprintf(head, sizeof head, "%lld\t%s\t%lld\t", (long long)j->batch_id, line, (long long)ddc_id);
+  char head[64], tail[64], hash[2 + 65] = "\\x", sig[2 + 129] = "\\x";
+  snprintf(head, sizeof head, "%lld\t", (long long)j->batch_id);
+  snprintf(tail, sizeof tail, "%lld\t", (long long)ddc_id);
   codes_hex(d->row.cert_hash, 32, hash + 2);
   codes_hex(d->row.signature, 64, sig + 2);
-  return batch_buf_add(&j->out, head, strlen(head)) || batch_copy_value(&j->out, d->code, 0) ||
-                 batch_copy_value(&j->out, d->text, 0) || batch_copy_value(&j->out, hash, 0) ||
-                 batch_copy_value(&j->out, sig, 0) || batch_copy_value(&j->out, d->issued, 1)
+  int rc = batch_buf_add(&j->out, head, strlen(head));
+  for (int c = 0; c < 7; c++)
+    rc = rc || batch_copy_value(&j->out,
+                                PQgetisnull(j->rows, i, c) ? NULL : PQgetvalue(j->rows, i, c), 0);
+  return rc || batch_buf_add(&j->out, tail, strlen(tail)) ||
+                 batch_copy_value(&j->out, d->code, 0) || batch_copy_value(&j->out, d->text, 0) ||
+                 batch_copy_value(&j->out, hash, 0) || batch_copy_value(&j->out, sig, 0) ||
+                 batch_copy_value(&j->out, d->issued, 1)
              ? -1
              : 0;
 }
@@ -75,8 +81,7 @@ static void *runner_sign(void *arg)
     }
     batch_row_request(&row, j->kind, &m);
     j->e = cert_document(j->issuer, j->ids[i], j->key_id, j->sk, &m, &d);
-    if (j->e == DDC_ERR_OK && runner_copy(j, PQgetvalue(j->rows, i, 0), j->ids[i], &d) != 0)
-      j->e = DDC_ERR_INTERNAL;
+    if (j->e == DDC_ERR_OK && runner_copy(j, i, j->ids[i], &d) != 0) j->e = DDC_ERR_INTERNAL;
     cert_doc_free(&d);
     json_decref(row.metadata);
   }

@@ -206,8 +206,9 @@ enum ddc_err db_batch_chunk(int64_t batch_id, const char *signed_rows, size_t le
   *json = NULL;
   enum ddc_err e = DDC_ERR_OK;
   if (len)
-    e = db_copy_in("COPY batch_signed (batch_id, line, ddc_id, code, document, cert_hash,"
-                   " signature, issued_at) FROM STDIN",
+    e = db_copy_in("COPY batch_signed (batch_id, line, owner_id, external_ref, content_hash, uri,"
+                   " valid_from, valid_until, ddc_id, code, document, cert_hash, signature,"
+                   " issued_at) FROM STDIN",
                    signed_rows, len);
   if (e != DDC_ERR_OK) return e;
   struct db_params p = {0};
