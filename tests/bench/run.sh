@@ -4,7 +4,9 @@
 # PostgreSQL primary-key select (pgbench, the DB limit), ddcd GET /v1/accounts/{id}, a bare
 # single-row insert (pgbench, the write limit), and single-certificate mints (POST
 # /v1/certificates: sign, insert, event, debit) spread over 8 issuers and from one issuer alone,
-# and the sequencer's integration rate (events into log leaves, tiles and signed checkpoints).
+# the sequencer's integration rate (events into log leaves, tiles and signed checkpoints), and a
+# 100,000-row diploma batch (upload to completed and to anchored, rows/s, ddcd's peak RSS) beside
+# a bare COPY of the same rows into a similar table.
 # Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
 # Loopback only; about a minute. Needs build/ddcd and build/bench/bare_mhd (the Makefile builds
@@ -234,6 +236,45 @@ psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c "WITH e AS (INSERT INTO events (ddc_id,
 SEQ_START=$(date +%s.%N)
 until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.05; done
 SEQ_SECS=$(awk -v a="$SEQ_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+
+# --- a batch import: BATCH_ROWS diplomas in one CSV, from upload to completed and to anchored,
+# beside a bare COPY of the same file into a similar table
+BATCH_ROWS=${DDC_BENCH_BATCH_ROWS:-100000}
+BISSUER=$(head -n 9 "$WORK/ids" | tail -n 1)
+curl -fsS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+  -d "{\"amount_minor\":9000000000000,\"currency\":\"CNY\",\"reference\":\"bench-batch\"}" \
+  "$DDCD/v1/accounts/$BISSUER/recharges" >/dev/null || fail "could not recharge issuer $BISSUER"
+BKEY=$(curl -fsS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+  -d '{"name":"bench batch"}' "$DDCD/v1/accounts/$BISSUER/api-keys" | grep -oE '"key":"[^"]+"' |
+  cut -d'"' -f4) || fail "no key for issuer $BISSUER"
+awk -v n="$BATCH_ROWS" 'BEGIN {
+  print "student_name,student_id,degree,major,institution,conferred_on,external_ref"
+  for (i = 1; i <= n; i++)
+    printf "\"Student %d, Jr.\",S%07d,Bachelor of Science,Computer Science,Example University,2026-06-30,BENCH-%07d\n", i, i, i
+}' >"$WORK/batch.csv"
+until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.2; done
+DDCD_PID=${PIDS[0]}
+B_START=$(date +%s.%N)
+BID=$(curl -fsS -H "Authorization: Bearer $BKEY" -H 'Content-Type: text/csv' \
+  --data-binary @"$WORK/batch.csv" "$DDCD/v1/batches?kind=diploma" |
+  grep -oE '"batch_id": [0-9]+' | grep -oE '[0-9]+$') || fail "the batch upload failed"
+B_UPLOADED=$(date +%s.%N)
+until curl -fsS -H "Authorization: Bearer $BKEY" "$DDCD/v1/batches/$BID" | grep -q '"state": "completed"'; do
+  curl -fsS -H "Authorization: Bearer $BKEY" "$DDCD/v1/batches/$BID" | grep -qE '"state": "(failed|cancelled)"' &&
+    fail "batch $BID did not complete"
+  sleep 0.05
+done
+B_DONE=$(date +%s.%N)
+until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.05; done
+B_ANCHORED=$(date +%s.%N)
+B_RSS=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$DDCD_PID/status")
+psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c 'CREATE TABLE bench_copy (student_name text, student_id text,
+  degree text, major text, institution text, conferred_on date, external_ref text UNIQUE)'
+C_START=$(date +%s.%N)
+psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c "\\copy bench_copy FROM '$WORK/batch.csv' WITH (FORMAT csv, HEADER)"
+C_SECS=$(awk -v a="$C_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+psql "$DB_URL" -qX -c 'DROP TABLE bench_copy' || true
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # The account reads must all have been 200s for the row to mean anything.
 [ -z "${NOTE[account]}" ] || echo "bench: GET /v1/accounts/{id} had errors:${NOTE[account]}" >&2
 
@@ -259,5 +300,11 @@ echo "($MINTED certificates minted in all; the mint rows must show no non-2xx)"
 printf '%-34s %8.0f leaves/s  (%d leaves in %s s, batches of 10000, aim >= 50000)\n' \
   "sequencer, leaves integrated" "$(awk -v n="$LEAVES" -v t="$SEQ_SECS" 'BEGIN { print n / t }')" \
   "$LEAVES" "$SEQ_SECS"
+printf '%-34s %8.0f rows/s  (%d rows: upload+check %s s, completed %s s, anchored %s s; aim <= 5 s to anchored)\n' \
+  "batch import, diplomas" "$(awk -v n="$BATCH_ROWS" -v t="$(secs "$B_START" "$B_ANCHORED")" 'BEGIN { print n / t }')" \
+  "$BATCH_ROWS" "$(secs "$B_START" "$B_UPLOADED")" "$(secs "$B_START" "$B_DONE")" "$(secs "$B_START" "$B_ANCHORED")"
+printf '%-34s %8.0f rows/s  (%s s; the same file into a similar table)\n' "bare COPY of the same rows" \
+  "$(awk -v n="$BATCH_ROWS" -v t="$C_SECS" 'BEGIN { print n / t }')" "$C_SECS"
+echo "ddcd peak RSS: $B_RSS MiB over the whole run (aim <= 256 MiB)"
 echo
 echo "($((SECONDS - START)) s)"
