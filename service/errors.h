@@ -11,6 +11,7 @@
   X(MISSING_FIELD, "missing_field", 400, "A required field is missing")                            \
   X(INVALID_FIELD, "invalid_field", 400, "A field has an invalid value")                           \
   X(UNKNOWN_FIELD, "unknown_field", 400, "The request has a field this operation does not take")   \
+  X(MALFORMED_ROW, "malformed_row", 400, "A row of the upload cannot be read")                     \
   X(INVALID_PARAMETER, "invalid_parameter", 400, "A parameter has an invalid value")               \
   X(UNKNOWN_PARAMETER, "unknown_parameter", 400,                                                   \
     "The request has a parameter this route does not take")                                        \
@@ -40,6 +41,8 @@
   X(BALANCE_LIMIT, "balance_limit", 409, "The balance would exceed 2^53 minor units")              \
   X(EXTERNAL_REF_TAKEN, "external_ref_taken", 409,                                                 \
     "The issuer already has a certificate with this external_ref")                                 \
+  X(DUPLICATE_ROW, "duplicate_row", 409, "The external_ref is on an earlier row of the same file") \
+  X(BATCH_FINAL, "batch_final", 409, "The batch has already finished")                             \
   X(CERTIFICATE_FROZEN, "certificate_frozen", 409, "The certificate is frozen")                    \
   X(CERTIFICATE_NOT_FROZEN, "certificate_not_frozen", 409, "The certificate is not frozen")        \
   X(CERTIFICATE_FINAL, "certificate_final", 409, "The certificate is revoked or burned")           \

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "batch/runner.h"
 #include "config.h"
 #include "crypto/apikey.h"
 #include "crypto/keys.h"
@@ -89,7 +90,8 @@ static int cmd_serve(const struct config *c)
   respcache_init(c->verify_cache_ms);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || witness_client_start(c) != 0 || server_start(c) != 0) {
+  if (seq != 0 || witness_client_start(c) != 0 || runner_start() != 0 || server_start(c) != 0) {
+    runner_stop();
     witness_client_stop();
     sequencer_stop();
     db_shutdown();
@@ -99,6 +101,7 @@ static int cmd_serve(const struct config *c)
   sigwait(&sigs, &sig);
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
+  runner_stop();
   witness_client_stop();
   sequencer_stop();
   db_shutdown();

@@ -63,5 +63,12 @@ void api_verify_bundle_get(struct req *r);
 void api_verify_by_content(struct req *r);
 void api_verify_post(struct req *r);
 void api_certs_proof(struct req *r);
+/* batches.c */
+void api_batches_create(struct req *r);
+void api_batches_get(struct req *r);
+void api_batches_progress(struct req *r);
+void api_batches_cancel(struct req *r);
+void api_batches_errors(struct req *r);
+void api_batches_certificates(struct req *r);
 
 #endif

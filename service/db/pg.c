@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "db/accounts.h"
+#include "db/batches.h"
 #include "db/billing.h"
 #include "db/certs.h"
 #include "db/idempotency.h"
@@ -26,7 +27,8 @@ static atomic_uint_fast64_t db_errors;
 /* Every statement module contributes one table here. */
 static const struct db_stmt *const db_stmt_tables[] = {db_accounts_stmts, db_idempotency_stmts,
                                                        db_billing_stmts,  db_certs_stmts,
-                                                       db_ledger_stmts,   db_witness_stmts};
+                                                       db_ledger_stmts,   db_witness_stmts,
+    db_batches_stmts};
 
 static void db_thread_free(void *p)
 {
@@ -216,6 +218,33 @@ PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int 
     return NULL;
   }
   return NULL;
+}
+
+enum ddc_err db_copy_in(const char *sql, const char *data, size_t len)
+{
+  db_last_failure = DDC_ERR_DB_UNAVAILABLE;
+  PGconn *c = db_get();
+  if (!c) return DDC_ERR_DB_UNAVAILABLE;
+  PGresult *r = PQexec(c, sql);
+  int ok = PQresultStatus(r) == PGRES_COPY_IN;
+  PQclear(r);
+  if (ok) ok = PQputCopyData(c, data, (int)len) == 1;
+  if (PQputCopyEnd(c, ok ? NULL : "ddcd could not send the rows") != 1) ok = 0;
+  while ((r = PQgetResult(c))) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      ok = 0;
+      if (db_rule_failure(r)) {
+        PQclear(r);
+        continue;
+      }
+    }
+    PQclear(r);
+  }
+  if (!ok) {
+    db_count_error("copy", c);
+    return db_last_failure;
+  }
+  return DDC_ERR_OK;
 }
 
 int64_t db_int64(const PGresult *r, int row, int col)

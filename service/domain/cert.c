@@ -147,58 +147,69 @@ static json_t *cert_time(const char *s, char out[TIMEFMT_LEN + 1])
   return json_string(out);
 }
 
+enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
+                           const uint8_t sk[crypto_sign_SECRETKEYBYTES],
+                           const struct cert_mint_req *m, struct cert_doc *d)
+{
+  uint8_t rnd[16];
+  memset(d, 0, sizeof *d);
+  d->row = (struct db_mint_row){.issuer = issuer,
+                                .ddc_id = ddc_id,
+                                .owner = m->owner_id,
+                                .key_id = key_id,
+                                .kind = m->kind,
+                                .uri = m->uri,
+                                .external_ref = m->external_ref};
+  char chex[65];
+  randombytes_buf(rnd, sizeof rnd);
+  codes_base32(rnd, sizeof rnd, d->code);
+  timefmt_format(timefmt_now(), d->issued);
+  if (m->content_hash) {
+    codes_unhex(m->content_hash, d->row.content_hash, 32);
+    codes_hex(d->row.content_hash, 32, chex); /* lowercase */
+    d->row.has_content_hash = 1;
+  }
+  json_t *doc = json_pack(
+      "{s:s, s:I, s:s, s:I, s:s, s:O, s:o, s:o, s:o, s:o, s:s, s:I}", "type", "ddc.certificate/v1",
+      "ddcId", (json_int_t)ddc_id, "code", d->code, "issuer", (json_int_t)issuer, "kind", m->kind,
+      "metadata", m->metadata, "contentHash", m->content_hash ? json_string(chex) : json_null(),
+      "uri", m->uri ? json_string(m->uri) : json_null(), "validFrom",
+      cert_time(m->valid_from, d->from), "validUntil", cert_time(m->valid_until, d->until),
+      "issuedAt", d->issued, "keyId", (json_int_t)key_id);
+  d->text = doc ? jcs_canonicalize(doc, &d->len) : NULL;
+  json_decref(doc);
+  if (!d->text) return DDC_ERR_INTERNAL;
+  crypto_hash_sha256(d->row.cert_hash, (const uint8_t *)d->text, d->len);
+  crypto_sign_detached(d->row.signature, NULL, (const uint8_t *)d->text, d->len, sk);
+  d->row.code = d->code;
+  d->row.document = d->text;
+  d->row.issued_at = d->issued;
+  d->row.valid_from = m->valid_from ? d->from : NULL;
+  d->row.valid_until = m->valid_until ? d->until : NULL;
+  return DDC_ERR_OK;
+}
+
+void cert_doc_free(struct cert_doc *d)
+{
+  free(d->text);
+  d->text = NULL;
+}
+
 /* One attempt: draws a ddc_id, builds, canonicalizes and signs the document with the issuer's
  * current key, then inserts. */
 static enum ddc_err cert_mint_once(const struct principal *who, const struct cert_mint_req *m,
                                    char **json)
 {
-  uint8_t sk[crypto_sign_SECRETKEYBYTES], rnd[16];
+  uint8_t sk[crypto_sign_SECRETKEYBYTES];
   int64_t ddc_id, key_id;
+  struct cert_doc d;
   enum ddc_err e = mintprep_id(&ddc_id);
   if (e == DDC_ERR_OK) e = mintprep_key(who, &key_id, sk);
   if (e != DDC_ERR_OK) return e;
-  struct db_mint_row row = {.issuer = who->account_id,
-                            .ddc_id = ddc_id,
-                            .owner = m->owner_id,
-                            .key_id = key_id,
-                            .kind = m->kind,
-                            .uri = m->uri,
-                            .external_ref = m->external_ref};
-  char code[CODES_BASE32_LEN(16) + 1], issued[TIMEFMT_LEN + 1], from[TIMEFMT_LEN + 1],
-      until[TIMEFMT_LEN + 1], chex[65];
-  randombytes_buf(rnd, sizeof rnd);
-  codes_base32(rnd, sizeof rnd, code);
-  timefmt_format(timefmt_now(), issued);
-  if (m->content_hash) {
-    codes_unhex(m->content_hash, row.content_hash, 32);
-    codes_hex(row.content_hash, 32, chex); /* lowercase */
-    row.has_content_hash = 1;
-  }
-  json_t *doc =
-      json_pack("{s:s, s:I, s:s, s:I, s:s, s:O, s:o, s:o, s:o, s:o, s:s, s:I}", "type",
-                "ddc.certificate/v1", "ddcId", (json_int_t)ddc_id, "code", code, "issuer",
-                (json_int_t)who->account_id, "kind", m->kind, "metadata", m->metadata,
-                "contentHash", m->content_hash ? json_string(chex) : json_null(), "uri",
-                m->uri ? json_string(m->uri) : json_null(), "validFrom",
-                cert_time(m->valid_from, from), "validUntil", cert_time(m->valid_until, until),
-                "issuedAt", issued, "keyId", (json_int_t)key_id);
-  size_t len = 0;
-  char *text = doc ? jcs_canonicalize(doc, &len) : NULL;
-  json_decref(doc);
-  if (!text) {
-    sodium_memzero(sk, sizeof sk);
-    return DDC_ERR_INTERNAL;
-  }
-  crypto_hash_sha256(row.cert_hash, (const uint8_t *)text, len);
-  crypto_sign_detached(row.signature, NULL, (const uint8_t *)text, len, sk);
+  e = cert_document(who->account_id, ddc_id, key_id, sk, m, &d);
   sodium_memzero(sk, sizeof sk);
-  row.code = code;
-  row.document = text;
-  row.issued_at = issued;
-  row.valid_from = m->valid_from ? from : NULL;
-  row.valid_until = m->valid_until ? until : NULL;
-  e = db_mint(&row, json);
-  free(text);
+  if (e == DDC_ERR_OK) e = db_mint(&d.row, json);
+  cert_doc_free(&d);
   return e;
 }
 

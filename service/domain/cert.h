@@ -5,8 +5,12 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sodium.h>
+#include "crypto/codes.h"
+#include "db/certs.h"
 #include "domain/account.h"
 #include "errors.h"
+#include "timefmt.h"
 
 #define CERT_METADATA_MAX 65536 /* bytes of the metadata's canonical form */
 #define CERT_LIST_MAX 200
@@ -18,12 +22,29 @@ struct cert_mint_req {
   const char *content_hash, *uri, *valid_from, *valid_until, *external_ref; /* NULL: none */
 };
 
+/* A signed certificate document ready to insert: row points into the buffers here and at text,
+ * the exact JCS bytes that were hashed and signed. */
+struct cert_doc {
+  struct db_mint_row row;
+  char code[CODES_BASE32_LEN(16) + 1], issued[TIMEFMT_LEN + 1], from[TIMEFMT_LEN + 1],
+      until[TIMEFMT_LEN + 1];
+  char *text;
+  size_t len;
+};
+
 /* Validates a mint request beyond field types: kind, its required metadata, sizes, formats.
  * On failure the detail names the field (errors_detail). */
 enum ddc_err cert_check(const struct cert_mint_req *m);
 /* Checks, builds and signs the document with the issuer's current key (made on first use),
  * stores the certificate and charges the mint price; *json is the new certificate. */
 enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *m, char **json);
+/* Builds the document of a checked request for ddc_id, canonicalizes it (RFC 8785), hashes it and
+ * signs it with key_id's secret sk; the same for a single mint and a batch row. Free with
+ * cert_doc_free. */
+enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
+                           const uint8_t sk[crypto_sign_SECRETKEYBYTES],
+                           const struct cert_mint_req *m, struct cert_doc *d);
+void cert_doc_free(struct cert_doc *d);
 enum ddc_err cert_get(const struct principal *who, int64_t ddc, char **json, char **document);
 enum ddc_err cert_list(const struct principal *who, int64_t issuer, int64_t owner,
                        const char *status, const char *kind, int64_t after, int limit, char **json);

@@ -22,21 +22,42 @@ void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, 
   r->replied = 1;
 }
 
+void reply_stream(struct req *r, unsigned status, const char *ctype,
+                  ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
+                  void (*free_cls)(void *cls))
+{
+  if (r->replied) {
+    free_cls(cls);
+    return;
+  }
+  reply_buffer(r, status, ctype, NULL, 0);
+  r->resp_reader = reader;
+  r->resp_cls = cls;
+  r->resp_free = free_cls;
+}
+
 void reply_discard(struct req *r)
 {
   free(r->resp_body);
   r->resp_body = NULL;
   r->resp_len = 0;
   r->replied = 0;
+  if (r->resp_reader) r->resp_free(r->resp_cls);
+  r->resp_reader = NULL;
 }
 
 void reply_send(struct req *r)
 {
   if (!r->replied || r->sent) return;
-  struct MHD_Response *resp = MHD_create_response_from_buffer(
-      r->resp_len, r->resp_body, r->resp_body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+  struct MHD_Response *resp =
+      r->resp_reader ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+                                                         r->resp_reader, r->resp_cls, r->resp_free)
+                     : MHD_create_response_from_buffer(r->resp_len, r->resp_body,
+                                                       r->resp_body ? MHD_RESPMEM_MUST_FREE
+                                                                    : MHD_RESPMEM_PERSISTENT);
   if (!resp) return;
-  r->resp_body = NULL; /* owned by MHD now */
+  r->resp_reader = NULL; /* cls owned by MHD now */
+  r->resp_body = NULL;   /* owned by MHD now */
   if (r->ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,

@@ -30,6 +30,11 @@ void reply_empty(struct req *r, unsigned status);
 #define REPLY_CACHE_SHORT "public, max-age=1"
 #define REPLY_CACHE_REVALIDATE "no-cache"
 void reply_cache(struct req *r, const char *cache_control);
+/* A body made as it is sent: MHD calls reader (a MHD_ContentReaderCallback) on this request's
+ * thread until it returns MHD_CONTENT_READER_END_OF_STREAM, then free_cls(cls). */
+void reply_stream(struct req *r, unsigned status, const char *ctype,
+                  ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
+                  void (*free_cls)(void *cls));
 /* Drops the response set so far (when the transaction behind it did not commit). */
 void reply_discard(struct req *r);
 /* Queues the response set to MHD; the server calls it once the request's work is committed. */

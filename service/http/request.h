@@ -4,6 +4,7 @@
 #include <microhttpd.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "domain/account.h"
 
 #define REQ_PATH_MAX 1024
@@ -37,6 +38,17 @@ struct req {
   const char *cache; /* Cache-Control of a 2xx (static string); NULL: no-store */
   char *resp_body;   /* malloc'ed */
   size_t resp_len;
+  /* a streamed upload (BODY_STREAM routes): the handler runs once the headers are in and sets
+   * these; feed takes each piece of the body, end replies, done frees (completed: 1 when the
+   * whole body was read) */
+  void *stream;
+  void (*stream_feed)(struct req *r, const char *data, size_t n);
+  void (*stream_end)(struct req *r);
+  void (*stream_done)(struct req *r);
+  /* a streamed response (reply_stream): MHD calls reader until it ends, then frees cls */
+  ssize_t (*resp_reader)(void *cls, uint64_t pos, char *buf, size_t max);
+  void (*resp_free)(void *cls);
+  void *resp_cls;
   char allow[64];       /* Allow header for 405 */
   unsigned retry_after; /* Retry-After header for 429 */
 };

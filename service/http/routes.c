@@ -16,6 +16,7 @@ static const char *const consistency_query[] = {"from", "to", NULL};
 static const char *const content_query[] = {"content_hash", NULL};
 static const char *const journal_query[] = {"currency", "limit", "cursor", NULL};
 static const char *const statement_query[] = {"currency", "from", "to", NULL};
+static const char *const batches_query[] = {"kind", "mode", "dry_run", NULL};
 static const char *const certs_query[] = {"issuer_id", "owner_id", "status", "kind",
                                           "limit",     "cursor",   NULL};
 
@@ -72,6 +73,12 @@ const struct route routes_table[] = {
      NULL},
     {"POST", "/v1/certificates/{ddc_id}/revoke", api_certs_revoke, OP_ISS, BODY_JSON, NULL},
     {"POST", "/v1/certificates/{ddc_id}/burn", api_certs_burn, ANY, BODY_JSON_OPTIONAL, NULL},
+    {"POST", "/v1/batches", api_batches_create, ISS, BODY_STREAM, batches_query},
+    {"GET", "/v1/batches/{id}", api_batches_get, OP_ISS, BODY_NONE, NULL},
+    {"GET", "/v1/batches/{id}/progress", api_batches_progress, OP_ISS, BODY_NONE, NULL},
+    {"POST", "/v1/batches/{id}/cancel", api_batches_cancel, OP_ISS, BODY_JSON_OPTIONAL, NULL},
+    {"GET", "/v1/batches/{id}/errors", api_batches_errors, OP_ISS, BODY_NONE, NULL},
+    {"GET", "/v1/batches/{id}/certificates", api_batches_certificates, OP_ISS, BODY_NONE, NULL},
 };
 const int routes_count = sizeof routes_table / sizeof routes_table[0];
 

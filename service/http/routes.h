@@ -5,7 +5,9 @@
 
 typedef void (*route_handler)(struct req *r);
 
-enum route_body { BODY_NONE, BODY_JSON_OPTIONAL, BODY_JSON };
+/* BODY_STREAM: any size up to the handler's limit, handed over piece by piece (the handler runs
+ * when the headers are in and checks the media type itself); no Idempotency-Key transaction. */
+enum route_body { BODY_NONE, BODY_JSON_OPTIONAL, BODY_JSON, BODY_STREAM };
 
 struct route {
   const char *method;

@@ -59,6 +59,33 @@ static int server_is_json(const char *ctype)
           strncasecmp(ctype, "application/", 12) == 0);
 }
 
+/* The API key and the route's roles; 0, or -1 with a 401/403/429 queued. */
+static int server_authorize(struct req *r)
+{
+  const char *authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+  enum ddc_err e = auth_check(authz, &r->who, &r->retry_after);
+  if (e == DDC_ERR_UNAUTHORIZED)
+    reply_problem(r, e, NULL, "send Authorization: Bearer <API key> with a live key");
+  else if (e != DDC_ERR_OK)
+    reply_error(r, e);
+  else if (!(r->route->roles & r->who.role))
+    reply_problem(r, DDC_ERR_FORBIDDEN, NULL, "a %s account may not use %s %s",
+                  role_name(r->who.role), r->route->method, r->route->pattern);
+  return r->replied ? -1 : 0;
+}
+
+/* A streamed upload: the handler checks the rest (media type, size, query) and opens the stream
+ * once the caller is known. */
+static void server_begin_stream(struct req *r, int framed)
+{
+  if (!framed) {
+    reply_error(r, DDC_ERR_LENGTH_REQUIRED);
+    return;
+  }
+  errors_clear();
+  if (server_authorize(r) == 0) r->route->handler(r);
+}
+
 /* Checks that need only the request line and headers. Queues a response when one fails. */
 static void server_begin(struct req *r, const char *url)
 {
@@ -82,6 +109,10 @@ static void server_begin(struct req *r, const char *url)
   const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Transfer-Encoding");
   const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
   unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0;
+  if (r->route->body == BODY_STREAM) {
+    server_begin_stream(r, cl || te);
+    return;
+  }
   /* A body a little over the cap is read and dropped, and 413 comes after it: refusing it at once
    * closes the socket with unread data, and the client's kernel may drop the 413 on the RST. */
   if (len > REQ_BODY_DRAIN_MAX) {
@@ -99,16 +130,7 @@ static void server_begin(struct req *r, const char *url)
     reply_problem(r, DDC_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send Content-Type: application/json");
     return;
   }
-  if (!r->route->roles) return;
-  const char *authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-  enum ddc_err e = auth_check(authz, &r->who, &r->retry_after);
-  if (e == DDC_ERR_UNAUTHORIZED)
-    reply_problem(r, e, NULL, "send Authorization: Bearer <API key> with a live key");
-  else if (e != DDC_ERR_OK)
-    reply_error(r, e);
-  else if (!(r->route->roles & r->who.role))
-    reply_problem(r, DDC_ERR_FORBIDDEN, NULL, "a %s account may not use %s %s",
-                  role_name(r->who.role), r->route->method, r->route->pattern);
+  if (r->route->roles) server_authorize(r);
 }
 
 static int server_body_append(struct req *r, const char *data, size_t n)
@@ -158,6 +180,11 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
     if (r->replied && (r->status == 411 || r->status == 413)) reply_send(r);
     return MHD_YES;
   }
+  if (*upload_data_size && r->stream_feed) {
+    if (!r->replied) r->stream_feed(r, upload_data, *upload_data_size);
+    *upload_data_size = 0;
+    return MHD_YES;
+  }
   if (*upload_data_size) {
     if (!r->replied && server_body_append(r, upload_data, *upload_data_size) != 0) return MHD_NO;
     *upload_data_size = 0;
@@ -170,6 +197,8 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
   if (r->body_too_large)
     reply_problem(r, DDC_ERR_BODY_TOO_LARGE, NULL, "the body may be at most %d bytes",
                   REQ_BODY_MAX);
+  else if (r->stream_end)
+    r->stream_end(r);
   else if ((errors_clear(), idem_applies(r)))
     idem_run(r);
   else
@@ -194,6 +223,8 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
   int idx = r->route ? (int)(r->route - routes_table) : -1;
   metrics_record(idx, r->status, us);
   log_access(r->method, r->route ? r->route->pattern : "unmatched", r->status, us, r->request_id);
+  if (r->stream_done) r->stream_done(r);
+  if (r->resp_reader) r->resp_free(r->resp_cls);
   free(r->body);
   free(r->resp_body);
   free(r);

@@ -8,8 +8,10 @@
 # interval; then the database is filled up to FILL certificates by SQL (filler rows shaped like the
 # minted ones: certificate, mint event, queued for the log), the sequencer's integration rate is
 # timed on them (events into log leaves, tiles and signed checkpoints), and GET /v1/verify/{code}
-# is measured on real, signed and anchored certificates among them; last, proof times at 1M and
-# 10M leaves (build/bench/proof_bench, its own database: synthetic leaves through the tiles code).
+# is measured on real, signed and anchored certificates among them (verdict cache on and off);
+# proof times at 1M and 10M leaves (build/bench/proof_bench, its own database: synthetic leaves
+# through the tiles code); last, a 100,000-row diploma batch (upload to completed and to anchored,
+# rows/s, ddcd's peak RSS) beside a bare COPY of the same rows into a similar table.
 # Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
 # Loopback only; about four and a half minutes on 2 cores. Needs build/ddcd, build/bench/bare_mhd and
@@ -285,6 +287,45 @@ DDC_DATABASE_URL=$PROOF_URL build/ddcd migrate >"$WORK/migrate2.out" 2>&1 ||
 build/bench/proof_bench "$PROOF_URL" 1000 $PROOF_SIZES >"$WORK/proof.out" 2>&1 ||
   { cat "$WORK/proof.out" >&2; fail "proof_bench failed"; }
 
+
+# --- a batch import: BATCH_ROWS diplomas in one CSV, from upload to completed and to anchored,
+# beside a bare COPY of the same file into a similar table
+BATCH_ROWS=${DDC_BENCH_BATCH_ROWS:-100000}
+BISSUER=$(head -n 9 "$WORK/ids" | tail -n 1)
+curl -fsS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+  -d "{\"amount_minor\":9000000000000,\"currency\":\"CNY\",\"reference\":\"bench-batch\"}" \
+  "$DDCD/v1/accounts/$BISSUER/recharges" >/dev/null || fail "could not recharge issuer $BISSUER"
+BKEY=$(curl -fsS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
+  -d '{"name":"bench batch"}' "$DDCD/v1/accounts/$BISSUER/api-keys" | grep -oE '"key":"[^"]+"' |
+  cut -d'"' -f4) || fail "no key for issuer $BISSUER"
+awk -v n="$BATCH_ROWS" 'BEGIN {
+  print "student_name,student_id,degree,major,institution,conferred_on,external_ref"
+  for (i = 1; i <= n; i++)
+    printf "\"Student %d, Jr.\",S%07d,Bachelor of Science,Computer Science,Example University,2026-06-30,BENCH-%07d\n", i, i, i
+}' >"$WORK/batch.csv"
+until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.2; done
+DDCD_PID=${PIDS[0]}
+B_START=$(date +%s.%N)
+BID=$(curl -fsS -H "Authorization: Bearer $BKEY" -H 'Content-Type: text/csv' \
+  --data-binary @"$WORK/batch.csv" "$DDCD/v1/batches?kind=diploma" |
+  grep -oE '"batch_id": [0-9]+' | grep -oE '[0-9]+$') || fail "the batch upload failed"
+B_UPLOADED=$(date +%s.%N)
+until curl -fsS -H "Authorization: Bearer $BKEY" "$DDCD/v1/batches/$BID" | grep -q '"state": "completed"'; do
+  curl -fsS -H "Authorization: Bearer $BKEY" "$DDCD/v1/batches/$BID" | grep -qE '"state": "(failed|cancelled)"' &&
+    fail "batch $BID did not complete"
+  sleep 0.05
+done
+B_DONE=$(date +%s.%N)
+until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.05; done
+B_ANCHORED=$(date +%s.%N)
+B_RSS=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$DDCD_PID/status")
+psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c 'CREATE TABLE bench_copy (student_name text, student_id text,
+  degree text, major text, institution text, conferred_on date, external_ref text UNIQUE)'
+C_START=$(date +%s.%N)
+psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c "\\copy bench_copy FROM '$WORK/batch.csv' WITH (FORMAT csv, HEADER)"
+C_SECS=$(awk -v a="$C_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+psql "$DB_URL" -qX -c 'DROP TABLE bench_copy' || true
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # The account reads must all have been 200s for the row to mean anything.
 [ -z "${NOTE[account]}" ] || echo "bench: GET /v1/accounts/{id} had errors:${NOTE[account]}" >&2
 
@@ -318,5 +359,11 @@ while read -r _ size _ append _ _ p50 _ p99 _ hashes _ tiles _ cons; do
   printf '%-34s p50 %6s us  p99 %6s us  (%d hashes, %d tile reads; consistency from the\n%-34s previous size %s us; %s leaves appended in %s s through the tiles code)\n' \
     "inclusion proof at $size leaves" "$p50" "$p99" "$hashes" "$tiles" "" "$cons" "$size" "$append"
 done <"$WORK/proof.out"
+printf '%-34s %8.0f rows/s  (%d rows: upload+check %s s, completed %s s, anchored %s s; aim <= 5 s to anchored)\n' \
+  "batch import, diplomas" "$(awk -v n="$BATCH_ROWS" -v t="$(secs "$B_START" "$B_ANCHORED")" 'BEGIN { print n / t }')" \
+  "$BATCH_ROWS" "$(secs "$B_START" "$B_UPLOADED")" "$(secs "$B_START" "$B_DONE")" "$(secs "$B_START" "$B_ANCHORED")"
+printf '%-34s %8.0f rows/s  (%s s; the same file into a similar table)\n' "bare COPY of the same rows" \
+  "$(awk -v n="$BATCH_ROWS" -v t="$C_SECS" 'BEGIN { print n / t }')" "$C_SECS"
+echo "ddcd peak RSS: $B_RSS MiB over the whole run (aim <= 256 MiB)"
 echo
 echo "($((SECONDS - START)) s)"

@@ -1,0 +1,17 @@
+/* runner.h: the background thread that runs batches. Every ddcd runs one; a batch is run by the
+ * process whose connection holds its advisory lock, chunk by chunk: rows are signed in C by
+ * several threads, then COPYed and committed with their events and charge in one transaction
+ * that also moves the batch's resume point. Kill the process and any ddcd (this one restarted,
+ * or another) resumes the batch after its last committed chunk. */
+#ifndef DDC_BATCH_RUNNER_H
+#define DDC_BATCH_RUNNER_H
+
+#define RUNNER_CHUNK 5000    /* rows per transaction */
+#define RUNNER_SIGNERS_MAX 8 /* signing threads per chunk (at most one per CPU) */
+
+/* Starts the thread. 0 or -1. */
+int runner_start(void);
+/* Stops it after the chunk in progress, if any. */
+void runner_stop(void);
+
+#endif

@@ -1,0 +1,183 @@
+/* upload.c: the streamed batch upload (see upload.h). */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include "batch/csv.h"
+#include "batch/ndjson.h"
+#include "batch/rows.h"
+#include "batch/upload.h"
+#include "crypto/codes.h"
+#include "db/batches.h"
+#include "log.h"
+
+#define UPLOAD_FLUSH (1024 * 1024) /* bytes of COPY text sent at a time */
+
+struct batch_upload {
+  struct principal who;
+  struct batch_upload_opts o;
+  char kind[16];
+  int64_t batch_id;
+  int existing, finished;
+  char existing_sha[65];
+  crypto_hash_sha256_state sha;
+  uint64_t bytes, rows;
+  struct csv_parser csv;
+  struct ndjson_lines nd;
+  struct batch_header header;
+  int have_header;
+  struct batch_buf rows_buf, errs_buf;
+  enum ddc_err failed; /* the first failure; the rest of the body is only hashed */
+};
+
+static enum ddc_err upload_flush(struct batch_upload *u, size_t at_least)
+{
+  enum ddc_err e = DDC_ERR_OK;
+  if (u->rows_buf.len && u->rows_buf.len >= at_least) {
+    e = db_batch_copy_rows(u->rows_buf.p, u->rows_buf.len);
+    u->rows_buf.len = 0;
+  }
+  if (e == DDC_ERR_OK && u->errs_buf.len && u->errs_buf.len >= at_least) {
+    e = db_batch_copy_errors(u->errs_buf.p, u->errs_buf.len);
+    u->errs_buf.len = 0;
+  }
+  return e;
+}
+
+/* A parsed row or its error goes to the COPY buffers. */
+static int upload_row(struct batch_upload *u, int bad, struct batch_row *row,
+                      struct batch_error *err)
+{
+  u->rows++;
+  int rc = bad < 0 ? -1
+           : bad   ? batch_error_copy(err, u->batch_id, &u->errs_buf)
+                   : batch_row_copy(row, u->batch_id, &u->rows_buf);
+  batch_row_free(row);
+  if (rc == 0 && upload_flush(u, UPLOAD_FLUSH) != DDC_ERR_OK) rc = 2;
+  if (rc) u->failed = rc == 2 ? db_failure() : DDC_ERR_INTERNAL;
+  return rc;
+}
+
+static int upload_csv_record(void *ctx, const struct csv_record *rec)
+{
+  struct batch_upload *u = ctx;
+  struct batch_row row;
+  struct batch_error err;
+  if (!u->have_header) {
+    char why[160];
+    u->have_header = 1;
+    if (batch_header_read(rec, &u->header, why, sizeof why) == 0) return 0;
+    u->failed = errors_refuse(DDC_ERR_MALFORMED_ROW, "header", "%s", why);
+    return 1;
+  }
+  int bad = batch_row_csv(&u->header, u->kind, rec, &row, &err);
+  return upload_row(u, bad, &row, &err);
+}
+
+static int upload_ndjson_line(void *ctx, uint64_t line, const char *text, size_t len, int too_long)
+{
+  struct batch_upload *u = ctx;
+  struct batch_row row;
+  struct batch_error err;
+  int bad = batch_row_ndjson(u->kind, line, text, len, too_long, &row, &err);
+  return upload_row(u, bad, &row, &err);
+}
+
+enum ddc_err batch_upload_open(const struct principal *who, const struct batch_upload_opts *o,
+                               struct batch_upload **out)
+{
+  struct batch_upload *u = calloc(1, sizeof *u);
+  *out = u;
+  if (!u) return DDC_ERR_INTERNAL;
+  u->who = *who;
+  u->o = *o;
+  snprintf(u->kind, sizeof u->kind, "%s", o->kind);
+  u->o.kind = u->kind;
+  u->o.idempotency_key = NULL; /* only needed here */
+  crypto_hash_sha256_init(&u->sha);
+  if ((o->ndjson ? ndjson_init(&u->nd, BATCH_ROW_MAX, upload_ndjson_line, u)
+                 : csv_init(&u->csv, BATCH_ROW_MAX, upload_csv_record, u)) != 0)
+    return DDC_ERR_INTERNAL;
+  return db_batch_open(who->account_id, o->kind, o->partial ? "partial" : "all_or_nothing",
+                       o->dry_run, o->ndjson ? "ndjson" : "csv", o->idempotency_key, &u->batch_id,
+                       &u->existing, u->existing_sha);
+}
+
+enum ddc_err batch_upload_feed(struct batch_upload *u, const char *data, size_t n)
+{
+  u->bytes += n;
+  if (u->bytes > BATCH_BODY_MAX)
+    return errors_refuse(DDC_ERR_BODY_TOO_LARGE, NULL, "a batch upload may be at most %llu bytes",
+                         (unsigned long long)BATCH_BODY_MAX);
+  crypto_hash_sha256_update(&u->sha, (const uint8_t *)data, n);
+  if (u->existing || u->failed) return u->failed;
+  int rc = u->o.ndjson ? ndjson_feed(&u->nd, data, n) : csv_feed(&u->csv, data, n);
+  if (rc && !u->failed) u->failed = DDC_ERR_INTERNAL;
+  return u->failed;
+}
+
+/* An upload under an Idempotency-Key used before: the same body gives that batch back. */
+static enum ddc_err upload_replay(struct batch_upload *u, const char *hex, char **json)
+{
+  if (u->existing_sha[0] && strcmp(hex, u->existing_sha) != 0)
+    return errors_refuse(DDC_ERR_IDEMPOTENCY_KEY_REUSED, "Idempotency-Key",
+                         "this Idempotency-Key was first used with a different body");
+  return db_batch_get("issuer", u->who.account_id, u->batch_id, json);
+}
+
+/* Starts a sealed batch that is quoted and not a dry run; *json is replaced by the result. */
+static enum ddc_err upload_start(char **json)
+{
+  json_t *b = json_loads(*json, 0, NULL);
+  const char *state = json_string_value(json_object_get(b, "state"));
+  int go = state && strcmp(state, "quoted") == 0 && !json_is_true(json_object_get(b, "dry_run"));
+  int64_t id = json_integer_value(json_object_get(b, "batch_id"));
+  json_decref(b);
+  if (!go) return DDC_ERR_OK;
+  char *started = NULL;
+  enum ddc_err e = db_batch_start(id, &started);
+  if (e != DDC_ERR_OK) return e;
+  free(*json);
+  *json = started;
+  return DDC_ERR_OK;
+}
+
+enum ddc_err batch_upload_finish(struct batch_upload *u, char **json, int *existing)
+{
+  uint8_t sha[32];
+  char hex[65];
+  *json = NULL;
+  *existing = u->existing;
+  crypto_hash_sha256_final(&u->sha, sha);
+  codes_hex(sha, 32, hex);
+  if (u->existing) return upload_replay(u, hex, json);
+  if (!u->failed && (u->o.ndjson ? ndjson_finish(&u->nd) : csv_finish(&u->csv)) && !u->failed)
+    u->failed = DDC_ERR_INTERNAL;
+  if (u->failed) return u->failed;
+  if (u->rows == 0)
+    return errors_refuse(DDC_ERR_MALFORMED_ROW, "body", "the upload holds no data rows");
+  enum ddc_err e = upload_flush(u, 0);
+  if (e == DDC_ERR_OK) e = db_batch_seal(u->batch_id, sha, u->bytes, u->rows, json);
+  if (e != DDC_ERR_OK) return e;
+  u->finished = 1;
+  json_t *b = json_loads(*json, 0, NULL);
+  *existing = json_is_true(json_object_get(b, "existing"));
+  json_decref(b);
+  return upload_start(json);
+}
+
+void batch_upload_free(struct batch_upload *u)
+{
+  if (!u) return;
+  if (u->batch_id && !u->existing && !u->finished)
+    db_batch_fail(u->batch_id,
+                  u->failed ? errors_info(u->failed)->title : "the upload did not finish");
+  if (u->o.ndjson)
+    ndjson_free(&u->nd);
+  else
+    csv_free(&u->csv);
+  batch_header_free(&u->header);
+  batch_buf_free(&u->rows_buf);
+  batch_buf_free(&u->errs_buf);
+  free(u);
+}

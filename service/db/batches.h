@@ -1,0 +1,45 @@
+/* batches.h: database operations of batch imports (sql/007_batches.sql). JSON results are
+ * malloc'ed in *json; pages of rows come back as a PGresult the caller clears. */
+#ifndef DDC_DB_BATCHES_H
+#define DDC_DB_BATCHES_H
+#include <stddef.h>
+#include <stdint.h>
+#include "db/pg.h"
+#include "errors.h"
+
+extern const struct db_stmt db_batches_stmts[];
+
+/* Opens a batch, or finds the one this issuer opened with the same Idempotency-Key (key may be
+ * NULL): *existing then 1 and sha256_hex its body's hash ("" while it is being uploaded). */
+enum ddc_err db_batch_open(int64_t issuer, const char *kind, const char *mode, int dry_run,
+                           const char *format, const char *key, int64_t *batch_id, int *existing,
+                           char sha256_hex[65]);
+/* Appends COPY text lines to batch_rows or batch_errors (autocommit). */
+enum ddc_err db_batch_copy_rows(const char *data, size_t len);
+enum ddc_err db_batch_copy_errors(const char *data, size_t len);
+enum ddc_err db_batch_seal(int64_t batch_id, const uint8_t sha256[32], uint64_t bytes,
+                           uint64_t rows, char **json);
+enum ddc_err db_batch_start(int64_t batch_id, char **json);
+enum ddc_err db_batch_fail(int64_t batch_id, const char *reason);
+enum ddc_err db_batch_get(const char *role, int64_t actor, int64_t batch_id, char **json);
+enum ddc_err db_batch_cancel(const char *role, int64_t actor, int64_t batch_id, char **json);
+/* Up to 32 running batches, oldest first. */
+enum ddc_err db_batch_running(int64_t *ids, int *n);
+/* The session-level lock that makes this connection the batch's one runner; *taken 0 or 1. */
+enum ddc_err db_batch_lock(int64_t batch_id, int *taken);
+void db_batch_unlock(int64_t batch_id);
+/* The batch's issuer, kind and resume point. */
+enum ddc_err db_batch_info(int64_t batch_id, int64_t *issuer, char kind[16], int64_t *next_line);
+/* Up to limit staged rows after line: line, owner_id, external_ref, content_hash, uri,
+ * valid_from, valid_until, metadata. NULL on failure (db_failure). */
+PGresult *db_batch_rows_after(int64_t batch_id, int64_t line, int limit);
+/* In the caller's transaction: COPYs signed rows (text lines for batch_signed) and commits them
+ * as one chunk. */
+enum ddc_err db_batch_chunk(int64_t batch_id, const char *signed_rows, size_t len, int64_t key_id,
+                            int64_t last_line, int final, char **json);
+/* Pages of the reports, after line: errors (line, field, code, message) and minted rows (line,
+ * external_ref, ddc_id, code, cert_hash). */
+PGresult *db_batch_errors_after(int64_t batch_id, int64_t line, int limit);
+PGresult *db_batch_minted_after(int64_t batch_id, int64_t line, int limit);
+
+#endif

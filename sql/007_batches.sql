@@ -1,0 +1,405 @@
+-- 007_batches: batch imports (a university's graduating class). An upload is streamed into
+-- batch_rows (rows ddcd could read and check on their own) and batch_errors (the others); sealing
+-- it checks what needs the database (duplicates in the file, external_refs already taken,
+-- owners), quotes it at the batch_row price, and, unless it is a dry run, reserves the quote and
+-- starts it. A worker then signs rows in C and commits them chunk by chunk with
+-- ddc_batch_chunk: certificates, their mint events (queued for the log), and the charge, in one
+-- transaction that also moves the batch's resume point, so a crash resumes exactly there.
+
+CREATE TABLE batches (
+  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  issuer_id       bigint NOT NULL REFERENCES accounts (id),
+  kind            text NOT NULL CHECK (kind IN ('copyright', 'diploma', 'generic')),
+  mode            text NOT NULL CHECK (mode IN ('all_or_nothing', 'partial')),
+  dry_run         boolean NOT NULL,
+  format          text NOT NULL CHECK (format IN ('csv', 'ndjson')),
+  state           text NOT NULL DEFAULT 'validating'
+                  CHECK (state IN ('validating', 'quoted', 'running', 'completed', 'failed',
+                                   'cancelled')),
+  idempotency_key text,
+  body_sha256     bytea CHECK (length(body_sha256) = 32),
+  body_bytes      bigint NOT NULL DEFAULT 0,
+  rows_total      bigint NOT NULL DEFAULT 0, -- data rows in the file
+  rows_valid      bigint NOT NULL DEFAULT 0, -- rows to mint
+  rows_failed     bigint NOT NULL DEFAULT 0, -- rows in batch_errors
+  rows_done       bigint NOT NULL DEFAULT 0, -- certificates minted
+  next_line       bigint NOT NULL DEFAULT 0, -- resume point: rows after this line remain
+  unit_price      bigint,
+  currency        text,
+  reserved_minor  bigint NOT NULL DEFAULT 0,
+  charged_minor   bigint NOT NULL DEFAULT 0,
+  reason          text, -- why it failed or was cancelled
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  started_at      timestamptz,
+  finished_at     timestamptz,
+  updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX batches_idempotency_idx ON batches (issuer_id, idempotency_key)
+  WHERE idempotency_key IS NOT NULL;
+CREATE INDEX batches_issuer_idx ON batches (issuer_id, id);
+CREATE INDEX batches_running_idx ON batches (id) WHERE state = 'running';
+
+-- The same bytes uploaded again with the same options are the same batch (unless that one was
+-- cancelled or failed: then the new upload takes its place).
+CREATE TABLE batch_uploads (
+  issuer_id   bigint NOT NULL,
+  body_sha256 bytea NOT NULL,
+  kind        text NOT NULL,
+  mode        text NOT NULL,
+  dry_run     boolean NOT NULL,
+  batch_id    bigint NOT NULL,
+  PRIMARY KEY (issuer_id, body_sha256, kind, mode, dry_run)
+);
+
+-- Rows that passed ddcd's own checks, as they will be signed. Times are canonical RFC 3339.
+CREATE TABLE batch_rows (
+  batch_id     bigint NOT NULL,
+  line         bigint NOT NULL,
+  owner_id     bigint,
+  external_ref text,
+  content_hash text,
+  uri          text,
+  valid_from   text,
+  valid_until  text,
+  metadata     text NOT NULL, -- JSON object text
+  PRIMARY KEY (batch_id, line)
+);
+
+-- One error per bad row: the line it starts on, the field, a registry code and a sentence.
+CREATE TABLE batch_errors (
+  batch_id bigint NOT NULL,
+  line     bigint NOT NULL,
+  field    text NOT NULL,
+  code     text NOT NULL,
+  message  text NOT NULL,
+  PRIMARY KEY (batch_id, line)
+);
+
+-- Which certificate each line became.
+CREATE TABLE batch_minted (
+  batch_id bigint NOT NULL,
+  line     bigint NOT NULL,
+  ddc_id   bigint NOT NULL,
+  PRIMARY KEY (batch_id, line)
+);
+
+-- A chunk as signed by ddcd, COPYed in by the transaction that commits it (and emptied by it):
+-- each row whole, so that committing it joins nothing.
+CREATE UNLOGGED TABLE batch_signed (
+  batch_id     bigint NOT NULL,
+  line         bigint NOT NULL,
+  owner_id     bigint,
+  external_ref text,
+  content_hash text,
+  uri          text,
+  valid_from   text,
+  valid_until  text,
+  ddc_id       bigint NOT NULL,
+  code      text NOT NULL,
+  document  text NOT NULL,
+  cert_hash bytea NOT NULL,
+  signature bytea NOT NULL,
+  issued_at timestamptz NOT NULL,
+  PRIMARY KEY (batch_id, line)
+);
+
+CREATE FUNCTION ddc_batch_json(b batches) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'batch_id', b.id, 'issuer_id', b.issuer_id, 'kind', b.kind, 'mode', b.mode,
+    'dry_run', b.dry_run, 'format', b.format, 'state', b.state,
+    'body_sha256', encode(b.body_sha256, 'hex'), 'rows_total', b.rows_total,
+    'rows_valid', b.rows_valid, 'rows_failed', b.rows_failed, 'rows_done', b.rows_done,
+    'quote', CASE WHEN b.unit_price IS NULL THEN NULL ELSE jsonb_build_object(
+      'rows', b.rows_valid, 'unit_price', ddc_money(b.unit_price, b.currency),
+      'amount_minor', b.rows_valid * b.unit_price, 'currency', b.currency) END,
+    'reserved', CASE WHEN b.currency IS NULL THEN NULL
+                     ELSE ddc_money(b.reserved_minor, b.currency) END,
+    'charged', CASE WHEN b.currency IS NULL THEN NULL
+                    ELSE ddc_money(b.charged_minor, b.currency) END,
+    'rate_per_sec', r.rate, 'eta_seconds',
+    CASE WHEN b.state = 'running' AND r.rate > 0
+         THEN ceil(greatest(b.rows_valid - b.rows_done, 0) / r.rate) END,
+    'reason', b.reason, 'created_at', ddc_ts(b.created_at), 'started_at', ddc_ts(b.started_at),
+    'finished_at', ddc_ts(b.finished_at))
+  FROM (SELECT CASE WHEN b.started_at IS NULL THEN NULL ELSE round((b.rows_done / greatest(
+          extract(epoch FROM coalesce(b.finished_at, clock_timestamp()) - b.started_at),
+          0.001))::numeric, 1) END AS rate) r
+$$;
+
+-- Opens a batch for an upload. With an Idempotency-Key already used by this issuer, returns that
+-- batch instead (existing: true), whose body hash the upload must then match.
+CREATE FUNCTION ddc_batch_open(p_issuer bigint, p_kind text, p_mode text, p_dry_run boolean,
+                               p_format text, p_idempotency_key text)
+RETURNS TABLE (batch_id bigint, existing boolean, body_sha256 bytea) LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+  v_id bigint;
+BEGIN
+  INSERT INTO batches (issuer_id, kind, mode, dry_run, format, idempotency_key)
+    VALUES (p_issuer, p_kind, p_mode, p_dry_run, p_format, p_idempotency_key)
+    ON CONFLICT (issuer_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING id INTO v_id;
+  IF v_id IS NOT NULL THEN
+    RETURN QUERY SELECT v_id, false, NULL::bytea;
+  ELSE
+    RETURN QUERY SELECT b.id, true, b.body_sha256 FROM batches b
+      WHERE b.issuer_id = p_issuer AND b.idempotency_key = p_idempotency_key;
+  END IF;
+END $$;
+
+-- The batch, locked, for its issuer (operators: any), else a rule failure.
+CREATE FUNCTION ddc_batch_lock(p_role text, p_actor bigint, p_batch bigint) RETURNS batches
+LANGUAGE plpgsql AS $$
+DECLARE
+  b batches;
+BEGIN
+  SELECT * INTO b FROM batches WHERE id = p_batch FOR UPDATE;
+  IF NOT FOUND OR p_role <> 'operator' AND b.issuer_id <> p_actor THEN
+    PERFORM ddc_fail('not_found', format('no batch %s', p_batch));
+  END IF;
+  RETURN b;
+END $$;
+
+-- The checks that need the database, one error per row at most: an external_ref repeated in the
+-- file (every occurrence after the first), one the issuer already used, an owner out of reach.
+CREATE FUNCTION ddc_batch_check(b batches) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO batch_errors (batch_id, line, field, code, message)
+    SELECT b.id, d.line, 'external_ref', 'duplicate_row',
+           format('external_ref %s is also on line %s', d.external_ref, d.first_line)
+    FROM (SELECT r.line, r.external_ref,
+                 min(r.line) OVER (PARTITION BY r.external_ref) AS first_line
+          FROM batch_rows r WHERE r.batch_id = b.id AND r.external_ref IS NOT NULL) d
+    WHERE d.line <> d.first_line
+    ON CONFLICT DO NOTHING;
+  INSERT INTO batch_errors (batch_id, line, field, code, message)
+    SELECT b.id, r.line, 'external_ref', 'external_ref_taken',
+           format('certificate %s already has external_ref %s', c.ddc_id, r.external_ref)
+    FROM batch_rows r JOIN certificates c
+      ON c.issuer_id = b.issuer_id AND c.external_ref = r.external_ref
+    WHERE r.batch_id = b.id
+    ON CONFLICT DO NOTHING;
+  INSERT INTO batch_errors (batch_id, line, field, code, message)
+    SELECT b.id, r.line, 'owner_id',
+           CASE WHEN a.id IS NOT NULL AND a.status <> 'active' AND s.ok THEN 'recipient_invalid'
+                ELSE 'cross_issuer_not_approved' END,
+           format('account %s cannot receive certificates of issuer %s', r.owner_id, b.issuer_id)
+    FROM batch_rows r LEFT JOIN accounts a ON a.id = r.owner_id
+    CROSS JOIN LATERAL (SELECT coalesce(CASE WHEN a.role = 'issuer' THEN a.id ELSE a.issuer_id END
+                                          = b.issuer_id
+                                        OR EXISTS (SELECT 1 FROM issuer_approvals x
+                                          WHERE x.issuer_id = CASE WHEN a.role = 'issuer'
+                                                  THEN a.id ELSE a.issuer_id END
+                                            AND x.approved_issuer_id = b.issuer_id), false)
+                        AS ok) s
+    WHERE r.batch_id = b.id AND r.owner_id IS NOT NULL AND r.owner_id <> b.issuer_id
+      AND (NOT s.ok OR a.status <> 'active')
+    ON CONFLICT DO NOTHING;
+  DELETE FROM batch_rows r USING batch_errors e
+    WHERE r.batch_id = b.id AND e.batch_id = b.id AND e.line = r.line;
+END $$;
+
+-- Ends an upload: records the body's hash, size and row count; returns an earlier batch of the
+-- same bytes and options if there is one (this one is dropped); otherwise checks the rows,
+-- quotes the batch and leaves it quoted (or failed: all_or_nothing with a bad row).
+CREATE FUNCTION ddc_batch_seal(p_batch bigint, p_sha256 bytea, p_bytes bigint, p_rows bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  b batches;
+  v_owner bigint;
+  p prices;
+BEGIN
+  SELECT * INTO b FROM batches WHERE id = p_batch FOR UPDATE;
+  IF b.state <> 'validating' THEN
+    PERFORM ddc_fail('batch_final', format('batch %s is %s', b.id, b.state));
+  END IF;
+  INSERT INTO batch_uploads AS u (issuer_id, body_sha256, kind, mode, dry_run, batch_id)
+    VALUES (b.issuer_id, p_sha256, b.kind, b.mode, b.dry_run, b.id)
+    ON CONFLICT (issuer_id, body_sha256, kind, mode, dry_run) DO UPDATE
+      SET batch_id = EXCLUDED.batch_id
+      WHERE (SELECT o.state FROM batches o WHERE o.id = u.batch_id) IN ('cancelled', 'failed')
+    RETURNING u.batch_id INTO v_owner;
+  IF v_owner IS NULL THEN
+    DELETE FROM batch_rows WHERE batch_id = b.id;
+    DELETE FROM batch_errors WHERE batch_id = b.id;
+    DELETE FROM batches WHERE id = b.id;
+    SELECT * INTO b FROM batches WHERE id = (SELECT u.batch_id FROM batch_uploads u
+      WHERE (u.issuer_id, u.body_sha256, u.kind, u.mode, u.dry_run)
+          = (b.issuer_id, p_sha256, b.kind, b.mode, b.dry_run));
+    RETURN ddc_batch_json(b) || '{"existing":true}';
+  END IF;
+  PERFORM ddc_batch_check(b);
+  p := ddc_price('batch_row', b.issuer_id);
+  UPDATE batches SET body_sha256 = p_sha256, body_bytes = p_bytes, rows_total = p_rows,
+      rows_failed = (SELECT count(*) FROM batch_errors WHERE batch_id = b.id),
+      rows_valid = (SELECT count(*) FROM batch_rows WHERE batch_id = b.id),
+      unit_price = p.amount_minor, currency = p.currency, updated_at = now()
+    WHERE id = b.id RETURNING * INTO b;
+  IF b.mode = 'all_or_nothing' AND b.rows_failed > 0 THEN
+    UPDATE batches SET state = 'failed', finished_at = now(),
+        reason = format('%s of %s rows are invalid and the mode is all_or_nothing', b.rows_failed,
+                        b.rows_total)
+      WHERE id = b.id RETURNING * INTO b;
+  ELSE
+    UPDATE batches SET state = 'quoted' WHERE id = b.id RETURNING * INTO b;
+  END IF;
+  IF b.state = 'failed' OR b.dry_run THEN
+    DELETE FROM batch_rows WHERE batch_id = b.id;
+  END IF;
+  RETURN ddc_batch_json(b) || '{"existing":false}';
+END $$;
+
+-- Runs a quoted batch (not a dry run): reserves the quote from the issuer's balance (402 and
+-- nothing changes if it does not cover it) and marks it running. Other states: returned as is.
+CREATE FUNCTION ddc_batch_start(p_batch bigint) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  b batches;
+  v_quote bigint;
+BEGIN
+  SELECT * INTO b FROM batches WHERE id = p_batch FOR UPDATE;
+  IF b.state <> 'quoted' OR b.dry_run THEN
+    RETURN ddc_batch_json(b);
+  END IF;
+  v_quote := b.rows_valid * b.unit_price;
+  IF v_quote > 0 THEN
+    PERFORM ddc_balance_move(b.issuer_id, b.currency, -v_quote, 'batch_reserve',
+                             'batch ' || b.id, NULL, NULL, 'price');
+  END IF;
+  UPDATE batches SET state = CASE WHEN b.rows_valid = 0 THEN 'completed' ELSE 'running' END,
+      reserved_minor = v_quote, started_at = now(),
+      finished_at = CASE WHEN b.rows_valid = 0 THEN now() END, updated_at = now()
+    WHERE id = b.id RETURNING * INTO b;
+  RETURN ddc_batch_json(b);
+END $$;
+
+-- Ends a batch: gives back what was reserved and not charged, drops its staged rows.
+CREATE FUNCTION ddc_batch_end(b batches, p_state text, p_reason text) RETURNS batches
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_back bigint := b.reserved_minor - b.charged_minor;
+BEGIN
+  IF v_back > 0 THEN
+    PERFORM ddc_balance_move(b.issuer_id, b.currency, v_back, 'batch_release', 'batch ' || b.id,
+                             NULL, NULL);
+  END IF;
+  DELETE FROM batch_rows WHERE batch_id = b.id;
+  UPDATE batches SET state = p_state, reason = coalesce(p_reason, reason),
+      reserved_minor = charged_minor, finished_at = now(), updated_at = now()
+    WHERE id = b.id RETURNING * INTO b;
+  RETURN b;
+END $$;
+
+-- Commits one signed chunk (batch_signed rows of this batch, COPYed in by this transaction):
+-- certificates, their mint events queued for the log, the rows' line -> ddc_id, the charge and
+-- the resume point p_last_line. A row whose external_ref was taken meanwhile (a single mint in
+-- between) is reported instead. p_final: the last chunk; the batch completes. The planner knows
+-- nothing of batch_signed's fresh rows: nested loops over them would be quadratic.
+CREATE FUNCTION ddc_batch_chunk(p_batch bigint, p_key bigint, p_last_line bigint,
+                                p_final boolean)
+RETURNS jsonb LANGUAGE plpgsql SET enable_nestloop = off AS $$
+DECLARE
+  b batches;
+  v_now timestamptz := now();
+  v_done bigint;
+  v_lost bigint;
+BEGIN
+  SELECT * INTO b FROM batches WHERE id = p_batch FOR UPDATE;
+  IF b.state <> 'running' THEN
+    PERFORM ddc_fail('batch_final', format('batch %s is %s', b.id, b.state));
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(ddc_key_lock_class(), (b.issuer_id % 2147483647)::integer);
+  PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = b.issuer_id AND retired_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM issuer_keys n WHERE n.issuer_id = b.issuer_id
+                      AND n.retired_at IS NULL AND n.id > p_key);
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('signing_key_retired', format('key %s is no longer the current key', p_key));
+  END IF;
+  WITH s AS (
+    SELECT x.*, x.ddc_id AS id, sha256(convert_to(x.canon, 'UTF8')) AS ehash
+    FROM (SELECT g.*, coalesce(g.owner_id, b.issuer_id) AS owner,
+                 '{"account":null,"actor":' || b.issuer_id || ',"data":{"certHash":"'
+                 || encode(g.cert_hash, 'hex') || '","issuer":' || b.issuer_id || ',"keyId":'
+                 || p_key || ',"kind":' || to_json(b.kind)::text || ',"owner":'
+                 || coalesce(g.owner_id, b.issuer_id) || '},"ddcId":' || g.ddc_id
+                 || ',"prev":null,"time":"' || ddc_ts(v_now)
+                 || '","type":"mint","v":"ddc.event/v1"}' AS canon
+          FROM batch_signed g WHERE g.batch_id = b.id) x
+  ), c AS (
+    INSERT INTO certificates (ddc_id, code, issuer_id, owner_id, kind, document, cert_hash,
+                              signature, key_id, content_hash, uri, external_ref, valid_from,
+                              valid_until, issued_at, last_event_hash)
+      SELECT s.ddc_id, s.code, b.issuer_id, s.owner, b.kind, s.document, s.cert_hash,
+             s.signature, p_key, decode(s.content_hash, 'hex'), s.uri, s.external_ref,
+             s.valid_from::timestamptz, s.valid_until::timestamptz, s.issued_at, s.ehash
+      FROM s ORDER BY s.ddc_id
+      ON CONFLICT (issuer_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
+      RETURNING ddc_id
+  ), e AS (
+    INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, canonical, event_hash,
+                        prev_event_hash)
+      SELECT s.ddc_id, NULL, 'mint', b.issuer_id, v_now, s.canon, s.ehash, NULL
+      FROM s JOIN c ON c.ddc_id = s.id ORDER BY s.ddc_id
+      RETURNING id
+  ), l AS (
+    INSERT INTO log_pending (event_id) SELECT id FROM e
+  ), m AS (
+    INSERT INTO batch_minted (batch_id, line, ddc_id)
+      SELECT b.id, s.line, s.ddc_id FROM s JOIN c ON c.ddc_id = s.id
+      RETURNING 1
+  )
+  SELECT count(*) INTO v_done FROM m;
+  INSERT INTO batch_errors (batch_id, line, field, code, message)
+    SELECT b.id, g.line, 'external_ref', 'external_ref_taken',
+           'the external_ref was taken while the batch ran'
+    FROM batch_signed g WHERE g.batch_id = b.id
+      AND NOT EXISTS (SELECT 1 FROM batch_minted m WHERE m.batch_id = b.id AND m.line = g.line)
+    ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS v_lost = ROW_COUNT;
+  DELETE FROM batch_signed WHERE batch_id = b.id;
+  UPDATE batches SET rows_done = rows_done + v_done, rows_failed = rows_failed + v_lost,
+      charged_minor = charged_minor + v_done * unit_price, next_line = p_last_line,
+      updated_at = now()
+    WHERE id = b.id RETURNING * INTO b;
+  IF p_final THEN
+    b := ddc_batch_end(b, 'completed', NULL);
+  END IF;
+  RETURN ddc_batch_json(b);
+END $$;
+
+-- Cancels a batch that has not finished; what is minted stays (and stays charged).
+CREATE FUNCTION ddc_batch_cancel(p_role text, p_actor bigint, p_batch bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  b batches := ddc_batch_lock(p_role, p_actor, p_batch);
+BEGIN
+  IF b.state IN ('completed', 'failed', 'cancelled') THEN
+    PERFORM ddc_fail('batch_final', format('batch %s is already %s', b.id, b.state));
+  END IF;
+  b := ddc_batch_end(b, 'cancelled', format('cancelled by account %s', p_actor));
+  RETURN ddc_batch_json(b);
+END $$;
+
+-- Marks a batch failed (an upload that broke off, an unreadable body).
+CREATE FUNCTION ddc_batch_fail(p_batch bigint, p_reason text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  b batches;
+BEGIN
+  SELECT * INTO b FROM batches WHERE id = p_batch FOR UPDATE;
+  IF b.state IN ('validating', 'quoted', 'running') THEN
+    PERFORM ddc_batch_end(b, 'failed', p_reason);
+    DELETE FROM batch_errors WHERE batch_id = b.id AND b.state = 'validating';
+  END IF;
+END $$;
+
+CREATE FUNCTION ddc_batch_get(p_role text, p_actor bigint, p_batch bigint)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  b batches;
+BEGIN
+  SELECT * INTO b FROM batches WHERE id = p_batch;
+  IF NOT FOUND OR p_role <> 'operator' AND b.issuer_id <> p_actor THEN
+    PERFORM ddc_fail('not_found', format('no batch %s', p_batch));
+  END IF;
+  RETURN ddc_batch_json(b);
+END $$;

@@ -1,0 +1,221 @@
+// batches.test.mjs: batch imports against a real ddcd: malformed CSV gives row errors, never a
+// crash; 1,000 rows with 7 bad ones in both modes; a re-upload is the same batch; 402 before
+// anything is minted; cancel mid-run; kill -9 mid-run and a restart resume with exact counts;
+// batch-minted certificates verify like single mints.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq } from './lib.mjs';
+
+let srv;
+before(async () => { srv = await startDdcd(); });
+after(async () => { await srv?.stop(); });
+
+const HEADER = 'student_name,student_id,degree,major,institution,conferred_on,external_ref';
+const row = (tag, i) => `"Student, ${i}",S${i},BSc,Physics,Example University,2026-06-30,${tag}-${i}`;
+
+// An issuer with a key and `amount` minor units of CNY.
+async function issuer(base, amount = 100000000) {
+  const op = operatorKey();
+  const acct = await createAccount(base, op, 'issuer');
+  const key = (await createKey(base, op, acct.id)).key;
+  if (amount) {
+    const r = await request(base, 'POST', `/v1/accounts/${acct.id}/recharges`,
+      { key: op, json: { amount_minor: amount, currency: 'CNY', reference: uniq('r').replace(/ /g, '-') } });
+    assert.equal(r.status, 201, r.text);
+  }
+  return { id: acct.id, key };
+}
+
+const upload = (base, key, body, query = 'kind=diploma', headers = {}) =>
+  request(base, 'POST', `/v1/batches?${query}`,
+    { key, body, headers: { 'content-type': 'text/csv', ...headers } });
+
+async function waitState(base, key, id, states, ms = 60000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const r = await request(base, 'GET', `/v1/batches/${id}`, { key });
+    assert.equal(r.status, 200, r.text);
+    if (states.includes(r.json.state)) return r.json;
+    if (Date.now() > end) assert.fail(`batch ${id} still ${r.json.state}`);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+}
+
+const csvRows = (text) => text.trim().split('\r\n').slice(1).map((l) => l.split(','));
+// The account's CNY balance in minor units (0 when it has none).
+async function balance(base, key, id) {
+  const r = await request(base, 'GET', `/v1/accounts/${id}/balance`, { key });
+  assert.equal(r.status, 200, r.text);
+  return r.json.balances.find((x) => x.currency === 'CNY')?.amount_minor ?? 0;
+}
+
+test('malformed CSV: each bad row is reported, the good ones pass, nothing crashes', async () => {
+  const iss = await issuer(srv.base);
+  const big = 'x'.repeat(10 * 1024 * 1024);
+  const body = Buffer.concat([
+    Buffer.from(`\ufeff${HEADER}\r\n${row('M', 1)}\r\n`),
+    Buffer.from(`too,few,columns\r\n`),
+    Buffer.from(`"Bad \xff",S3,BSc,Physics,U,2026-06-30,M-3\r\n`, 'latin1'),
+    Buffer.from(`"${big}",S4,BSc,Physics,U,2026-06-30,M-4\r\n`),
+    Buffer.from(`"Multi\nline, name",S5,BSc,Physics,U,2026-06-30,M-5\r\n`),
+    Buffer.from(`"Unterminated,S6,BSc,Physics,U,2026-06-30,M-6\r\n${row('M', 7)}\r\n`),
+  ]);
+  const r = await upload(srv.base, iss.key, body, 'kind=diploma&mode=partial&dry_run=true');
+  assert.equal(r.status, 202, r.text);
+  assert.equal(r.json.state, 'quoted');
+  assert.equal(r.json.rows_valid, 2);
+  const errs = await request(srv.base, 'GET', `/v1/batches/${r.json.batch_id}/errors`, { key: iss.key });
+  assert.equal(errs.status, 200);
+  assert.match(errs.headers['content-type'], /^text\/csv/);
+  const lines = csvRows(errs.text).map((f) => `${f[0]}:${f[2]}`);
+  assert.deepEqual(lines, ['3:malformed_row', '4:malformed_row', '5:malformed_row', '8:malformed_row']);
+  // the header itself unreadable: 400 naming it
+  const bad = await upload(srv.base, iss.key, 'a,"b\n');
+  assertProblem(bad, 400, 'malformed_row', 'header');
+  assertProblem(await upload(srv.base, iss.key, `${HEADER}\n`), 400, 'malformed_row', 'body');
+  const media = await request(srv.base, 'POST', '/v1/batches?kind=diploma',
+    { key: iss.key, body: 'x', headers: { 'content-type': 'application/json' } });
+  assertProblem(media, 415, 'unsupported_media_type');
+  assertProblem(await upload(srv.base, iss.key, 'x', 'kind=boat'), 400, 'invalid_parameter', 'kind');
+});
+
+// 1,000 rows, 7 of them bad in different ways.
+function classOf(tag) {
+  const out = [HEADER];
+  for (let i = 1; i <= 1000; i++) {
+    let l = row(tag, i);
+    if (i === 10) l = l.replace('2026-06-30', '2026-02-30');
+    if (i === 20) l = l.replace('BSc', '');
+    if (i === 30) l = l.replace(`${tag}-30`, `${tag}-1`);
+    if (i === 40) l += ',extra';
+    if (i === 50) l = `"Bad "quote",S50,BSc,Physics,U,2026-06-30,${tag}-50`;
+    if (i === 60) l = l.replace('Physics', '"Phys"ics');
+    if (i === 70) l = l.replace(`${tag}-70`, `${tag}-${'r'.repeat(201)}`);
+    out.push(l);
+  }
+  return out.join('\n') + '\n';
+}
+
+test('1,000 rows with 7 bad: all_or_nothing mints nothing, partial mints 993', async () => {
+  const iss = await issuer(srv.base);
+  const before = await balance(srv.base, iss.key, iss.id);
+  const all = await upload(srv.base, iss.key, classOf('A'));
+  assert.equal(all.status, 202, all.text);
+  assert.equal(all.json.state, 'failed');
+  assert.equal(all.json.rows_total, 1000);
+  assert.equal(all.json.rows_failed, 7);
+  const errs = csvRows((await request(srv.base, 'GET', `/v1/batches/${all.json.batch_id}/errors`, { key: iss.key })).text);
+  assert.deepEqual(errs.map((f) => Number(f[0])), [11, 21, 31, 41, 51, 61, 71]);
+  assert.equal(errs.find((f) => f[0] === '31')[2], 'duplicate_row');
+  const none = await request(srv.base, 'GET', `/v1/batches/${all.json.batch_id}/certificates`, { key: iss.key });
+  assert.equal(csvRows(none.text).length, 0);
+  assert.equal(await balance(srv.base, iss.key, iss.id), before);
+
+  const part = await upload(srv.base, iss.key, classOf('P'), 'kind=diploma&mode=partial');
+  assert.equal(part.status, 202, part.text);
+  assert.equal(part.json.quote.amount_minor, 993 * part.json.quote.unit_price.amount_minor);
+  const done = await waitState(srv.base, iss.key, part.json.batch_id, ['completed']);
+  assert.equal(done.rows_done, 993);
+  assert.equal(done.charged.amount_minor, 993 * done.quote.unit_price.amount_minor);
+  const certs = csvRows((await request(srv.base, 'GET', `/v1/batches/${done.batch_id}/certificates`, { key: iss.key })).text);
+  assert.equal(certs.length, 993);
+  assert.equal(new Set(certs.map((f) => f[2])).size, 993);
+  assert.equal(before - await balance(srv.base, iss.key, iss.id), done.charged.amount_minor);
+
+  // a certificate of the batch verifies like a single mint, once anchored
+  const code = certs[0][3];
+  let v;
+  for (let i = 0; i < 100; i++) {
+    v = await request(srv.base, 'GET', `/v1/verify/${code}`);
+    if (v.json?.result === 'valid') break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(v.json.result, 'valid', v.text);
+
+  // the same file again: the same batch, nothing new
+  const again = await upload(srv.base, iss.key, classOf('P'), 'kind=diploma&mode=partial');
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.json.batch_id, done.batch_id);
+  assert.equal(again.json.rows_done, 993);
+  // with an Idempotency-Key: same body, same batch; another body, 422
+  const k = { 'idempotency-key': uniq('batch').replace(/ /g, '-') };
+  const first = await upload(srv.base, iss.key, classOf('I'), 'kind=diploma&mode=partial&dry_run=true', k);
+  const second = await upload(srv.base, iss.key, classOf('I'), 'kind=diploma&mode=partial&dry_run=true', k);
+  assert.equal(second.json.batch_id, first.json.batch_id);
+  assertProblem(await upload(srv.base, iss.key, classOf('J'), 'kind=diploma&mode=partial&dry_run=true', k),
+    422, 'idempotency_key_reused');
+});
+
+test('insufficient balance: 402 before anything is minted or reserved; NDJSON rows', async () => {
+  const iss = await issuer(srv.base, 100);
+  const body = [HEADER, row('F', 1), row('F', 2), row('F', 3)].join('\n');
+  const r = await upload(srv.base, iss.key, body);
+  assertProblem(r, 402, 'insufficient_funds', undefined, {
+    price: { amount_minor: 240, currency: 'CNY' }, balance: { amount_minor: 100, currency: 'CNY' } });
+  assert.equal(await balance(srv.base, iss.key, iss.id), 100);
+  const nd = await request(srv.base, 'POST', '/v1/batches?kind=generic&mode=partial&dry_run=true', {
+    key: iss.key, headers: { 'content-type': 'application/x-ndjson' },
+    body: '{"metadata":{"title":"A"},"external_ref":"N-1"}\n{"metadata":{}}\nnot json\n{"metadata":{"title":"B"},"colour":1}\n' });
+  assert.equal(nd.status, 202, nd.text);
+  assert.equal(nd.json.rows_valid, 1);
+  const errs = csvRows((await request(srv.base, 'GET', `/v1/batches/${nd.json.batch_id}/errors`, { key: iss.key })).text);
+  assert.deepEqual(errs.map((f) => `${f[0]}:${f[1]}:${f[2]}`),
+    ['2:metadata.title:missing_field', '3:row:bad_json', '4:colour:unknown_field']);
+});
+
+function bigClass(tag, n) {
+  const out = [HEADER];
+  for (let i = 1; i <= n; i++) out.push(row(tag, i));
+  return out.join('\n') + '\n';
+}
+
+test('cancel mid-run: what was minted stays charged, the rest is released', async () => {
+  const iss = await issuer(srv.base);
+  const r = await upload(srv.base, iss.key, bigClass('C', 30000));
+  assert.equal(r.status, 202, r.text);
+  for (let i = 0; i < 500; i++) { // cancel once a chunk is in, if the run is not over by then
+    const b = (await request(srv.base, 'GET', `/v1/batches/${r.json.batch_id}`, { key: iss.key })).json;
+    if (b.rows_done > 0) break;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  const c = await request(srv.base, 'POST', `/v1/batches/${r.json.batch_id}/cancel`, { key: iss.key });
+  assert.equal(c.status, 200, c.text);
+  assert.equal(c.json.state, 'cancelled');
+  await new Promise((res) => setTimeout(res, 1500)); // a chunk in flight is refused, not committed
+  const b = await waitState(srv.base, iss.key, r.json.batch_id, ['cancelled']);
+  const certs = csvRows((await request(srv.base, 'GET', `/v1/batches/${b.batch_id}/certificates`, { key: iss.key })).text);
+  assert.equal(certs.length, b.rows_done);
+  assert.equal(b.charged.amount_minor, b.rows_done * b.quote.unit_price.amount_minor);
+  assert.equal(b.reserved.amount_minor, b.charged.amount_minor);
+  assert.equal(100000000 - await balance(srv.base, iss.key, iss.id), b.charged.amount_minor);
+  assertProblem(await request(srv.base, 'POST', `/v1/batches/${b.batch_id}/cancel`, { key: iss.key }), 409, 'batch_final');
+  console.log(`# cancelled after ${b.rows_done} of ${b.rows_valid} rows`);
+});
+
+test('kill -9 mid-run: a restarted ddcd resumes; no row twice, none lost, charges exact', async () => {
+  const own = await startDdcd();
+  const iss = await issuer(own.base);
+  const r = await upload(own.base, iss.key, bigClass('K', 20000));
+  assert.equal(r.status, 202, r.text);
+  for (let i = 0; i < 600; i++) {
+    const b = (await request(own.base, 'GET', `/v1/batches/${r.json.batch_id}`, { key: iss.key })).json;
+    if (b.rows_done > 0 || b.state !== 'running') break;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  own.proc.kill('SIGKILL');
+  await own.exited;
+  const mid = (await request(srv.base, 'GET', `/v1/batches/${r.json.batch_id}`, { key: iss.key })).json;
+  console.log(`# killed at ${mid.rows_done} of ${mid.rows_valid} rows (${mid.state})`);
+  const done = await waitState(srv.base, iss.key, r.json.batch_id, ['completed'], 120000);
+  assert.equal(done.rows_done, 20000);
+  assert.equal(done.rows_failed, 0);
+  assert.equal(done.charged.amount_minor, 20000 * done.quote.unit_price.amount_minor);
+  assert.equal(100000000 - await balance(srv.base, iss.key, iss.id), done.charged.amount_minor);
+  const certs = csvRows((await request(srv.base, 'GET', `/v1/batches/${done.batch_id}/certificates`, { key: iss.key })).text);
+  assert.equal(certs.length, 20000);
+  assert.equal(new Set(certs.map((f) => f[1])).size, 20000);
+  assert.equal(new Set(certs.map((f) => f[2])).size, 20000);
+  const progress = await request(srv.base, 'GET', `/v1/batches/${done.batch_id}/progress`, { key: iss.key });
+  assert.match(progress.headers['content-type'], /^text\/event-stream/);
+  assert.match(progress.text, /^event: progress\ndata: \{.*"state": "completed"/m);
+});
