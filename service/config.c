@@ -317,6 +317,8 @@ void config_usage(void)
       "             issuer and holder); keys are written to the data dir, mode 0600\n"
       "  verify     BUNDLE.json [--log-key KEY] [--witness-key KEY ...] [--witness-quorum K]:\n"
       "             check a proof bundle offline (exit 0: valid)\n"
+      "  import     FILE --kind KIND [--dry-run] [--partial] --url URL --key-file F: upload a\n"
+      "             CSV or NDJSON batch and follow it to its end (exit 0: every row minted)\n"
       "  witness    --origin O --log-key KEY --key FILE --listen ADDR [--state FILE]: serve a\n"
       "             C2SP tlog-witness for the log; `witness keygen --name N --key FILE` makes a "
       "key\n"

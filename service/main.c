@@ -1,4 +1,5 @@
-/* main.c: the ddcd command line: serve, migrate, init, verify, witness, --help, --version. */
+/* main.c: the ddcd command line: serve, migrate, init, verify, witness, import, --help,
+ * --version. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -23,6 +24,7 @@
 #include "ledger/sequencer.h"
 #include "ledger/witness_client.h"
 #include "log.h"
+#include "import_cli.h"
 #include "verify_cli.h"
 #include "witness_cli.h"
 
@@ -221,6 +223,7 @@ int main(int argc, char **argv)
     if (sodium_init() < 0) return 2;
     return verify_cli(argc - 2, argv + 2);
   }
+  if (strcmp(cmd, "import") == 0) return import_cli(argc - 2, argv + 2);
   if (strcmp(cmd, "witness") == 0) {
     if (sodium_init() < 0) return 2;
     return witness_cli(argc - 2, argv + 2);

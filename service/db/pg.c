@@ -25,10 +25,9 @@ static pthread_key_t db_key;
 static atomic_uint_fast64_t db_errors;
 
 /* Every statement module contributes one table here. */
-static const struct db_stmt *const db_stmt_tables[] = {db_accounts_stmts, db_idempotency_stmts,
-                                                       db_billing_stmts,  db_certs_stmts,
-                                                       db_ledger_stmts,   db_witness_stmts,
-    db_batches_stmts};
+static const struct db_stmt *const db_stmt_tables[] = {
+    db_accounts_stmts, db_idempotency_stmts, db_billing_stmts, db_certs_stmts,
+    db_ledger_stmts,   db_witness_stmts,     db_batches_stmts};
 
 static void db_thread_free(void *p)
 {

@@ -219,3 +219,48 @@ test('kill -9 mid-run: a restarted ddcd resumes; no row twice, none lost, charge
   assert.match(progress.headers['content-type'], /^text\/event-stream/);
   assert.match(progress.text, /^event: progress\ndata: \{.*"state": "completed"/m);
 });
+
+test('ddcd import: uploads, follows the batch with plain progress lines, prints the summary; exit codes', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { runDdcd } = await import('./lib.mjs');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddcd-import-'));
+  try {
+    const iss = await issuer(srv.base);
+    const keyFile = path.join(dir, 'issuer.key');
+    fs.writeFileSync(keyFile, `${iss.key}\n`, { mode: 0o600 });
+    const tag = uniq('CLI').replace(/ /g, '-');
+    const good = path.join(dir, 'good.csv');
+    fs.writeFileSync(good, [HEADER, ...Array.from({ length: 40 }, (_, i) => row(tag, i))].join('\r\n') + '\r\n');
+    const args = (file, ...more) => ['import', file, '--kind', 'diploma', '--url', srv.base, '--key-file', keyFile, ...more];
+
+    let r = await runDdcd(args(good, '--dry-run'));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /: quoted; 40 rows, 40 good, 0 bad, 0 minted/);
+    assert.match(r.stdout, /quote: 40 x \d+ = \d+ minor units of CNY/);
+
+    r = await runDdcd(args(good));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /: completed; 40 rows, 40 good, 0 bad, 40 minted/);
+    assert.match(r.stderr, /^(running|completed): \d+ of 40 rows/m, 'plain progress lines when not a terminal');
+    const id = r.stdout.match(/^batch (\d+):/)[1];
+    assert.match(r.stdout, new RegExp(`certificates: ${srv.base}/v1/batches/${id}/certificates`));
+
+    const bad = path.join(dir, 'bad.csv');
+    fs.writeFileSync(bad, [HEADER, row(`${tag}-b`, 1), 'too,few', row(`${tag}-b`, 2)].join('\r\n') + '\r\n');
+    r = await runDdcd(args(bad, '--partial'));
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /: completed; 3 rows, 2 good, 1 bad, 2 minted/);
+    assert.match(r.stdout, /errors: .*\/v1\/batches\/\d+\/errors/);
+
+    const poor = await issuer(srv.base, 0);
+    fs.writeFileSync(keyFile, `${poor.key}\n`);
+    r = await runDdcd(args(good));
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /answered 402/);
+    assert.equal((await runDdcd(['import', good])).code, 2);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
