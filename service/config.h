@@ -22,6 +22,7 @@ struct config {
   unsigned anchor_interval_ms; /* how often the sequencer integrates pending events */
   char log_origin[256];        /* the log's checkpoint origin and key name */
   unsigned public_rate;        /* public lookups a second per client address; 0: no limit */
+  char public_url[256];        /* where the public reaches the web pages; "" : from Host */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);
@@ -32,6 +33,9 @@ int config_load(struct config *c, int argc, char **argv, config_getenv_fn getenv
                 size_t errlen);
 /* Parses "host:port" or "[v6]:port" into addr. Returns 0 or -1. */
 int config_parse_listen(const char *s, struct sockaddr_storage *addr);
+/* 1 when s[0..len) is a host name, IPv4 address or [IPv6] address with an optional :port
+ * (1-65535), as a Host header or a URL's authority holds it. */
+int config_host_valid(const char *s, size_t len);
 void config_usage(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "api/api.h"
 #include "config.h"
 #include "crypto/apikey.h"
 #include "crypto/keys.h"
@@ -83,6 +84,7 @@ static int cmd_serve(const struct config *c)
     return 1;
   }
   addrlimit_init(c->public_rate);
+  api_web_init(c->public_url);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
   if (seq != 0 || server_start(c) != 0) {

@@ -62,5 +62,11 @@ void api_verify_bundle_get(struct req *r);
 void api_verify_by_content(struct req *r);
 void api_verify_post(struct req *r);
 void api_certs_proof(struct req *r);
+/* web.c */
+void api_web_init(const char *public_url); /* "" : the page URL comes from the Host header */
+void api_web_index(struct req *r);
+void api_web_cert(struct req *r);
+void api_web_qr(struct req *r);
+void api_web_static(struct req *r);
 
 #endif

@@ -24,6 +24,9 @@ void reply_text(struct req *r, unsigned status, const char *ctype, const char *t
 /* Sends a malloc'ed buffer, which is freed by the server. */
 void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, size_t len);
 void reply_empty(struct req *r, unsigned status);
+/* Adds a response header (name static, value copied); a Cache-Control header replaces the
+ * default "no-store". Returns 0, or -1 when there is no room left. */
+int reply_header(struct req *r, const char *name, const char *value);
 /* Drops the response set so far (when the transaction behind it did not commit). */
 void reply_discard(struct req *r);
 /* Queues the response set to MHD; the server calls it once the request's work is committed. */
