@@ -29,7 +29,7 @@ function showResult(v, code) {
   const issuer = v.issuerName ? `${v.issuerName} (${t('issuer_account', { id: d.issuer })})` : t('issuer_account', { id: d.issuer });
   const ev = (type) => lastEvent(v.events, type) || {};
   const subs = {
-    valid: () => t('status_valid_sub', { issuer }),
+    valid: () => t('status_valid_sub', { issuer, n: v.checks.length }),
     revoked: () => t('status_revoked_sub', { date: formatTime(ev('revoke').time), reason: ev('revoke').data?.reason || '—' }),
     frozen: () => t('status_frozen_sub', { date: formatTime(ev('freeze').time) }),
     burned: () => t('status_burned_sub', { date: formatTime(ev('burn').time) }),

@@ -27,7 +27,7 @@ const TEXTS = {
     cert_title: 'Certificate',
     status_loading: 'Checking…',
     status_valid: 'Valid',
-    status_valid_sub: 'Issued by {issuer}. Every check below passed.',
+    status_valid_sub: 'Issued by {issuer}. All {n} checks passed.',
     status_revoked: 'Revoked',
     status_revoked_sub: 'Revoked by the issuer on {date}. Reason: {reason}',
     status_frozen: 'Frozen',
@@ -164,7 +164,7 @@ const TEXTS = {
     cert_title: '证书',
     status_loading: '正在核验…',
     status_valid: '有效',
-    status_valid_sub: '由 {issuer} 签发。下列核验全部通过。',
+    status_valid_sub: '由 {issuer} 签发。全部 {n} 项核验通过。',
     status_revoked: '已撤销',
     status_revoked_sub: '签发机构已于 {date} 撤销。原因：{reason}',
     status_frozen: '已冻结',
@@ -295,6 +295,8 @@ export function applyI18n(root) {
       const [attr, key] = pair.split(':');
       el.setAttribute(attr, t(key));
     }
+  for (const a of root.querySelectorAll('nav.lang a[lang]'))
+    if (a.lang === lang) a.setAttribute('aria-current', 'true');
   document.title = t(document.body.dataset.title || 'site_title');
 }
 
