@@ -1,11 +1,12 @@
 # ddcd: `make run` serves on 127.0.0.1:8080, `make test` runs every suite. See README.md.
 SHELL := /bin/bash
 CC ?= cc
-PKGS := libmicrohttpd libpq jansson libsodium libcurl
+PKGS := libmicrohttpd libpq jansson libsodium libcurl libqrencode
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 SRC := $(shell find service -name '*.c' ! -name main.c | sort)
 SQL := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+WEB := $(sort $(wildcard web/*.*))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 CFLAGS_BASE := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Iservice -MMD -MP \
@@ -15,8 +16,9 @@ OPT := -O2 -g
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Two variants of every object: build/obj (optimised) and build/asan/obj (ASan + UBSan).
-OBJ := $(SRC:%.c=build/obj/%.o) build/obj/gen/migrations.o
-ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o
+OBJ := $(SRC:%.c=build/obj/%.o) build/obj/gen/migrations.o build/obj/gen/webfiles.o
+ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o \
+  build/asan/obj/gen/webfiles.o
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 # A third variant for the libFuzzer targets in tests/fuzz (clang, ASan + UBSan + coverage).
 FUZZ_CC := clang
@@ -34,6 +36,10 @@ deps:
 build/gen/migrations.c: $(SQL) scripts/embed_sql.sh
 	@mkdir -p $(@D)
 	scripts/embed_sql.sh $@ $(SQL)
+
+build/gen/webfiles.c: $(WEB) scripts/embed_web.sh
+	@mkdir -p $(@D)
+	scripts/embed_web.sh $@ $(WEB)
 
 build/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)

@@ -201,6 +201,69 @@ static int apply_witness_quorum(struct config *c, const char *v, char *why, size
   return 0;
 }
 
+/* One DNS label: 1-63 letters, digits and inner hyphens. */
+static int config_label_ok(const char *s, size_t n)
+{
+  if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-') return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", s[i]) || !s[i])
+      return 0;
+  return 1;
+}
+
+int config_host_valid(const char *s, size_t len)
+{
+  size_t host = len;
+  const char *colon = memchr(s, ']', len) ? NULL : memchr(s, ':', len);
+  if (s[0] == '[') { /* [IPv6] */
+    const char *close = memchr(s, ']', len);
+    if (!close) return 0;
+    host = (size_t)(close - s) + 1;
+    for (size_t i = 1; i + 1 < host; i++)
+      if (!strchr("0123456789abcdefABCDEF:.", s[i]) || !s[i]) return 0;
+    if (host < 4) return 0;
+    colon = host < len ? s + host : NULL;
+    if (colon && *colon != ':') return 0;
+  } else {
+    if (colon) host = (size_t)(colon - s);
+    if (host == 0 || host > 253) return 0;
+    for (size_t i = 0, j; i < host; i = j + 1) {
+      const char *dot = memchr(s + i, '.', host - i);
+      j = dot ? (size_t)(dot - s) : host;
+      if (!config_label_ok(s + i, j - i)) return 0;
+    }
+  }
+  if (!colon) return 1;
+  size_t pl = len - host - 1;
+  long port = 0;
+  if (pl == 0 || pl > 5) return 0;
+  for (size_t i = 0; i < pl; i++) {
+    if (colon[1 + i] < '0' || colon[1 + i] > '9') return 0;
+    port = port * 10 + (colon[1 + i] - '0');
+  }
+  return port >= 1 && port <= 65535;
+}
+
+/* http(s)://host[:port][/path], kept without a final '/'. */
+static int apply_public_url(struct config *c, const char *v, char *why, size_t whylen)
+{
+  size_t skip = strncmp(v, "https://", 8) == 0 ? 8 : strncmp(v, "http://", 7) == 0 ? 7 : 0;
+  const char *host = v + skip;
+  size_t hl = strcspn(host, "/");
+  int path_ok = 1;
+  for (const char *p = host + hl; *p; p++)
+    path_ok &= *p > ' ' && *p <= '~' && !strchr("\"<>\\^`{|}?#", *p);
+  if (!skip || !config_host_valid(host, hl) || !path_ok) {
+    snprintf(why, whylen, "must be http(s)://host[:port][/path]");
+    return -1;
+  }
+  if (config_copy(c->public_url, sizeof c->public_url, v, why, whylen) != 0) return -1;
+  size_t n = strlen(c->public_url);
+  while (n > skip + hl && c->public_url[n - 1] == '/')
+    c->public_url[--n] = 0;
+  return 0;
+}
+
 static const struct config_setting config_settings[] = {
     {"DDC_LISTEN", "--listen", apply_listen},
     {"DDC_DATABASE_URL", "--database-url", apply_database_url},
@@ -214,6 +277,7 @@ static const struct config_setting config_settings[] = {
     {"DDC_VERIFY_CACHE_MS", "--verify-cache-ms", apply_verify_cache},
     {"DDC_WITNESSES", "--witnesses", apply_witnesses},
     {"DDC_WITNESS_QUORUM", "--witness-quorum", apply_witness_quorum},
+    {"DDC_PUBLIC_URL", "--public-url", apply_public_url},
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 
@@ -343,5 +407,9 @@ void config_usage(void)
       "  --witnesses LIST        [DDC_WITNESSES] witnesses that cosign the log's checkpoints:\n"
       "                          \"URL VKEY\" entries separated by commas or newlines\n"
       "  --witness-quorum K      [DDC_WITNESS_QUORUM] cosignatures that make a checkpoint final,\n"
-      "                          default a majority of the witnesses\n");
+      "                          default a majority of the witnesses\n"
+      "  --public-url URL        [DDC_PUBLIC_URL] the citizen's page as the public reaches it\n"
+      "                          (http(s)://host[:port][/path]), put in QR codes; default\n"
+      "                          http:// and the request's Host header, or\n"
+      "                          http://127.0.0.1:8080\n");
 }

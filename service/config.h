@@ -35,6 +35,7 @@ struct config {
   struct config_witness witnesses[CONFIG_WITNESSES_MAX];
   unsigned n_witnesses;
   unsigned witness_quorum; /* cosignatures that make a checkpoint final (1..n_witnesses) */
+  char public_url[256];    /* where the public reaches the web pages; "" : from Host */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);
@@ -45,6 +46,9 @@ int config_load(struct config *c, int argc, char **argv, config_getenv_fn getenv
                 size_t errlen);
 /* Parses "host:port" or "[v6]:port" into addr. Returns 0 or -1. */
 int config_parse_listen(const char *s, struct sockaddr_storage *addr);
+/* 1 when s[0..len) is a host name, IPv4 address or [IPv6] address with an optional :port
+ * (1-65535), as a Host header or a URL's authority holds it. */
+int config_host_valid(const char *s, size_t len);
 void config_usage(void);
 
 #endif

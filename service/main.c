@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "batch/runner.h"
+#include "api/api.h"
 #include "config.h"
 #include "crypto/apikey.h"
 #include "crypto/keys.h"
@@ -90,6 +91,7 @@ static int cmd_serve(const struct config *c)
   }
   addrlimit_init(c->public_rate);
   respcache_init(c->verify_cache_ms);
+  api_web_init(c->public_url);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
   if (seq != 0 || witness_client_start(c) != 0 || runner_start() != 0 || server_start(c) != 0) {

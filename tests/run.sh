@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite against throwaway servers it starts and always stops: C unit tests (under
 # ASan+UBSan), the libFuzzer targets for a few seconds each from their seed corpora, then the API
-# suites against a private PostgreSQL and real ddcd processes (ASan build and optimised build),
-# then a scan of every ddcd log for sanitizer reports.
+# suites against a private PostgreSQL and real ddcd processes (ASan build and optimised build), the
+# browser suite (chromium, optimised build), then a scan of every ddcd log for sanitizer reports.
 # Prints each suite's result and, last, the total as "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +92,15 @@ for variant in asan release; do
   echo "${p:-0} passed, ${f:-1} failed" >"$WORK/api-$variant.out"
   count "api/$variant" "$WORK/api-$variant.out"
 done
+
+echo "== browser tests (chromium) against release ddcd"
+DDC_BIN=$ROOT/build/ddcd node --test --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$WORK/web.tap" tests/web/ \
+  2>&1 | grep -vE '^\s*$' | tail -n 200
+p=$(grep -E '^# pass ' "$WORK/web.tap" | awk '{print $3}')
+f=$(grep -E '^# fail ' "$WORK/web.tap" | awk '{print $3}')
+echo "${p:-0} passed, ${f:-1} failed" >"$WORK/web.out"
+count "web/release" "$WORK/web.out"
 
 echo "== sanitizer reports in ddcd logs"
 reports=$(grep -lE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$DDC_TEST_LOGS"/* 2>/dev/null)

@@ -70,5 +70,11 @@ void api_batches_progress(struct req *r);
 void api_batches_cancel(struct req *r);
 void api_batches_errors(struct req *r);
 void api_batches_certificates(struct req *r);
+/* web.c */
+void api_web_init(const char *public_url); /* "" : the page URL comes from the Host header */
+void api_web_index(struct req *r);
+void api_web_cert(struct req *r);
+void api_web_qr(struct req *r);
+void api_web_static(struct req *r);
 
 #endif

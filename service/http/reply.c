@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "http/reply.h"
 #include "http/routes.h"
 #include "log.h"
@@ -36,6 +37,17 @@ void reply_stream(struct req *r, unsigned status, const char *ctype,
   r->resp_free = free_cls;
 }
 
+int reply_header(struct req *r, const char *name, const char *value)
+{
+  size_t n = strlen(value) + 1;
+  if (r->nhdr == REQ_HEADERS_MAX || r->hdr_used + n > sizeof r->hdr_store) return -1;
+  char *v = memcpy(r->hdr_store + r->hdr_used, value, n);
+  r->hdr_used += n;
+  r->hdr_name[r->nhdr] = name;
+  r->hdr_value[r->nhdr++] = v;
+  return 0;
+}
+
 void reply_discard(struct req *r)
 {
   free(r->resp_body);
@@ -60,8 +72,14 @@ void reply_send(struct req *r)
   r->resp_body = NULL;   /* owned by MHD now */
   if (r->ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
-  MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-                          r->cache && r->status / 100 == 2 ? r->cache : "no-store");
+  int cache_set = 0;
+  for (int i = 0; i < r->nhdr; i++) {
+    MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+    cache_set |= strcasecmp(r->hdr_name[i], MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+  }
+  if (!cache_set)
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            r->cache && r->status / 100 == 2 ? r->cache : "no-store");
   MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
   if (r->allow[0] && r->status == 405)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);

@@ -35,6 +35,9 @@ void reply_cache(struct req *r, const char *cache_control);
 void reply_stream(struct req *r, unsigned status, const char *ctype,
                   ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
                   void (*free_cls)(void *cls));
+/* Adds a response header (name static, value copied); a Cache-Control header replaces the
+ * default "no-store". Returns 0, or -1 when there is no room left. */
+int reply_header(struct req *r, const char *name, const char *value);
 /* Drops the response set so far (when the transaction behind it did not commit). */
 void reply_discard(struct req *r);
 /* Queues the response set to MHD; the server calls it once the request's work is committed. */

@@ -11,6 +11,8 @@
 #define REQ_PARAMS_MAX 4
 #define REQ_BODY_MAX (1024 * 1024)
 #define REQ_BODY_DRAIN_MAX (8 * REQ_BODY_MAX) /* past this a too-large body is refused unread */
+#define REQ_HEADERS_MAX 12                    /* extra response headers (reply_header) */
+#define REQ_HEADER_BYTES 1024                 /* room for their values */
 
 struct route;
 
@@ -49,8 +51,13 @@ struct req {
   ssize_t (*resp_reader)(void *cls, uint64_t pos, char *buf, size_t max);
   void (*resp_free)(void *cls);
   void *resp_cls;
-  char allow[64];       /* Allow header for 405 */
-  unsigned retry_after; /* Retry-After header for 429 */
+  char allow[64];                        /* Allow header for 405 */
+  unsigned retry_after;                  /* Retry-After header for 429 */
+  const char *hdr_name[REQ_HEADERS_MAX]; /* extra response headers: static names, values copied */
+  const char *hdr_value[REQ_HEADERS_MAX];
+  int nhdr;
+  char hdr_store[REQ_HEADER_BYTES];
+  size_t hdr_used;
 };
 
 #endif

@@ -17,10 +17,15 @@ static const char *const content_query[] = {"content_hash", NULL};
 static const char *const journal_query[] = {"currency", "limit", "cursor", NULL};
 static const char *const statement_query[] = {"currency", "from", "to", NULL};
 static const char *const batches_query[] = {"kind", "mode", "dry_run", NULL};
+static const char *const lang_query[] = {"lang", NULL};
 static const char *const certs_query[] = {"issuer_id", "owner_id", "status", "kind",
                                           "limit",     "cursor",   NULL};
 
 const struct route routes_table[] = {
+    {"GET", "/", api_web_index, 0, BODY_NONE, lang_query},
+    {"GET", "/c/{code}", api_web_cert, 0, BODY_NONE, lang_query},
+    {"GET", "/c/{code}/qr.svg", api_web_qr, 0, BODY_NONE, NULL},
+    {"GET", "/static/{file*}", api_web_static, 0, BODY_NONE, NULL},
     {"GET", "/healthz", api_healthz, 0, BODY_NONE, NULL},
     {"GET", "/readyz", api_readyz, 0, BODY_NONE, NULL},
     {"GET", "/metrics", api_metrics, 0, BODY_NONE, NULL},

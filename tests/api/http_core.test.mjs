@@ -51,7 +51,7 @@ test('GET /metrics counts requests by route and status', async () => {
 test('unknown route is 404 problem', async () => {
   assertProblem(await request(srv.base, 'GET', '/v1/nothing'), 404, 'route_not_found');
   assertProblem(await request(srv.base, 'GET', '/v1/accounts/'), 404, 'route_not_found');
-  assertProblem(await request(srv.base, 'GET', '/'), 404, 'route_not_found');
+  assertProblem(await request(srv.base, 'GET', '/nothing-here'), 404, 'route_not_found');
 });
 
 test('HEAD is answered on GET routes without a body', async () => {

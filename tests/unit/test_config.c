@@ -322,10 +322,41 @@ static void test_witnesses(void)
   CHECK(flag_rejected("--witness-quorum", "x"));
 }
 
+/* DDC_PUBLIC_URL: http(s)://host[:port][/path], kept without a final '/'; empty by default. */
+static void test_public_url(void)
+{
+  struct config c;
+  char err[256];
+  CHECK(load(&c, env_empty, 0, NULL, err, sizeof err) == 0 && c.public_url[0] == 0);
+  static const char *const good[][2] = {
+      {"https://certs.example.org", "https://certs.example.org"},
+      {"https://certs.example.org/", "https://certs.example.org"},
+      {"http://10.0.0.5:8080/ddc/", "http://10.0.0.5:8080/ddc"},
+      {"http://[::1]:8080", "http://[::1]:8080"},
+  };
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+    const char *const env[] = {"DDC_PUBLIC_URL", good[i][0], NULL};
+    CHECK(load(&c, env, 0, NULL, err, sizeof err) == 0);
+    CHECK(strcmp(c.public_url, good[i][1]) == 0);
+  }
+  static const char *const bad[] = {"certs.example.org",   "ftp://x.org",      "https://",
+                                    "https://x.org/a b",   "https://x.org/?q", "https://bad host",
+                                    "https://x.org:99999", "https://x.org/\"<"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    const char *const env[] = {"DDC_PUBLIC_URL", bad[i], NULL};
+    CHECK(load(&c, env, 0, NULL, err, sizeof err) == -1);
+    CHECK(strstr(err, "DDC_PUBLIC_URL") != NULL);
+  }
+  char *argv[] = {"--public-url", "https://flag.example"};
+  CHECK(load(&c, env_empty, 2, argv, err, sizeof err) == 0);
+  CHECK(strcmp(c.public_url, "https://flag.example") == 0);
+}
+
 int main(void)
 {
   RUN(test_defaults);
   RUN(test_env_taken);
+  RUN(test_public_url);
   RUN(test_env_derived);
   RUN(test_flags_override_env);
   RUN(test_flag_beats_invalid_env);

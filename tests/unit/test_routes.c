@@ -148,16 +148,9 @@ static void test_unknown_path(void)
 static void test_malformed_paths(void)
 {
   static const char *const bad[] = {
-      "/v1/accounts/",
-      "/v1/accounts//freeze",
-      "/",
-      "",
-      "v1/accounts",
-      "//v1/accounts",
-      "/healthz/",
-      "/v1//accounts",
-      "/v1/accounts/1/freeze/",
-      "/v1/accounts/?x=1/",
+      "/v1/accounts/", "/v1/accounts//freeze",   "",
+      "v1/accounts",   "//v1/accounts",          "/healthz/",
+      "/v1//accounts", "/v1/accounts/1/freeze/", "/v1/accounts/?x=1/",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     static const char *const methods[] = {"GET", "POST", "DELETE"};
@@ -245,6 +238,18 @@ static void test_rest_of_path(void)
   CHECK(routes_match(&r, "/v1/log/tile") == NULL);
 }
 
+/* "/" is the start page: GET only. */
+static void test_root(void)
+{
+  struct req r;
+  req_init(&r, "GET");
+  const struct route *rt = routes_match(&r, "/");
+  CHECK(rt && strcmp(rt->pattern, "/") == 0);
+  req_init(&r, "POST");
+  CHECK(routes_match(&r, "/") == NULL);
+  CHECK(strcmp(r.allow, "GET") == 0);
+}
+
 int main(void)
 {
   RUN(test_every_route_matches_itself);
@@ -255,5 +260,6 @@ int main(void)
   RUN(test_long_url);
   RUN(test_many_segments);
   RUN(test_rest_of_path);
+  RUN(test_root);
   return UNIT_END();
 }

@@ -1,0 +1,170 @@
+// certificate.js: the certificate page /c/{code}: fetches the proof bundle and the log key from
+// ddcd, checks the bundle here (verify.js) and shows the status, the signed fields, the history
+// and one line per check. The page's code comes from its own address.
+import { applyI18n, formatTime, t } from './i18n.js';
+import { checkBundle } from './verify.js';
+
+const $ = (id) => document.getElementById(id);
+const started = performance.now();
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function setStatus(kind, word, sub) {
+  $('status').className = `status status-${kind}`;
+  $('status-icon').textContent = { valid: '✓', invalid: '✗', revoked: '✗', burned: '✗', not_found: '?' }[kind] || '!';
+  $('status-word').textContent = word;
+  $('status-sub').textContent = sub;
+  document.body.dataset.result = kind;
+}
+
+const lastEvent = (events, type) => [...events].reverse().find((e) => e.type === type);
+
+function showResult(v, code) {
+  const d = v.doc || {};
+  const issuer = v.issuerName ? `${v.issuerName} (${t('issuer_account', { id: d.issuer })})` : t('issuer_account', { id: d.issuer });
+  const ev = (type) => lastEvent(v.events, type) || {};
+  const subs = {
+    valid: () => t('status_valid_sub', { issuer, n: v.checks.length }),
+    revoked: () => t('status_revoked_sub', { date: formatTime(ev('revoke').time), reason: ev('revoke').data?.reason || '—' }),
+    frozen: () => t('status_frozen_sub', { date: formatTime(ev('freeze').time) }),
+    burned: () => t('status_burned_sub', { date: formatTime(ev('burn').time) }),
+    expired: () => t('status_expired_sub', { date: formatTime(d.validUntil) }),
+    not_yet_valid: () => t('status_not_yet_valid_sub', { date: formatTime(d.validFrom) }),
+    not_yet_anchored: () => t('status_not_yet_anchored_sub'),
+    invalid: () => t('status_invalid_sub'),
+  };
+  setStatus(v.result, t(`status_${v.result}`), (subs[v.result] || (() => ''))());
+  if (v.result === 'invalid' || !v.doc) return;
+  showFields(d, issuer, code);
+  showHistory(v.events);
+}
+
+const KIND_FIELDS = {
+  copyright: ['title', 'authors', 'registration_no', 'work_type', 'created_on'],
+  diploma: ['student_name', 'student_id', 'degree', 'major', 'institution', 'conferred_on'],
+  generic: ['title'],
+};
+
+function addField(dl, label, value, cls) {
+  if (value === undefined || value === null || value === '') return;
+  dl.append(el('dt', '', label), el('dd', cls || '', value));
+}
+
+function metaText(v) {
+  if (Array.isArray(v)) return v.map(metaText).join(t('list_sep'));
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+}
+
+// The signed document's fields: the kind's own first, then any other metadata as it is named.
+function showFields(d, issuer, code) {
+  const dl = $('fields');
+  const meta = d.metadata && typeof d.metadata === 'object' ? d.metadata : {};
+  const known = KIND_FIELDS[d.kind] || [];
+  addField(dl, t('f_kind'), t(`kind_${d.kind}`) === `kind_${d.kind}` ? d.kind : t(`kind_${d.kind}`));
+  for (const k of known)
+    addField(dl, t(`f_${k}`), /_on$/.test(k) ? formatTime(meta[k]) : meta[k] === undefined ? undefined : metaText(meta[k]));
+  for (const [k, v] of Object.entries(meta)) if (!known.includes(k)) addField(dl, k, metaText(v));
+  addField(dl, t('f_issuer'), issuer);
+  addField(dl, t('f_issued_at'), formatTime(d.issuedAt));
+  addField(dl, t('f_valid_from'), formatTime(d.validFrom));
+  addField(dl, t('f_valid_until'), formatTime(d.validUntil));
+  addField(dl, t('f_content_hash'), d.contentHash, 'mono');
+  addField(dl, t('f_uri'), d.uri, 'mono');
+  addField(dl, t('f_code'), code, 'mono');
+  $('details').hidden = false;
+}
+
+function eventText(e) {
+  const data = e.data || {};
+  if (e.type === 'approve' && data.operator === null) return t('ev_approve_none');
+  return t(`ev_${e.type}`, { ...data, reason: data.reason || '—' });
+}
+
+function showHistory(events) {
+  const ol = $('timeline');
+  for (const e of events) {
+    const li = el('li', `ev ev-${e.type}`);
+    const time = el('time', 'muted small', formatTime(e.time));
+    time.dateTime = e.time;
+    li.append(time, el('span', '', eventText(e)));
+    ol.append(li);
+  }
+  $('history').hidden = false;
+}
+
+function checkLabel(c) {
+  const a = { ...c.args };
+  if (c.id === 'inclusion') a.type = t(`t_${a.type}`) === `t_${a.type}` ? a.type : t(`t_${a.type}`);
+  return t(`c_${c.id}`, a);
+}
+
+function checkDetail(c) {
+  const state = c.ok === true ? 'ok' : c.ok === false ? 'fail' : c.id === 'inclusion' && c.args.why === 'no_checkpoint' ? 'skip' : 'wait';
+  return t(`c_${c.id}_${state}`, c.args || {});
+}
+
+function showChecks(checks, logKey) {
+  const ul = $('checklist');
+  for (const c of checks) {
+    const state = c.ok === true ? 'ok' : c.ok === false ? 'fail' : 'wait';
+    const li = el('li', `check check-${state}`);
+    li.dataset.check = c.id;
+    const mark = el('span', 'mark', { ok: '✓', fail: '✗', wait: '…' }[state]);
+    mark.setAttribute('role', 'img');
+    mark.setAttribute('aria-label', t(`mark_${state}`));
+    const body = el('div');
+    body.append(el('strong', '', checkLabel(c)), el('span', 'detail', checkDetail(c)));
+    li.append(mark, body);
+    ul.append(li);
+  }
+  $('logkey').textContent = t('log_key_note', { key: logKey });
+  $('checks').hidden = false;
+}
+
+async function fetchText(url) {
+  const r = await fetch(url, { cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+  return { status: r.status, text: r.ok ? await r.text() : '' };
+}
+
+async function main() {
+  applyI18n(document);
+  const code = decodeURIComponent(location.pathname.split('/')[2] || '');
+  if (code !== code.toLowerCase()) {
+    location.replace(`/c/${encodeURIComponent(code.toLowerCase())}${location.search}`);
+    return;
+  }
+  const [bundle, key] = await Promise.all([fetchText(`/v1/verify/${encodeURIComponent(code)}/bundle`), fetchText('/v1/log/key')]);
+  if (bundle.status === 404) {
+    setStatus('not_found', t('status_not_found'), t('status_not_found_sub', { code }));
+  } else if (bundle.status !== 200 || key.status !== 200) {
+    const status = bundle.status !== 200 ? bundle.status : key.status;
+    setStatus('error', t('status_error'), status === 429 ? t('status_rate_limited_sub') : t('status_error_sub', { status }));
+  } else {
+    let parsed = null;
+    try { parsed = JSON.parse(bundle.text); } catch { parsed = null; }
+    const v = await checkBundle(parsed || {}, key.text.trim());
+    showResult(v, code);
+    showChecks(v.checks, key.text.trim());
+    const url = `${location.origin}/c/${code}`;
+    $('qr').src = `/c/${encodeURIComponent(code)}/qr.svg`;
+    $('qr-caption').textContent = t('qr_caption', { url });
+    $('bundle-link').href = `/v1/verify/${encodeURIComponent(code)}/bundle`;
+    $('bundle-link').setAttribute('download', `${code}.bundle.json`);
+    $('printed').textContent = t('printed_on', { date: formatTime(new Date().toISOString()) });
+    $('actions').hidden = false;
+  }
+  const ms = Math.round(performance.now() - started);
+  if (!$('checks').hidden) $('done').textContent = t('checks_done', { ms });
+  document.body.dataset.done = String(ms);
+}
+
+$('print').addEventListener('click', () => window.print());
+main().catch((e) => {
+  setStatus('error', t('status_error'), String(e && e.message ? e.message : e));
+  document.body.dataset.done = String(Math.round(performance.now() - started));
+});
