@@ -104,7 +104,7 @@ const TEXTS = {
     c_key_events_match_ok: 'The signing key is the one the log records for this issuer.',
     c_key_events_match_fail: 'The signing key is not the one the log records for this issuer.',
     c_event_chain: 'History chain',
-    c_event_chain_ok: '{n} events, each linked by hash to the one before, starting with the issue of this document.',
+    c_event_chain_ok: 'Events in the history: {n}, each linked by hash to the one before, starting with the issue of this document.',
     c_event_chain_fail: 'The history is broken: an event is altered, missing or belongs elsewhere.',
     c_status_matches_events: 'Status',
     c_status_matches_events_ok: 'The status stated is the one the history leads to.',
