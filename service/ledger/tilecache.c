@@ -1,4 +1,4 @@
-/* tilecache.c: the full-tile cache (see tilecache.h): direct-mapped slots, each behind its own
+/* tilecache.c: the tile cache (see tilecache.h): direct-mapped slots, each behind its own
  * lock, allocated on first use. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -7,7 +7,7 @@
 
 struct tilecache_slot {
   pthread_mutex_t mu;
-  int used, level;
+  int used, level, width;
   uint64_t idx;
   uint8_t h[TILES_WIDTH][MERKLE_HASH_SIZE];
 };
@@ -38,9 +38,9 @@ int tilecache_get(int level, uint64_t idx, struct tiles_tile *t)
   int hit = s->used && s->level == level && s->idx == idx;
   if (hit) {
     t->idx = idx;
-    t->width = TILES_WIDTH;
+    t->width = s->width;
     t->dirty = 0;
-    memcpy(t->h, s->h, sizeof t->h);
+    memcpy(t->h, s->h, (size_t)s->width * MERKLE_HASH_SIZE);
   }
   pthread_mutex_unlock(&s->mu);
   return hit;
@@ -48,12 +48,15 @@ int tilecache_get(int level, uint64_t idx, struct tiles_tile *t)
 
 void tilecache_put(int level, const struct tiles_tile *t)
 {
-  struct tilecache_slot *s = t->width == TILES_WIDTH ? tilecache_slot(level, t->idx) : NULL;
+  struct tilecache_slot *s = t->width > 0 ? tilecache_slot(level, t->idx) : NULL;
   if (!s) return;
   pthread_mutex_lock(&s->mu);
-  s->used = 1;
-  s->level = level;
-  s->idx = t->idx;
-  memcpy(s->h, t->h, sizeof s->h);
+  if (!s->used || s->level != level || s->idx != t->idx || s->width < t->width) {
+    s->used = 1;
+    s->level = level;
+    s->idx = t->idx;
+    s->width = t->width;
+    memcpy(s->h, t->h, (size_t)t->width * MERKLE_HASH_SIZE);
+  }
   pthread_mutex_unlock(&s->mu);
 }
