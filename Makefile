@@ -1,7 +1,7 @@
 # ddcd: `make run` serves on 127.0.0.1:8080, `make test` runs every suite. See README.md.
 SHELL := /bin/bash
 CC ?= cc
-PKGS := libmicrohttpd libpq jansson libsodium
+PKGS := libmicrohttpd libpq jansson libsodium libcurl libsecp256k1
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 SRC := $(shell find service -name '*.c' ! -name main.c | sort)

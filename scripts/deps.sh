@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential pkg-config make git ca-certificates curl
-  libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev
+  libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libcurl4-openssl-dev libsecp256k1-dev
   postgresql-15 postgresql-client-15
   wrk
 )
