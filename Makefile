@@ -15,11 +15,13 @@ OPT := -O2 -g
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Two variants of every object: build/obj (optimised) and build/asan/obj (ASan + UBSan).
-OBJ := $(SRC:%.c=build/obj/%.o) build/obj/gen/migrations.o
-ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o
+GEN := migrations contract
+OBJ := $(SRC:%.c=build/obj/%.o) $(GEN:%=build/obj/gen/%.o)
+ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) $(GEN:%=build/asan/obj/gen/%.o)
+CONTRACTS := service/chain/contracts
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 
-.PHONY: all deps build asan units run test bench fmt clean
+.PHONY: all deps build asan units run test bench fmt clean contract
 all: build/ddcd
 
 deps:
@@ -28,6 +30,15 @@ deps:
 build/gen/migrations.c: $(SQL) scripts/embed_sql.sh
 	@mkdir -p $(@D)
 	scripts/embed_sql.sh $@ $(SQL)
+
+# The chain contract: compiled by the pinned solc from npm; ABI and bytecode in build/chain, the
+# bytecode embedded in the binary through build/gen/contract.c.
+$(CONTRACTS)/node_modules/.package-lock.json: $(CONTRACTS)/package-lock.json
+	cd $(CONTRACTS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+build/gen/contract.c: $(CONTRACTS)/RootRegistry.sol $(CONTRACTS)/build.mjs \
+  $(CONTRACTS)/node_modules/.package-lock.json
+	node $(CONTRACTS)/build.mjs build/chain $@
+contract: build/gen/contract.c
 
 build/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)

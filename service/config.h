@@ -4,6 +4,7 @@
 #define DDC_CONFIG_H
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include "log.h"
 
@@ -22,6 +23,13 @@ struct config {
   unsigned anchor_interval_ms; /* how often the sequencer integrates pending events */
   char log_origin[256];        /* the log's checkpoint origin and key name */
   unsigned public_rate;        /* public lookups a second per client address; 0: no limit */
+  struct config_chain {
+    char rpc_url[CONFIG_PATH_MAX]; /* "": no chain anchoring */
+    uint64_t chain_id;             /* 0: as the node says */
+    char key_file[CONFIG_PATH_MAX];
+    char contract[43]; /* 0x + 40 hex digits; "" until deployed */
+    unsigned interval_s, confirmations;
+  } chain;
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "chain/deploy.h"
+#include "chain/rpc.h"
 #include "config.h"
 #include "crypto/apikey.h"
 #include "crypto/keys.h"
@@ -212,13 +214,14 @@ int main(int argc, char **argv)
     if (sodium_init() < 0) return 2;
     return verify_cli(argc - 2, argv + 2);
   }
-  if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init")) {
+  int chain = strcmp(cmd, "chain") == 0 && argc > 2 && strcmp(argv[2], "deploy") == 0;
+  if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init") && !chain) {
     fprintf(stderr, "ddcd: unknown command \"%s\" (see ddcd --help)\n", cmd);
     return 2;
   }
   struct config c;
   char err[512];
-  if (config_load(&c, argc - 2, argv + 2, main_getenv, err, sizeof err) != 0) {
+  if (config_load(&c, argc - 2 - chain, argv + 2 + chain, main_getenv, err, sizeof err) != 0) {
     fprintf(stderr, "ddcd: %s\n", err);
     return 2;
   }
@@ -231,6 +234,11 @@ int main(int argc, char **argv)
     fprintf(stderr, "ddcd: libsodium failed to initialise\n");
     return 1;
   }
+  if (rpc_global_init() != 0) {
+    fprintf(stderr, "ddcd: libcurl failed to initialise\n");
+    return 1;
+  }
+  if (chain) return deploy_cli(&c);
   if (strcmp(cmd, "serve") == 0) return cmd_serve(&c);
   if (strcmp(cmd, "migrate") == 0) return cmd_migrate(&c);
   return cmd_init(&c);
