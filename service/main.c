@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "chain/anchorer.h"
 #include "chain/deploy.h"
 #include "chain/rpc.h"
 #include "config.h"
@@ -87,7 +88,8 @@ static int cmd_serve(const struct config *c)
   addrlimit_init(c->public_rate);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || server_start(c) != 0) {
+  if (seq != 0 || anchorer_start(c) != 0 || server_start(c) != 0) {
+    anchorer_stop();
     sequencer_stop();
     db_shutdown();
     return 1;
@@ -96,6 +98,7 @@ static int cmd_serve(const struct config *c)
   sigwait(&sigs, &sig);
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
+  anchorer_stop();
   sequencer_stop();
   db_shutdown();
   auth_shutdown();

@@ -62,5 +62,7 @@ void api_verify_bundle_get(struct req *r);
 void api_verify_by_content(struct req *r);
 void api_verify_post(struct req *r);
 void api_certs_proof(struct req *r);
+/* chain.c */
+void api_chain_anchors(struct req *r);
 
 #endif
