@@ -3,11 +3,12 @@
 // it, foundry's cast, and a ddcd chain key and contract.
 import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { LOGS, runDdcd } from './lib.mjs';
+import { LOGS, runDdcd, request, uniq } from './lib.mjs';
 
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '.bin');
 // anvil's first development account: a publicly known test key, funded on every anvil.
@@ -101,3 +102,52 @@ export async function anchoredEvents(url, contract) {
   return logs.map((l) => ({ root: l.topics[1].slice(2), treeSize: Number(BigInt(l.topics[2])),
     writer: '0x' + l.topics[3].slice(26), blockNumber: Number(BigInt('0x' + l.data.slice(2))), txHash: l.transactionHash }));
 }
+
+// The suite's anchors (its anvil has its own chain id) from ddcd's public list.
+export async function listAnchors(base, chainId) {
+  const r = await request(base, 'GET', '/v1/chain/anchors');
+  assert.equal(r.status, 200, r.text);
+  return r.json.items.filter((a) => a.chain_id === chainId);
+}
+
+// No anchor pending, each settled anchor's transaction from the sender with the next nonce after
+// the deployment's two (none twice, none skipped), the node's count agreeing, and every
+// confirmed root exactly once among the Anchored events.
+export async function checkNonces(base, anvil, contract) {
+  const list = await until('no anchor pending', async () => {
+    const l = await listAnchors(base, anvil.chainId);
+    return l.every((a) => a.status !== 'pending') && l;
+  });
+  const nonces = [];
+  for (const a of list) {
+    const tx = await rpc(anvil.url, 'eth_getTransactionByHash', [a.tx_hash]);
+    assert.equal(tx.from.toLowerCase(), DEV_ADDR);
+    nonces.push(Number(BigInt(tx.nonce)));
+  }
+  assert.deepEqual(nonces, nonces.map((_, i) => i + 2), 'nonces 2, 3, ... in anchor order');
+  const count = Number(BigInt(await rpc(anvil.url, 'eth_getTransactionCount', [DEV_ADDR, 'latest'])));
+  assert.equal(count, 2 + list.length, 'no other transaction from the sender');
+  const events = await anchoredEvents(anvil.url, contract);
+  assert.deepEqual(events.map((e) => e.root).sort(),
+    list.filter((a) => a.status === 'confirmed').map((a) => a.root).sort(), 'each root once on chain');
+  return list;
+}
+
+// Mints n certificates as key, width at a time over keep-alive connections; returns their codes.
+export async function mintMany(base, key, n, width = 8) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: width });
+  let next = 0;
+  const codes = [];
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < n) {
+      next++;
+      const r = await request(base, 'POST', '/v1/certificates', { key, agent,
+        json: { kind: 'generic', metadata: { title: uniq('anchored') } } });
+      assert.equal(r.status, 201, r.text);
+      codes.push(r.json.code);
+    }
+  }));
+  agent.destroy();
+  return codes;
+}
+
