@@ -4,7 +4,8 @@
 # PostgreSQL primary-key select (pgbench, the DB limit), ddcd GET /v1/accounts/{id}, a bare
 # single-row insert (pgbench, the write limit), and single-certificate mints (POST
 # /v1/certificates: sign, insert, event, debit) spread over 8 issuers and from one issuer alone,
-# and the sequencer's integration rate (events into log leaves, tiles and signed checkpoints).
+# and the sequencer's integration rate (events into log leaves, tiles and signed checkpoints);
+# then chain anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs).
 # Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
 # Loopback only; about a minute. Needs build/ddcd and build/bench/bare_mhd (the Makefile builds
@@ -259,5 +260,12 @@ echo "($MINTED certificates minted in all; the mint rows must show no non-2xx)"
 printf '%-34s %8.0f leaves/s  (%d leaves in %s s, batches of 10000, aim >= 50000)\n' \
   "sequencer, leaves integrated" "$(awk -v n="$LEAVES" -v t="$SEQ_SECS" 'BEGIN { print n / t }')" \
   "$LEAVES" "$SEQ_SECS"
+# --- chain anchoring on anvil (tests/bench/chain.mjs), against the same database
+if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules ]; then
+  (cd tests && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) || fail "npm ci failed"
+fi
+mkdir -p "$WORK/logs"
+DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
+  node tests/bench/chain.mjs || fail "the chain rows failed (logs: $WORK/logs)"
 echo
 echo "($((SECONDS - START)) s)"
