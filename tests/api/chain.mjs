@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { LOGS, runDdcd, request, uniq } from './lib.mjs';
 
-const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '.bin');
+// The binaries themselves, from the platform packages (node_modules/.bin holds node wrappers,
+// which would leave the binary running when killed).
+const MODULES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'node_modules');
+const PLATFORM = `${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
+const tool = (name) => path.join(MODULES, '@foundry-rs', `${name}-${PLATFORM}`, 'bin', name);
 // anvil's first development account: a publicly known test key, funded on every anvil.
 export const DEV_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 export const DEV_ADDR = '0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266';
@@ -33,8 +37,10 @@ export async function startAnvil(args = []) {
   const port = await freePort();
   const chainId = 100000 + Math.floor(Math.random() * 1e8);
   const log = path.join(LOGS, `anvil-${process.pid}-${port}.log`);
-  const proc = spawn(path.join(BIN, 'anvil'), ['--host', '127.0.0.1', '--port', String(port),
-    '--chain-id', String(chainId), ...args], { stdio: ['ignore', fs.openSync(log, 'a'), 'pipe'] });
+  const out = fs.openSync(log, 'a');
+  const proc = spawn(tool('anvil'), ['--host', '127.0.0.1', '--port', String(port),
+    '--chain-id', String(chainId), ...args], { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
   running.add(proc);
   const exited = new Promise((res) => proc.on('exit', () => { running.delete(proc); res(); }));
   const url = `http://127.0.0.1:${port}`;
@@ -62,7 +68,7 @@ export async function rpc(url, method, params = []) {
 // Runs foundry's cast; resolves its trimmed stdout.
 export function cast(args) {
   return new Promise((resolve, reject) => {
-    execFile(path.join(BIN, 'cast'), args, (err, stdout, stderr) =>
+    execFile(tool('cast'), args, (err, stdout, stderr) =>
       err ? reject(new Error(`cast ${args.join(' ')}: ${stderr}`)) : resolve(stdout.trim()));
   });
 }
