@@ -1,7 +1,7 @@
 # ddcd: `make run` serves on 127.0.0.1:8080, `make test` runs every suite. See README.md.
 SHELL := /bin/bash
 CC ?= cc
-PKGS := libmicrohttpd libpq jansson libsodium libcurl libqrencode
+PKGS := libmicrohttpd libpq jansson libsodium libcurl libqrencode libsecp256k1
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 SRC := $(shell find service -name '*.c' ! -name main.c | sort)
@@ -16,18 +16,19 @@ OPT := -O2 -g
 SAN := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Two variants of every object: build/obj (optimised) and build/asan/obj (ASan + UBSan).
-OBJ := $(SRC:%.c=build/obj/%.o) build/obj/gen/migrations.o build/obj/gen/webfiles.o
-ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) build/asan/obj/gen/migrations.o \
-  build/asan/obj/gen/webfiles.o
+GEN := migrations contract webfiles
+OBJ := $(SRC:%.c=build/obj/%.o) $(GEN:%=build/obj/gen/%.o)
+ASAN_OBJ := $(SRC:%.c=build/asan/obj/%.o) $(GEN:%=build/asan/obj/gen/%.o)
+CONTRACTS := service/chain/contracts
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 # A third variant for the libFuzzer targets in tests/fuzz (clang, ASan + UBSan + coverage).
 FUZZ_CC := clang
 FUZZ := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
   -Wno-missing-field-initializers
-FUZZ_OBJ := $(SRC:%.c=build/fuzz/obj/%.o) build/fuzz/obj/gen/migrations.o
+FUZZ_OBJ := $(SRC:%.c=build/fuzz/obj/%.o) $(GEN:%=build/fuzz/obj/gen/%.o)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: all deps build asan units fuzz run test bench fmt clean
+.PHONY: all deps build asan units fuzz run test bench fmt clean contract
 all: build/ddcd
 
 deps:
@@ -40,6 +41,14 @@ build/gen/migrations.c: $(SQL) scripts/embed_sql.sh
 build/gen/webfiles.c: $(WEB) scripts/embed_web.sh
 	@mkdir -p $(@D)
 	scripts/embed_web.sh $@ $(WEB)
+# The chain contract: compiled by the pinned solc from npm; ABI and bytecode in build/chain, the
+# bytecode embedded in the binary through build/gen/contract.c.
+$(CONTRACTS)/node_modules/.package-lock.json: $(CONTRACTS)/package-lock.json
+	cd $(CONTRACTS) && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+build/gen/contract.c: $(CONTRACTS)/RootRegistry.sol $(CONTRACTS)/build.mjs \
+  $(CONTRACTS)/node_modules/.package-lock.json
+	node $(CONTRACTS)/build.mjs build/chain $@
+contract: build/gen/contract.c
 
 build/obj/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)

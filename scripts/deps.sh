@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential pkg-config make git ca-certificates curl clang libclang-rt-14-dev
   libmicrohttpd-dev libpq-dev libjansson-dev libsodium-dev libcurl4-openssl-dev libqrencode-dev
+  libsecp256k1-dev
   postgresql-15 postgresql-client-15
   wrk
   chromium fonts-wqy-microhei

@@ -264,6 +264,66 @@ static int apply_public_url(struct config *c, const char *v, char *why, size_t w
   return 0;
 }
 
+static int apply_chain_rpc_url(struct config *c, const char *v, char *why, size_t whylen)
+{
+  if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0) {
+    snprintf(why, whylen, "must be an http:// or https:// URL");
+    return -1;
+  }
+  return config_copy(c->chain.rpc_url, sizeof c->chain.rpc_url, v, why, whylen);
+}
+
+static int apply_chain_id(struct config *c, const char *v, char *why, size_t whylen)
+{
+  long n;
+  if (config_number(v, &n) != 0 || n < 1) {
+    snprintf(why, whylen, "must be an integer from 1 to 999999999");
+    return -1;
+  }
+  c->chain.chain_id = (uint64_t)n;
+  return 0;
+}
+
+static int apply_chain_key_file(struct config *c, const char *v, char *why, size_t whylen)
+{
+  return config_copy(c->chain.key_file, sizeof c->chain.key_file, v, why, whylen);
+}
+
+static int apply_chain_contract(struct config *c, const char *v, char *why, size_t whylen)
+{
+  if (strlen(v) != 42 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X') ||
+      strspn(v + 2, "0123456789abcdefABCDEF") != 40) {
+    snprintf(why, whylen, "must be an address: 0x and 40 hex digits");
+    return -1;
+  }
+  for (int i = 0; i < 42; i++)
+    c->chain.contract[i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] - 'A' + 'a' : v[i]);
+  c->chain.contract[42] = 0;
+  return 0;
+}
+
+static int apply_chain_interval(struct config *c, const char *v, char *why, size_t whylen)
+{
+  long n;
+  if (config_number(v, &n) != 0 || n < 1 || n > 86400) {
+    snprintf(why, whylen, "must be an integer from 1 to 86400 (seconds)");
+    return -1;
+  }
+  c->chain.interval_s = (unsigned)n;
+  return 0;
+}
+
+static int apply_chain_confirmations(struct config *c, const char *v, char *why, size_t whylen)
+{
+  long n;
+  if (config_number(v, &n) != 0 || n < 1 || n > 1000) {
+    snprintf(why, whylen, "must be an integer from 1 to 1000 (blocks)");
+    return -1;
+  }
+  c->chain.confirmations = (unsigned)n;
+  return 0;
+}
+
 static const struct config_setting config_settings[] = {
     {"DDC_LISTEN", "--listen", apply_listen},
     {"DDC_DATABASE_URL", "--database-url", apply_database_url},
@@ -278,6 +338,12 @@ static const struct config_setting config_settings[] = {
     {"DDC_WITNESSES", "--witnesses", apply_witnesses},
     {"DDC_WITNESS_QUORUM", "--witness-quorum", apply_witness_quorum},
     {"DDC_PUBLIC_URL", "--public-url", apply_public_url},
+    {"DDC_CHAIN_RPC_URL", "--chain-rpc-url", apply_chain_rpc_url},
+    {"DDC_CHAIN_ID", "--chain-id", apply_chain_id},
+    {"DDC_CHAIN_KEY_FILE", "--chain-key-file", apply_chain_key_file},
+    {"DDC_CHAIN_CONTRACT", "--chain-contract", apply_chain_contract},
+    {"DDC_CHAIN_INTERVAL_S", "--chain-interval-s", apply_chain_interval},
+    {"DDC_CHAIN_CONFIRMATIONS", "--chain-confirmations", apply_chain_confirmations},
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 
@@ -293,6 +359,8 @@ static void config_defaults(struct config *c)
   strcpy(c->log_origin, "ddcd.local/log");
   c->public_rate = 20;
   c->verify_cache_ms = 1000;
+  c->chain.interval_s = 10;
+  c->chain.confirmations = 1;
 }
 
 static int config_apply(struct config *c, const struct config_setting *s, const char *name,
@@ -309,6 +377,8 @@ static void config_derive(struct config *c, int have_url, int have_mkey)
 {
   if (!have_mkey)
     snprintf(c->master_key_file, sizeof c->master_key_file, "%.900s/master.key", c->data_dir);
+  if (!c->chain.key_file[0])
+    snprintf(c->chain.key_file, sizeof c->chain.key_file, "%.900s/chain.key", c->data_dir);
   if (!have_url) {
     char abs[PATH_MAX] = "";
     if (c->data_dir[0] != '/' && getcwd(abs, sizeof abs - 2)) strcat(abs, "/");
@@ -386,6 +456,8 @@ void config_usage(void)
       "  witness    --origin O --log-key KEY --key FILE --listen ADDR [--state FILE]: serve a\n"
       "             C2SP tlog-witness for the log; `witness keygen --name N --key FILE` makes a "
       "key\n"
+      "  chain deploy  deploy the root registry contract with the chain key, print its address\n"
+      "             and allow the key's address to anchor (then set DDC_CHAIN_CONTRACT)\n"
       "  --help     this text\n"
       "  --version  print the version\n\n"
       "options (environment variable in brackets):\n"
@@ -411,5 +483,14 @@ void config_usage(void)
       "  --public-url URL        [DDC_PUBLIC_URL] the citizen's page as the public reaches it\n"
       "                          (http(s)://host[:port][/path]), put in QR codes; default\n"
       "                          http:// and the request's Host header, or\n"
-      "                          http://127.0.0.1:8080\n");
+      "                          http://127.0.0.1:8080\n"
+      "  --chain-rpc-url URL     [DDC_CHAIN_RPC_URL] EVM JSON-RPC endpoint; unset: no anchoring\n"
+      "  --chain-id N            [DDC_CHAIN_ID] the chain's id, default as the node says\n"
+      "  --chain-key-file FILE   [DDC_CHAIN_KEY_FILE] the sender's secp256k1 key in hex, default\n"
+      "                          DATA_DIR/chain.key\n"
+      "  --chain-contract ADDR   [DDC_CHAIN_CONTRACT] the root registry (ddcd chain deploy)\n"
+      "  --chain-interval-s N    [DDC_CHAIN_INTERVAL_S] how often the newest root is anchored,\n"
+      "                          default 10\n"
+      "  --chain-confirmations N [DDC_CHAIN_CONFIRMATIONS] blocks until an anchor is confirmed,\n"
+      "                          default 1 (QBFT is final in one block)\n");
 }

@@ -4,6 +4,7 @@
 #define DDC_CONFIG_H
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include "ledger/note.h"
 #include "log.h"
@@ -36,6 +37,13 @@ struct config {
   unsigned n_witnesses;
   unsigned witness_quorum; /* cosignatures that make a checkpoint final (1..n_witnesses) */
   char public_url[256];    /* where the public reaches the web pages; "" : from Host */
+  struct config_chain {
+    char rpc_url[CONFIG_PATH_MAX]; /* "": no chain anchoring */
+    uint64_t chain_id;             /* 0: as the node says */
+    char key_file[CONFIG_PATH_MAX];
+    char contract[43]; /* 0x + 40 hex digits; "" until deployed */
+    unsigned interval_s, confirmations;
+  } chain;
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "batch/runner.h"
 #include "api/api.h"
+#include "batch/runner.h"
+#include "chain/anchorer.h"
+#include "chain/deploy.h"
+#include "chain/rpc.h"
 #include "config.h"
 #include "crypto/apikey.h"
 #include "crypto/keys.h"
@@ -94,7 +97,9 @@ static int cmd_serve(const struct config *c)
   api_web_init(c->public_url);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || witness_client_start(c) != 0 || runner_start() != 0 || server_start(c) != 0) {
+  if (seq != 0 || witness_client_start(c) != 0 || runner_start() != 0 || anchorer_start(c) != 0 ||
+      server_start(c) != 0) {
+    anchorer_stop();
     runner_stop();
     witness_client_stop();
     sequencer_stop();
@@ -105,6 +110,7 @@ static int cmd_serve(const struct config *c)
   sigwait(&sigs, &sig);
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
+  anchorer_stop();
   runner_stop();
   witness_client_stop();
   sequencer_stop();
@@ -230,7 +236,8 @@ int main(int argc, char **argv)
     if (sodium_init() < 0) return 2;
     return witness_cli(argc - 2, argv + 2);
   }
-  if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init")) {
+  int chain = strcmp(cmd, "chain") == 0 && argc > 2 && strcmp(argv[2], "deploy") == 0;
+  if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init") && !chain) {
     fprintf(stderr, "ddcd: unknown command \"%s\" (see ddcd --help)\n", cmd);
     return 2;
   }
@@ -240,7 +247,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "ddcd: libsodium failed to initialise\n");
     return 1;
   }
-  if (config_load(&c, argc - 2, argv + 2, main_getenv, err, sizeof err) != 0) {
+  if (config_load(&c, argc - 2 - chain, argv + 2 + chain, main_getenv, err, sizeof err) != 0) {
     fprintf(stderr, "ddcd: %s\n", err);
     return 2;
   }
@@ -249,6 +256,11 @@ int main(int argc, char **argv)
     return 2;
   }
   log_set_level(c.log_level);
+  if (rpc_global_init() != 0) {
+    fprintf(stderr, "ddcd: libcurl failed to initialise\n");
+    return 1;
+  }
+  if (chain) return deploy_cli(&c);
   if (strcmp(cmd, "serve") == 0) return cmd_serve(&c);
   if (strcmp(cmd, "migrate") == 0) return cmd_migrate(&c);
   return cmd_init(&c);

@@ -76,5 +76,7 @@ void api_web_index(struct req *r);
 void api_web_cert(struct req *r);
 void api_web_qr(struct req *r);
 void api_web_static(struct req *r);
+/* chain.c */
+void api_chain_anchors(struct req *r);
 
 #endif

@@ -14,6 +14,7 @@ static const char *const issuer_query[] = {"issuer_id", NULL};
 static const char *const inclusion_query[] = {"index", "size", NULL};
 static const char *const consistency_query[] = {"from", "to", NULL};
 static const char *const content_query[] = {"content_hash", NULL};
+static const char *const anchors_query[] = {"limit", "cursor", NULL};
 static const char *const journal_query[] = {"currency", "limit", "cursor", NULL};
 static const char *const statement_query[] = {"currency", "from", "to", NULL};
 static const char *const batches_query[] = {"kind", "mode", "dry_run", NULL};
@@ -39,6 +40,7 @@ const struct route routes_table[] = {
     {"POST", "/v1/verify", api_verify_post, 0, BODY_JSON, NULL},
     {"GET", "/v1/verify/{code}", api_verify_code, 0, BODY_NONE, NULL},
     {"GET", "/v1/verify/{code}/bundle", api_verify_bundle_get, 0, BODY_NONE, NULL},
+    {"GET", "/v1/chain/anchors", api_chain_anchors, 0, BODY_NONE, anchors_query},
     {"POST", "/v1/accounts", api_accounts_create, OP_ISS, BODY_JSON, NULL},
     {"GET", "/v1/accounts", api_accounts_list, ANY, BODY_NONE, accounts_list_query},
     {"GET", "/v1/accounts/{id}", api_accounts_get, ANY, BODY_NONE, NULL},

@@ -11,7 +11,8 @@
 # is measured on real, signed and anchored certificates among them (verdict cache on and off);
 # proof times at 1M and 10M leaves (build/bench/proof_bench, its own database: synthetic leaves
 # through the tiles code); last, a 100,000-row diploma batch (upload to completed and to anchored,
-# rows/s, ddcd's peak RSS) beside a bare COPY of the same rows into a similar table.
+# rows/s, ddcd's peak RSS) beside a bare COPY of the same rows into a similar table; then chain
+# anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs).
 # Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
 # Loopback only; about four and a half minutes on 2 cores. Needs build/ddcd, build/bench/bare_mhd and
@@ -365,5 +366,12 @@ printf '%-34s %8.0f rows/s  (%d rows: upload+check %s s, completed %s s, anchore
 printf '%-34s %8.0f rows/s  (%s s; the same file into a similar table)\n' "bare COPY of the same rows" \
   "$(awk -v n="$BATCH_ROWS" -v t="$C_SECS" 'BEGIN { print n / t }')" "$C_SECS"
 echo "ddcd peak RSS: $B_RSS MiB over the whole run (aim <= 256 MiB)"
+# --- chain anchoring on anvil (tests/bench/chain.mjs), against the same database
+if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules ]; then
+  (cd tests && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) || fail "npm ci failed"
+fi
+mkdir -p "$WORK/logs"
+DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
+  node tests/bench/chain.mjs || fail "the chain rows failed (logs: $WORK/logs)"
 echo
 echo "($((SECONDS - START)) s)"

@@ -1,0 +1,57 @@
+/* chain.h: database operations of chain anchoring (sql/008_chain.sql): the anchorer's lock, the
+ * sender's nonce, anchors and the transactions sent for them, and the public list. */
+#ifndef DDC_DB_CHAIN_H
+#define DDC_DB_CHAIN_H
+#include <stddef.h>
+#include <stdint.h>
+#include "db/pg.h"
+#include "errors.h"
+
+#define DB_CHAIN_TX_MAX 16 /* newest transactions of a pending anchor looked at */
+
+extern const struct db_stmt db_chain_stmts[];
+
+/* Which chain, contract and sender an anchorer works for. */
+struct db_chain_key {
+  uint64_t chain_id;
+  uint8_t contract[20], sender[20];
+};
+
+struct db_chain_tx {
+  uint8_t hash[32];
+  uint8_t *raw; /* malloc'ed */
+  size_t raw_len;
+  int type;
+  uint64_t gas, gas_price, max_fee, max_priority_fee;
+  double age_s; /* since it was first sent */
+};
+
+struct db_chain_pending {
+  int64_t id;
+  uint64_t nonce, tree_size;
+  uint8_t root[32];
+  int ntx; /* newest first */
+  struct db_chain_tx tx[DB_CHAIN_TX_MAX];
+};
+
+/* The anchorer's advisory lock (4244, 7), held by this thread's connection. */
+enum ddc_err db_chain_lock(int *taken);
+/* The oldest pending anchor, if any (*found). */
+enum ddc_err db_chain_pending(const struct db_chain_key *k, struct db_chain_pending *p, int *found);
+void db_chain_pending_free(struct db_chain_pending *p);
+/* The largest tree size anchored or being anchored (0: none). */
+enum ddc_err db_chain_anchored_size(const struct db_chain_key *k, uint64_t *size);
+/* Takes the next nonce (seed starts a new sender); inside the caller's transaction. */
+enum ddc_err db_chain_nonce_take(const struct db_chain_key *k, uint64_t seed, uint64_t *nonce);
+/* Stores a new anchor and its first transaction; *id 0 if the root is already anchored. */
+enum ddc_err db_chain_anchor_add(const struct db_chain_key *k, uint64_t nonce, uint64_t size,
+                                 const uint8_t root[32], const struct db_chain_tx *tx, int64_t *id);
+/* Stores a replacement transaction; *ok 0 if the anchor is no longer pending. */
+enum ddc_err db_chain_tx_replace(int64_t anchor, const struct db_chain_tx *tx, int *ok);
+/* Settles a pending anchor: "confirmed" or "failed", with the mined transaction and block. */
+enum ddc_err db_chain_settle(int64_t anchor, const char *status, const uint8_t tx[32],
+                             uint64_t block);
+/* A page of anchors after id `after`, oldest first, as {"items":[...],"next_cursor":...}. */
+enum ddc_err db_chain_anchors_json(int64_t after, int limit, char **json, size_t *len);
+
+#endif

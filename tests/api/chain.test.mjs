@@ -1,0 +1,80 @@
+// chain.test.mjs: anchoring on a real EVM node (anvil): `ddcd chain deploy`, 1,000 certificates
+// minted and anchored, the root checked on chain with `cast call anchoredAt` and the Anchored
+// event with eth_getLogs, the public anchor list, and the sender's nonces used once each, in order.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDdcd, request, world, uniq, assertProblem } from './lib.mjs';
+import { startAnvil, deploy, cast, rpc, until, anchoredEvents, checkNonces, listAnchors, mintMany, DEV_ADDR } from './chain.mjs';
+
+let anvil, srv, w, env;
+before(async () => {
+  anvil = await startAnvil();
+  env = await deploy(anvil);
+  srv = await startDdcd({ env: { ...env, DDC_ANCHOR_INTERVAL_MS: '200', DDC_PUBLIC_RATE: '0' } });
+  w = await world(srv.base);
+  const r = await request(srv.base, 'POST', `/v1/accounts/${w.issuer.id}/recharges`,
+    { key: w.op, json: { amount_minor: 1_000_000, currency: 'CNY', reference: uniq('chain') } });
+  assert.equal(r.status, 201, r.text);
+});
+after(async () => { await srv?.stop(); await anvil?.stop(); });
+
+const anchors = () => listAnchors(srv.base, anvil.chainId);
+
+test('the deployed registry admits ddcd as its writer', async () => {
+  assert.equal(await cast(['call', '--rpc-url', anvil.url, env.DDC_CHAIN_CONTRACT, 'writers(address)(bool)', DEV_ADDR]), 'true');
+  assert.equal((await cast(['call', '--rpc-url', anvil.url, env.DDC_CHAIN_CONTRACT, 'admin()(address)'])).toLowerCase(), DEV_ADDR);
+});
+
+test('1,000 certificates minted are anchored; cast and eth_getLogs find the root', async (t) => {
+  const t0 = Date.now();
+  await mintMany(srv.base, w.issuerKey, 1000);
+  const mintMs = Date.now() - t0;
+  const cp = await until('a checkpoint covering the mints', async () => {
+    const r = await request(srv.base, 'GET', '/v1/log/checkpoint');
+    const size = r.status === 200 ? Number(r.text.split('\n')[1]) : 0;
+    return size >= 1000 ? { size, root: Buffer.from(r.text.split('\n')[2], 'base64').toString('hex') } : null;
+  });
+  const a = await until('a confirmed anchor covering 1,000 certificates', async () =>
+    (await anchors()).find((x) => x.status === 'confirmed' && x.tree_size >= 1000));
+  t.diagnostic(`1,000 mints in ${mintMs} ms; anchored at size ${a.tree_size} in block ${a.block_number}, ${Date.now() - t0} ms after the first mint`);
+  assert.equal(a.contract, env.DDC_CHAIN_CONTRACT);
+  assert.match(a.tx_hash, /^0x[0-9a-f]{64}$/);
+  // the anchored root is a checkpoint the log signed
+  const cons = await request(srv.base, 'GET', `/v1/log/proof/consistency?from=${a.tree_size}&to=${cp.size}`);
+  assert.equal(cons.status, 200, cons.text);
+  const [block, size] = (await cast(['call', '--rpc-url', anvil.url, env.DDC_CHAIN_CONTRACT,
+    'anchoredAt(bytes32)(uint256,uint64)', '0x' + a.root])).split('\n').map((s) => s.split(' ')[0]);
+  assert.equal(Number(block), a.block_number);
+  assert.equal(Number(size), a.tree_size);
+  const none = await cast(['call', '--rpc-url', anvil.url, env.DDC_CHAIN_CONTRACT,
+    'anchoredAt(bytes32)(uint256,uint64)', '0x' + '00'.repeat(31) + '01']);
+  assert.deepEqual(none.split('\n'), ['0', '0']);
+  const ev = (await anchoredEvents(anvil.url, env.DDC_CHAIN_CONTRACT)).filter((e) => e.root === a.root);
+  assert.equal(ev.length, 1);
+  assert.deepEqual(ev[0], { root: a.root, treeSize: a.tree_size, writer: DEV_ADDR, blockNumber: a.block_number, txHash: a.tx_hash });
+  const rc = await rpc(anvil.url, 'eth_getTransactionReceipt', [a.tx_hash]);
+  assert.equal(rc.status, '0x1');
+  t.diagnostic(`one anchor transaction: ${Number(BigInt(rc.gasUsed))} gas for ${a.tree_size} leaves`);
+});
+
+test('each anchor used the next nonce: none twice, none skipped; every root once on chain', async () => {
+  const list = await checkNonces(srv.base, anvil, env.DDC_CHAIN_CONTRACT);
+  assert.ok(list.length >= 1);
+  const sizes = list.map((a) => a.tree_size);
+  assert.deepEqual(sizes, [...sizes].sort((x, y) => x - y), 'sizes grow');
+});
+
+test('the anchor list pages with a cursor and refuses bad parameters', async () => {
+  const all = (await request(srv.base, 'GET', '/v1/chain/anchors?limit=100')).json;
+  const first = await request(srv.base, 'GET', '/v1/chain/anchors?limit=1');
+  assert.equal(first.status, 200);
+  assert.equal(first.json.items.length, Math.min(1, all.items.length));
+  if (all.items.length > 1) {
+    assert.equal(first.json.next_cursor, String(all.items[0].id));
+    const second = await request(srv.base, 'GET', `/v1/chain/anchors?limit=1&cursor=${first.json.next_cursor}`);
+    assert.equal(second.json.items[0].id, all.items[1].id);
+  }
+  assertProblem(await request(srv.base, 'GET', '/v1/chain/anchors?limit=0'), 400, 'invalid_parameter', 'limit');
+  assertProblem(await request(srv.base, 'GET', '/v1/chain/anchors?cursor=x'), 400, 'invalid_parameter', 'cursor');
+  assertProblem(await request(srv.base, 'GET', '/v1/chain/anchors?page=2'), 400, 'unknown_parameter', 'page');
+});
