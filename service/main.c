@@ -24,6 +24,7 @@
 #include "http/auth.h"
 #include "http/respcache.h"
 #include "http/server.h"
+#include "ledger/chainproof.h"
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
 #include "ledger/witness_client.h"
@@ -94,6 +95,7 @@ static int cmd_serve(const struct config *c)
   }
   addrlimit_init(c->public_rate);
   respcache_init(c->verify_cache_ms);
+  chainproof_init(c->chain.contract, c->chain.chain_id);
   api_web_init(c->public_url);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);

@@ -3,16 +3,20 @@
  * prints each check. The log key to trust is --log-key (a C2SP verifier key, as GET /v1/log/key
  * serves it); without it, the bundle's own, which proves integrity but not whose log it is. With
  * witness keys (type 4, c2sp.org/tlog-cosignature), the checkpoint must carry cosignatures by K
- * of them (default a majority) to count as anchored. Exit 0: every check passed against --log-key
- * and the certificate is valid; 1: a check failed; 3: every check passed but the certificate is not
- * valid (revoked, frozen, burned, expired, not yet valid or not yet anchored); 4: every check
- * passed but no --log-key was given, so the log could be anyone's; 2: usage or unreadable input. */
+ * of them (default a majority) to count as anchored. With --rpc URL, the bundle's chain anchor is
+ * also asked of the chain (eth_call anchoredAt on its contract). Exit 0: every check passed against
+ * --log-key and the certificate is valid; 1: a check failed; 3: every check passed but the
+ * certificate is not valid (revoked, frozen, burned, expired, not yet valid or not yet anchored);
+ * 4: every check passed but no --log-key was given, so the log could be anyone's; 2: usage or
+ * unreadable input. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "chain/rpc.h"
 #include "ledger/bundle.h"
+#include "ledger/chainproof.h"
 #include "ledger/note.h"
 #include "verify_cli.h"
 
@@ -20,13 +24,13 @@ static int verify_usage(const char *why)
 {
   if (why) fprintf(stderr, "ddcd verify: %s\n", why);
   fprintf(stderr, "usage: ddcd verify BUNDLE.json [--log-key KEY] [--witness-key KEY ...]"
-                  " [--witness-quorum K]\n");
+                  " [--witness-quorum K] [--rpc URL]\n");
   return 2;
 }
 
 /* Reads the options into t (keys in log and w); the bundle file in *file. 0 or an exit code. */
-static int verify_args(int argc, char **argv, const char **file, struct bundle_trust *t,
-                       struct note_verifier *log, struct note_verifier *w)
+static int verify_args(int argc, char **argv, const char **file, const char **rpc,
+                       struct bundle_trust *t, struct note_verifier *log, struct note_verifier *w)
 {
   long quorum = 0;
   for (int i = 0; i < argc; i++) {
@@ -41,6 +45,8 @@ static int verify_args(int argc, char **argv, const char **file, struct bundle_t
           w[t->n_witnesses].alg != NOTE_ALG_COSIGNATURE)
         return verify_usage("--witness-key is not a C2SP cosignature verifier key");
       t->n_witnesses++, i++;
+    } else if (!strcmp(a, "--rpc") && v) {
+      *rpc = v, i++;
     } else if (!strcmp(a, "--witness-quorum") && v) {
       char *end;
       quorum = strtol(v, &end, 10), i++;
@@ -58,12 +64,24 @@ static int verify_args(int argc, char **argv, const char **file, struct bundle_t
   return 0;
 }
 
+/* --rpc: one more check, chain_anchor_on_chain, asked of the chain itself. */
+static void verify_on_chain(json_t *verdict, json_t *bundle, const char *rpc)
+{
+  char detail[256];
+  int init = rpc_global_init() == 0;
+  int ok = init && chainproof_on_chain(bundle, rpc, detail, sizeof detail) == 1;
+  if (!init) snprintf(detail, sizeof detail, "libcurl failed to initialise");
+  json_array_append_new(
+      json_object_get(verdict, "checks"),
+      json_pack("{s:s, s:b, s:s}", "name", "chain_anchor_on_chain", "ok", ok, "detail", detail));
+}
+
 int verify_cli(int argc, char **argv)
 {
-  const char *file = NULL;
+  const char *file = NULL, *rpc = NULL;
   struct note_verifier v, w[CONFIG_WITNESSES_MAX];
   struct bundle_trust t = {0};
-  int rc = verify_args(argc, argv, &file, &t, &v, w);
+  int rc = verify_args(argc, argv, &file, &rpc, &t, &v, w);
   if (rc) return rc;
   json_error_t err;
   json_t *bundle = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
@@ -73,6 +91,7 @@ int verify_cli(int argc, char **argv)
     return 2;
   }
   json_t *verdict = bundle_verdict(bundle, &t);
+  if (verdict && rpc) verify_on_chain(verdict, bundle, rpc);
   json_decref(bundle);
   if (!verdict) return 2;
   int failed = 0;

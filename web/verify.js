@@ -4,7 +4,7 @@
 // checkpoint's signature by the trusted log key and, when the bundle lists witnesses, their
 // cosignatures. Each check is {id, ok: true | false | null (not yet / not checked), args}.
 import { jcs, sameJson } from './jcs.js';
-import { leafHash, verifyInclusion } from './merkle.js';
+import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
 import {
   ALG_COSIGNATURE, ALG_ED25519, ed25519Verify, noteCosignedBy, noteSignedBy, openNote,
   parseCheckpoint, parseVerifierKey, sha256, toHex, unbase64, unbase64url,
@@ -157,6 +157,18 @@ async function checkWitnesses(checks, b, signed) {
   return ok === true ? 1 : ok === null ? 0 : -1;
 }
 
+// The chain anchor, when the bundle has one: its tree is a prefix of the checkpoint's (RFC 9162
+// consistency proof). Whether the chain really holds that root is for a chain node to say.
+async function checkChainAnchor(checks, b, signed) {
+  const a = obj(b.chain_anchor);
+  if (!a || !signed) return;
+  const root = unbase64(str(a.root)), size = Number.isInteger(a.tree_size) ? BigInt(a.tree_size) : 0n;
+  const proof = Array.isArray(a.consistency) ? a.consistency.map(unbase64) : [null];
+  const ok = !!root && proof.every((p) => p) &&
+    await verifyConsistency(size, signed.cp.size, proof, root, signed.cp.root);
+  checks.push({ id: 'chain_anchor', ok, args: { chain: String(a.chain_id), block: String(a.block_number), tx: str(a.tx_hash), size: String(a.tree_size) } });
+}
+
 // Now as ddcd writes times (microseconds, Z), so that they compare as strings.
 const nowText = () => new Date().toISOString().replace('Z', '000Z');
 
@@ -174,6 +186,7 @@ export async function checkBundle(b, trusted) {
   const signed = await checkCheckpoint(checks, b || {}, trusted);
   const inLog = await checkInclusions(checks, b || {}, signed);
   const witnessed = await checkWitnesses(checks, b || {}, signed);
+  await checkChainAnchor(checks, b || {}, signed);
   const failed = checks.some((c) => c.ok === false);
   const now = nowText(), until = str(obj(d)?.validUntil), from = str(obj(d)?.validFrom);
   const result = failed ? 'invalid'

@@ -1,4 +1,5 @@
 /* chain.c: SQL for chain anchoring (sql/008_chain.sql). Hashes and addresses travel as hex. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,12 @@ const struct db_stmt db_chain_stmts[] = {
      " ORDER BY id) FILTER (WHERE n <= $2), '[]'),"
      " 'next_cursor', CASE WHEN count(*) > $2 THEN (max(id) FILTER (WHERE n <= $2))::text END)"
      " FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM page) p"},
+    {"chain_anchor_for",
+     "SELECT chain_id, encode(contract, 'hex'), encode(tx_hash, 'hex'), block_number, tree_size,"
+     " encode(root, 'base64') FROM chain_anchors WHERE status = 'confirmed' AND tree_size > $1"
+     " AND tree_size <= $2 AND contract = decode($3, 'hex') AND chain_id = coalesce(nullif($4, 0),"
+     " (SELECT a.chain_id FROM chain_anchors a WHERE a.contract = decode($3, 'hex')"
+     " ORDER BY a.id DESC LIMIT 1)) ORDER BY tree_size DESC LIMIT 1"},
     {NULL, NULL},
 };
 
@@ -203,4 +210,31 @@ enum ddc_err db_chain_anchors_json(int64_t after, int limit, char **json, size_t
   db_p_int(&p, after);
   db_p_int(&p, limit);
   return db_p_json("chain_anchors", &p, 1, json, len);
+}
+
+enum ddc_err db_chain_anchor_for(uint64_t chain_id, const char *contract, int64_t need,
+                                 uint64_t max_size, char **json)
+{
+  struct db_params p = {0};
+  db_p_int(&p, need);
+  db_p_int(&p, (int64_t)max_size);
+  db_p_str(&p, contract);
+  db_p_int(&p, (int64_t)chain_id);
+  PGresult *r = db_exec("chain_anchor_for", p.n, p.v, 1);
+  db_p_free(&p);
+  *json = NULL;
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
+  if (e == DDC_ERR_OK) {
+    json_t *a =
+        json_pack("{s:I, s:s+, s:s+, s:I, s:I, s:s}", "chain_id", (json_int_t)db_int64(r, 0, 0),
+                  "contract", "0x", PQgetvalue(r, 0, 1), "tx_hash", "0x", PQgetvalue(r, 0, 2),
+                  "block_number", (json_int_t)db_int64(r, 0, 3), "tree_size",
+                  (json_int_t)db_int64(r, 0, 4), "root", PQgetvalue(r, 0, 5));
+    *json = a ? json_dumps(a, JSON_COMPACT) : NULL;
+    json_decref(a);
+    if (!*json) e = DDC_ERR_INTERNAL;
+  }
+  PQclear(r);
+  return e;
 }

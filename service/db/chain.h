@@ -52,6 +52,11 @@ enum ddc_err db_chain_tx_replace(int64_t anchor, const struct db_chain_tx *tx, i
 enum ddc_err db_chain_settle(int64_t anchor, const char *status, const uint8_t tx[32],
                              uint64_t block);
 /* A page of anchors after id `after`, oldest first, as {"items":[...],"next_cursor":...}. */
+/* The newest confirmed anchor in the contract (40 hex digits) on chain_id (0: the chain of the
+ * contract's newest anchor) whose tree holds leaf need and has at most max_size leaves, as JSON
+ * {chain_id, contract, tx_hash, block_number, tree_size, root (base64)}; NOT_FOUND when none. */
+enum ddc_err db_chain_anchor_for(uint64_t chain_id, const char *contract, int64_t need,
+                                 uint64_t max_size, char **json);
 enum ddc_err db_chain_anchors_json(int64_t after, int limit, char **json, size_t *len);
 
 #endif

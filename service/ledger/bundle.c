@@ -9,6 +9,7 @@
 #include "db/witness.h"
 #include "config.h"
 #include "ledger/bundle.h"
+#include "ledger/chainproof.h"
 #include "ledger/logkey.h"
 #include "ledger/merkle.h"
 #include "ledger/proofs.h"
@@ -54,6 +55,7 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
       bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
     for (i = 0; i < ws->n; i++)
       json_array_append_new(keys, json_string(ws->vkeys[i]));
+    e = chainproof_add(b, need, cp.size);
     json_object_set_new(b, "checkpoint", cp.note ? json_string(cp.note) : json_null());
     json_object_set_new(b, "witnesses", keys);
     json_object_set_new(b, "witness_quorum", json_integer(ws->quorum));
@@ -350,6 +352,7 @@ static int bundle_check_log(json_t *checks, json_t *b, const struct bundle_trust
                worst > 0    ? "every event and the key's are in the checkpoint's tree"
                : worst == 0 ? "some events are not in the log yet"
                             : "an inclusion proof does not verify");
+  if (!chainproof_check(checks, b, &cp)) return -1;
   return worst > 0 && !final ? 0 : worst;
 }
 

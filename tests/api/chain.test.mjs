@@ -78,3 +78,49 @@ test('the anchor list pages with a cursor and refuses bad parameters', async () 
   assertProblem(await request(srv.base, 'GET', '/v1/chain/anchors?cursor=x'), 400, 'invalid_parameter', 'cursor');
   assertProblem(await request(srv.base, 'GET', '/v1/chain/anchors?page=2'), 400, 'unknown_parameter', 'page');
 });
+
+test('a bundle carries its chain anchor with a consistency proof; ddcd verify --rpc asks the chain', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { runDdcd } = await import('./lib.mjs');
+  const c = (await request(srv.base, 'POST', '/v1/certificates', { key: w.issuerKey, json: { kind: 'generic', metadata: { title: uniq('anchored') } } })).json;
+  const b = await until('a bundle whose chain anchor holds its events', async () => {
+    const r = await request(srv.base, 'GET', `/v1/verify/${c.code}/bundle`);
+    const leaves = r.json?.events.map((e) => e.leaf_index) ?? [null];
+    return leaves.every(Number.isInteger) && r.json.chain_anchor?.tree_size > Math.max(...leaves) ? r.json : null;
+  });
+  const a = b.chain_anchor;
+  assert.equal(a.chain_id, anvil.chainId);
+  assert.equal(a.contract, env.DDC_CHAIN_CONTRACT);
+  assert.match(a.tx_hash, /^0x[0-9a-f]{64}$/);
+  assert.ok(a.tree_size > Math.max(...b.events.map((e) => e.leaf_index)), 'the anchored tree holds the events');
+  const v = (await request(srv.base, 'GET', `/v1/verify/${c.code}`)).json;
+  const check = v.checks.find((x) => x.name === 'chain_anchor');
+  assert.ok(check?.ok, JSON.stringify(v.checks));
+  assert.match(check.detail, new RegExp(`block ${a.block_number}`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddcd-chain-bundle-'));
+  try {
+    const file = path.join(dir, 'b.json');
+    const logKey = (await request(srv.base, 'GET', '/v1/log/key')).text.trim();
+    fs.writeFileSync(file, JSON.stringify(b));
+    let r = await runDdcd(['verify', file, '--log-key', logKey, '--rpc', anvil.url]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /\u2713 chain_anchor: /);
+    assert.match(r.stdout, /\u2713 chain_anchor_on_chain: /);
+    // a root the chain never saw: the proof fails offline, and the chain does not know it
+    const bad = structuredClone(b);
+    const root = Buffer.from(bad.chain_anchor.root, 'base64');
+    root[0] ^= 1;
+    bad.chain_anchor.root = root.toString('base64');
+    fs.writeFileSync(file, JSON.stringify(bad));
+    r = await runDdcd(['verify', file, '--log-key', logKey, '--rpc', anvil.url]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /\u2717 chain_anchor: /);
+    assert.match(r.stdout, /\u2717 chain_anchor_on_chain: .*block 0/);
+    const posted = await request(srv.base, 'POST', '/v1/verify', { json: bad });
+    assert.equal(posted.json.result, 'invalid');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

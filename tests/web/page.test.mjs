@@ -192,6 +192,32 @@ test('witness cosignatures: "n of m (quorum k)" checked in the browser; a bad on
   await o.context.close();
 });
 
+test('a chain anchor: its consistency proof to the checkpoint is checked in the browser', async () => {
+  const c = await mint();
+  await anchored(srv.base, c.code);
+  const sizeOf = async () => Number((await request(srv.base, 'GET', `/v1/verify/${c.code}/bundle`)).json.checkpoint.split('\n')[1]);
+  const size1 = await sizeOf();
+  await anchored(srv.base, (await mint()).code);
+  const size2 = await sizeOf();
+  assert.ok(size2 > size1);
+  const cons = (await request(srv.base, 'GET', `/v1/log/proof/consistency?from=${size1}&to=${size2}`)).json;
+  const withAnchor = (spoil) => tampered((b) => {
+    b.chain_anchor = { chain_id: 31337, contract: `0x${'11'.repeat(20)}`, tx_hash: `0x${'22'.repeat(32)}`, block_number: 7,
+      tree_size: size1, root: spoil ? flipB64(cons.root_from) : cons.root_from, consistency: cons.proof, checkpoint_size: size2 };
+  });
+  const line = async (page) => (await checks(page)).find((x) => x.id === 'chain_anchor');
+  let o = await certPage(c.code, { bundleRoute: withAnchor(false) });
+  assert.equal((await line(o.page)).state, 'ok');
+  assert.equal((await line(o.page)).label, 'Anchored on chain 31337');
+  assert.equal(await statusWord(o.page), 'Valid');
+  await shot(o.page, 'chain-anchor');
+  await o.context.close();
+  o = await certPage(c.code, { bundleRoute: withAnchor(true) });
+  assert.equal((await line(o.page)).state, 'fail');
+  assert.equal(await statusWord(o.page), 'NOT VALID');
+  await o.context.close();
+});
+
 test('Chinese from Accept-Language, English by the switch, and the choice is kept', async () => {
   const c = await mint({ kind: 'diploma', metadata: { student_name: '张三', student_id: '2022001', degree: '工学学士', major: '计算机科学与技术', institution: '北京某大学', conferred_on: '2026-07-01' } });
   await anchored(srv.base, c.code);
