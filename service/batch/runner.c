@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "batch/rows.h"
+#include "bgthread.h"
 #include "batch/runner.h"
 #include "crypto/codes.h"
 #include "db/batches.h"
@@ -15,11 +16,9 @@
 #include "log.h"
 
 static struct {
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int stop, running, signers;
-} run = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+  struct bgthread bg;
+  int signers;
+} run = {.bg = BGTHREAD_INIT};
 
 /* One signing thread's share of a chunk: rows [from, to) of the page. */
 struct runner_job {
@@ -154,14 +153,6 @@ static enum ddc_err runner_chunk(int64_t batch_id, const struct principal *who, 
   return DDC_ERR_OK;
 }
 
-static int runner_stopping(void)
-{
-  pthread_mutex_lock(&run.mu);
-  int stop = run.stop;
-  pthread_mutex_unlock(&run.mu);
-  return stop;
-}
-
 /* Runs a batch whose lock this thread holds, until it ends, fails too often or ddcd stops. */
 static void runner_batch(int64_t batch_id)
 {
@@ -171,7 +162,7 @@ static void runner_batch(int64_t batch_id)
   struct principal who = {issuer, 0, 0, ROLE_ISSUER};
   log_msg(LOG_INFO, "batch %lld: running from line %lld", (long long)batch_id, (long long)next);
   int done = 0, failures = 0;
-  while (!done && !runner_stopping() && failures < 5) {
+  while (!done && !bgthread_stopping(&run.bg) && failures < 5) {
     enum ddc_err e = runner_chunk(batch_id, &who, kind, &next, &done);
     if (e == DDC_ERR_OK || e == DDC_ERR_SIGNING_KEY_RETIRED || e == DDC_ERR_BATCH_FINAL) continue;
     failures++;
@@ -187,31 +178,15 @@ static void runner_batch(int64_t batch_id)
   }
 }
 
-/* Waits up to ms; 1 when told to stop. */
-static int runner_wait(unsigned ms)
-{
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_nsec += (long)ms * 1000000L;
-  until.tv_sec += until.tv_nsec / 1000000000L;
-  until.tv_nsec %= 1000000000L;
-  pthread_mutex_lock(&run.mu);
-  while (!run.stop && pthread_cond_timedwait(&run.cv, &run.mu, &until) == 0)
-    ;
-  int stop = run.stop;
-  pthread_mutex_unlock(&run.mu);
-  return stop;
-}
-
 static void *runner_main(void *arg)
 {
   (void)arg;
-  while (!runner_wait(250)) {
+  while (!bgthread_wait(&run.bg, 250)) {
     int64_t ids[32];
     int n = 0;
     db_reset();
     if (db_batch_running(ids, &n) != DDC_ERR_OK) continue;
-    for (int i = 0; i < n && !runner_stopping(); i++) {
+    for (int i = 0; i < n && !bgthread_stopping(&run.bg); i++) {
       int taken = 0;
       if (db_batch_lock(ids[i], &taken) != DDC_ERR_OK || !taken) continue;
       runner_batch(ids[i]);
@@ -226,19 +201,10 @@ int runner_start(void)
 {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   run.signers = cpus < 1 ? 1 : cpus > RUNNER_SIGNERS_MAX ? RUNNER_SIGNERS_MAX : (int)cpus;
-  run.stop = 0;
-  if (pthread_create(&run.thread, NULL, runner_main, NULL) != 0) return -1;
-  run.running = 1;
-  return 0;
+  return bgthread_start(&run.bg, runner_main, NULL);
 }
 
 void runner_stop(void)
 {
-  if (!run.running) return;
-  pthread_mutex_lock(&run.mu);
-  run.stop = 1;
-  pthread_cond_signal(&run.cv);
-  pthread_mutex_unlock(&run.mu);
-  pthread_join(run.thread, NULL);
-  run.running = 0;
+  bgthread_stop(&run.bg);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bgthread.h"
 #include "chain/abi.h"
 #include "chain/anchorer.h"
 #include "chain/evm.h"
@@ -17,14 +18,12 @@
 #include "log.h"
 
 static struct {
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int stop, running, ready;
+  struct bgthread bg;
+  int ready;
   struct config_chain cfg;
   struct evm evm;
   struct db_chain_key key;
-} anc = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+} anc = {.bg = BGTHREAD_INIT};
 
 /* Signs a transaction calling the contract with fees f and fills *out (raw malloc'ed). */
 static int anchorer_sign(const struct evm_fees *f, uint64_t nonce, uint64_t gas,
@@ -159,25 +158,11 @@ static int anchorer_ready(void)
   return anc.ready = 1;
 }
 
-/* Waits one interval; 1 when told to stop. */
-static int anchorer_wait(void)
-{
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += anc.cfg.interval_s;
-  pthread_mutex_lock(&anc.mu);
-  while (!anc.stop && pthread_cond_timedwait(&anc.cv, &anc.mu, &until) == 0)
-    ;
-  int stop = anc.stop;
-  pthread_mutex_unlock(&anc.mu);
-  return stop;
-}
-
 static void *anchorer_main(void *arg)
 {
   (void)arg;
   int leading = 0, taken = 0;
-  while (!anchorer_wait()) {
+  while (!bgthread_wait(&anc.bg, anc.cfg.interval_s * 1000)) {
     db_reset();
     if (db_chain_lock(&taken) != DDC_ERR_OK || !taken) {
       leading = 0;
@@ -198,21 +183,13 @@ int anchorer_start(const struct config *c)
     return -1;
   }
   anc.cfg = c->chain;
-  anc.stop = 0;
   anc.ready = 0;
-  if (pthread_create(&anc.thread, NULL, anchorer_main, NULL) != 0) return -1;
-  anc.running = 1;
-  return 0;
+  return bgthread_start(&anc.bg, anchorer_main, NULL);
 }
 
 void anchorer_stop(void)
 {
-  if (!anc.running) return;
-  pthread_mutex_lock(&anc.mu);
-  anc.stop = 1;
-  pthread_cond_signal(&anc.cv);
-  pthread_mutex_unlock(&anc.mu);
-  pthread_join(anc.thread, NULL);
-  anc.running = 0;
+  if (!anc.bg.running) return;
+  bgthread_stop(&anc.bg);
   evm_close(&anc.evm);
 }

@@ -7,22 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bgthread.h"
 #include "db/ledger.h"
 #include "ledger/sequencer.h"
 #include "ledger/tiles.h"
 #include "log.h"
 
 static struct {
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int stop, running;
+  struct bgthread bg;
   unsigned interval_ms;
   char origin[256];
   struct note_signer signer;
   uint8_t (*hashes)[MERKLE_HASH_SIZE];
   struct tiles_edge *edge;
-} seq = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+} seq = {.bg = BGTHREAD_INIT};
 
 /* Signs the checkpoint of the edge's tree and stores it. */
 static enum ddc_err sequencer_checkpoint(const uint8_t root[MERKLE_HASH_SIZE])
@@ -64,38 +62,11 @@ static enum ddc_err sequencer_batch(int *n)
   return e;
 }
 
-/* Waits one interval; 1 when told to stop. */
-static int sequencer_wait(void)
-{
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_sec += seq.interval_ms / 1000;
-  until.tv_nsec += (long)(seq.interval_ms % 1000) * 1000000L;
-  if (until.tv_nsec >= 1000000000L) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000L;
-  }
-  pthread_mutex_lock(&seq.mu);
-  while (!seq.stop && pthread_cond_timedwait(&seq.cv, &seq.mu, &until) == 0)
-    ;
-  int stop = seq.stop;
-  pthread_mutex_unlock(&seq.mu);
-  return stop;
-}
-
-static int sequencer_stopping(void)
-{
-  pthread_mutex_lock(&seq.mu);
-  int stop = seq.stop;
-  pthread_mutex_unlock(&seq.mu);
-  return stop;
-}
-
 static void *sequencer_main(void *arg)
 {
   (void)arg;
   int leading = 0;
-  while (!sequencer_wait()) {
+  while (!bgthread_wait(&seq.bg, seq.interval_ms)) {
     int taken = 0, n = SEQUENCER_BATCH_MAX;
     db_reset();
     if (db_sequencer_lock(&taken) != DDC_ERR_OK || !taken) {
@@ -105,7 +76,7 @@ static void *sequencer_main(void *arg)
     if (!leading) log_msg(LOG_INFO, "log: this ddcd sequences %s", seq.origin);
     leading = 1;
     /* a full batch means more may wait: go on, but look at the stop flag between batches */
-    for (int i = 0; n == SEQUENCER_BATCH_MAX && i < 100 && !sequencer_stopping(); i++)
+    for (int i = 0; n == SEQUENCER_BATCH_MAX && i < 100 && !bgthread_stopping(&seq.bg); i++)
       if (sequencer_batch(&n) != DDC_ERR_OK) log_msg(LOG_WARN, "log: a batch failed; retrying");
   }
   return NULL;
@@ -118,25 +89,16 @@ int sequencer_start(const struct config *c, const struct note_signer *signer)
   seq.signer = *signer;
   seq.hashes = malloc(sizeof *seq.hashes * SEQUENCER_BATCH_MAX);
   seq.edge = malloc(sizeof *seq.edge);
-  seq.stop = 0;
-  if (!seq.hashes || !seq.edge || pthread_create(&seq.thread, NULL, sequencer_main, NULL) != 0) {
+  if (!seq.hashes || !seq.edge || bgthread_start(&seq.bg, sequencer_main, NULL) != 0) {
     sequencer_stop();
     return -1;
   }
-  seq.running = 1;
   return 0;
 }
 
 void sequencer_stop(void)
 {
-  if (seq.running) {
-    pthread_mutex_lock(&seq.mu);
-    seq.stop = 1;
-    pthread_cond_signal(&seq.cv);
-    pthread_mutex_unlock(&seq.mu);
-    pthread_join(seq.thread, NULL);
-    seq.running = 0;
-  }
+  bgthread_stop(&seq.bg);
   free(seq.hashes);
   free(seq.edge);
   seq.hashes = NULL;

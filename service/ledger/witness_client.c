@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bgthread.h"
 #include "db/ledger.h"
 #include "db/witness.h"
 #include "ledger/proofs.h"
@@ -34,15 +35,12 @@ struct wc_witness {
 };
 
 static struct {
-  pthread_t thread;
-  pthread_mutex_t mu;
-  pthread_cond_t cv;
-  int stop, running;
+  struct bgthread bg;
   struct witness_set set;
   struct config_witness conf[CONFIG_WITNESSES_MAX];
   struct wc_witness w[CONFIG_WITNESSES_MAX];
   CURLM *multi;
-} wc = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+} wc = {.bg = BGTHREAD_INIT};
 
 static uint64_t wc_now_ms(void)
 {
@@ -187,29 +185,11 @@ static void wc_round(void)
   free(note);
 }
 
-/* Waits WC_POLL_MS; 1 when told to stop. */
-static int wc_wait(void)
-{
-  struct timespec until;
-  clock_gettime(CLOCK_REALTIME, &until);
-  until.tv_nsec += WC_POLL_MS * 1000000L;
-  if (until.tv_nsec >= 1000000000L) {
-    until.tv_sec++;
-    until.tv_nsec -= 1000000000L;
-  }
-  pthread_mutex_lock(&wc.mu);
-  while (!wc.stop && pthread_cond_timedwait(&wc.cv, &wc.mu, &until) == 0)
-    ;
-  int stop = wc.stop;
-  pthread_mutex_unlock(&wc.mu);
-  return stop;
-}
-
 static void *wc_main(void *arg)
 {
   (void)arg;
   int leading = 0;
-  while (!wc_wait()) {
+  while (!bgthread_wait(&wc.bg, WC_POLL_MS)) {
     int taken = 0;
     db_reset();
     if (db_witness_lock(&taken) != DDC_ERR_OK || !taken) {
@@ -258,22 +238,12 @@ int witness_client_start(const struct config *c)
     return -1;
   for (size_t i = 0; i < wc.set.n; i++)
     if (wc_handle(i) != 0) return -1;
-  wc.stop = 0;
-  if (pthread_create(&wc.thread, NULL, wc_main, NULL) != 0) return -1;
-  wc.running = 1;
-  return 0;
+  return bgthread_start(&wc.bg, wc_main, NULL);
 }
 
 void witness_client_stop(void)
 {
-  if (wc.running) {
-    pthread_mutex_lock(&wc.mu);
-    wc.stop = 1;
-    pthread_cond_signal(&wc.cv);
-    pthread_mutex_unlock(&wc.mu);
-    pthread_join(wc.thread, NULL);
-    wc.running = 0;
-  }
+  bgthread_stop(&wc.bg);
   for (size_t i = 0; i < wc.set.n; i++) {
     if (wc.w[i].h) curl_easy_cleanup(wc.w[i].h);
     curl_slist_free_all(wc.w[i].headers);

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
-import { LOGS, runDdcd, request, uniq } from './lib.mjs';
+import { LOGS, runDdcd, request, uniq, until as pollUntil } from './lib.mjs';
 
 // The binaries themselves, from the platform packages (node_modules/.bin holds node wrappers,
 // which would leave the binary running when killed).
@@ -91,15 +91,7 @@ export async function deploy(anvil, { mine = false } = {}) {
 }
 
 // Polls fn until it returns a truthy value; fails after ms.
-export async function until(what, fn, ms = 60000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) assert.fail(`${what}: not after ${ms / 1000} s`);
-    await sleep(250);
-  }
-}
+export const until = (what, fn, ms = 60000) => pollUntil(what, fn, ms);
 
 // Every Anchored event of the contract: [{root, treeSize, writer, blockNumber, txHash}].
 export async function anchoredEvents(url, contract) {
