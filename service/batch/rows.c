@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch/rows.h"
+#include "crypto/jcs.h"
 #include "domain/cert.h"
 
 int batch_buf_add(struct batch_buf *b, const char *s, size_t n)
@@ -299,14 +300,14 @@ int batch_row_copy(const struct batch_row *row, int64_t batch_id, struct batch_b
   char head[64], owner[24];
   snprintf(head, sizeof head, "%lld\t%llu\t", (long long)batch_id, (unsigned long long)row->line);
   snprintf(owner, sizeof owner, "%lld", (long long)row->owner_id);
-  char *md = json_dumps(row->metadata, JSON_COMPACT);
+  char *md = jcs_canonicalize(row->metadata, NULL); /* signed as it is */
   int rc = !md || batch_buf_add(b, head, strlen(head)) ||
            batch_copy_value(b, row->owner_id ? owner : NULL, 0) ||
            batch_copy_value(b, row->external_ref, 0) || batch_copy_value(b, row->content_hash, 0) ||
            batch_copy_value(b, row->uri, 0) ||
            batch_copy_value(b, row->valid_from[0] ? row->valid_from : NULL, 0) ||
            batch_copy_value(b, row->valid_until[0] ? row->valid_until : NULL, 0) ||
-           batch_copy_value(b, md, 1);
+           batch_copy_value(b, md, 0) || batch_copy_value(b, "t", 1);
   free(md);
   return rc ? -1 : 0;
 }

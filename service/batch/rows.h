@@ -67,7 +67,8 @@ void batch_row_free(struct batch_row *row);
 struct cert_mint_req;
 void batch_row_request(const struct batch_row *row, const char *kind, struct cert_mint_req *m);
 /* Appends a COPY text line: batch_rows (batch_id, line, owner_id, external_ref, content_hash,
- * uri, valid_from, valid_until, metadata) / batch_errors (batch_id, line, field, code, message).
+ * uri, valid_from, valid_until, metadata as its JCS text, metadata_jcs true) / batch_errors
+ * (batch_id, line, field, code, message).
  * 0 or -1. */
 int batch_row_copy(const struct batch_row *row, int64_t batch_id, struct batch_buf *b);
 int batch_error_copy(const struct batch_error *e, int64_t batch_id, struct batch_buf *b);

@@ -3,14 +3,12 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "batch/rows.h"
-#include "bgthread.h"
 #include "batch/runner.h"
+#include "bgthread.h"
 #include "crypto/codes.h"
 #include "db/batches.h"
-#include "db/certs.h"
 #include "domain/cert.h"
 #include "domain/mintprep.h"
 #include "log.h"
@@ -20,20 +18,37 @@ static struct {
   int signers;
 } run = {.bg = BGTHREAD_INIT};
 
-/* One signing thread's share of a chunk: rows [from, to) of the page. */
-struct runner_job {
-  const PGresult *rows;
-  int from, to;
-  const int64_t *ids;
+/* What every row of a run shares. */
+struct runner_ctx {
   int64_t batch_id, issuer, key_id;
-  const uint8_t *sk;
   const char *kind;
-  struct batch_buf out;
+  uint8_t sk[crypto_sign_SECRETKEYBYTES];
+};
+
+/* One signing thread's share of a chunk, rows [from, to), and the COPY text it makes of them for
+ * each table the chunk writes. */
+struct runner_job {
+  const struct runner_ctx *ctx;
+  const PGresult *rows;
+  const int64_t *ddc_ids, *event_ids;
+  int from, to, taken;
+  struct batch_buf out[DB_BATCH_TABLES];
   enum ddc_err e;
 };
 
-/* A staged row (columns of db_batch_rows_after) as a mint request; metadata is a new reference. */
-static int runner_row(const PGresult *r, int i, struct batch_row *row)
+/* A chunk: its staged rows as read, and the jobs signing them (on threads until joined). */
+struct runner_chunk {
+  PGresult *rows;
+  int n, final, k;
+  int64_t last, *ddc_ids, *event_ids;
+  struct runner_job jobs[RUNNER_SIGNERS_MAX];
+  pthread_t th[RUNNER_SIGNERS_MAX];
+  int started[RUNNER_SIGNERS_MAX];
+};
+
+/* A staged row (columns of db_batch_rows_after) as a mint request: its metadata's JCS text as
+ * staged, or (rows staged before metadata was kept canonical) a new reference to it parsed. */
+static int runner_row(const PGresult *r, int i, struct batch_row *row, const char **jcs)
 {
   memset(row, 0, sizeof *row);
   row->owner_id = db_int64(r, i, 1);
@@ -42,134 +57,231 @@ static int runner_row(const PGresult *r, int i, struct batch_row *row)
   row->uri = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
   db_copy(row->valid_from, sizeof row->valid_from, r, i, 5);
   db_copy(row->valid_until, sizeof row->valid_until, r, i, 6);
-  row->metadata = json_loads(PQgetvalue(r, i, 7), 0, NULL);
-  return row->metadata ? 0 : -1;
+  *jcs = strcmp(PQgetvalue(r, i, 8), "t") == 0 ? PQgetvalue(r, i, 7) : NULL;
+  row->metadata = *jcs ? NULL : json_loads(PQgetvalue(r, i, 7), 0, NULL);
+  return row->metadata || *jcs ? 0 : -1;
 }
 
-/* Appends one signed row as a COPY line of batch_signed: the staged row's columns as read, then
- * what signing made. */
-static int runner_copy(struct runner_job *j, int i, int64_t ddc_id, const struct cert_doc *d)
+/* A number as a COPY value. */
+static int runner_int(struct batch_buf *b, int64_t v, int last)
 {
-  char head[64], tail[64], hash[2 + 65] = "\\x", sig[2 + 129] = "\\x";
-  snprintf(head, sizeof head, "%lld\t", (long long)j->batch_id);
-  snprintf(tail, sizeof tail, "%lld\t", (long long)ddc_id);
-  codes_hex(d->row.cert_hash, 32, hash + 2);
-  codes_hex(d->row.signature, 64, sig + 2);
-  int rc = batch_buf_add(&j->out, head, strlen(head));
-  for (int c = 0; c < 7; c++)
-    rc = rc || batch_copy_value(&j->out,
-                                PQgetisnull(j->rows, i, c) ? NULL : PQgetvalue(j->rows, i, c), 0);
-  return rc || batch_buf_add(&j->out, tail, strlen(tail)) ||
-                 batch_copy_value(&j->out, d->code, 0) || batch_copy_value(&j->out, d->text, 0) ||
-                 batch_copy_value(&j->out, hash, 0) || batch_copy_value(&j->out, sig, 0) ||
-                 batch_copy_value(&j->out, d->issued, 1)
+  char s[24];
+  snprintf(s, sizeof s, "%lld", (long long)v);
+  return batch_copy_value(b, s, last);
+}
+
+/* A bytea as a COPY value (hex form). */
+static int runner_bytes(struct batch_buf *b, const uint8_t *p, size_t n, int last)
+{
+  char hex[2 + 2 * 64 + 1] = "\\x";
+  codes_hex(p, n, hex + 2);
+  return batch_copy_value(b, hex, last);
+}
+
+/* The COPY lines of one signed row: its certificate, mint event, log queue entry and line. */
+static int runner_copy(struct runner_job *j, int i, const struct cert_doc *d)
+{
+  const PGresult *r = j->rows;
+  const struct runner_ctx *c = j->ctx;
+  char event[1024];
+  uint8_t ehash[32];
+  size_t elen = cert_mint_event(d, event, sizeof event, ehash);
+  if (!elen) return -1;
+  struct batch_buf *cb = &j->out[DB_BATCH_CERTS], *eb = &j->out[DB_BATCH_EVENTS];
+  const char *nul = NULL;
+  int rc =
+      runner_int(cb, d->row.ddc_id, 0) || batch_copy_value(cb, d->code, 0) ||
+      runner_int(cb, c->issuer, 0) || runner_int(cb, d->row.owner ? d->row.owner : c->issuer, 0) ||
+      batch_copy_value(cb, c->kind, 0) || batch_copy_value(cb, d->text, 0) ||
+      runner_bytes(cb, d->row.cert_hash, 32, 0) || runner_bytes(cb, d->row.signature, 64, 0) ||
+      runner_int(cb, c->key_id, 0) ||
+      (d->row.has_content_hash ? runner_bytes(cb, d->row.content_hash, 32, 0)
+                               : batch_copy_value(cb, nul, 0)) ||
+      batch_copy_value(cb, d->row.uri, 0) || batch_copy_value(cb, d->row.external_ref, 0) ||
+      batch_copy_value(cb, d->row.valid_from, 0) || batch_copy_value(cb, d->row.valid_until, 0) ||
+      batch_copy_value(cb, d->issued, 0) || runner_bytes(cb, ehash, 32, 1);
+  rc = rc || runner_int(eb, j->event_ids[i], 0) || runner_int(eb, d->row.ddc_id, 0) ||
+       batch_copy_value(eb, "mint", 0) || runner_int(eb, c->issuer, 0) ||
+       batch_copy_value(eb, d->issued, 0) || batch_copy_value(eb, event, 0) ||
+       runner_bytes(eb, ehash, 32, 1);
+  rc = rc || runner_int(&j->out[DB_BATCH_PENDING], j->event_ids[i], 1);
+  struct batch_buf *mb = &j->out[DB_BATCH_MINTED];
+  return rc || runner_int(mb, c->batch_id, 0) || runner_int(mb, db_int64(r, i, 0), 0) ||
+                 runner_int(mb, d->row.ddc_id, 1)
              ? -1
              : 0;
+}
+
+/* A row whose external_ref was found taken when it was read: an error line instead. */
+static int runner_taken(struct runner_job *j, int i)
+{
+  struct batch_error err = {.line = (uint64_t)db_int64(j->rows, i, 0),
+                            .field = "external_ref",
+                            .message = "the external_ref was taken while the batch ran"};
+  err.code = errors_info(DDC_ERR_EXTERNAL_REF_TAKEN)->code;
+  j->taken++;
+  return batch_error_copy(&err, j->ctx->batch_id, &j->out[DB_BATCH_ERRORS]);
 }
 
 static void *runner_sign(void *arg)
 {
   struct runner_job *j = arg;
+  const struct runner_ctx *c = j->ctx;
   for (int i = j->from; i < j->to && j->e == DDC_ERR_OK; i++) {
+    if (strcmp(PQgetvalue(j->rows, i, 9), "t") == 0) {
+      if (runner_taken(j, i) != 0) j->e = DDC_ERR_INTERNAL;
+      continue;
+    }
     struct batch_row row;
     struct cert_mint_req m;
     struct cert_doc d;
-    if (runner_row(j->rows, i, &row) != 0) {
+    const char *jcs;
+    if (runner_row(j->rows, i, &row, &jcs) != 0) {
       j->e = DDC_ERR_INTERNAL;
       break;
     }
-    batch_row_request(&row, j->kind, &m);
-    j->e = cert_document(j->issuer, j->ids[i], j->key_id, j->sk, &m, &d);
-    if (j->e == DDC_ERR_OK && runner_copy(j, i, j->ids[i], &d) != 0) j->e = DDC_ERR_INTERNAL;
+    batch_row_request(&row, c->kind, &m);
+    m.metadata_jcs = jcs;
+    j->e = cert_document(c->issuer, j->ddc_ids[i], c->key_id, c->sk, &m, &d);
+    if (j->e == DDC_ERR_OK && runner_copy(j, i, &d) != 0) j->e = DDC_ERR_INTERNAL;
     cert_doc_free(&d);
     json_decref(row.metadata);
   }
   return NULL;
 }
 
-/* Signs a page of rows with several threads; *out gets the COPY text (the jobs' in order). */
-static enum ddc_err runner_sign_all(const PGresult *rows, const int64_t *ids, int64_t batch_id,
-                                    int64_t issuer, const char *kind, int64_t key_id,
-                                    const uint8_t *sk, struct batch_buf *out)
+static void runner_chunk_free(struct runner_chunk *ch)
 {
-  int n = PQntuples(rows), k = run.signers;
-  struct runner_job jobs[RUNNER_SIGNERS_MAX];
-  pthread_t th[RUNNER_SIGNERS_MAX];
-  int started[RUNNER_SIGNERS_MAX] = {0};
-  enum ddc_err e = DDC_ERR_OK;
-  for (int t = 0; t < k; t++) {
-    jobs[t] = (struct runner_job){
-        rows, n * t / k, n * (t + 1) / k, ids, batch_id, issuer, key_id, sk, kind, {0}, DDC_ERR_OK};
-    started[t] = t > 0 && pthread_create(&th[t], NULL, runner_sign, &jobs[t]) == 0;
-    if (t > 0 && !started[t]) runner_sign(&jobs[t]);
+  for (int t = 0; t < ch->k; t++)
+    for (int b = 0; b < DB_BATCH_TABLES; b++)
+      batch_buf_free(&ch->jobs[t].out[b]);
+  PQclear(ch->rows);
+  free(ch->ddc_ids);
+  free(ch->event_ids);
+  memset(ch, 0, sizeof *ch);
+}
+
+/* Reads the chunk after line next (marking rows already taken when check is set) and starts its
+ * signing threads. */
+static enum ddc_err runner_read(const struct runner_ctx *c, int64_t next, int check,
+                                struct runner_chunk *ch)
+{
+  memset(ch, 0, sizeof *ch);
+  ch->rows = db_batch_rows_after(c->batch_id, next, RUNNER_CHUNK, check ? c->issuer : 0);
+  if (!ch->rows) return db_failure();
+  ch->n = PQntuples(ch->rows);
+  ch->final = ch->n < RUNNER_CHUNK;
+  ch->last = ch->n ? db_int64(ch->rows, ch->n - 1, 0) : next;
+  ch->ddc_ids = malloc(sizeof *ch->ddc_ids * (size_t)(ch->n + 1));
+  ch->event_ids = malloc(sizeof *ch->event_ids * (size_t)(ch->n + 1));
+  if (!ch->ddc_ids || !ch->event_ids) return DDC_ERR_INTERNAL;
+  enum ddc_err e = ch->n ? db_batch_ids(ch->n, ch->ddc_ids, ch->event_ids) : DDC_ERR_OK;
+  if (e != DDC_ERR_OK) return e;
+  ch->k = ch->n < 64 ? 1 : run.signers;
+  for (int t = 0; t < ch->k; t++) {
+    ch->jobs[t] = (struct runner_job){.ctx = c,
+                                      .rows = ch->rows,
+                                      .ddc_ids = ch->ddc_ids,
+                                      .event_ids = ch->event_ids,
+                                      .from = ch->n * t / ch->k,
+                                      .to = ch->n * (t + 1) / ch->k};
+    ch->started[t] = pthread_create(&ch->th[t], NULL, runner_sign, &ch->jobs[t]) == 0;
+    if (!ch->started[t]) runner_sign(&ch->jobs[t]);
   }
-  runner_sign(&jobs[0]);
-  for (int t = 0; t < k; t++) {
-    if (started[t]) pthread_join(th[t], NULL);
-    if (jobs[t].e != DDC_ERR_OK) e = jobs[t].e;
-    if (e == DDC_ERR_OK && jobs[t].out.len &&
-        batch_buf_add(out, jobs[t].out.p, jobs[t].out.len) != 0)
-      e = DDC_ERR_INTERNAL;
-    batch_buf_free(&jobs[t].out);
+  return DDC_ERR_OK;
+}
+
+/* Waits for the chunk's signing threads; the first error any of them met. */
+static enum ddc_err runner_join(struct runner_chunk *ch)
+{
+  enum ddc_err e = DDC_ERR_OK;
+  for (int t = 0; t < ch->k; t++) {
+    if (ch->started[t]) pthread_join(ch->th[t], NULL);
+    ch->started[t] = 0;
+    if (ch->jobs[t].e != DDC_ERR_OK) e = ch->jobs[t].e;
   }
   return e;
 }
 
-/* Signs and commits the next chunk after *next. *done: the batch is over (completed, or no
- * longer running). */
-static enum ddc_err runner_chunk(int64_t batch_id, const struct principal *who, const char *kind,
-                                 int64_t *next, int *done)
+/* Commits a signed chunk in one transaction. */
+static enum ddc_err runner_commit(const struct runner_ctx *c, const struct runner_chunk *ch)
 {
-  PGresult *rows = db_batch_rows_after(batch_id, *next, RUNNER_CHUNK);
-  if (!rows) return db_failure();
-  int n = PQntuples(rows);
-  int64_t *ids = malloc(sizeof *ids * (size_t)(n ? n : 1)), key_id = 0;
-  uint8_t sk[crypto_sign_SECRETKEYBYTES];
-  struct batch_buf out = {0};
-  enum ddc_err e = ids ? DDC_ERR_OK : DDC_ERR_INTERNAL;
-  if (e == DDC_ERR_OK && n) e = db_ddc_ids(n, ids);
-  if (e == DDC_ERR_OK) e = mintprep_key(who, &key_id, sk);
-  if (e == DDC_ERR_OK && n)
-    e = runner_sign_all(rows, ids, batch_id, who->account_id, kind, key_id, sk, &out);
-  sodium_memzero(sk, sizeof sk);
-  int64_t last = n ? db_int64(rows, n - 1, 0) : *next;
-  int final = n < RUNNER_CHUNK;
-  PQclear(rows);
-  free(ids);
-  char *json = NULL;
-  if (e == DDC_ERR_OK) e = db_tx_begin() == 0 ? DDC_ERR_OK : DDC_ERR_DB_UNAVAILABLE;
-  if (e == DDC_ERR_OK) {
-    e = db_batch_chunk(batch_id, out.p, out.len, key_id, last, final, &json);
-    if (e == DDC_ERR_OK && db_tx_commit() != 0) e = DDC_ERR_DB_UNAVAILABLE;
-    if (e != DDC_ERR_OK) db_tx_rollback();
+  struct db_copy_part parts[DB_BATCH_TABLES][RUNNER_SIGNERS_MAX];
+  const struct db_copy_part *tables[DB_BATCH_TABLES];
+  int64_t taken = 0;
+  for (int b = 0; b < DB_BATCH_TABLES; b++) {
+    for (int t = 0; t < ch->k; t++)
+      parts[b][t] = (struct db_copy_part){ch->jobs[t].out[b].p, ch->jobs[t].out[b].len};
+    tables[b] = parts[b];
   }
-  batch_buf_free(&out);
+  for (int t = 0; t < ch->k; t++)
+    taken += ch->jobs[t].taken;
+  if (db_tx_begin() != 0) return DDC_ERR_DB_UNAVAILABLE;
+  char *json = NULL;
+  enum ddc_err e =
+      db_batch_commit(c->batch_id, tables, ch->k, c->key_id, ch->last, taken, ch->final, &json);
   free(json);
-  if (e == DDC_ERR_SIGNING_KEY_RETIRED) mintprep_forget_key(who->account_id);
-  if (e == DDC_ERR_BATCH_FINAL) *done = 1;
-  if (e != DDC_ERR_OK) return e;
-  *next = last;
-  *done = final;
-  return DDC_ERR_OK;
+  if (e == DDC_ERR_OK && db_tx_commit() != 0) e = DDC_ERR_DB_UNAVAILABLE;
+  if (e != DDC_ERR_OK) db_tx_rollback();
+  return e;
 }
 
-/* Runs a batch whose lock this thread holds, until it ends, fails too often or ddcd stops. */
+/* Runs the batch from line *next until it ends or a chunk fails: the next chunk is read and
+ * signed while the one before it commits. *next follows the commits; *done: the batch is over
+ * (completed, or no longer running). check: mark rows already taken (after a conflict). */
+static enum ddc_err runner_pipeline(const struct runner_ctx *c, int64_t *next, int check, int *done)
+{
+  struct runner_chunk chunks[2], *cur = &chunks[0], *nxt = &chunks[1];
+  memset(nxt, 0, sizeof *nxt);
+  enum ddc_err e = runner_read(c, *next, check, cur);
+  enum ddc_err signed_ok = runner_join(cur);
+  if (e == DDC_ERR_OK) e = signed_ok;
+  while (e == DDC_ERR_OK && !*done && !bgthread_stopping(&run.bg)) {
+    enum ddc_err ahead = cur->final ? DDC_ERR_OK : runner_read(c, cur->last, check, nxt);
+    e = runner_commit(c, cur);
+    signed_ok = runner_join(nxt);
+    if (ahead == DDC_ERR_OK) ahead = signed_ok;
+    if (e == DDC_ERR_OK) *next = cur->last;
+    *done = e == DDC_ERR_BATCH_FINAL || (e == DDC_ERR_OK && cur->final);
+    if (e == DDC_ERR_OK && !*done) e = ahead;
+    runner_chunk_free(cur);
+    struct runner_chunk *t = cur;
+    cur = nxt, nxt = t;
+  }
+  runner_chunk_free(cur);
+  return *done ? DDC_ERR_OK : e;
+}
+
+/* Runs a batch whose lock this thread holds, until it ends, fails five times in a row or ddcd
+ * stops. */
 static void runner_batch(int64_t batch_id)
 {
-  int64_t issuer, next;
+  struct runner_ctx c = {.batch_id = batch_id};
   char kind[16];
-  if (db_batch_info(batch_id, &issuer, kind, &next) != DDC_ERR_OK) return;
-  struct principal who = {issuer, 0, 0, ROLE_ISSUER};
+  int64_t next;
+  if (db_batch_info(batch_id, &c.issuer, kind, &next) != DDC_ERR_OK) return;
+  c.kind = kind;
+  struct principal who = {c.issuer, 0, 0, ROLE_ISSUER};
   log_msg(LOG_INFO, "batch %lld: running from line %lld", (long long)batch_id, (long long)next);
-  int done = 0, failures = 0;
+  int done = 0, failures = 0, check = 0;
   while (!done && !bgthread_stopping(&run.bg) && failures < 5) {
-    enum ddc_err e = runner_chunk(batch_id, &who, kind, &next, &done);
-    if (e == DDC_ERR_OK || e == DDC_ERR_SIGNING_KEY_RETIRED || e == DDC_ERR_BATCH_FINAL) continue;
+    int64_t before = next;
+    enum ddc_err e = mintprep_key(&who, &c.key_id, c.sk);
+    if (e == DDC_ERR_OK) e = runner_pipeline(&c, &next, check, &done);
+    if (next != before) failures = 0;
+    if (e == DDC_ERR_OK) continue;
     failures++;
-    log_msg(LOG_WARN, "batch %lld: a chunk failed (%s); retrying", (long long)batch_id,
-            errors_info(e)->code);
-    sleep(1);
+    if (e == DDC_ERR_SIGNING_KEY_RETIRED) { /* sign again with the new key */
+      mintprep_forget_key(c.issuer);
+    } else if (e == DDC_ERR_EXTERNAL_REF_TAKEN) { /* read again, marking taken rows */
+      check = 1;
+    } else {
+      log_msg(LOG_WARN, "batch %lld: a chunk failed (%s); retrying", (long long)batch_id,
+              errors_info(e)->code);
+      sleep(1);
+    }
   }
+  sodium_memzero(c.sk, sizeof c.sk);
   if (failures >= 5) {
     log_msg(LOG_ERROR, "batch %lld: failed after line %lld", (long long)batch_id, (long long)next);
     db_batch_fail(batch_id, "the batch could not be written; see the service log");

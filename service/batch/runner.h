@@ -1,12 +1,13 @@
 /* runner.h: the background thread that runs batches. Every ddcd runs one; a batch is run by the
  * process whose connection holds its advisory lock, chunk by chunk: rows are signed in C by
  * several threads, then COPYed and committed with their events and charge in one transaction
- * that also moves the batch's resume point. Kill the process and any ddcd (this one restarted,
- * or another) resumes the batch after its last committed chunk. */
+ * that also moves the batch's resume point; the next chunk is signed while one commits. Kill the
+ * process and any ddcd (this one restarted, or another) resumes the batch after its last
+ * committed chunk. */
 #ifndef DDC_BATCH_RUNNER_H
 #define DDC_BATCH_RUNNER_H
 
-#define RUNNER_CHUNK 5000    /* rows per transaction */
+#define RUNNER_CHUNK 2500    /* rows per transaction */
 #define RUNNER_SIGNERS_MAX 8 /* signing threads per chunk (at most one per CPU) */
 
 /* Starts the thread. 0 or -1. */

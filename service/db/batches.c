@@ -19,9 +19,14 @@ const struct db_stmt db_batches_stmts[] = {
     {"batch_unlock", "SELECT pg_advisory_unlock(4246, ($1::bigint % 2147483647)::integer)"},
     {"batch_info", "SELECT issuer_id, kind, next_line FROM batches WHERE id = $1"},
     {"batch_rows_after",
-     "SELECT line, owner_id, external_ref, content_hash, uri, valid_from, valid_until, metadata"
-     " FROM batch_rows WHERE batch_id = $1 AND line > $2 ORDER BY line LIMIT $3"},
-    {"batch_chunk", "SELECT ddc_batch_chunk($1, $2, $3, $4)"},
+     "SELECT r.line, r.owner_id, r.external_ref, r.content_hash, r.uri, r.valid_from,"
+     " r.valid_until, r.metadata, r.metadata_jcs, CASE WHEN $4::bigint = 0 THEN false ELSE EXISTS "
+     "(SELECT 1"
+     " FROM certificates c WHERE c.issuer_id = $4 AND c.external_ref = r.external_ref) END"
+     " FROM batch_rows r WHERE r.batch_id = $1 AND r.line > $2 ORDER BY r.line LIMIT $3"},
+    {"batch_ids", "SELECT nextval('ddc_id_seq'), nextval('events_id_seq')"
+                  " FROM generate_series(1, $1)"},
+    {"batch_commit", "SELECT ddc_batch_commit($1, $2, $3, $4, $5)"},
     {"batch_errors_after", "SELECT line, field, code, message FROM batch_errors"
                            " WHERE batch_id = $1 AND line > $2 ORDER BY line LIMIT $3"},
     {"batch_minted_after",
@@ -55,22 +60,30 @@ enum ddc_err db_batch_open(int64_t issuer, const char *kind, const char *mode, i
   return e;
 }
 
-static enum ddc_err db_batch_copy(const char *sql, const char *data, size_t len)
-{
-  return db_copy_in(sql, data, len);
-}
+/* The COPY statement of each table a chunk writes, in the order they are written. */
+static const char *const db_batch_copies[DB_BATCH_TABLES] = {
+    [DB_BATCH_CERTS] = "COPY certificates (ddc_id, code, issuer_id, owner_id, kind, document,"
+                       " cert_hash, signature, key_id, content_hash, uri, external_ref, valid_from,"
+                       " valid_until, issued_at, last_event_hash) FROM STDIN",
+    [DB_BATCH_EVENTS] = "COPY events (id, ddc_id, type, actor_id, created_at, canonical,"
+                        " event_hash) FROM STDIN",
+    [DB_BATCH_PENDING] = "COPY log_pending (event_id) FROM STDIN",
+    [DB_BATCH_MINTED] = "COPY batch_minted (batch_id, line, ddc_id) FROM STDIN",
+    [DB_BATCH_ERRORS] = "COPY batch_errors (batch_id, line, field, code, message) FROM STDIN",
+};
 
 enum ddc_err db_batch_copy_rows(const char *data, size_t len)
 {
-  return db_batch_copy("COPY batch_rows (batch_id, line, owner_id, external_ref, content_hash,"
-                       " uri, valid_from, valid_until, metadata) FROM STDIN",
-                       data, len);
+  struct db_copy_part part = {data, len};
+  return db_copy_in("COPY batch_rows (batch_id, line, owner_id, external_ref, content_hash,"
+                    " uri, valid_from, valid_until, metadata, metadata_jcs) FROM STDIN",
+                    &part, 1);
 }
 
 enum ddc_err db_batch_copy_errors(const char *data, size_t len)
 {
-  return db_batch_copy("COPY batch_errors (batch_id, line, field, code, message) FROM STDIN", data,
-                       len);
+  struct db_copy_part part = {data, len};
+  return db_copy_in(db_batch_copies[DB_BATCH_ERRORS], &part, 1);
 }
 
 enum ddc_err db_batch_seal(int64_t batch_id, const uint8_t sha256[32], uint64_t bytes,
@@ -185,9 +198,32 @@ static PGresult *db_batch_page(const char *stmt, int64_t batch_id, int64_t line,
   return r;
 }
 
-PGresult *db_batch_rows_after(int64_t batch_id, int64_t line, int limit)
+PGresult *db_batch_rows_after(int64_t batch_id, int64_t line, int limit, int64_t issuer)
 {
-  return db_batch_page("batch_rows_after", batch_id, line, limit);
+  struct db_params p = {0};
+  db_p_int(&p, batch_id);
+  db_p_int(&p, line);
+  db_p_int(&p, limit);
+  db_p_int(&p, issuer);
+  PGresult *r = db_exec("batch_rows_after", p.n, p.v, 1);
+  db_p_free(&p);
+  return r;
+}
+
+enum ddc_err db_batch_ids(int n, int64_t *ddc_ids, int64_t *event_ids)
+{
+  struct db_params p = {0};
+  db_p_int(&p, n);
+  PGresult *r = db_exec("batch_ids", p.n, p.v, 0);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == n ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+  for (int i = 0; e == DDC_ERR_OK && i < n; i++) {
+    ddc_ids[i] = db_int64(r, i, 0);
+    event_ids[i] = db_int64(r, i, 1);
+  }
+  PQclear(r);
+  return e;
 }
 
 PGresult *db_batch_errors_after(int64_t batch_id, int64_t line, int limit)
@@ -200,21 +236,23 @@ PGresult *db_batch_minted_after(int64_t batch_id, int64_t line, int limit)
   return db_batch_page("batch_minted_after", batch_id, line, limit);
 }
 
-enum ddc_err db_batch_chunk(int64_t batch_id, const char *signed_rows, size_t len, int64_t key_id,
-                            int64_t last_line, int final, char **json)
+enum ddc_err db_batch_commit(int64_t batch_id, const struct db_copy_part *tables[DB_BATCH_TABLES],
+                             int nparts, int64_t key_id, int64_t last_line, int64_t taken,
+                             int final, char **json)
 {
   *json = NULL;
-  enum ddc_err e = DDC_ERR_OK;
-  if (len)
-    e = db_copy_in("COPY batch_signed (batch_id, line, owner_id, external_ref, content_hash, uri,"
-                   " valid_from, valid_until, ddc_id, code, document, cert_hash, signature,"
-                   " issued_at) FROM STDIN",
-                   signed_rows, len);
-  if (e != DDC_ERR_OK) return e;
+  for (int t = 0; t < DB_BATCH_TABLES; t++) {
+    size_t len = 0;
+    for (int i = 0; i < nparts; i++)
+      len += tables[t][i].len;
+    enum ddc_err e = len ? db_copy_in(db_batch_copies[t], tables[t], nparts) : DDC_ERR_OK;
+    if (e != DDC_ERR_OK) return e;
+  }
   struct db_params p = {0};
   db_p_int(&p, batch_id);
   db_p_int(&p, key_id);
   db_p_int(&p, last_line);
+  db_p_int(&p, taken);
   db_p_str(&p, final ? "true" : "false");
-  return db_p_json("batch_chunk", &p, 0, json, NULL);
+  return db_p_json("batch_commit", &p, 0, json, NULL);
 }

@@ -31,12 +31,32 @@ void db_batch_unlock(int64_t batch_id);
 /* The batch's issuer, kind and resume point. */
 enum ddc_err db_batch_info(int64_t batch_id, int64_t *issuer, char kind[16], int64_t *next_line);
 /* Up to limit staged rows after line: line, owner_id, external_ref, content_hash, uri,
- * valid_from, valid_until, metadata. NULL on failure (db_failure). */
-PGresult *db_batch_rows_after(int64_t batch_id, int64_t line, int limit);
-/* In the caller's transaction: COPYs signed rows (text lines for batch_signed) and commits them
- * as one chunk. */
-enum ddc_err db_batch_chunk(int64_t batch_id, const char *signed_rows, size_t len, int64_t key_id,
-                            int64_t last_line, int final, char **json);
+ * valid_from, valid_until, metadata, metadata_jcs ("t": the metadata is its JCS text), taken ("t"
+ * when issuer, if not 0, already has a certificate with that external_ref). NULL on failure
+ * (db_failure). */
+PGresult *db_batch_rows_after(int64_t batch_id, int64_t line, int limit, int64_t issuer);
+/* n new ddc_ids and as many new event ids. */
+enum ddc_err db_batch_ids(int n, int64_t *ddc_ids, int64_t *event_ids);
+
+/* The tables a chunk writes, in COPY text: certificates (ddc_id, code, issuer_id, owner_id, kind,
+ * document, cert_hash, signature, key_id, content_hash, uri, external_ref, valid_from,
+ * valid_until, issued_at, last_event_hash), events (id, ddc_id, type, actor_id, created_at,
+ * canonical, event_hash), log_pending (event_id), batch_minted (batch_id, line, ddc_id),
+ * batch_errors (batch_id, line, field, code, message). */
+enum {
+  DB_BATCH_CERTS,
+  DB_BATCH_EVENTS,
+  DB_BATCH_PENDING,
+  DB_BATCH_MINTED,
+  DB_BATCH_ERRORS,
+  DB_BATCH_TABLES
+};
+/* In the caller's transaction: COPYs each table's nparts pieces and commits the chunk of lines
+ * up to last_line, taken of them reported taken (ddc_batch_commit). A row whose external_ref was
+ * taken since the rows were read: DDC_ERR_EXTERNAL_REF_TAKEN. */
+enum ddc_err db_batch_commit(int64_t batch_id, const struct db_copy_part *tables[DB_BATCH_TABLES],
+                             int nparts, int64_t key_id, int64_t last_line, int64_t taken,
+                             int final, char **json);
 /* Pages of the reports, after line: errors (line, field, code, message) and minted rows (line,
  * external_ref, ddc_id, code, cert_hash). */
 PGresult *db_batch_errors_after(int64_t batch_id, int64_t line, int limit);

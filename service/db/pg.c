@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include "db/accounts.h"
@@ -220,7 +221,19 @@ PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int 
   return NULL;
 }
 
-enum ddc_err db_copy_in(const char *sql, const char *data, size_t len)
+/* A unique violation of certificates' (issuer_id, external_ref) index. */
+static int db_ref_taken(const PGresult *r)
+{
+  const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  const char *index = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+  if (!state || strcmp(state, "23505") != 0 || !index ||
+      strcmp(index, "certificates_external_ref_idx") != 0)
+    return 0;
+  db_last_failure = DDC_ERR_EXTERNAL_REF_TAKEN;
+  return 1;
+}
+
+enum ddc_err db_copy_in(const char *sql, const struct db_copy_part *parts, int n)
 {
   db_last_failure = DDC_ERR_DB_UNAVAILABLE;
   PGconn *c = db_get();
@@ -228,12 +241,13 @@ enum ddc_err db_copy_in(const char *sql, const char *data, size_t len)
   PGresult *r = PQexec(c, sql);
   int ok = PQresultStatus(r) == PGRES_COPY_IN;
   PQclear(r);
-  if (ok) ok = PQputCopyData(c, data, (int)len) == 1;
+  for (int i = 0; ok && i < n; i++)
+    if (parts[i].len > INT_MAX || PQputCopyData(c, parts[i].p, (int)parts[i].len) != 1) ok = 0;
   if (PQputCopyEnd(c, ok ? NULL : "ddcd could not send the rows") != 1) ok = 0;
   while ((r = PQgetResult(c))) {
     if (PQresultStatus(r) != PGRES_COMMAND_OK) {
       ok = 0;
-      if (db_rule_failure(r)) {
+      if (db_rule_failure(r) || db_ref_taken(r)) {
         PQclear(r);
         continue;
       }

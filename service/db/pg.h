@@ -34,9 +34,14 @@ PGconn *db_get_raw(void);
  * are also retried once on a fresh connection after a connection loss. Returns a result with
  * status TUPLES_OK or COMMAND_OK, or NULL (logged and counted). */
 PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int read_only);
-/* Runs a COPY ... FROM STDIN statement with data (COPY text format, at most 2 GiB) on this
- * thread's connection. */
-enum ddc_err db_copy_in(const char *sql, const char *data, size_t len);
+/* A piece of COPY text (whole lines, at most 2 GiB). */
+struct db_copy_part {
+  const char *p;
+  size_t len;
+};
+/* Runs a COPY ... FROM STDIN statement with the n parts, in order, as its data on this thread's
+ * connection. A row whose external_ref its issuer already has: DDC_ERR_EXTERNAL_REF_TAKEN. */
+enum ddc_err db_copy_in(const char *sql, const struct db_copy_part *parts, int n);
 uint64_t db_error_count(void);
 /* Why the last db_exec on this thread returned NULL: the registry code a PL/pgSQL function raised
  * (SQLSTATE DD001, its detail recorded with errors_set_detail), or DDC_ERR_DB_UNAVAILABLE. */

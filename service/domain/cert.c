@@ -139,12 +139,50 @@ enum ddc_err cert_check(const struct cert_mint_req *m)
 }
 
 /* The canonical form of an optional timestamp, or JSON null. */
-static json_t *cert_time(const char *s, char out[TIMEFMT_LEN + 1])
+/* The canonical form of a time field into out, or "" when it is absent or unreadable. */
+static void cert_time(const char *s, char out[TIMEFMT_LEN + 1])
 {
   int64_t us;
-  if (!s || timefmt_parse(s, &us) != 0) return json_null();
-  timefmt_format(us, out);
-  return json_string(out);
+  out[0] = 0;
+  if (s && timefmt_parse(s, &us) == 0) timefmt_format(us, out);
+}
+
+/* JCS of a string or, for NULL, null; malloc'ed. */
+static char *cert_jcs_string(const char *s)
+{
+  if (!s) return strdup("null");
+  json_t *v = json_string(s);
+  char *text = v ? jcs_canonicalize(v, NULL) : NULL;
+  json_decref(v);
+  return text;
+}
+
+/* The document's JCS text, written out member by member in JCS order (RFC 8785 sorts names by
+ * UTF-16 code units; every name here is ASCII); md is the metadata's own JCS text. */
+static char *cert_jcs_document(const struct cert_doc *d, const struct cert_mint_req *m,
+                               const char *chex, const char *md, size_t *len)
+{
+  char *kind = cert_jcs_string(m->kind), *uri = cert_jcs_string(m->uri);
+  char hash[68] = "null", from[TIMEFMT_LEN + 3] = "null", until[TIMEFMT_LEN + 3] = "null";
+  if (chex) snprintf(hash, sizeof hash, "\"%s\"", chex);
+  if (d->from[0]) snprintf(from, sizeof from, "\"%s\"", d->from);
+  if (d->until[0]) snprintf(until, sizeof until, "\"%s\"", d->until);
+  char *text = NULL;
+  int n =
+      kind && uri
+          ? asprintf(&text,
+                     "{\"code\":\"%s\",\"contentHash\":%s,\"ddcId\":%lld,\"issuedAt\":\"%s\","
+                     "\"issuer\":%lld,\"keyId\":%lld,\"kind\":%s,\"metadata\":%s,"
+                     "\"type\":\"ddc.certificate/v1\",\"uri\":%s,\"validFrom\":%s,"
+                     "\"validUntil\":%s}",
+                     d->code, hash, (long long)d->row.ddc_id, d->issued, (long long)d->row.issuer,
+                     (long long)d->row.key_id, kind, md, uri, from, until)
+          : -1;
+  free(kind);
+  free(uri);
+  if (n < 0) return NULL;
+  *len = (size_t)n;
+  return text;
 }
 
 enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
@@ -169,24 +207,39 @@ enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
     codes_hex(d->row.content_hash, 32, chex); /* lowercase */
     d->row.has_content_hash = 1;
   }
-  json_t *doc = json_pack(
-      "{s:s, s:I, s:s, s:I, s:s, s:O, s:o, s:o, s:o, s:o, s:s, s:I}", "type", "ddc.certificate/v1",
-      "ddcId", (json_int_t)ddc_id, "code", d->code, "issuer", (json_int_t)issuer, "kind", m->kind,
-      "metadata", m->metadata, "contentHash", m->content_hash ? json_string(chex) : json_null(),
-      "uri", m->uri ? json_string(m->uri) : json_null(), "validFrom",
-      cert_time(m->valid_from, d->from), "validUntil", cert_time(m->valid_until, d->until),
-      "issuedAt", d->issued, "keyId", (json_int_t)key_id);
-  d->text = doc ? jcs_canonicalize(doc, &d->len) : NULL;
-  json_decref(doc);
+  cert_time(m->valid_from, d->from);
+  cert_time(m->valid_until, d->until);
+  char *md = m->metadata_jcs ? NULL : jcs_canonicalize(m->metadata, NULL);
+  if (md || m->metadata_jcs)
+    d->text =
+        cert_jcs_document(d, m, m->content_hash ? chex : NULL, md ? md : m->metadata_jcs, &d->len);
+  free(md);
   if (!d->text) return DDC_ERR_INTERNAL;
   crypto_hash_sha256(d->row.cert_hash, (const uint8_t *)d->text, d->len);
   crypto_sign_detached(d->row.signature, NULL, (const uint8_t *)d->text, d->len, sk);
   d->row.code = d->code;
   d->row.document = d->text;
   d->row.issued_at = d->issued;
-  d->row.valid_from = m->valid_from ? d->from : NULL;
-  d->row.valid_until = m->valid_until ? d->until : NULL;
+  d->row.valid_from = d->from[0] ? d->from : NULL;
+  d->row.valid_until = d->until[0] ? d->until : NULL;
   return DDC_ERR_OK;
+}
+
+size_t cert_mint_event(const struct cert_doc *d, char *out, size_t cap, uint8_t hash[32])
+{
+  char chex[65];
+  long long issuer = (long long)d->row.issuer;
+  codes_hex(d->row.cert_hash, 32, chex);
+  int n = snprintf(out, cap,
+                   "{\"account\":null,\"actor\":%lld,\"data\":{\"certHash\":\"%s\",\"issuer\":%lld,"
+                   "\"keyId\":%lld,\"kind\":\"%s\",\"owner\":%lld},\"ddcId\":%lld,\"prev\":null,"
+                   "\"time\":\"%s\",\"type\":\"mint\",\"v\":\"ddc.event/v1\"}",
+                   issuer, chex, issuer, (long long)d->row.key_id, d->row.kind,
+                   (long long)(d->row.owner ? d->row.owner : d->row.issuer),
+                   (long long)d->row.ddc_id, d->issued);
+  if (n <= 0 || (size_t)n >= cap) return 0;
+  crypto_hash_sha256(hash, (const uint8_t *)out, (size_t)n);
+  return (size_t)n;
 }
 
 void cert_doc_free(struct cert_doc *d)

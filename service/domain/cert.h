@@ -17,8 +17,9 @@
 
 struct cert_mint_req {
   const char *kind;
-  int64_t owner_id; /* 0: the issuer itself */
-  json_t *metadata; /* borrowed */
+  int64_t owner_id;         /* 0: the issuer itself */
+  json_t *metadata;         /* borrowed */
+  const char *metadata_jcs; /* or, instead, its JCS text (cert_document only) */
   const char *content_hash, *uri, *valid_from, *valid_until, *external_ref; /* NULL: none */
 };
 
@@ -45,6 +46,12 @@ enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
                            const uint8_t sk[crypto_sign_SECRETKEYBYTES],
                            const struct cert_mint_req *m, struct cert_doc *d);
 void cert_doc_free(struct cert_doc *d);
+/* The mint event of a signed document, in the canonical text ddc_mint writes (sql/004):
+ * {"account":null,"actor","data":{"certHash","issuer","keyId","kind","owner"},"ddcId",
+ * "prev":null,"time","type":"mint","v":"ddc.event/v1"}, its time the document's issuedAt; for
+ * writers that insert certificates themselves (batches). hash = SHA-256 of the text. Returns its
+ * length, or 0 if cap is too small. */
+size_t cert_mint_event(const struct cert_doc *d, char *out, size_t cap, uint8_t hash[32]);
 enum ddc_err cert_get(const struct principal *who, int64_t ddc, char **json, char **document);
 enum ddc_err cert_list(const struct principal *who, int64_t issuer, int64_t owner,
                        const char *status, const char *kind, int64_t after, int limit, char **json);

@@ -1,10 +1,13 @@
 // batches.test.mjs: batch imports against a real ddcd: malformed CSV gives row errors, never a
 // crash; 1,000 rows with 7 bad ones in both modes; a re-upload is the same batch; 402 before
 // anything is minted; cancel mid-run; kill -9 mid-run and a restart resume with exact counts;
-// batch-minted certificates verify like single mints.
+// an external_ref a single mint takes while the batch runs is reported, not minted twice;
+// batch-minted certificates verify like single mints, their mint events written alike.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq } from './lib.mjs';
+import { jcs } from './jcs.mjs';
 
 let srv;
 before(async () => { srv = await startDdcd(); });
@@ -218,6 +221,65 @@ test('kill -9 mid-run: a restarted ddcd resumes; no row twice, none lost, charge
   const progress = await request(srv.base, 'GET', `/v1/batches/${done.batch_id}/progress`, { key: iss.key });
   assert.match(progress.headers['content-type'], /^text\/event-stream/);
   assert.match(progress.text, /^event: progress\ndata: \{.*"state": "completed"/m);
+});
+
+// A certificate's mint event, parsed, after checking its hash and canonical form.
+async function mintEvent(base, key, ddcId) {
+  const r = await request(base, 'GET', `/v1/certificates/${ddcId}/events`, { key });
+  assert.equal(r.status, 200, r.text);
+  const e = r.json.items[0];
+  assert.equal(e.type, 'mint');
+  assert.equal(e.event_hash, crypto.createHash('sha256').update(e.canonical).digest('hex'));
+  const c = JSON.parse(e.canonical);
+  assert.equal(jcs(c), e.canonical, 'the event is its own RFC 8785 form');
+  assert.equal(c.time, e.time);
+  assert.deepEqual(c.data, e.data);
+  return c;
+}
+
+test('an external_ref minted singly while the batch runs: that row is reported, the rest minted, charges exact', async () => {
+  const iss = await issuer(srv.base);
+  const n = 8000;
+  const r = await upload(srv.base, iss.key, bigClass('T', n), 'kind=diploma&mode=partial');
+  assert.equal(r.status, 202, r.text);
+  const single = await request(srv.base, 'POST', '/v1/certificates', {
+    key: iss.key,
+    json: { kind: 'diploma', external_ref: `T-${n}`, metadata: { student_name: 'Someone Else', student_id: 'X1',
+      degree: 'BSc', major: 'Physics', institution: 'Example University', conferred_on: '2026-06-30' } },
+  });
+  const b = await waitState(srv.base, iss.key, r.json.batch_id, ['completed']);
+  const certs = csvRows((await request(srv.base, 'GET', `/v1/batches/${b.batch_id}/certificates`, { key: iss.key })).text);
+  const errs = csvRows((await request(srv.base, 'GET', `/v1/batches/${b.batch_id}/errors`, { key: iss.key })).text);
+  if (single.status === 201) { // the single mint came first: the batch reports the line
+    assert.equal(b.rows_done, n - 1);
+    assert.equal(b.rows_failed, 1);
+    assert.deepEqual(errs.map((f) => `${f[0]}:${f[1]}:${f[2]}`), [`${n + 1}:external_ref:external_ref_taken`]);
+    assert.ok(!certs.some((f) => f[1] === `T-${n}`));
+  } else { // the batch got there first (a fast machine): the single mint is refused
+    assertProblem(single, 409, 'external_ref_taken');
+    assert.equal(b.rows_done, n);
+  }
+  console.log(`# single mint ${single.status}; batch minted ${b.rows_done} of ${n}`);
+  assert.equal(certs.length, b.rows_done);
+  assert.equal(new Set(certs.map((f) => f[1])).size, b.rows_done);
+  assert.equal(b.charged.amount_minor, b.rows_done * b.quote.unit_price.amount_minor);
+  assert.equal(b.reserved.amount_minor, b.charged.amount_minor);
+  const mintPrice = single.status === 201 ? single.json.charged.amount_minor : 0;
+  assert.equal(100000000 - await balance(srv.base, iss.key, iss.id), b.charged.amount_minor + mintPrice);
+  // the batch's mint events are written as ddc_mint writes them
+  const ours = await mintEvent(srv.base, iss.key, Number(certs[0][2]));
+  const lone = await request(srv.base, 'POST', '/v1/certificates', {
+    key: iss.key, json: { kind: 'diploma', metadata: { student_name: 'A', student_id: 'A1', degree: 'BSc',
+      major: 'Physics', institution: 'Example University', conferred_on: '2026-06-30' } },
+  });
+  assert.equal(lone.status, 201, lone.text);
+  const theirs = await mintEvent(srv.base, iss.key, lone.json.ddc_id);
+  assert.deepEqual(Object.keys(ours), Object.keys(theirs));
+  assert.deepEqual(Object.keys(ours.data), Object.keys(theirs.data));
+  for (const k of ['account', 'actor', 'prev', 'type', 'v']) assert.deepEqual(ours[k], theirs[k], k);
+  for (const k of ['issuer', 'keyId', 'kind', 'owner']) assert.deepEqual(ours.data[k], theirs.data[k], k);
+  assert.equal(ours.ddcId, Number(certs[0][2]));
+  assert.equal(ours.data.certHash, certs[0][4]);
 });
 
 test('ddcd import: uploads, follows the batch with plain progress lines, prints the summary; exit codes', async () => {

@@ -306,19 +306,10 @@ awk -v n="$BATCH_ROWS" 'BEGIN {
 }' >"$WORK/batch.csv"
 until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.2; done
 DDCD_PID=${PIDS[0]}
-B_START=$(date +%s.%N)
-BID=$(curl -fsS -H "Authorization: Bearer $BKEY" -H 'Content-Type: text/csv' \
-  --data-binary @"$WORK/batch.csv" "$DDCD/v1/batches?kind=diploma" |
-  grep -oE '"batch_id": [0-9]+' | grep -oE '[0-9]+$') || fail "the batch upload failed"
-B_UPLOADED=$(date +%s.%N)
-until curl -fsS -H "Authorization: Bearer $BKEY" "$DDCD/v1/batches/$BID" | grep -q '"state": "completed"'; do
-  curl -fsS -H "Authorization: Bearer $BKEY" "$DDCD/v1/batches/$BID" | grep -qE '"state": "(failed|cancelled)"' &&
-    fail "batch $BID did not complete"
-  sleep 0.05
-done
-B_DONE=$(date +%s.%N)
-until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.05; done
-B_ANCHORED=$(date +%s.%N)
+node tests/bench/batch.mjs "$DDCD" "$BKEY" "$WORK/batch.csv" 20 >"$WORK/batch.out" 2>&1 ||
+  { cat "$WORK/batch.out" >&2; fail "the batch import failed"; }
+read -r _ B_UPLOADED _ B_DONE _ B_ANCHORED _ B_MINTED <"$WORK/batch.out"
+[ "$B_MINTED" = "$BATCH_ROWS" ] || fail "the batch minted $B_MINTED of $BATCH_ROWS rows"
 B_RSS=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$DDCD_PID/status")
 psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c 'CREATE TABLE bench_copy (student_name text, student_id text,
   degree text, major text, institution text, conferred_on date, external_ref text UNIQUE)'
@@ -326,7 +317,6 @@ C_START=$(date +%s.%N)
 psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c "\\copy bench_copy FROM '$WORK/batch.csv' WITH (FORMAT csv, HEADER)"
 C_SECS=$(awk -v a="$C_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 psql "$DB_URL" -qX -c 'DROP TABLE bench_copy' || true
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # The account reads must all have been 200s for the row to mean anything.
 [ -z "${NOTE[account]}" ] || echo "bench: GET /v1/accounts/{id} had errors:${NOTE[account]}" >&2
 
@@ -361,8 +351,8 @@ while read -r _ size _ append _ _ p50 _ p99 _ hashes _ tiles _ cons; do
     "inclusion proof at $size leaves" "$p50" "$p99" "$hashes" "$tiles" "" "$cons" "$size" "$append"
 done <"$WORK/proof.out"
 printf '%-34s %8.0f rows/s  (%d rows: upload+check %s s, completed %s s, anchored %s s; aim <= 5 s to anchored)\n' \
-  "batch import, diplomas" "$(awk -v n="$BATCH_ROWS" -v t="$(secs "$B_START" "$B_ANCHORED")" 'BEGIN { print n / t }')" \
-  "$BATCH_ROWS" "$(secs "$B_START" "$B_UPLOADED")" "$(secs "$B_START" "$B_DONE")" "$(secs "$B_START" "$B_ANCHORED")"
+  "batch import, diplomas" "$(awk -v n="$BATCH_ROWS" -v t="$B_ANCHORED" 'BEGIN { print n / t }')" \
+  "$BATCH_ROWS" "$B_UPLOADED" "$B_DONE" "$B_ANCHORED"
 printf '%-34s %8.0f rows/s  (%s s; the same file into a similar table)\n' "bare COPY of the same rows" \
   "$(awk -v n="$BATCH_ROWS" -v t="$C_SECS" 'BEGIN { print n / t }')" "$C_SECS"
 echo "ddcd peak RSS: $B_RSS MiB over the whole run (aim <= 256 MiB)"

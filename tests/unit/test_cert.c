@@ -1,7 +1,10 @@
 /* test_cert.c: the certificate rules that need no database: kinds and their required metadata,
- * field formats and limits (cert_check), and the message a holder signs for a transfer. */
+ * field formats and limits (cert_check), the signed document and mint event as written out member
+ * by member (against JCS of the same values built as a JSON tree), and the message a holder signs
+ * for a transfer. */
 #include <stdlib.h>
 #include <string.h>
+#include "crypto/jcs.h"
 #include "domain/cert.h"
 #include "domain/lifecycle.h"
 #include "unit.h"
@@ -84,6 +87,114 @@ static void test_limits(void)
   json_decref(md);
 }
 
+/* A random string of printable ASCII, quotes, backslashes, controls and multi-byte UTF-8. */
+static void random_text(char *out, size_t cap)
+{
+  static const char *pieces[] = {
+      "a",  "Z",  "0",    " ",    "\"",       "\\",           "/",
+      "\n", "\t", "\x01", "\x7f", "\xc3\xa9", "\xe4\xb8\xad", "\xf0\x9f\x98\x80",
+      ",",  "<"};
+  size_t n = 0, want = (size_t)(rand() % 24);
+  out[0] = 0;
+  for (size_t i = 0; i < want; i++) {
+    const char *p = pieces[rand() % (int)(sizeof pieces / sizeof pieces[0])];
+    if (n + strlen(p) + 1 > cap) break;
+    strcpy(out + n, p);
+    n += strlen(p);
+  }
+}
+
+/* JCS of the document d should be, built as a JSON tree from the request and d's own code and
+ * times. */
+static char *document_tree_jcs(const struct cert_mint_req *m, const struct cert_doc *d, int64_t id)
+{
+  char hash[65] = "";
+  for (int i = 0; m->content_hash && i < 64; i++)
+    hash[i] =
+        (char)(m->content_hash[i] >= 'A' && m->content_hash[i] <= 'F' ? m->content_hash[i] + 32
+                                                                      : m->content_hash[i]);
+  json_t *tree = json_pack("{s:s, s:I, s:s, s:I, s:s, s:O, s:o, s:o, s:o, s:o, s:s, s:I}", "type",
+                           "ddc.certificate/v1", "ddcId", (json_int_t)id, "code", d->code, "issuer",
+                           (json_int_t)42, "kind", m->kind, "metadata", m->metadata, "contentHash",
+                           m->content_hash ? json_string(hash) : json_null(), "uri",
+                           m->uri ? json_string(m->uri) : json_null(), "validFrom",
+                           m->valid_from ? json_string(d->from) : json_null(), "validUntil",
+                           m->valid_until ? json_string(d->until) : json_null(), "issuedAt",
+                           d->issued, "keyId", (json_int_t)7);
+  char *text = tree ? jcs_canonicalize(tree, NULL) : NULL;
+  json_decref(tree);
+  return text;
+}
+
+/* One document: cert_document's text, from the metadata tree and from its JCS text as batches
+ * give it, must be JCS of the document built as a tree; the mint event must be its own JCS form
+ * and hash to what cert_mint_event says. */
+static void document_case(const char *kind, json_t *md, const char *hash, const char *uri,
+                          const char *from, const char *until)
+{
+  uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
+  crypto_sign_keypair(pk, sk);
+  struct cert_mint_req m = {.kind = kind,
+                            .owner_id = rand() % 3,
+                            .metadata = md,
+                            .content_hash = hash,
+                            .uri = uri,
+                            .valid_from = from,
+                            .valid_until = until};
+  struct cert_doc d, d2;
+  int64_t id = 1 + rand() % 100000000;
+  CHECK(cert_document(42, id, 7, sk, &m, &d) == DDC_ERR_OK);
+  char *want = document_tree_jcs(&m, &d, id);
+  CHECK(want && d.text && strlen(want) == d.len && memcmp(want, d.text, d.len) == 0);
+  CHECK(crypto_sign_verify_detached(d.row.signature, (const uint8_t *)d.text, d.len, pk) == 0);
+  char *mdtext = jcs_canonicalize(md, NULL);
+  struct cert_mint_req m2 = m;
+  m2.metadata_jcs = mdtext;
+  CHECK(cert_document(42, id, 7, sk, &m2, &d2) == DDC_ERR_OK);
+  char *want2 = document_tree_jcs(&m, &d2, id);
+  CHECK(want2 && d2.text && strcmp(want2, d2.text) == 0);
+  char event[1024];
+  uint8_t h[32], h2[32];
+  size_t elen = cert_mint_event(&d, event, sizeof event, h);
+  json_t *ev = elen ? jcs_parse(event, elen, NULL) : NULL;
+  char *evc = ev ? jcs_canonicalize(ev, NULL) : NULL;
+  CHECK(evc && strcmp(evc, event) == 0);
+  crypto_hash_sha256(h2, (const uint8_t *)event, elen);
+  CHECK(memcmp(h, h2, 32) == 0);
+  json_t *data = json_object_get(ev, "data");
+  CHECK(json_number_value(json_object_get(ev, "ddcId")) == (double)id && /* jcs_parse: doubles */
+        json_number_value(json_object_get(data, "owner")) == (m.owner_id ? m.owner_id : 42) &&
+        strcmp(json_string_value(json_object_get(ev, "time")), d.issued) == 0);
+  CHECK(cert_mint_event(&d, event, 64, h) == 0); /* too small: refused, not cut */
+  free(evc);
+  json_decref(ev);
+  free(mdtext);
+  free(want);
+  free(want2);
+  cert_doc_free(&d);
+  cert_doc_free(&d2);
+}
+
+static void test_document(void)
+{
+  const char *kinds[] = {"copyright", "diploma", "generic"};
+  srand(20261123);
+  for (int i = 0; i < 300; i++) {
+    char a[128], b[128], c[128], uri[128];
+    random_text(a, sizeof a);
+    random_text(b, sizeof b);
+    random_text(c, sizeof c);
+    random_text(uri, sizeof uri);
+    json_t *md = json_pack("{s:s, s:s, s:[s, i], s:f}", a, b, "title", c, "list", a, rand(), "n",
+                           rand() / 7.0);
+    document_case(kinds[i % 3], md,
+                  i % 2 ? "ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789" : NULL,
+                  i % 3 ? uri : NULL, i % 4 ? "2026-06-30" : NULL,
+                  i % 5 ? "2036-06-30T12:00:00+08:00" : NULL);
+    json_decref(md);
+  }
+}
+
 static void test_transfer_message(void)
 {
   size_t len;
@@ -98,6 +209,7 @@ int main(void)
 {
   RUN(test_kinds);
   RUN(test_limits);
+  RUN(test_document);
   RUN(test_transfer_message);
   return UNIT_END();
 }
