@@ -65,8 +65,8 @@ static const char *const db_batch_copies[DB_BATCH_TABLES] = {
     [DB_BATCH_CERTS] = "COPY certificates (ddc_id, code, issuer_id, owner_id, kind, document,"
                        " cert_hash, signature, key_id, content_hash, uri, external_ref, valid_from,"
                        " valid_until, issued_at, last_event_hash) FROM STDIN",
-    [DB_BATCH_EVENTS] = "COPY events (id, ddc_id, type, actor_id, created_at, canonical,"
-                        " event_hash) FROM STDIN",
+    [DB_BATCH_EVENTS] = ("COPY events (id, ddc_id, type, actor_id, created_at, canonical,"
+                         " event_hash) FROM STDIN"),
     [DB_BATCH_PENDING] = "COPY log_pending (event_id) FROM STDIN",
     [DB_BATCH_MINTED] = "COPY batch_minted (batch_id, line, ddc_id) FROM STDIN",
     [DB_BATCH_ERRORS] = "COPY batch_errors (batch_id, line, field, code, message) FROM STDIN",
