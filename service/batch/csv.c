@@ -38,6 +38,8 @@ static int csv_put(struct csv_parser *p, char c)
 {
   if (p->rec.problem == CSV_TOO_LONG || p->rec.problem == CSV_TOO_MANY) return 0;
   if (p->len >= p->record_max + CSV_COLUMNS_MAX) {
+    /* named even after an earlier problem: the fields are cut and can no longer be delivered */
+    p->rec.problem = CSV_OK;
     csv_problem(p, CSV_TOO_LONG);
     return 0;
   }

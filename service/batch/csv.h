@@ -2,7 +2,8 @@
  * through a callback, memory stays bounded by the record limit whatever the input. A UTF-8 BOM is
  * dropped; records end at LF or CRLF; quoted fields may hold commas, CR, LF and doubled quotes.
  * A record that breaks a rule is still delivered, with the first problem named, so the caller
- * can report it and go on with the next record. */
+ * can report it and go on with the next record; a record past the limit is named too long
+ * whatever came first, and delivered without fields. */
 #ifndef DDC_BATCH_CSV_H
 #define DDC_BATCH_CSV_H
 #include <stddef.h>

@@ -115,6 +115,17 @@ static void test_limits(void)
   char want[32];
   snprintf(want, sizeof want, "!4@%d\n2:ok\n", CSV_COLUMNS_MAX);
   CHECK(strstr(out, want) != NULL);
+  /* a record that runs past the limit after an earlier problem is too long too: its fields
+   * were cut short without their NULs, and the one after the cut pointed past the text */
+  in = malloc(5000 + 32);
+  strcpy(in, "h\nab\"c,");
+  n = strlen(in);
+  memset(in + n, 'x', 5000);
+  n += 5000;
+  memcpy(in + n, ",z\nok\n", 6);
+  n += 6;
+  CHECK(strcmp(parse(in, n, 0, 1024), "1:h\n2:!3@1\n3:ok\n") == 0);
+  free(in);
 }
 
 /* Every split of a tricky input gives the same records as one piece. */
