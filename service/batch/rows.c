@@ -1,5 +1,6 @@
 /* rows.c: batch rows (see rows.h). A row is checked with cert_check, the single mint's own
  * rules, so a row that passes here is a request POST /v1/certificates would take. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,8 +139,9 @@ static int batch_field(struct batch_row *row, enum batch_col col, const char *na
   switch (col) {
   case BATCH_COL_OWNER: {
     char *end;
+    errno = 0;
     long long id = strtoll(v, &end, 10);
-    if (*end || end == v || id <= 0 || v[0] == '+' || v[0] == ' ')
+    if (*end || end == v || id <= 0 || errno == ERANGE || v[0] == '+' || v[0] == ' ')
       return batch_fail(err, name, DDC_ERR_INVALID_FIELD, "owner_id must be an account id");
     row->owner_id = id;
     return 0;

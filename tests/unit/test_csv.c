@@ -5,6 +5,7 @@
 #include <string.h>
 #include "batch/csv.h"
 #include "batch/ndjson.h"
+#include "batch/rows.h"
 #include "unit.h"
 
 /* Records seen, flattened: "line:field|field|...!problem@field" joined by newlines. */
@@ -197,6 +198,43 @@ static void test_ndjson(void)
   }
 }
 
+/* A record of n fields for the row reader. */
+static struct csv_record record(uint64_t line, int n, const char *const *f)
+{
+  struct csv_record r = {.line = line, .nfields = n};
+  for (int i = 0; i < n; i++)
+    r.field[i] = f[i], r.len[i] = strlen(f[i]);
+  return r;
+}
+
+/* owner_id: an account id, nothing that does not fit (strtoll would clamp it). */
+static void test_row_owner(void)
+{
+  const char *names[] = {"owner_id", "title"};
+  struct csv_record hr = record(1, 2, names);
+  struct batch_header h;
+  char why[200];
+  CHECK(batch_header_read(&hr, &h, why, sizeof why) == 0);
+  const char *cases[][2] = {{"12", "ok"},
+                            {"99999999999999999999", "owner_id"},
+                            {"-3", "owner_id"},
+                            {"+4", "owner_id"},
+                            {"9223372036854775807", "ok"}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const char *f[] = {cases[i][0], "A title"};
+    struct csv_record rr = record(2, 2, f);
+    struct batch_row row;
+    struct batch_error err;
+    int rc = batch_row_csv(&h, "generic", &rr, &row, &err);
+    if (strcmp(cases[i][1], "ok") == 0)
+      CHECK(rc == 0 && row.owner_id == strtoll(cases[i][0], NULL, 10));
+    else
+      CHECK(rc == 1 && strcmp(err.field, cases[i][1]) == 0);
+    batch_row_free(&row);
+  }
+  batch_header_free(&h);
+}
+
 int main(void)
 {
   RUN(test_simple);
@@ -207,5 +245,6 @@ int main(void)
   RUN(test_splits);
   RUN(test_random);
   RUN(test_ndjson);
+  RUN(test_row_owner);
   return UNIT_END();
 }
