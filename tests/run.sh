@@ -3,6 +3,8 @@
 # ASan+UBSan), the libFuzzer targets for a few seconds each from their seed corpora, then the API
 # suites against a private PostgreSQL and real ddcd processes (ASan build and optimised build), the
 # browser suite (chromium, optimised build), then a scan of every ddcd log for sanitizer reports.
+# Every suite runs under a time limit: one that overruns is reported with what was still running
+# (processes, database sessions, ddcd thread stacks), stopped and counted as failed.
 # Prints each suite's result and, last, the total as "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,9 +16,10 @@ mkdir -p "$DDC_TEST_LOGS"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+bounded_pid=
 cleanup() {
+  [ -n "$bounded_pid" ] && kill -KILL -- -"$bounded_pid" 2>/dev/null
   pkill -TERM -f "$WORK/" 2>/dev/null
-  pkill -KILL -f "ddcd-test-marker=$WORK" 2>/dev/null
   "$ROOT/scripts/pg.sh" destroy "$WORK/pg"
   rm -rf "$WORK"
 }
@@ -25,6 +28,45 @@ trap 'exit 130' INT TERM
 
 passed=0
 failed=0
+# hung_state: what a suite that overran left running, for the log.
+hung_state() {
+  echo "-- processes"
+  ps -eo pid,etimes,stat,args | grep -E "[b]uild/(asan/)?ddcd|[n]ode --test|[a]nvil|[c]hromium" | cut -c1-160
+  if [ -n "${DDC_DATABASE_URL:-}" ]; then
+    echo "-- database sessions"
+    psql "$DDC_DATABASE_URL" -XAtc "select pid, state, wait_event_type, wait_event,
+      round(extract(epoch from now() - query_start)), left(query, 160)
+      from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()" 2>&1
+  fi
+  if command -v gdb >/dev/null; then
+    for p in $(pgrep -f "^$ROOT/build/(asan/)?ddcd "); do
+      echo "-- threads of ddcd $p"
+      timeout 60 gdb -p "$p" -batch -ex "thread apply all bt 12" 2>/dev/null | grep -E '^(Thread|#)'
+    done
+  fi
+}
+# bounded LIMIT OUT CMD...: runs CMD with its output streamed and kept in OUT; after LIMIT seconds
+# shows what is still running, stops CMD and everything it started, and returns 124.
+bounded() {
+  local limit=$1 out=$2 start=$SECONDS pid rc
+  shift 2
+  setsid "$@" > >(tee "$out") 2>&1 &
+  pid=$!
+  bounded_pid=$pid
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $((SECONDS - start)) -ge "$limit" ]; then
+      echo "!! still running after $limit s: $*"
+      hung_state
+      kill -TERM -- -"$pid" 2>/dev/null; sleep 5; kill -KILL -- -"$pid" 2>/dev/null
+      wait "$pid" 2>/dev/null
+      return 124
+    fi
+    sleep 1
+  done
+  wait "$pid"
+  rc=$?
+  return $rc
+}
 # count SUITE OUTPUT_FILE: adds the suite's "N passed, N failed" (last such line) to the totals.
 count() {
   local line p f
@@ -37,11 +79,22 @@ count() {
   echo "$1: $line"
 }
 
+# suite_result BASE RC: BASE.out gets the node suite's counts from BASE.tap (one more failure when
+# the suite overran its limit or ended without a summary).
+suite_result() {
+  local p f
+  p=$(grep -E '^# pass ' "$1.tap" 2>/dev/null | awk '{print $3}')
+  f=$(grep -E '^# fail ' "$1.tap" 2>/dev/null | awk '{print $3}')
+  [ "$2" -eq 124 ] || [ -z "$f" ] && f=$((${f:-0} + 1))
+  echo "${p:-0} passed, $f failed" >"$1.out"
+}
+
 echo "== unit tests (ASan+UBSan)"
 for t in build/asan/tests/test_*; do
   name=$(basename "$t")
-  "$t" >"$WORK/$name.out" 2>&1
+  timeout -k 5 300 "$t" >"$WORK/$name.out" 2>&1
   rc=$?
+  [ $rc -eq 124 ] && echo "$name: still running after 300 s, stopped" | tee -a "$WORK/$name.out"
   grep -E '^(not ok|  FAIL)|runtime error|Sanitizer' "$WORK/$name.out"
   [ $rc -ne 0 ] && ! grep -q ' failed$' "$WORK/$name.out" && echo "0 passed, 1 failed" >>"$WORK/$name.out"
   count "unit/$name" "$WORK/$name.out"
@@ -84,22 +137,18 @@ for variant in asan release; do
   bin=$ROOT/build/ddcd
   [ $variant = asan ] && bin=$ROOT/build/asan/ddcd
   echo "== API tests against $variant ddcd"
-  DDC_BIN=$bin node --test --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$WORK/api-$variant.tap" tests/api/ \
-    2>&1 | grep -vE '^\s*$' | tail -n 400
-  p=$(grep -E '^# pass ' "$WORK/api-$variant.tap" | awk '{print $3}')
-  f=$(grep -E '^# fail ' "$WORK/api-$variant.tap" | awk '{print $3}')
-  echo "${p:-0} passed, ${f:-1} failed" >"$WORK/api-$variant.out"
+  DDC_BIN=$bin bounded 900 "$WORK/api-$variant.log" node --test --test-timeout=300000 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$WORK/api-$variant.tap" tests/api/
+  suite_result "$WORK/api-$variant" $?
   count "api/$variant" "$WORK/api-$variant.out"
 done
 
 echo "== browser tests (chromium) against release ddcd"
-DDC_BIN=$ROOT/build/ddcd node --test --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$WORK/web.tap" tests/web/ \
-  2>&1 | grep -vE '^\s*$' | tail -n 200
-p=$(grep -E '^# pass ' "$WORK/web.tap" | awk '{print $3}')
-f=$(grep -E '^# fail ' "$WORK/web.tap" | awk '{print $3}')
-echo "${p:-0} passed, ${f:-1} failed" >"$WORK/web.out"
+DDC_BIN=$ROOT/build/ddcd bounded 600 "$WORK/web.log" node --test --test-timeout=300000 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$WORK/web.tap" tests/web/
+suite_result "$WORK/web" $?
 count "web/release" "$WORK/web.out"
 
 echo "== sanitizer reports in ddcd logs"

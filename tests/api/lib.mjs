@@ -33,9 +33,18 @@ export function startDdcd({ env = {}, args = [], command = ['serve', '--listen',
         clearTimeout(timer);
         resolve({
           base: `http://127.0.0.1:${m[1]}`, proc, log, exited,
+          // SIGTERM, then up to 60 s for a clean exit; a ddcd that does not stop is killed and
+          // the caller fails, with its log named.
           async stop() {
             if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-            return exited;
+            let timer;
+            const late = new Promise((res) => { timer = setTimeout(res, 60000, 'late'); });
+            const how = await Promise.race([exited, late]);
+            clearTimeout(timer);
+            if (how !== 'late') return how;
+            proc.kill('SIGKILL');
+            await exited;
+            throw new Error(`ddcd did not stop within 60 s of SIGTERM; see ${log}`);
           },
         });
       }
