@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "batch/rows.h"
 #include "batch/runner.h"
@@ -290,6 +291,18 @@ static void runner_batch(int64_t batch_id)
   }
 }
 
+/* Fails the uploads that broke off, at most once every RUNNER_REAP_S seconds. */
+static void runner_reap(void)
+{
+  static struct timespec last;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (last.tv_sec && now.tv_sec - last.tv_sec < RUNNER_REAP_S) return;
+  last = now;
+  int n = db_batch_reap();
+  if (n > 0) log_msg(LOG_WARN, "batches: %d upload(s) that broke off marked failed", n);
+}
+
 static void *runner_main(void *arg)
 {
   (void)arg;
@@ -297,6 +310,7 @@ static void *runner_main(void *arg)
     int64_t ids[32];
     int n = 0;
     db_reset();
+    runner_reap();
     if (db_batch_running(ids, &n) != DDC_ERR_OK) continue;
     for (int i = 0; i < n && !bgthread_stopping(&run.bg); i++) {
       int taken = 0;

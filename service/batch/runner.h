@@ -3,12 +3,14 @@
  * several threads, then COPYed and committed with their events and charge in one transaction
  * that also moves the batch's resume point; the next chunk is signed while one commits. Kill the
  * process and any ddcd (this one restarted, or another) resumes the batch after its last
- * committed chunk. */
+ * committed chunk. The thread also fails, every RUNNER_REAP_S seconds, the uploads that broke
+ * off with the process uploading them (validating batches whose upload lock is free). */
 #ifndef DDC_BATCH_RUNNER_H
 #define DDC_BATCH_RUNNER_H
 
 #define RUNNER_CHUNK 2500    /* rows per transaction */
 #define RUNNER_SIGNERS_MAX 8 /* signing threads per chunk (at most one per CPU) */
+#define RUNNER_REAP_S 5      /* seconds between looks for uploads that broke off */
 
 /* Starts the thread. 0 or -1. */
 int runner_start(void);

@@ -169,9 +169,12 @@ enum ddc_err batch_upload_finish(struct batch_upload *u, char **json, int *exist
 void batch_upload_free(struct batch_upload *u)
 {
   if (!u) return;
-  if (u->batch_id && !u->existing && !u->finished)
-    db_batch_fail(u->batch_id,
-                  u->failed ? errors_info(u->failed)->title : "the upload did not finish");
+  if (u->batch_id && !u->existing) {
+    if (!u->finished)
+      db_batch_fail(u->batch_id,
+                    u->failed ? errors_info(u->failed)->title : "the upload did not finish");
+    db_batch_upload_unlock(u->batch_id);
+  }
   if (u->o.ndjson)
     ndjson_free(&u->nd);
   else

@@ -20,7 +20,9 @@ struct batch_upload_opts {
   const char *idempotency_key; /* NULL: none */
 };
 
-/* Opens a batch (or finds the one of the same Idempotency-Key). */
+/* Opens a batch (or finds the one of the same Idempotency-Key). Every call for one upload must
+ * come from the thread that opened it: that thread's database connection holds the batch's upload
+ * lock, which tells the runner's reaper that the upload is alive. */
 enum ddc_err batch_upload_open(const struct principal *who, const struct batch_upload_opts *o,
                                struct batch_upload **out);
 /* Takes the next bytes of the body. A failure stops the upload (errors_detail names why). */
@@ -28,7 +30,7 @@ enum ddc_err batch_upload_feed(struct batch_upload *u, const char *data, size_t 
 /* The end of the body: seals (and starts) the batch; *json is the batch, *existing 1 when it is
  * an earlier upload of the same bytes. */
 enum ddc_err batch_upload_finish(struct batch_upload *u, char **json, int *existing);
-/* Frees u; a batch whose upload did not finish is marked failed. */
+/* Frees u; a batch whose upload did not finish is marked failed; the upload lock is released. */
 void batch_upload_free(struct batch_upload *u);
 
 #endif

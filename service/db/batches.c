@@ -17,6 +17,8 @@ const struct db_stmt db_batches_stmts[] = {
     {"batch_running", "SELECT id FROM batches WHERE state = 'running' ORDER BY id LIMIT 32"},
     {"batch_lock", "SELECT pg_try_advisory_lock(4246, ($1::bigint % 2147483647)::integer)"},
     {"batch_unlock", "SELECT pg_advisory_unlock(4246, ($1::bigint % 2147483647)::integer)"},
+    {"batch_upload_unlock", "SELECT pg_advisory_unlock(4247, ddc_batch_upload_key($1))"},
+    {"batch_reap", "SELECT ddc_batch_reap()"},
     {"batch_info", "SELECT issuer_id, kind, next_line FROM batches WHERE id = $1"},
     {"batch_rows_after",
      "SELECT r.line, r.owner_id, r.external_ref, r.content_hash, r.uri, r.valid_from,"
@@ -136,6 +138,22 @@ enum ddc_err db_batch_get(const char *role, int64_t actor, int64_t batch_id, cha
 enum ddc_err db_batch_cancel(const char *role, int64_t actor, int64_t batch_id, char **json)
 {
   return db_batch_by("batch_cancel", role, actor, batch_id, json);
+}
+
+void db_batch_upload_unlock(int64_t batch_id)
+{
+  struct db_params p = {0};
+  db_p_int(&p, batch_id);
+  PQclear(db_exec("batch_upload_unlock", p.n, p.v, 0));
+  db_p_free(&p);
+}
+
+int db_batch_reap(void)
+{
+  PGresult *r = db_exec("batch_reap", 0, NULL, 0);
+  int n = r && PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : -1;
+  PQclear(r);
+  return n;
 }
 
 enum ddc_err db_batch_running(int64_t *ids, int *n)

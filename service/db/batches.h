@@ -1,4 +1,4 @@
-/* batches.h: database operations of batch imports (sql/007_batches.sql). JSON results are
+/* batches.h: database operations of batch imports (sql/007_batches.sql, 011, 012). JSON results are
  * malloc'ed in *json; pages of rows come back as a PGresult the caller clears. */
 #ifndef DDC_DB_BATCHES_H
 #define DDC_DB_BATCHES_H
@@ -10,7 +10,8 @@
 extern const struct db_stmt db_batches_stmts[];
 
 /* Opens a batch, or finds the one this issuer opened with the same Idempotency-Key (key may be
- * NULL): *existing then 1 and sha256_hex its body's hash ("" while it is being uploaded). */
+ * NULL): *existing then 1 and sha256_hex its body's hash ("" while it is being uploaded). A new
+ * batch's upload lock is held by this thread's connection until db_batch_upload_unlock. */
 enum ddc_err db_batch_open(int64_t issuer, const char *kind, const char *mode, int dry_run,
                            const char *format, const char *key, int64_t *batch_id, int *existing,
                            char sha256_hex[65]);
@@ -21,6 +22,10 @@ enum ddc_err db_batch_seal(int64_t batch_id, const uint8_t sha256[32], uint64_t 
                            uint64_t rows, char **json);
 enum ddc_err db_batch_start(int64_t batch_id, char **json);
 enum ddc_err db_batch_fail(int64_t batch_id, const char *reason);
+/* Releases the upload lock that db_batch_open took on this thread's connection for a new batch. */
+void db_batch_upload_unlock(int64_t batch_id);
+/* Fails the validating batches whose upload lock nobody holds (ddc_batch_reap); how many, or -1. */
+int db_batch_reap(void);
 enum ddc_err db_batch_get(const char *role, int64_t actor, int64_t batch_id, char **json);
 enum ddc_err db_batch_cancel(const char *role, int64_t actor, int64_t batch_id, char **json);
 /* Up to 32 running batches, oldest first. */

@@ -2,10 +2,12 @@
 // crash; 1,000 rows with 7 bad ones in both modes; a re-upload is the same batch; 402 before
 // anything is minted; cancel mid-run; kill -9 mid-run and a restart resume with exact counts;
 // an external_ref a single mint takes while the batch runs is reported, not minted twice;
-// batch-minted certificates verify like single mints, their mint events written alike.
+// batch-minted certificates verify like single mints, their mint events written alike; uploads
+// cut off by kill -9 end failed, and a retry under the same Idempotency-Key is a new upload.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq } from './lib.mjs';
 import { jcs } from './jcs.mjs';
 
@@ -325,4 +327,59 @@ test('ddcd import: uploads, follows the batch with plain progress lines, prints 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+// Starts an upload whose body never ends (chunked, the first `rows` rows sent); resolves once the
+// server has staged them, with the request (to abandon it).
+async function hangingUpload(base, key, body, idem) {
+  const u = new URL('/v1/batches?kind=diploma', base);
+  const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST',
+    agent: false, headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv',
+      'transfer-encoding': 'chunked', 'idempotency-key': idem } });
+  req.on('error', () => {});
+  req.write(body);
+  await new Promise((res) => setTimeout(res, 300));
+  return req;
+}
+
+test('uploads cut off by kill -9: failed, not left validating; a retry under the key is a new upload', async () => {
+  const own = await startDdcd();
+  const iss = await issuer(own.base);
+  const body = bigClass('X', 3000);
+  const keys = [uniq('cut').replace(/ /g, '-'), uniq('cut').replace(/ /g, '-')];
+  const reqs = [];
+  for (const k of keys) reqs.push(await hangingUpload(own.base, iss.key, body.slice(0, body.length / 2), k));
+  // the same key elsewhere while the upload lives: that upload, still validating
+  const ids = [];
+  for (const k of keys) {
+    const dup = await upload(srv.base, iss.key, body, 'kind=diploma', { 'idempotency-key': k });
+    assert.equal(dup.status, 200, dup.text);
+    assert.equal(dup.json.state, 'validating');
+    ids.push(dup.json.batch_id);
+  }
+  own.proc.kill('SIGKILL');
+  await own.exited;
+  for (const q of reqs) q.destroy();
+
+  // retried under its key once the database has seen the connection go (a moment): a new batch
+  // that runs; the old one failed, its rows dropped
+  let again;
+  for (let i = 0; i < 50; i++) {
+    again = await upload(srv.base, iss.key, body, 'kind=diploma', { 'idempotency-key': keys[0] });
+    if (again.status !== 200 || again.json.state !== 'validating') break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(again.status, 202, again.text);
+  assert.notEqual(again.json.batch_id, ids[0]);
+  assert.equal((await waitState(srv.base, iss.key, again.json.batch_id, ['completed'])).rows_done, 3000);
+  const old = await waitState(srv.base, iss.key, ids[0], ['failed'], 1000);
+  assert.match(old.reason, /broke off/);
+  assert.equal(old.charged, null); // never quoted, never charged
+  // never retried: the runner's reaper fails it within its period
+  const t0 = Date.now();
+  const reaped = await waitState(srv.base, iss.key, ids[1], ['failed'], 30000);
+  assert.match(reaped.reason, /broke off/);
+  console.log(`# the cut-off upload was failed ${Date.now() - t0} ms after the retry completed`);
+  const errs = await request(srv.base, 'GET', `/v1/batches/${ids[1]}/errors`, { key: iss.key });
+  assert.equal(csvRows(errs.text).length, 0);
 });
