@@ -137,7 +137,7 @@ for variant in asan release; do
   bin=$ROOT/build/ddcd
   [ $variant = asan ] && bin=$ROOT/build/asan/ddcd
   echo "== API tests against $variant ddcd"
-  DDC_BIN=$bin bounded 900 "$WORK/api-$variant.log" node --test --test-timeout=300000 \
+  DDC_BIN=$bin bounded 900 "$WORK/api-$variant.log" node --test --test-force-exit --test-timeout=300000 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$WORK/api-$variant.tap" tests/api/
   suite_result "$WORK/api-$variant" $?
@@ -145,7 +145,7 @@ for variant in asan release; do
 done
 
 echo "== browser tests (chromium) against release ddcd"
-DDC_BIN=$ROOT/build/ddcd bounded 600 "$WORK/web.log" node --test --test-timeout=300000 \
+DDC_BIN=$ROOT/build/ddcd bounded 600 "$WORK/web.log" node --test --test-force-exit --test-timeout=300000 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$WORK/web.tap" tests/web/
 suite_result "$WORK/web" $?

@@ -11,6 +11,11 @@ export const BIN = process.env.DDC_BIN;
 export const LOGS = process.env.DDC_TEST_LOGS || '/tmp';
 export const operatorKey = () => fs.readFileSync(process.env.DDC_OPERATOR_KEY_FILE, 'utf8').trim();
 let logSeq = 0;
+// Every ddcd a suite started and that is still running: killed when the suite's process exits, so
+// that a test failing before its stop() leaves nothing behind (the runner is run with
+// --test-force-exit, so that process does exit).
+const live = new Set();
+process.on('exit', () => { for (const p of live) p.kill('SIGKILL'); });
 
 // Starts `ddcd serve` and resolves once it logs the port it listens on.
 // command: what to run instead of `serve` (e.g. a witness), ending in its --listen option.
@@ -21,7 +26,8 @@ export function startDdcd({ env = {}, args = [], command = ['serve', '--listen',
     env: { ...process.env, DDC_THREADS: '4', ...env },
     stdio: ['ignore', out, 'pipe'],
   });
-  const exited = new Promise((res) => proc.on('exit', (code, sig) => res({ code, sig })));
+  live.add(proc);
+  const exited = new Promise((res) => proc.on('exit', (code, sig) => { live.delete(proc); res({ code, sig }); }));
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => reject(new Error(`ddcd did not start; see ${log}`)), 20000);
@@ -57,10 +63,11 @@ export function startDdcd({ env = {}, args = [], command = ['serve', '--listen',
 export function runDdcd(args, env = {}) {
   return new Promise((resolve) => {
     const p = spawn(BIN, args, { env: { ...process.env, ...env } });
+    live.add(p);
     let stdout = '', stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => resolve({ code, stdout, stderr }));
+    p.on('exit', (code) => { live.delete(p); resolve({ code, stdout, stderr }); });
   });
 }
 
