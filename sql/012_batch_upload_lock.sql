@@ -1,6 +1,6 @@
 -- 012_batch_upload_lock: an upload that breaks off with its ddcd (kill -9, a crash, the machine
--- going down) no longer leaves its batch in 'validating' for ever. The connection that opens a
--- batch holds the session advisory lock (4247, id) until the upload is sealed or given up;
+-- going down) no longer leaves its batch in 'validating' for ever. The upload's own connection,
+-- which opens the batch, holds the session advisory lock (4247, id) until the upload ends;
 -- ddc_batch_reap fails every validating batch whose lock is free, since nobody is uploading it.
 -- An upload retried under the Idempotency-Key of one that broke off (or was refused before it
 -- was sealed) is a new upload: the old batch fails if it has not yet and gives its key up.
@@ -12,14 +12,10 @@ CREATE FUNCTION ddc_batch_upload_key(p_batch bigint) RETURNS integer LANGUAGE sq
   SELECT (p_batch % 2147483647)::integer
 $$;
 
--- Whether nobody uploads the batch any more: no session holds its upload lock, checked by taking
--- it until the end of this transaction. This session's own lock counts as held (it would be
--- granted again), since another upload on the same connection may hold it.
+-- Whether nobody uploads the batch any more: nobody holds its upload lock, checked by taking it
+-- until the end of this transaction. (Each upload holds its lock on a connection of its own.)
 CREATE FUNCTION ddc_batch_upload_gone(p_batch bigint) RETURNS boolean LANGUAGE sql AS $$
-  SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
-                       AND pid = pg_backend_pid() AND classid = 4247
-                       AND objid = ddc_batch_upload_key(p_batch) AND objsubid = 2)
-     AND pg_try_advisory_xact_lock(4247, ddc_batch_upload_key(p_batch))
+  SELECT pg_try_advisory_xact_lock(4247, ddc_batch_upload_key(p_batch))
 $$;
 
 -- Ends a validating batch whose upload is gone (the caller holds its upload lock): failed, with

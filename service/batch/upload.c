@@ -11,9 +11,16 @@
 #include "db/batches.h"
 #include "log.h"
 
-#define UPLOAD_FLUSH (1024 * 1024) /* bytes of COPY text sent at a time */
+#define UPLOAD_ROWS_FLUSH (64 * 1024)   /* bytes of staged rows' COPY text sent at a time */
+#define UPLOAD_ERRS_FLUSH (1024 * 1024) /* bytes of errors' COPY text sent at a time */
 
+/* An upload has a database connection of its own: it holds the batch's upload lock and streams
+ * the staged rows in one COPY that runs while the body arrives (PostgreSQL takes them in on its
+ * own core while this thread parses), so it must not be the thread's connection, which other
+ * requests on the thread use in between. Errors and the sealing go through the thread's. */
 struct batch_upload {
+  PGconn *conn;
+  int copying; /* the rows' COPY is open on conn */
   struct principal who;
   struct batch_upload_opts o;
   char kind[16];
@@ -30,18 +37,32 @@ struct batch_upload {
   enum ddc_err failed; /* the first failure; the rest of the body is only hashed */
 };
 
-static enum ddc_err upload_flush(struct batch_upload *u, size_t at_least)
+/* Sends the staged rows' and the errors' COPY text once there is at least at_least bytes of it
+ * (0: whatever there is). */
+static enum ddc_err upload_flush(struct batch_upload *u, size_t rows_at_least, size_t errs_at_least)
 {
   enum ddc_err e = DDC_ERR_OK;
-  if (u->rows_buf.len && u->rows_buf.len >= at_least) {
-    e = db_batch_copy_rows(u->rows_buf.p, u->rows_buf.len);
+  if (u->rows_buf.len && u->rows_buf.len >= rows_at_least) {
+    if (!u->copying) {
+      e = db_batch_rows_begin(u->conn);
+      u->copying = e == DDC_ERR_OK;
+    }
+    if (e == DDC_ERR_OK) e = db_copy_put(u->conn, u->rows_buf.p, u->rows_buf.len);
     u->rows_buf.len = 0;
   }
-  if (e == DDC_ERR_OK && u->errs_buf.len && u->errs_buf.len >= at_least) {
+  if (e == DDC_ERR_OK && u->errs_buf.len && u->errs_buf.len >= errs_at_least) {
     e = db_batch_copy_errors(u->errs_buf.p, u->errs_buf.len);
     u->errs_buf.len = 0;
   }
   return e;
+}
+
+/* Ends the rows' COPY, if one is open: committed (ok) or given up. */
+static enum ddc_err upload_copy_end(struct batch_upload *u, int ok)
+{
+  if (!u->copying) return DDC_ERR_OK;
+  u->copying = 0;
+  return db_copy_end(u->conn, ok);
 }
 
 /* A parsed row or its error goes to the COPY buffers. */
@@ -53,7 +74,7 @@ static int upload_row(struct batch_upload *u, int bad, struct batch_row *row,
            : bad   ? batch_error_copy(err, u->batch_id, &u->errs_buf)
                    : batch_row_copy(row, u->batch_id, &u->rows_buf);
   batch_row_free(row);
-  if (rc == 0 && upload_flush(u, UPLOAD_FLUSH) != DDC_ERR_OK) rc = 2;
+  if (rc == 0 && upload_flush(u, UPLOAD_ROWS_FLUSH, UPLOAD_ERRS_FLUSH) != DDC_ERR_OK) rc = 2;
   if (rc) u->failed = rc == 2 ? db_failure() : DDC_ERR_INTERNAL;
   return rc;
 }
@@ -98,7 +119,9 @@ enum ddc_err batch_upload_open(const struct principal *who, const struct batch_u
   if ((o->ndjson ? ndjson_init(&u->nd, BATCH_ROW_MAX, upload_ndjson_line, u)
                  : csv_init(&u->csv, BATCH_ROW_MAX, upload_csv_record, u)) != 0)
     return DDC_ERR_INTERNAL;
-  return db_batch_open(who->account_id, o->kind, o->partial ? "partial" : "all_or_nothing",
+  u->conn = db_connect();
+  if (!u->conn) return DDC_ERR_DB_UNAVAILABLE;
+  return db_batch_open(u->conn, who->account_id, o->kind, o->partial ? "partial" : "all_or_nothing",
                        o->dry_run, o->ndjson ? "ndjson" : "csv", o->idempotency_key, &u->batch_id,
                        &u->existing, u->existing_sha);
 }
@@ -156,7 +179,9 @@ enum ddc_err batch_upload_finish(struct batch_upload *u, char **json, int *exist
   if (u->failed) return u->failed;
   if (u->rows == 0)
     return errors_refuse(DDC_ERR_MALFORMED_ROW, "body", "the upload holds no data rows");
-  enum ddc_err e = upload_flush(u, 0);
+  enum ddc_err e = upload_flush(u, 0, 0);
+  enum ddc_err end = upload_copy_end(u, e == DDC_ERR_OK);
+  if (e == DDC_ERR_OK) e = end;
   if (e == DDC_ERR_OK) e = db_batch_seal(u->batch_id, sha, u->bytes, u->rows, json);
   if (e != DDC_ERR_OK) return e;
   u->finished = 1;
@@ -169,12 +194,11 @@ enum ddc_err batch_upload_finish(struct batch_upload *u, char **json, int *exist
 void batch_upload_free(struct batch_upload *u)
 {
   if (!u) return;
-  if (u->batch_id && !u->existing) {
-    if (!u->finished)
-      db_batch_fail(u->batch_id,
-                    u->failed ? errors_info(u->failed)->title : "the upload did not finish");
-    db_batch_upload_unlock(u->batch_id);
-  }
+  upload_copy_end(u, 0);
+  if (u->batch_id && !u->existing && !u->finished)
+    db_batch_fail(u->batch_id,
+                  u->failed ? errors_info(u->failed)->title : "the upload did not finish");
+  PQfinish(u->conn); /* releases the upload lock */
   if (u->o.ndjson)
     ndjson_free(&u->nd);
   else

@@ -20,9 +20,9 @@ struct batch_upload_opts {
   const char *idempotency_key; /* NULL: none */
 };
 
-/* Opens a batch (or finds the one of the same Idempotency-Key). Every call for one upload must
- * come from the thread that opened it: that thread's database connection holds the batch's upload
- * lock, which tells the runner's reaper that the upload is alive. */
+/* Opens a batch (or finds the one of the same Idempotency-Key) on a database connection of the
+ * upload's own, which holds the batch's upload lock (the runner's reaper fails validating batches
+ * whose lock is free) and streams the staged rows while the body arrives. */
 enum ddc_err batch_upload_open(const struct principal *who, const struct batch_upload_opts *o,
                                struct batch_upload **out);
 /* Takes the next bytes of the body. A failure stops the upload (errors_detail names why). */

@@ -17,7 +17,6 @@ const struct db_stmt db_batches_stmts[] = {
     {"batch_running", "SELECT id FROM batches WHERE state = 'running' ORDER BY id LIMIT 32"},
     {"batch_lock", "SELECT pg_try_advisory_lock(4246, ($1::bigint % 2147483647)::integer)"},
     {"batch_unlock", "SELECT pg_advisory_unlock(4246, ($1::bigint % 2147483647)::integer)"},
-    {"batch_upload_unlock", "SELECT pg_advisory_unlock(4247, ddc_batch_upload_key($1))"},
     {"batch_reap", "SELECT ddc_batch_reap()"},
     {"batch_info", "SELECT issuer_id, kind, next_line FROM batches WHERE id = $1"},
     {"batch_rows_after",
@@ -38,9 +37,9 @@ const struct db_stmt db_batches_stmts[] = {
     {NULL, NULL},
 };
 
-enum ddc_err db_batch_open(int64_t issuer, const char *kind, const char *mode, int dry_run,
-                           const char *format, const char *key, int64_t *batch_id, int *existing,
-                           char sha256_hex[65])
+enum ddc_err db_batch_open(PGconn *c, int64_t issuer, const char *kind, const char *mode,
+                           int dry_run, const char *format, const char *key, int64_t *batch_id,
+                           int *existing, char sha256_hex[65])
 {
   struct db_params p = {0};
   db_p_int(&p, issuer);
@@ -49,7 +48,7 @@ enum ddc_err db_batch_open(int64_t issuer, const char *kind, const char *mode, i
   db_p_str(&p, dry_run ? "true" : "false");
   db_p_str(&p, format);
   db_p_str(&p, key);
-  PGresult *r = db_exec("batch_open", p.n, p.v, 0);
+  PGresult *r = db_exec_on(c, "batch_open", p.n, p.v);
   db_p_free(&p);
   if (!r) return db_failure();
   enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_INTERNAL;
@@ -74,12 +73,10 @@ static const char *const db_batch_copies[DB_BATCH_TABLES] = {
     [DB_BATCH_ERRORS] = "COPY batch_errors (batch_id, line, field, code, message) FROM STDIN",
 };
 
-enum ddc_err db_batch_copy_rows(const char *data, size_t len)
+enum ddc_err db_batch_rows_begin(PGconn *c)
 {
-  struct db_copy_part part = {data, len};
-  return db_copy_in("COPY batch_rows (batch_id, line, owner_id, external_ref, content_hash,"
-                    " uri, valid_from, valid_until, metadata, metadata_jcs) FROM STDIN",
-                    &part, 1);
+  return db_copy_begin(c, "COPY batch_rows (batch_id, line, owner_id, external_ref, content_hash,"
+                          " uri, valid_from, valid_until, metadata, metadata_jcs) FROM STDIN");
 }
 
 enum ddc_err db_batch_copy_errors(const char *data, size_t len)
@@ -138,14 +135,6 @@ enum ddc_err db_batch_get(const char *role, int64_t actor, int64_t batch_id, cha
 enum ddc_err db_batch_cancel(const char *role, int64_t actor, int64_t batch_id, char **json)
 {
   return db_batch_by("batch_cancel", role, actor, batch_id, json);
-}
-
-void db_batch_upload_unlock(int64_t batch_id)
-{
-  struct db_params p = {0};
-  db_p_int(&p, batch_id);
-  PQclear(db_exec("batch_upload_unlock", p.n, p.v, 0));
-  db_p_free(&p);
 }
 
 int db_batch_reap(void)

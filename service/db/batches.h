@@ -9,21 +9,20 @@
 
 extern const struct db_stmt db_batches_stmts[];
 
-/* Opens a batch, or finds the one this issuer opened with the same Idempotency-Key (key may be
- * NULL): *existing then 1 and sha256_hex its body's hash ("" while it is being uploaded). A new
- * batch's upload lock is held by this thread's connection until db_batch_upload_unlock. */
-enum ddc_err db_batch_open(int64_t issuer, const char *kind, const char *mode, int dry_run,
-                           const char *format, const char *key, int64_t *batch_id, int *existing,
-                           char sha256_hex[65]);
-/* Appends COPY text lines to batch_rows or batch_errors (autocommit). */
-enum ddc_err db_batch_copy_rows(const char *data, size_t len);
+/* Opens a batch on connection c (db_connect), or finds the one this issuer opened with the same
+ * Idempotency-Key (key may be NULL): *existing then 1 and sha256_hex its body's hash ("" while it
+ * is being uploaded). A new batch's upload lock is held by c until it is closed. */
+enum ddc_err db_batch_open(PGconn *c, int64_t issuer, const char *kind, const char *mode,
+                           int dry_run, const char *format, const char *key, int64_t *batch_id,
+                           int *existing, char sha256_hex[65]);
+/* Starts the COPY of staged rows on c; its text follows with db_copy_put, db_copy_end commits. */
+enum ddc_err db_batch_rows_begin(PGconn *c);
+/* Appends COPY text lines to batch_errors (autocommit, this thread's connection). */
 enum ddc_err db_batch_copy_errors(const char *data, size_t len);
 enum ddc_err db_batch_seal(int64_t batch_id, const uint8_t sha256[32], uint64_t bytes,
                            uint64_t rows, char **json);
 enum ddc_err db_batch_start(int64_t batch_id, char **json);
 enum ddc_err db_batch_fail(int64_t batch_id, const char *reason);
-/* Releases the upload lock that db_batch_open took on this thread's connection for a new batch. */
-void db_batch_upload_unlock(int64_t batch_id);
 /* Fails the validating batches whose upload lock nobody holds (ddc_batch_reap); how many, or -1. */
 int db_batch_reap(void);
 enum ddc_err db_batch_get(const char *role, int64_t actor, int64_t batch_id, char **json);

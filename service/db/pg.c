@@ -233,32 +233,80 @@ static int db_ref_taken(const PGresult *r)
   return 1;
 }
 
-enum ddc_err db_copy_in(const char *sql, const struct db_copy_part *parts, int n)
+PGconn *db_connect(void)
+{
+  PGconn *c = PQconnectdb(db_conninfo);
+  if (PQstatus(c) == CONNECTION_OK) return c;
+  db_count_error("connect", c);
+  PQfinish(c);
+  return NULL;
+}
+
+/* A registry statement's SQL text. */
+static const char *db_stmt_sql(const char *stmt)
+{
+  for (size_t i = 0; i < sizeof db_stmt_tables / sizeof db_stmt_tables[0]; i++)
+    for (const struct db_stmt *s = db_stmt_tables[i]; s->name; s++)
+      if (strcmp(s->name, stmt) == 0) return s->sql;
+  return NULL;
+}
+
+PGresult *db_exec_on(PGconn *c, const char *stmt, int nparams, const char *const *values)
 {
   db_last_failure = DDC_ERR_DB_UNAVAILABLE;
-  PGconn *c = db_get();
-  if (!c) return DDC_ERR_DB_UNAVAILABLE;
+  const char *sql = db_stmt_sql(stmt);
+  if (!sql) return NULL;
+  PGresult *r = PQexecParams(c, sql, nparams, NULL, values, NULL, NULL, 0);
+  ExecStatusType st = PQresultStatus(r);
+  if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
+  if (!db_rule_failure(r)) db_count_error(stmt, c);
+  PQclear(r);
+  return NULL;
+}
+
+enum ddc_err db_copy_begin(PGconn *c, const char *sql)
+{
+  db_last_failure = DDC_ERR_DB_UNAVAILABLE;
   PGresult *r = PQexec(c, sql);
   int ok = PQresultStatus(r) == PGRES_COPY_IN;
   PQclear(r);
-  for (int i = 0; ok && i < n; i++)
-    if (parts[i].len > INT_MAX || PQputCopyData(c, parts[i].p, (int)parts[i].len) != 1) ok = 0;
-  if (PQputCopyEnd(c, ok ? NULL : "ddcd could not send the rows") != 1) ok = 0;
+  if (ok) return DDC_ERR_OK;
+  db_count_error("copy", c);
+  return DDC_ERR_DB_UNAVAILABLE;
+}
+
+enum ddc_err db_copy_put(PGconn *c, const char *p, size_t len)
+{
+  if (len <= INT_MAX && PQputCopyData(c, p, (int)len) == 1) return DDC_ERR_OK;
+  db_count_error("copy", c);
+  return DDC_ERR_DB_UNAVAILABLE;
+}
+
+enum ddc_err db_copy_end(PGconn *c, int ok)
+{
+  db_last_failure = DDC_ERR_DB_UNAVAILABLE;
+  if (PQputCopyEnd(c, ok ? NULL : "ddcd gave the rows up") != 1) ok = 0;
+  PGresult *r;
   while ((r = PQgetResult(c))) {
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && ok) {
       ok = 0;
-      if (db_rule_failure(r) || db_ref_taken(r)) {
-        PQclear(r);
-        continue;
-      }
+      if (!db_rule_failure(r) && !db_ref_taken(r)) db_count_error("copy", c);
     }
     PQclear(r);
   }
-  if (!ok) {
-    db_count_error("copy", c);
-    return db_last_failure;
-  }
-  return DDC_ERR_OK;
+  return ok ? DDC_ERR_OK : db_last_failure;
+}
+
+enum ddc_err db_copy_in(const char *sql, const struct db_copy_part *parts, int n)
+{
+  PGconn *c = db_get();
+  if (!c) return DDC_ERR_DB_UNAVAILABLE;
+  enum ddc_err e = db_copy_begin(c, sql);
+  if (e != DDC_ERR_OK) return e;
+  for (int i = 0; e == DDC_ERR_OK && i < n; i++)
+    e = db_copy_put(c, parts[i].p, parts[i].len);
+  enum ddc_err end = db_copy_end(c, e == DDC_ERR_OK);
+  return e != DDC_ERR_OK ? e : end;
 }
 
 int64_t db_int64(const PGresult *r, int row, int col)

@@ -42,6 +42,18 @@ struct db_copy_part {
 /* Runs a COPY ... FROM STDIN statement with the n parts, in order, as its data on this thread's
  * connection. A row whose external_ref its issuer already has: DDC_ERR_EXTERNAL_REF_TAKEN. */
 enum ddc_err db_copy_in(const char *sql, const struct db_copy_part *parts, int n);
+/* A connection of the caller's own, for work that spans requests on a thread shared with others
+ * (a COPY streamed while a body arrives, a session lock): PQfinish it. NULL if the database
+ * cannot be reached. Statements are not prepared on it. */
+PGconn *db_connect(void);
+/* Runs a registry statement (by name, its SQL unprepared) on such a connection, without retries;
+ * like db_exec otherwise. */
+PGresult *db_exec_on(PGconn *c, const char *stmt, int nparams, const char *const *values);
+/* A COPY ... FROM STDIN on connection c, in steps: begin, put its data in pieces of whole lines,
+ * end (ok 0: give the rows up). Errors as db_copy_in; after a failed put, end it all the same. */
+enum ddc_err db_copy_begin(PGconn *c, const char *sql);
+enum ddc_err db_copy_put(PGconn *c, const char *p, size_t len);
+enum ddc_err db_copy_end(PGconn *c, int ok);
 uint64_t db_error_count(void);
 /* Why the last db_exec on this thread returned NULL: the registry code a PL/pgSQL function raised
  * (SQLSTATE DD001, its detail recorded with errors_set_detail), or DDC_ERR_DB_UNAVAILABLE. */
