@@ -14,10 +14,35 @@
 #include "domain/mintprep.h"
 #include "log.h"
 
+struct runner_chunk;
+struct runner_ctx;
+
+/* A committing thread with a database connection of its own. Signed chunks are handed to the
+ * lanes in turn; a lane COPYs its chunk at once, alongside the other lane, but runs
+ * ddc_batch_commit and COMMIT only in the chunk's turn, after the chunk before it has committed,
+ * and rolls back if that one failed: the resume point only moves forward over committed lines. */
+struct runner_lane {
+  pthread_t th;
+  int started;
+  struct runner_chunk *ch;      /* the chunk being committed; NULL when idle */
+  struct runner_chunk *done_ch; /* the chunk whose outcome is pending */
+  const struct runner_ctx *ctx;
+  uint64_t turn;     /* ch's place in the order of commits */
+  int pending;       /* an outcome not yet collected */
+  enum ddc_err e;    /* the outcome: DDC_ERR_OK, why the chunk failed, or ... */
+  int after_failure; /* ... rolled back since a chunk before it failed */
+};
+
 static struct {
   struct bgthread bg;
   int signers;
-} run = {.bg = BGTHREAD_INIT};
+  pthread_mutex_t mu; /* guards the lanes and what follows */
+  pthread_cond_t cv;
+  struct runner_lane lanes[RUNNER_LANES];
+  uint64_t turn; /* the chunk that may commit next */
+  int failed;    /* a chunk failed in this pipeline: later ones roll back */
+  int quit;
+} run = {.bg = BGTHREAD_INIT, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 /* What every row of a run shares. */
 struct runner_ctx {
@@ -41,7 +66,7 @@ struct runner_job {
 struct runner_chunk {
   PGresult *rows;
   int n, final, k;
-  int64_t last, *ddc_ids, *event_ids;
+  int64_t first, last, *ddc_ids, *event_ids; /* lines (first, last] */
   struct runner_job jobs[RUNNER_SIGNERS_MAX];
   pthread_t th[RUNNER_SIGNERS_MAX];
   int started[RUNNER_SIGNERS_MAX];
@@ -172,6 +197,7 @@ static enum ddc_err runner_read(const struct runner_ctx *c, int64_t next, int ch
   if (!ch->rows) return db_failure();
   ch->n = PQntuples(ch->rows);
   ch->final = ch->n < RUNNER_CHUNK;
+  ch->first = next;
   ch->last = ch->n ? db_int64(ch->rows, ch->n - 1, 0) : next;
   ch->ddc_ids = malloc(sizeof *ch->ddc_ids * (size_t)(ch->n + 1));
   ch->event_ids = malloc(sizeof *ch->event_ids * (size_t)(ch->n + 1));
@@ -204,8 +230,31 @@ static enum ddc_err runner_join(struct runner_chunk *ch)
   return e;
 }
 
-/* Commits a signed chunk in one transaction. */
-static enum ddc_err runner_commit(const struct runner_ctx *c, const struct runner_chunk *ch)
+/* Waits for the chunk's turn to commit; 0 if a chunk before it failed. */
+static int runner_wait_turn(uint64_t turn)
+{
+  pthread_mutex_lock(&run.mu);
+  while (run.turn != turn)
+    pthread_cond_wait(&run.cv, &run.mu);
+  int go = !run.failed;
+  pthread_mutex_unlock(&run.mu);
+  return go;
+}
+
+/* Ends the chunk's turn: the next one may commit, or must roll back if this one failed. */
+static void runner_end_turn(int failed)
+{
+  pthread_mutex_lock(&run.mu);
+  run.failed |= failed;
+  run.turn++;
+  pthread_cond_broadcast(&run.cv);
+  pthread_mutex_unlock(&run.mu);
+}
+
+/* Commits a signed chunk in one transaction, in its turn; *after_failure when it rolled back
+ * because a chunk before it had failed. */
+static enum ddc_err runner_commit(const struct runner_ctx *c, const struct runner_chunk *ch,
+                                  uint64_t turn, int *after_failure)
 {
   struct db_copy_part parts[DB_BATCH_TABLES][RUNNER_SIGNERS_MAX];
   const struct db_copy_part *tables[DB_BATCH_TABLES];
@@ -217,40 +266,117 @@ static enum ddc_err runner_commit(const struct runner_ctx *c, const struct runne
   }
   for (int t = 0; t < ch->k; t++)
     taken += ch->jobs[t].taken;
-  if (db_tx_begin() != 0) return DDC_ERR_DB_UNAVAILABLE;
-  char *json = NULL;
-  enum ddc_err e =
-      db_batch_commit(c->batch_id, tables, ch->k, c->key_id, ch->last, taken, ch->final, &json);
-  free(json);
-  if (e == DDC_ERR_OK && db_tx_commit() != 0) e = DDC_ERR_DB_UNAVAILABLE;
-  if (e != DDC_ERR_OK) db_tx_rollback();
+  db_reset();
+  enum ddc_err e = db_tx_begin() == 0 ? db_batch_copy_chunk(tables, ch->k) : DDC_ERR_DB_UNAVAILABLE;
+  *after_failure = !runner_wait_turn(turn);
+  if (e == DDC_ERR_OK && !*after_failure)
+    e = db_batch_commit(c->batch_id, c->key_id, ch->first, ch->last, taken, ch->final);
+  if (e == DDC_ERR_OK && !*after_failure && db_tx_commit() != 0) e = DDC_ERR_DB_UNAVAILABLE;
+  if (e != DDC_ERR_OK || *after_failure) db_tx_rollback();
+  if (*after_failure)
+    log_msg(LOG_INFO, "batch %lld: lines %lld to %lld rolled back after the chunk before failed",
+            (long long)c->batch_id, (long long)ch->first + 1, (long long)ch->last);
+  runner_end_turn(e != DDC_ERR_OK || *after_failure);
   return e;
 }
 
-/* Runs the batch from line *next until it ends or a chunk fails: the next chunk is read and
- * signed while the one before it commits. *next follows the commits; *done: the batch is over
+static void *runner_lane_main(void *arg)
+{
+  struct runner_lane *l = arg;
+  pthread_mutex_lock(&run.mu);
+  for (;;) {
+    while (!l->ch && !run.quit)
+      pthread_cond_wait(&run.cv, &run.mu);
+    if (!l->ch) break;
+    pthread_mutex_unlock(&run.mu);
+    int after_failure = 0;
+    enum ddc_err e = runner_commit(l->ctx, l->ch, l->turn, &after_failure);
+    pthread_mutex_lock(&run.mu);
+    l->e = e;
+    l->after_failure = after_failure;
+    l->ch = NULL;
+    pthread_cond_broadcast(&run.cv);
+  }
+  pthread_mutex_unlock(&run.mu);
+  return NULL;
+}
+
+/* How a pipeline stands: where the batch is committed up to, whether it is over, and the first
+ * failure. */
+struct runner_progress {
+  int64_t next;
+  int done;
+  enum ddc_err e;
+};
+
+/* Waits until the lane is idle and takes the outcome of the chunk it committed, if any. */
+static void runner_collect(struct runner_lane *l, struct runner_progress *pr)
+{
+  pthread_mutex_lock(&run.mu);
+  while (l->ch)
+    pthread_cond_wait(&run.cv, &run.mu);
+  pthread_mutex_unlock(&run.mu);
+  if (!l->pending) return;
+  l->pending = 0;
+  struct runner_chunk *ch = l->done_ch;
+  if (l->e == DDC_ERR_OK && !l->after_failure) {
+    if (ch->last > pr->next) pr->next = ch->last;
+    if (ch->final) pr->done = 1;
+  } else if (l->e == DDC_ERR_BATCH_FINAL) {
+    pr->done = 1;
+  } else if (!l->after_failure && pr->e == DDC_ERR_OK) {
+    pr->e = l->e;
+  }
+  runner_chunk_free(ch);
+}
+
+/* Hands a signed chunk to the lane (idle, collected) to commit in the given turn. */
+static void runner_dispatch(struct runner_lane *l, const struct runner_ctx *c,
+                            struct runner_chunk *ch, uint64_t turn)
+{
+  pthread_mutex_lock(&run.mu);
+  l->ctx = c;
+  l->turn = turn;
+  l->pending = 1;
+  l->done_ch = ch;
+  l->ch = ch;
+  pthread_cond_broadcast(&run.cv);
+  pthread_mutex_unlock(&run.mu);
+}
+
+/* Runs the batch from line *next until it ends or a chunk fails: chunks are read and signed here
+ * and committed by the lanes, two at a time. *next follows the commits; *done: the batch is over
  * (completed, or no longer running). check: mark rows already taken (after a conflict). */
 static enum ddc_err runner_pipeline(const struct runner_ctx *c, int64_t *next, int check, int *done)
 {
-  struct runner_chunk chunks[2], *cur = &chunks[0], *nxt = &chunks[1];
-  memset(nxt, 0, sizeof *nxt);
-  enum ddc_err e = runner_read(c, *next, check, cur);
-  enum ddc_err signed_ok = runner_join(cur);
-  if (e == DDC_ERR_OK) e = signed_ok;
-  while (e == DDC_ERR_OK && !*done && !bgthread_stopping(&run.bg)) {
-    enum ddc_err ahead = cur->final ? DDC_ERR_OK : runner_read(c, cur->last, check, nxt);
-    e = runner_commit(c, cur);
-    signed_ok = runner_join(nxt);
-    if (ahead == DDC_ERR_OK) ahead = signed_ok;
-    if (e == DDC_ERR_OK) *next = cur->last;
-    *done = e == DDC_ERR_BATCH_FINAL || (e == DDC_ERR_OK && cur->final);
-    if (e == DDC_ERR_OK && !*done) e = ahead;
-    runner_chunk_free(cur);
-    struct runner_chunk *t = cur;
-    cur = nxt, nxt = t;
+  struct runner_chunk chunks[RUNNER_LANES + 1];
+  struct runner_progress pr = {.next = *next};
+  pthread_mutex_lock(&run.mu);
+  run.turn = 0;
+  run.failed = 0;
+  pthread_mutex_unlock(&run.mu);
+  int64_t from = *next;
+  for (uint64_t turn = 0; !bgthread_stopping(&run.bg); turn++) {
+    struct runner_chunk *ch = &chunks[turn % (RUNNER_LANES + 1)];
+    struct runner_lane *l = &run.lanes[turn % RUNNER_LANES];
+    enum ddc_err e = runner_read(c, from, check, ch);
+    enum ddc_err signed_ok = runner_join(ch);
+    if (e == DDC_ERR_OK) e = signed_ok;
+    runner_collect(l, &pr); /* the chunk two turns back */
+    if (e != DDC_ERR_OK || pr.e != DDC_ERR_OK || pr.done) {
+      if (pr.e == DDC_ERR_OK && !pr.done) pr.e = e;
+      runner_chunk_free(ch);
+      break;
+    }
+    runner_dispatch(l, c, ch, turn);
+    from = ch->last;
+    if (ch->final) break;
   }
-  runner_chunk_free(cur);
-  return *done ? DDC_ERR_OK : e;
+  for (int i = 0; i < RUNNER_LANES; i++)
+    runner_collect(&run.lanes[i], &pr);
+  *next = pr.next;
+  *done = pr.done;
+  return pr.done ? DDC_ERR_OK : pr.e;
 }
 
 /* Runs a batch whose lock this thread holds, until it ends, fails five times in a row or ddcd
@@ -327,10 +453,23 @@ int runner_start(void)
 {
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   run.signers = cpus < 1 ? 1 : cpus > RUNNER_SIGNERS_MAX ? RUNNER_SIGNERS_MAX : (int)cpus;
+  run.quit = 0;
+  for (int i = 0; i < RUNNER_LANES; i++) {
+    struct runner_lane *l = &run.lanes[i];
+    l->started = pthread_create(&l->th, NULL, runner_lane_main, l) == 0;
+    if (!l->started) return -1;
+  }
   return bgthread_start(&run.bg, runner_main, NULL);
 }
 
 void runner_stop(void)
 {
-  bgthread_stop(&run.bg);
+  bgthread_stop(&run.bg); /* the runner waits for its lanes' chunks before it returns */
+  pthread_mutex_lock(&run.mu);
+  run.quit = 1;
+  pthread_cond_broadcast(&run.cv);
+  pthread_mutex_unlock(&run.mu);
+  for (int i = 0; i < RUNNER_LANES; i++)
+    if (run.lanes[i].started) pthread_join(run.lanes[i].th, NULL);
+  memset(run.lanes, 0, sizeof run.lanes);
 }

@@ -27,7 +27,7 @@ const struct db_stmt db_batches_stmts[] = {
      " FROM batch_rows r WHERE r.batch_id = $1 AND r.line > $2 ORDER BY r.line LIMIT $3"},
     {"batch_ids", "SELECT nextval('ddc_id_seq'), nextval('events_id_seq')"
                   " FROM generate_series(1, $1)"},
-    {"batch_commit", "SELECT ddc_batch_commit($1, $2, $3, $4, $5)"},
+    {"batch_commit", "SELECT ddc_batch_commit($1, $2, $3, $4, $5, $6)"},
     {"batch_errors_after", "SELECT line, field, code, message FROM batch_errors"
                            " WHERE batch_id = $1 AND line > $2 ORDER BY line LIMIT $3"},
     {"batch_minted_after",
@@ -243,11 +243,8 @@ PGresult *db_batch_minted_after(int64_t batch_id, int64_t line, int limit)
   return db_batch_page("batch_minted_after", batch_id, line, limit);
 }
 
-enum ddc_err db_batch_commit(int64_t batch_id, const struct db_copy_part *tables[DB_BATCH_TABLES],
-                             int nparts, int64_t key_id, int64_t last_line, int64_t taken,
-                             int final, char **json)
+enum ddc_err db_batch_copy_chunk(const struct db_copy_part *tables[DB_BATCH_TABLES], int nparts)
 {
-  *json = NULL;
   for (int t = 0; t < DB_BATCH_TABLES; t++) {
     size_t len = 0;
     for (int i = 0; i < nparts; i++)
@@ -255,11 +252,21 @@ enum ddc_err db_batch_commit(int64_t batch_id, const struct db_copy_part *tables
     enum ddc_err e = len ? db_copy_in(db_batch_copies[t], tables[t], nparts) : DDC_ERR_OK;
     if (e != DDC_ERR_OK) return e;
   }
+  return DDC_ERR_OK;
+}
+
+enum ddc_err db_batch_commit(int64_t batch_id, int64_t key_id, int64_t first_line,
+                             int64_t last_line, int64_t taken, int final)
+{
   struct db_params p = {0};
   db_p_int(&p, batch_id);
   db_p_int(&p, key_id);
+  db_p_int(&p, first_line);
   db_p_int(&p, last_line);
   db_p_int(&p, taken);
   db_p_str(&p, final ? "true" : "false");
-  return db_p_json("batch_commit", &p, 0, json, NULL);
+  char *json = NULL;
+  enum ddc_err e = db_p_json("batch_commit", &p, 0, &json, NULL);
+  free(json);
+  return e;
 }

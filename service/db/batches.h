@@ -55,12 +55,13 @@ enum {
   DB_BATCH_ERRORS,
   DB_BATCH_TABLES
 };
-/* In the caller's transaction: COPYs each table's nparts pieces and commits the chunk of lines
- * up to last_line, taken of them reported taken (ddc_batch_commit). A row whose external_ref was
- * taken since the rows were read: DDC_ERR_EXTERNAL_REF_TAKEN. */
-enum ddc_err db_batch_commit(int64_t batch_id, const struct db_copy_part *tables[DB_BATCH_TABLES],
-                             int nparts, int64_t key_id, int64_t last_line, int64_t taken,
-                             int final, char **json);
+/* In the caller's transaction: COPYs each table's nparts pieces of a signed chunk. A row whose
+ * external_ref was taken since the rows were read: DDC_ERR_EXTERNAL_REF_TAKEN. */
+enum ddc_err db_batch_copy_chunk(const struct db_copy_part *tables[DB_BATCH_TABLES], int nparts);
+/* In the same transaction: commits the chunk of lines (first_line, last_line], taken of them
+ * reported taken (ddc_batch_commit); the batch must be at first_line. */
+enum ddc_err db_batch_commit(int64_t batch_id, int64_t key_id, int64_t first_line,
+                             int64_t last_line, int64_t taken, int final);
 /* Pages of the reports, after line: errors (line, field, code, message) and minted rows (line,
  * external_ref, ddc_id, code, cert_hash). */
 PGresult *db_batch_errors_after(int64_t batch_id, int64_t line, int limit);

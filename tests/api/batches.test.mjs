@@ -1,7 +1,8 @@
 // batches.test.mjs: batch imports against a real ddcd: malformed CSV gives row errors, never a
 // crash; 1,000 rows with 7 bad ones in both modes; a re-upload is the same batch; 402 before
 // anything is minted; cancel mid-run; kill -9 mid-run and a restart resume with exact counts;
-// an external_ref a single mint takes while the batch runs is reported, not minted twice;
+// an external_ref a single mint takes while the batch runs is reported, not minted twice, and
+// the chunk committing alongside is rolled back and done again;
 // batch-minted certificates verify like single mints, their mint events written alike; uploads
 // cut off by kill -9 end failed, and a retry under the same Idempotency-Key is a new upload.
 import { test, before, after } from 'node:test';
@@ -242,11 +243,12 @@ async function mintEvent(base, key, ddcId) {
 test('an external_ref minted singly while the batch runs: that row is reported, the rest minted, charges exact', async () => {
   const iss = await issuer(srv.base);
   const n = 8000;
+  const hit = 4500; // in the second chunk: the chunk after it, already COPYed, must roll back too
   const r = await upload(srv.base, iss.key, bigClass('T', n), 'kind=diploma&mode=partial');
   assert.equal(r.status, 202, r.text);
   const single = await request(srv.base, 'POST', '/v1/certificates', {
     key: iss.key,
-    json: { kind: 'diploma', external_ref: `T-${n}`, metadata: { student_name: 'Someone Else', student_id: 'X1',
+    json: { kind: 'diploma', external_ref: `T-${hit}`, metadata: { student_name: 'Someone Else', student_id: 'X1',
       degree: 'BSc', major: 'Physics', institution: 'Example University', conferred_on: '2026-06-30' } },
   });
   const b = await waitState(srv.base, iss.key, r.json.batch_id, ['completed']);
@@ -255,8 +257,8 @@ test('an external_ref minted singly while the batch runs: that row is reported, 
   if (single.status === 201) { // the single mint came first: the batch reports the line
     assert.equal(b.rows_done, n - 1);
     assert.equal(b.rows_failed, 1);
-    assert.deepEqual(errs.map((f) => `${f[0]}:${f[1]}:${f[2]}`), [`${n + 1}:external_ref:external_ref_taken`]);
-    assert.ok(!certs.some((f) => f[1] === `T-${n}`));
+    assert.deepEqual(errs.map((f) => `${f[0]}:${f[1]}:${f[2]}`), [`${hit + 1}:external_ref:external_ref_taken`]);
+    assert.ok(!certs.some((f) => f[1] === `T-${hit}`));
   } else { // the batch got there first (a fast machine): the single mint is refused
     assertProblem(single, 409, 'external_ref_taken');
     assert.equal(b.rows_done, n);
