@@ -4,14 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 #include "api/api.h"
 #include "batch/report.h"
 #include "batch/upload.h"
 #include "http/body.h"
+#include "http/park.h"
 #include "http/reply.h"
+#include "http/server.h"
 
-#define PROGRESS_TICK_US 500000 /* between two progress events */
+#define PROGRESS_TICK_MS 500 /* between two progress events */
 
 /* A query parameter that is one of a list (the first is the default): its index, or -1 with a
  * 400 queued. */
@@ -148,15 +149,29 @@ struct batches_progress {
   struct principal who;
   int64_t id;
   int events, over;
+  struct MHD_Connection *conn;
+  struct park_slot park; /* waits between events without holding a server thread */
+  uint64_t next_ns;      /* when the next event is due */
 };
 
-/* One "progress" event per tick until the batch has finished (that state is the last event). */
+static void batches_progress_free(void *cls)
+{
+  struct batches_progress *p = cls;
+  park_forget(&p->park);
+  free(p);
+}
+
+/* One "progress" event per tick until the batch has finished (that state is the last event);
+ * between ticks the connection is parked. */
 static ssize_t batches_progress_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
   (void)pos;
   struct batches_progress *p = cls;
-  if (p->over) return MHD_CONTENT_READER_END_OF_STREAM;
-  if (p->events++) usleep(PROGRESS_TICK_US);
+  if (p->over || server_is_stopping()) return MHD_CONTENT_READER_END_OF_STREAM;
+  if (p->events && park_now_ns() < p->next_ns)
+    return park_until(&p->park, p->conn, p->next_ns) == 0 ? 0 : MHD_CONTENT_READER_END_OF_STREAM;
+  p->events++;
+  p->next_ns = park_now_ns() + PROGRESS_TICK_MS * 1000000ull;
   char *json = NULL;
   if (batch_get(&p->who, p->id, &json) != DDC_ERR_OK) return MHD_CONTENT_READER_END_WITH_ERROR;
   p->over = strstr(json, "\"state\": \"running\"") == NULL &&
@@ -180,5 +195,6 @@ void api_batches_progress(struct req *r)
   }
   p->who = r->who;
   p->id = id;
-  reply_stream(r, 200, "text/event-stream", batches_progress_reader, p, free);
+  p->conn = r->conn;
+  reply_stream(r, 200, "text/event-stream", batches_progress_reader, p, batches_progress_free);
 }

@@ -16,6 +16,7 @@
 #include "http/idempotency.h"
 #include "db/pg.h"
 #include "http/metrics.h"
+#include "http/park.h"
 #include "http/reply.h"
 #include "http/respcache.h"
 #include "http/routes.h"
@@ -25,6 +26,11 @@
 static struct MHD_Daemon *server_daemon;
 static atomic_int server_inflight;
 static atomic_int server_stopping;
+
+int server_is_stopping(void)
+{
+  return atomic_load(&server_stopping);
+}
 static atomic_uint_fast64_t server_request_seq;
 static uint64_t server_request_base;
 
@@ -245,7 +251,7 @@ int server_start(const struct config *c)
 {
   randombytes_buf(&server_request_base, sizeof server_request_base);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC |
-                   MHD_USE_ERROR_LOG;
+                   MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
   if (c->listen_addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
   server_daemon = MHD_start_daemon(
       flags, 0, NULL, NULL, server_access, NULL, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, NULL,
@@ -254,6 +260,11 @@ int server_start(const struct config *c)
       MHD_OPTION_CONNECTION_LIMIT, 4000u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
   if (!server_daemon) {
     log_msg(LOG_ERROR, "cannot listen on %s: %s", c->listen, strerror(errno));
+    return -1;
+  }
+  if (park_start() != 0) {
+    MHD_stop_daemon(server_daemon);
+    server_daemon = NULL;
     return -1;
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(server_daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -275,6 +286,7 @@ void server_stop(void)
   atomic_store(&server_stopping, 1);
   MHD_socket s = MHD_quiesce_daemon(server_daemon);
   if (s != MHD_INVALID_SOCKET) close(s);
+  park_stop(); /* parked streams wake up and end */
   for (int i = 0; i < 1000 && atomic_load(&server_inflight) > 0; i++)
     usleep(10000);
   MHD_stop_daemon(server_daemon);

@@ -5,6 +5,8 @@
 
 /* Starts the thread pool and logs the address it listens on. Returns 0 or -1 (logged). */
 int server_start(const struct config *c);
+/* 1 once server_stop has begun: streams end. */
+int server_is_stopping(void);
 /* Stops accepting, lets in-flight requests finish (up to 10 s), then stops the daemon. */
 void server_stop(void);
 

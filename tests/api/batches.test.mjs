@@ -4,7 +4,8 @@
 // an external_ref a single mint takes while the batch runs is reported, not minted twice, and
 // the chunk committing alongside is rolled back and done again;
 // batch-minted certificates verify like single mints, their mint events written alike; uploads
-// cut off by kill -9 end failed, and a retry under the same Idempotency-Key is a new upload.
+// cut off by kill -9 end failed, and a retry under the same Idempotency-Key is a new upload;
+// progress streams wait between events without holding a server thread.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -384,4 +385,70 @@ test('uploads cut off by kill -9: failed, not left validating; a retry under the
   console.log(`# the cut-off upload was failed ${Date.now() - t0} ms after the retry completed`);
   const errs = await request(srv.base, 'GET', `/v1/batches/${ids[1]}/errors`, { key: iss.key });
   assert.equal(csvRows(errs.text).length, 0);
+});
+
+// Follows a progress stream: counts its events, keeps their states, notes its end.
+function follow(base, key, id) {
+  const u = new URL(`/v1/batches/${id}/progress`, base);
+  const s = { events: 0, states: [], ended: false };
+  s.done = new Promise((resolve) => {
+    s.req = http.get({ host: u.hostname, port: u.port, path: u.pathname, agent: false,
+      headers: { authorization: `Bearer ${key}` } }, (res) => {
+      s.status = res.statusCode;
+      res.setEncoding('utf8');
+      let buf = '';
+      res.on('data', (d) => {
+        buf += d;
+        for (let i; (i = buf.indexOf('\n\n')) >= 0; buf = buf.slice(i + 2)) {
+          const [ev, data] = buf.slice(0, i).split('\ndata: ');
+          if (ev === 'event: progress') { s.events++; s.states.push(JSON.parse(data).state); }
+        }
+      });
+      res.on('end', () => { s.ended = true; resolve(); });
+      res.on('error', resolve);
+    });
+    s.req.on('error', resolve);
+  });
+  return s;
+}
+
+test('progress streams wait without holding a server thread: one thread, three streams, requests still answered; stop ends them', async () => {
+  const own = await startDdcd({ env: { DDC_THREADS: '1' } });
+  const iss = await issuer(own.base);
+  const body = bigClass('S', 3000);
+  const k = uniq('sse').replace(/ /g, '-');
+  const up = await hangingUpload(own.base, iss.key, body.slice(0, 1000), k); // validating until it ends
+  const { batch_id: id } = (await upload(own.base, iss.key, body, 'kind=diploma', { 'idempotency-key': k })).json;
+  const streams = [0, 1, 2].map(() => follow(own.base, iss.key, id));
+  await new Promise((res) => setTimeout(res, 300));
+  const t0 = Date.now();
+  for (let i = 0; i < 20; i++) assert.equal((await request(own.base, 'GET', '/healthz')).status, 200);
+  const ms = Date.now() - t0;
+  // a stream that slept on the thread would make each request wait up to 500 ms per stream
+  assert.ok(ms < 3000, `20 requests beside three open streams took ${ms} ms`);
+  await new Promise((res) => setTimeout(res, 1200));
+  for (const s of streams) {
+    assert.equal(s.status, 200);
+    assert.ok(s.events >= 3, `an event every 500 ms (${s.events})`);
+    assert.ok(s.states.every((x) => x === 'validating'));
+  }
+  // the upload ends and the batch runs: each stream's last event is the batch completed
+  up.end(body.slice(1000));
+  await Promise.all(streams.map((s) => s.done));
+  for (const s of streams) {
+    assert.ok(s.ended);
+    assert.equal(s.states[s.states.length - 1], 'completed');
+  }
+  // a stream still open when ddcd is told to stop ends, and ddcd exits cleanly
+  const k2 = uniq('sse').replace(/ /g, '-');
+  const up2 = await hangingUpload(own.base, iss.key, body.slice(0, 1000), k2);
+  const { batch_id: id2 } = (await upload(own.base, iss.key, body, 'kind=diploma', { 'idempotency-key': k2 })).json;
+  const last = follow(own.base, iss.key, id2);
+  await new Promise((res) => setTimeout(res, 700));
+  const stopped = own.stop();
+  await last.done; // ended by the stop, while the batch is still validating
+  assert.ok(last.ended);
+  assert.ok(last.events >= 1 && last.states.every((x) => x === 'validating'));
+  up2.destroy(); // (ddcd would otherwise wait for this upload before it closes it)
+  assert.equal((await stopped).code, 0);
 });
