@@ -407,6 +407,10 @@ static void runner_batch(int64_t batch_id)
               errors_info(e)->code);
       sleep(1);
     }
+    /* resume where the database says: a COMMIT whose answer was lost may have gone through */
+    int64_t at;
+    db_reset();
+    if (db_batch_info(batch_id, &c.issuer, kind, &at) == DDC_ERR_OK) next = at;
   }
   sodium_memzero(c.sk, sizeof c.sk);
   if (failures >= 5) {
