@@ -79,12 +79,14 @@ count() {
   echo "$1: $line"
 }
 
-# suite_result BASE RC: BASE.out gets the node suite's counts from BASE.tap (one more failure when
-# the suite overran its limit or ended without a summary).
+# suite_result BASE RC: BASE.out gets the node suite's counts from the summary its spec reporter
+# wrote to BASE.log (one more failure when the suite overran its limit or ended without a
+# summary). The spec reporter writes to a pipe, which --test-force-exit does not cut short, as it
+# does a reporter's file.
 suite_result() {
   local p f
-  p=$(grep -E '^# pass ' "$1.tap" 2>/dev/null | awk '{print $3}')
-  f=$(grep -E '^# fail ' "$1.tap" 2>/dev/null | awk '{print $3}')
+  p=$(grep -E '^ℹ pass [0-9]+$' "$1.log" 2>/dev/null | tail -n 1 | awk '{print $3}')
+  f=$(grep -E '^ℹ fail [0-9]+$' "$1.log" 2>/dev/null | tail -n 1 | awk '{print $3}')
   [ "$2" -eq 124 ] || [ -z "$f" ] && f=$((${f:-0} + 1))
   echo "${p:-0} passed, $f failed" >"$1.out"
 }
@@ -137,17 +139,15 @@ for variant in asan release; do
   bin=$ROOT/build/ddcd
   [ $variant = asan ] && bin=$ROOT/build/asan/ddcd
   echo "== API tests against $variant ddcd"
-  DDC_BIN=$bin bounded 900 "$WORK/api-$variant.log" node --test --test-force-exit --test-timeout=300000 \
-    --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$WORK/api-$variant.tap" tests/api/
+  DDC_BIN=$bin bounded 900 "$WORK/api-$variant.log" node --test --test-force-exit \
+    --test-timeout=300000 --test-reporter=spec tests/api/
   suite_result "$WORK/api-$variant" $?
   count "api/$variant" "$WORK/api-$variant.out"
 done
 
 echo "== browser tests (chromium) against release ddcd"
-DDC_BIN=$ROOT/build/ddcd bounded 600 "$WORK/web.log" node --test --test-force-exit --test-timeout=300000 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$WORK/web.tap" tests/web/
+DDC_BIN=$ROOT/build/ddcd bounded 600 "$WORK/web.log" node --test --test-force-exit \
+  --test-timeout=300000 --test-reporter=spec tests/web/
 suite_result "$WORK/web" $?
 count "web/release" "$WORK/web.out"
 
