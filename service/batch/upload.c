@@ -2,7 +2,9 @@
 #include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include "batch/csv.h"
 #include "batch/ndjson.h"
 #include "batch/rows.h"
@@ -11,16 +13,23 @@
 #include "db/batches.h"
 #include "log.h"
 
-#define UPLOAD_ROWS_FLUSH (64 * 1024)   /* bytes of staged rows' COPY text sent at a time */
-#define UPLOAD_ERRS_FLUSH (1024 * 1024) /* bytes of errors' COPY text sent at a time */
+#define UPLOAD_ROWS_FLUSH (64 * 1024)        /* bytes of staged rows' COPY text sent at a time */
+#define UPLOAD_ERRS_FLUSH (1024 * 1024)      /* bytes of errors' COPY text sent at a time */
+#define UPLOAD_COPY_BYTES (16 * 1024 * 1024) /* a rows' COPY (one transaction) ends after ... */
+#define UPLOAD_COPY_SECONDS 5                /* ... this much text or this long */
 
 /* An upload has a database connection of its own: it holds the batch's upload lock and streams
- * the staged rows in one COPY that runs while the body arrives (PostgreSQL takes them in on its
+ * the staged rows through COPYs that run while the body arrives (PostgreSQL takes them in on its
  * own core while this thread parses), so it must not be the thread's connection, which other
- * requests on the thread use in between. Errors and the sealing go through the thread's. */
+ * requests on the thread use in between. Each COPY is a transaction, ended after
+ * UPLOAD_COPY_BYTES or UPLOAD_COPY_SECONDS, so that a slow upload never keeps a transaction open
+ * for long (it would hold back vacuum everywhere). Errors and the sealing go through the
+ * thread's connection. */
 struct batch_upload {
   PGconn *conn;
-  int copying; /* the rows' COPY is open on conn */
+  int copying;         /* a rows' COPY is open on conn ... */
+  size_t copy_bytes;   /* ... with this much text sent ... */
+  time_t copy_started; /* ... since then (CLOCK_MONOTONIC seconds) */
   struct principal who;
   struct batch_upload_opts o;
   char kind[16];
@@ -37,6 +46,21 @@ struct batch_upload {
   enum ddc_err failed; /* the first failure; the rest of the body is only hashed */
 };
 
+static time_t upload_seconds(void)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec;
+}
+
+/* Ends the rows' COPY, if one is open: committed (ok) or given up. */
+static enum ddc_err upload_copy_end(struct batch_upload *u, int ok)
+{
+  if (!u->copying) return DDC_ERR_OK;
+  u->copying = 0;
+  return db_copy_end(u->conn, ok);
+}
+
 /* Sends the staged rows' and the errors' COPY text once there is at least at_least bytes of it
  * (0: whatever there is). */
 static enum ddc_err upload_flush(struct batch_upload *u, size_t rows_at_least, size_t errs_at_least)
@@ -46,23 +70,19 @@ static enum ddc_err upload_flush(struct batch_upload *u, size_t rows_at_least, s
     if (!u->copying) {
       e = db_batch_rows_begin(u->conn);
       u->copying = e == DDC_ERR_OK;
+      u->copy_bytes = 0;
+      u->copy_started = upload_seconds();
     }
     if (e == DDC_ERR_OK) e = db_copy_put(u->conn, u->rows_buf.p, u->rows_buf.len);
+    u->copy_bytes += u->rows_buf.len;
     u->rows_buf.len = 0;
+    if (e == DDC_ERR_OK && u->copy_bytes >= UPLOAD_COPY_BYTES) e = upload_copy_end(u, 1);
   }
   if (e == DDC_ERR_OK && u->errs_buf.len && u->errs_buf.len >= errs_at_least) {
     e = db_batch_copy_errors(u->errs_buf.p, u->errs_buf.len);
     u->errs_buf.len = 0;
   }
   return e;
-}
-
-/* Ends the rows' COPY, if one is open: committed (ok) or given up. */
-static enum ddc_err upload_copy_end(struct batch_upload *u, int ok)
-{
-  if (!u->copying) return DDC_ERR_OK;
-  u->copying = 0;
-  return db_copy_end(u->conn, ok);
 }
 
 /* A parsed row or its error goes to the COPY buffers. */
@@ -136,6 +156,11 @@ enum ddc_err batch_upload_feed(struct batch_upload *u, const char *data, size_t 
   if (u->existing || u->failed) return u->failed;
   int rc = u->o.ndjson ? ndjson_feed(&u->nd, data, n) : csv_feed(&u->csv, data, n);
   if (rc && !u->failed) u->failed = DDC_ERR_INTERNAL;
+  if (!u->failed && u->copying && upload_seconds() - u->copy_started >= UPLOAD_COPY_SECONDS) {
+    enum ddc_err e = upload_flush(u, 0, SIZE_MAX);
+    if (e == DDC_ERR_OK) e = upload_copy_end(u, 1);
+    if (e != DDC_ERR_OK) u->failed = e;
+  }
   return u->failed;
 }
 

@@ -5,7 +5,8 @@
 // the chunk committing alongside is rolled back and done again;
 // batch-minted certificates verify like single mints, their mint events written alike; uploads
 // cut off by kill -9 end failed, and a retry under the same Idempotency-Key is a new upload;
-// progress streams wait between events without holding a server thread.
+// a slow upload commits its staged rows every few seconds; progress streams wait between events
+// without holding a server thread.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -385,6 +386,24 @@ test('uploads cut off by kill -9: failed, not left validating; a retry under the
   console.log(`# the cut-off upload was failed ${Date.now() - t0} ms after the retry completed`);
   const errs = await request(srv.base, 'GET', `/v1/batches/${ids[1]}/errors`, { key: iss.key });
   assert.equal(csvRows(errs.text).length, 0);
+});
+
+test('a slow upload keeps no transaction open for long: its staged rows are committed every few seconds', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const staged = (id) => Number(execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc',
+    `SELECT count(*) FROM batch_rows WHERE batch_id = ${Number(id)}`]).toString().trim());
+  const iss = await issuer(srv.base);
+  const body = bigClass('W', 3000);
+  const k = uniq('slow').replace(/ /g, '-');
+  const up = await hangingUpload(srv.base, iss.key, body.slice(0, body.length / 3), k);
+  const { batch_id: id } = (await upload(srv.base, iss.key, body, 'kind=diploma', { 'idempotency-key': k })).json;
+  assert.equal(staged(id), 0, 'the first rows are in a COPY not yet committed');
+  await new Promise((res) => setTimeout(res, 5500));
+  up.write(body.slice(body.length / 3, body.length / 2)); // the next piece: the COPY ends after 5 s
+  await new Promise((res) => setTimeout(res, 500));
+  assert.ok(staged(id) > 0, 'rows committed while the upload goes on');
+  up.end(body.slice(body.length / 2));
+  assert.equal((await waitState(srv.base, iss.key, id, ['completed'])).rows_done, 3000);
 });
 
 // Follows a progress stream: counts its events, keeps their states, notes its end.
