@@ -379,8 +379,8 @@ static enum ddc_err runner_pipeline(const struct runner_ctx *c, int64_t *next, i
   return pr.done ? DDC_ERR_OK : pr.e;
 }
 
-/* Runs a batch whose lock this thread holds, until it ends, fails five times in a row or ddcd
- * stops. */
+/* Runs a batch whose lock this thread holds, until it ends, fails five times in a row (the
+ * database failing does not count: the batch is let go) or ddcd stops. */
 static void runner_batch(int64_t batch_id)
 {
   struct runner_ctx c = {.batch_id = batch_id};
@@ -397,6 +397,13 @@ static void runner_batch(int64_t batch_id)
     if (e == DDC_ERR_OK) e = runner_pipeline(&c, &next, check, &done);
     if (next != before) failures = 0;
     if (e == DDC_ERR_OK) continue;
+    if (e == DDC_ERR_DB_UNAVAILABLE) {
+      /* not the batch's fault: it is let go, and taken up again once the database answers (by
+       * this ddcd or another: the lock may have gone with a lost connection) */
+      log_msg(LOG_WARN, "batch %lld: the database failed at line %lld; the batch waits for it",
+              (long long)batch_id, (long long)next);
+      break;
+    }
     failures++;
     if (e == DDC_ERR_SIGNING_KEY_RETIRED) { /* sign again with the new key */
       mintprep_forget_key(c.issuer);

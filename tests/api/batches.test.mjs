@@ -5,13 +5,14 @@
 // the chunk committing alongside is rolled back and done again;
 // batch-minted certificates verify like single mints, their mint events written alike; uploads
 // cut off by kill -9 end failed, and a retry under the same Idempotency-Key is a new upload;
-// a slow upload commits its staged rows every few seconds; progress streams wait between events
-// without holding a server thread.
+// a slow upload commits its staged rows every few seconds; a database outage mid-run is waited
+// out, not counted against the batch; progress streams wait between events without holding a
+// server thread.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
-import { startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq } from './lib.mjs';
+import { startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq, ownDatabase, until } from './lib.mjs';
 import { jcs } from './jcs.mjs';
 
 let srv;
@@ -22,8 +23,7 @@ const HEADER = 'student_name,student_id,degree,major,institution,conferred_on,ex
 const row = (tag, i) => `"Student, ${i}",S${i},BSc,Physics,Example University,2026-06-30,${tag}-${i}`;
 
 // An issuer with a key and `amount` minor units of CNY.
-async function issuer(base, amount = 100000000) {
-  const op = operatorKey();
+async function issuer(base, amount = 100000000, op = operatorKey()) {
   const acct = await createAccount(base, op, 'issuer');
   const key = (await createKey(base, op, acct.id)).key;
   if (amount) {
@@ -404,6 +404,34 @@ test('a slow upload keeps no transaction open for long: its staged rows are comm
   assert.ok(staged(id) > 0, 'rows committed while the upload goes on');
   up.end(body.slice(body.length / 2));
   assert.equal((await waitState(srv.base, iss.key, id, ['completed'])).rows_done, 3000);
+});
+
+test('the database drops every connection for 6 s mid-run: the batch waits, then completes; no row twice, charges exact', async () => {
+  const db = await ownDatabase('outage');
+  const own = await startDdcd({ env: db.env });
+  try {
+    const iss = await issuer(own.base, 100000000, db.op);
+    const n = 20000;
+    const r = await upload(own.base, iss.key, bigClass('O', n));
+    assert.equal(r.status, 202, r.text);
+    await until('a first chunk', async () =>
+      (await request(own.base, 'GET', `/v1/batches/${r.json.batch_id}`, { key: iss.key })).json.rows_done > 0, 60000);
+    const end = Date.now() + 6000; // every session of ddcd's is ended as soon as it connects
+    while (Date.now() < end) {
+      db.sql(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+              WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    const b = await waitState(own.base, iss.key, r.json.batch_id, ['completed', 'failed'], 60000);
+    assert.equal(b.state, 'completed', b.reason);
+    assert.equal(b.rows_done, n);
+    assert.equal(b.charged.amount_minor, n * b.quote.unit_price.amount_minor);
+    assert.equal(db.sql(`SELECT count(*) = count(DISTINCT m.line) AND count(*) = ${n}
+      FROM batch_minted m JOIN certificates c USING (ddc_id) WHERE m.batch_id = ${Number(b.batch_id)}`), 't');
+  } finally {
+    await own.stop();
+    db.drop();
+  }
 });
 
 // Follows a progress stream: counts its events, keeps their states, notes its end.
