@@ -85,6 +85,7 @@ void api_batches_create(struct req *r)
   r->stream = u;
   r->stream_done = batches_done;
   if (e != DDC_ERR_OK) {
+    if (e == DDC_ERR_RATE_LIMITED) r->retry_after = 1;
     reply_error(r, e);
     return;
   }

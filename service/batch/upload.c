@@ -1,6 +1,7 @@
 /* upload.c: the streamed batch upload (see upload.h). */
 #include <jansson.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #define UPLOAD_COPY_BYTES (16 * 1024 * 1024) /* a rows' COPY (one transaction) ends after ... */
 #define UPLOAD_COPY_SECONDS 5                /* ... this much text or this long */
 
+static atomic_int upload_live; /* uploads in progress in this process (each has a connection) */
+
 /* An upload has a database connection of its own: it holds the batch's upload lock and streams
  * the staged rows through COPYs that run while the body arrives (PostgreSQL takes them in on its
  * own core while this thread parses), so it must not be the thread's connection, which other
@@ -26,6 +29,7 @@
  * for long (it would hold back vacuum everywhere). Errors and the sealing go through the
  * thread's connection. */
 struct batch_upload {
+  int counted; /* in upload_live */
   PGconn *conn;
   int copying;         /* a rows' COPY is open on conn ... */
   size_t copy_bytes;   /* ... with this much text sent ... */
@@ -130,6 +134,14 @@ enum ddc_err batch_upload_open(const struct principal *who, const struct batch_u
   struct batch_upload *u = calloc(1, sizeof *u);
   *out = u;
   if (!u) return DDC_ERR_INTERNAL;
+  if (atomic_fetch_add(&upload_live, 1) >= BATCH_UPLOADS_MAX) {
+    atomic_fetch_sub(&upload_live, 1);
+    return errors_refuse(DDC_ERR_RATE_LIMITED, NULL,
+                         "%d uploads are in progress on this server, the most it takes at once; "
+                         "retry shortly",
+                         BATCH_UPLOADS_MAX);
+  }
+  u->counted = 1;
   u->who = *who;
   u->o = *o;
   snprintf(u->kind, sizeof u->kind, "%s", o->kind);
@@ -224,6 +236,7 @@ void batch_upload_free(struct batch_upload *u)
     db_batch_fail(u->batch_id,
                   u->failed ? errors_info(u->failed)->title : "the upload did not finish");
   PQfinish(u->conn); /* releases the upload lock */
+  if (u->counted) atomic_fetch_sub(&upload_live, 1);
   if (u->o.ndjson)
     ndjson_free(&u->nd);
   else

@@ -5,9 +5,9 @@
 // the chunk committing alongside is rolled back and done again;
 // batch-minted certificates verify like single mints, their mint events written alike; uploads
 // cut off by kill -9 end failed, and a retry under the same Idempotency-Key is a new upload;
-// a slow upload commits its staged rows every few seconds; a database outage mid-run is waited
-// out, not counted against the batch; progress streams wait between events without holding a
-// server thread.
+// a slow upload commits its staged rows every few seconds; at most 16 uploads run at once per
+// ddcd; a database outage mid-run is waited out, not counted against the batch; progress streams
+// wait between events without holding a server thread.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -431,6 +431,25 @@ test('the database drops every connection for 6 s mid-run: the batch waits, then
   } finally {
     await own.stop();
     db.drop();
+  }
+});
+
+test('at most 16 uploads at once per ddcd (each holds a database connection): the 17th is a 429 with Retry-After', async () => {
+  const own = await startDdcd();
+  try {
+    const iss = await issuer(own.base);
+    const body = bigClass('M', 200);
+    const ups = [];
+    for (let i = 0; i < 16; i++) ups.push(await hangingUpload(own.base, iss.key, body.slice(0, 2000), uniq('many').replace(/ /g, '-')));
+    const r = await upload(own.base, iss.key, body, 'kind=diploma&dry_run=true');
+    assertProblem(r, 429, 'rate_limited');
+    assert.equal(r.headers['retry-after'], '1');
+    ups[0].end(body.slice(2000));
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal((await upload(own.base, iss.key, body, 'kind=diploma&dry_run=true')).status, 202);
+    for (const u of ups.slice(1)) u.destroy();
+  } finally {
+    await own.stop();
   }
 });
 
