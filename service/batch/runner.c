@@ -25,10 +25,9 @@ struct runner_lane {
   pthread_t th;
   int started;
   struct runner_chunk *ch;      /* the chunk being committed; NULL when idle */
-  struct runner_chunk *done_ch; /* the chunk whose outcome is pending */
+  struct runner_chunk *done_ch; /* the chunk whose outcome is not collected yet, or NULL */
   const struct runner_ctx *ctx;
   uint64_t turn;     /* ch's place in the order of commits */
-  int pending;       /* an outcome not yet collected */
   enum ddc_err e;    /* the outcome: DDC_ERR_OK, why the chunk failed, or ... */
   int after_failure; /* ... rolled back since a chunk before it failed */
 };
@@ -316,9 +315,9 @@ static void runner_collect(struct runner_lane *l, struct runner_progress *pr)
   while (l->ch)
     pthread_cond_wait(&run.cv, &run.mu);
   pthread_mutex_unlock(&run.mu);
-  if (!l->pending) return;
-  l->pending = 0;
   struct runner_chunk *ch = l->done_ch;
+  if (!ch) return;
+  l->done_ch = NULL;
   if (l->e == DDC_ERR_OK && !l->after_failure) {
     if (ch->last > pr->next) pr->next = ch->last;
     if (ch->final) pr->done = 1;
@@ -337,7 +336,6 @@ static void runner_dispatch(struct runner_lane *l, const struct runner_ctx *c,
   pthread_mutex_lock(&run.mu);
   l->ctx = c;
   l->turn = turn;
-  l->pending = 1;
   l->done_ch = ch;
   l->ch = ch;
   pthread_cond_broadcast(&run.cv);

@@ -98,9 +98,9 @@ static int upload_row(struct batch_upload *u, int bad, struct batch_row *row,
            : bad   ? batch_error_copy(err, u->batch_id, &u->errs_buf)
                    : batch_row_copy(row, u->batch_id, &u->rows_buf);
   batch_row_free(row);
-  if (rc == 0 && upload_flush(u, UPLOAD_ROWS_FLUSH, UPLOAD_ERRS_FLUSH) != DDC_ERR_OK) rc = 2;
-  if (rc) u->failed = rc == 2 ? db_failure() : DDC_ERR_INTERNAL;
-  return rc;
+  enum ddc_err e = rc ? DDC_ERR_INTERNAL : upload_flush(u, UPLOAD_ROWS_FLUSH, UPLOAD_ERRS_FLUSH);
+  if (e != DDC_ERR_OK) u->failed = e;
+  return e != DDC_ERR_OK;
 }
 
 static int upload_csv_record(void *ctx, const struct csv_record *rec)

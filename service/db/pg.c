@@ -118,6 +118,15 @@ void db_tx_rollback(void)
   db_simple("ROLLBACK", "ROLLBACK");
 }
 
+PGconn *db_connect(void)
+{
+  PGconn *c = PQconnectdb(db_conninfo);
+  if (PQstatus(c) == CONNECTION_OK) return c;
+  db_count_error("connect", c);
+  PQfinish(c);
+  return NULL;
+}
+
 PGconn *db_get_raw(void)
 {
   struct db_thread *t = db_thread();
@@ -128,12 +137,7 @@ PGconn *db_get_raw(void)
   }
   if (!t->conn) {
     t->prepared = 0;
-    t->conn = PQconnectdb(db_conninfo);
-    if (PQstatus(t->conn) != CONNECTION_OK) {
-      db_count_error("connect", t->conn);
-      PQfinish(t->conn);
-      t->conn = NULL;
-    }
+    t->conn = db_connect();
   }
   return t->conn;
 }
@@ -233,15 +237,6 @@ static int db_ref_taken(const PGresult *r)
   return 1;
 }
 
-PGconn *db_connect(void)
-{
-  PGconn *c = PQconnectdb(db_conninfo);
-  if (PQstatus(c) == CONNECTION_OK) return c;
-  db_count_error("connect", c);
-  PQfinish(c);
-  return NULL;
-}
-
 /* A registry statement's SQL text. */
 static const char *db_stmt_sql(const char *stmt)
 {
@@ -279,7 +274,7 @@ enum ddc_err db_copy_put(PGconn *c, const char *p, size_t len)
 {
   if (len <= INT_MAX && PQputCopyData(c, p, (int)len) == 1) return DDC_ERR_OK;
   db_count_error("copy", c);
-  return DDC_ERR_DB_UNAVAILABLE;
+  return db_last_failure = DDC_ERR_DB_UNAVAILABLE;
 }
 
 enum ddc_err db_copy_end(PGconn *c, int ok)
