@@ -48,7 +48,7 @@ hung_state() {
 # bounded LIMIT OUT CMD...: runs CMD with its output streamed and kept in OUT; after LIMIT seconds
 # shows what is still running, stops CMD and everything it started, and returns 124.
 bounded() {
-  local limit=$1 out=$2 start=$SECONDS pid rc
+  local limit=$1 out=$2 start=$SECONDS pid
   shift 2
   setsid "$@" > >(tee "$out") 2>&1 &
   pid=$!
@@ -64,8 +64,6 @@ bounded() {
     sleep 1
   done
   wait "$pid"
-  rc=$?
-  return $rc
 }
 # count SUITE OUTPUT_FILE: adds the suite's "N passed, N failed" (last such line) to the totals.
 count() {
@@ -79,16 +77,19 @@ count() {
   echo "$1: $line"
 }
 
-# suite_result BASE RC: BASE.out gets the node suite's counts from the summary its spec reporter
-# wrote to BASE.log (one more failure when the suite overran its limit or ended without a
-# summary). The spec reporter writes to a pipe, which --test-force-exit does not cut short, as it
-# does a reporter's file.
-suite_result() {
-  local p f
-  p=$(grep -E '^ℹ pass [0-9]+$' "$1.log" 2>/dev/null | tail -n 1 | awk '{print $3}')
-  f=$(grep -E '^ℹ fail [0-9]+$' "$1.log" 2>/dev/null | tail -n 1 | awk '{print $3}')
-  [ "$2" -eq 124 ] || [ -z "$f" ] && f=$((${f:-0} + 1))
-  echo "${p:-0} passed, $f failed" >"$1.out"
+# node_suite NAME LIMIT BIN DIR: runs the node test files in DIR against ddcd BIN within LIMIT
+# seconds and counts them from the summary of the spec reporter (it writes to a pipe, which
+# --test-force-exit does not cut short as it does a reporter's file); one more failure when the
+# suite overran its limit or ended without a summary.
+node_suite() {
+  local p f rc
+  DDC_BIN=$3 bounded "$2" "$WORK/$1.log" node --test --test-force-exit --test-timeout=300000 \
+    --test-reporter=spec "$4"
+  rc=$?
+  p=$(grep -E '^ℹ pass [0-9]+$' "$WORK/$1.log" 2>/dev/null | tail -n 1 | awk '{print $3}')
+  f=$(grep -E '^ℹ fail [0-9]+$' "$WORK/$1.log" 2>/dev/null | tail -n 1 | awk '{print $3}')
+  [ "$rc" -eq 124 ] || [ -z "$f" ] && f=$((${f:-0} + 1))
+  echo "${p:-0} passed, $f failed" >"$WORK/$1.out"
 }
 
 echo "== unit tests (ASan+UBSan)"
@@ -139,16 +140,12 @@ for variant in asan release; do
   bin=$ROOT/build/ddcd
   [ $variant = asan ] && bin=$ROOT/build/asan/ddcd
   echo "== API tests against $variant ddcd"
-  DDC_BIN=$bin bounded 900 "$WORK/api-$variant.log" node --test --test-force-exit \
-    --test-timeout=300000 --test-reporter=spec tests/api/
-  suite_result "$WORK/api-$variant" $?
+  node_suite "api-$variant" 900 "$bin" tests/api/
   count "api/$variant" "$WORK/api-$variant.out"
 done
 
 echo "== browser tests (chromium) against release ddcd"
-DDC_BIN=$ROOT/build/ddcd bounded 600 "$WORK/web.log" node --test --test-force-exit \
-  --test-timeout=300000 --test-reporter=spec tests/web/
-suite_result "$WORK/web" $?
+node_suite web 600 "$ROOT/build/ddcd" tests/web/
 count "web/release" "$WORK/web.out"
 
 echo "== sanitizer reports in ddcd logs"
