@@ -12,6 +12,7 @@
 #include "db/batches.h"
 #include "domain/cert.h"
 #include "domain/mintprep.h"
+#include "ledger/sequencer.h"
 #include "log.h"
 
 struct runner_chunk;
@@ -423,6 +424,7 @@ static void runner_batch(int64_t batch_id)
     db_batch_fail(batch_id, "the batch could not be written; see the service log");
   } else if (done) {
     log_msg(LOG_INFO, "batch %lld: finished", (long long)batch_id);
+    sequencer_poke(); /* its last rows anchored now, not at the next interval */
   }
 }
 
@@ -469,6 +471,11 @@ int runner_start(void)
     if (!l->started) return -1;
   }
   return bgthread_start(&run.bg, runner_main, NULL);
+}
+
+void runner_poke(void)
+{
+  bgthread_poke(&run.bg);
 }
 
 void runner_stop(void)

@@ -16,6 +16,8 @@
 
 /* Starts the thread. 0 or -1. */
 int runner_start(void);
+/* Wakes it at once: a batch was started. */
+void runner_poke(void);
 /* Stops it after the chunk in progress, if any. */
 void runner_stop(void);
 

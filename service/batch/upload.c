@@ -9,6 +9,7 @@
 #include "batch/csv.h"
 #include "batch/ndjson.h"
 #include "batch/rows.h"
+#include "batch/runner.h"
 #include "batch/upload.h"
 #include "crypto/codes.h"
 #include "db/batches.h"
@@ -197,6 +198,7 @@ static enum ddc_err upload_start(char **json)
   char *started = NULL;
   enum ddc_err e = db_batch_start(id, &started);
   if (e != DDC_ERR_OK) return e;
+  runner_poke();
   free(*json);
   *json = started;
   return DDC_ERR_OK;

@@ -96,6 +96,11 @@ int sequencer_start(const struct config *c, const struct note_signer *signer)
   return 0;
 }
 
+void sequencer_poke(void)
+{
+  bgthread_poke(&seq.bg);
+}
+
 void sequencer_stop(void)
 {
   bgthread_stop(&seq.bg);

@@ -10,6 +10,9 @@
 
 /* Starts the thread, which signs checkpoints with signer (copied). 0 or -1. */
 int sequencer_start(const struct config *c, const struct note_signer *signer);
+/* Wakes it before its interval is up: events are waiting that someone wants anchored soon (a
+ * batch import has ended). Does nothing for events that another ddcd sequences. */
+void sequencer_poke(void);
 /* Stops it after the batch in progress, if any. */
 void sequencer_stop(void);
 
