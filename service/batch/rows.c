@@ -82,6 +82,7 @@ void batch_header_free(struct batch_header *h)
 void batch_row_free(struct batch_row *row)
 {
   json_decref(row->metadata);
+  free(row->metadata_jcs);
   free(row->external_ref);
   free(row->content_hash);
   free(row->uri);
@@ -182,7 +183,7 @@ static int batch_check(struct batch_row *row, const char *kind, struct batch_err
   struct cert_mint_req m;
   batch_row_request(row, kind, &m);
   errors_clear();
-  enum ddc_err e = cert_check(&m);
+  enum ddc_err e = cert_check(&m, &row->metadata_jcs);
   if (e == DDC_ERR_OK) return 0;
   const char *extra = "", *detail = errors_detail(e, &extra);
   json_t *x = extra[0] ? json_loads(extra, 0, NULL) : NULL;
@@ -281,45 +282,51 @@ int batch_row_ndjson(const char *kind, uint64_t line, const char *text, size_t l
 
 int batch_copy_value(struct batch_buf *b, const char *s, int last)
 {
-  const char *end = last ? "\n" : "\t";
-  if (!s) return batch_buf_add(b, "\\N", 2) || batch_buf_add(b, end, 1);
-  const char *run = s;
-  for (; *s; s++) {
-    const char *esc = *s == '\\'   ? "\\\\"
-                      : *s == '\n' ? "\\n"
-                      : *s == '\r' ? "\\r"
-                      : *s == '\t' ? "\\t"
-                                   : NULL;
-    if (!esc) continue;
-    if (batch_buf_add(b, run, (size_t)(s - run)) || batch_buf_add(b, esc, 2)) return -1;
-    run = s + 1;
-  }
-  return batch_buf_add(b, run, (size_t)(s - run)) || batch_buf_add(b, end, 1) ? -1 : 0;
+  if (s)
+    for (;;) {
+      size_t n = strcspn(s, "\\\n\r\t"); /* a run of bytes that need no escape */
+      if (batch_buf_add(b, s, n)) return -1;
+      s += n;
+      if (!*s) break;
+      char esc[2] = {'\\', *s == '\\' ? '\\' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : 't'};
+      if (batch_buf_add(b, esc, 2)) return -1;
+      s++;
+    }
+  else if (batch_buf_add(b, "\\N", 2))
+    return -1;
+  return batch_buf_add(b, last ? "\n" : "\t", 1);
+}
+
+int batch_copy_int(struct batch_buf *b, int64_t v, int last)
+{
+  char s[24], *p = s + sizeof s;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  *--p = last ? '\n' : '\t';
+  do
+    *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0) *--p = '-';
+  return batch_buf_add(b, p, (size_t)(s + sizeof s - p));
 }
 
 int batch_row_copy(const struct batch_row *row, int64_t batch_id, struct batch_buf *b)
 {
-  char head[64], owner[24];
-  snprintf(head, sizeof head, "%lld\t%llu\t", (long long)batch_id, (unsigned long long)row->line);
-  snprintf(owner, sizeof owner, "%lld", (long long)row->owner_id);
-  char *md = jcs_canonicalize(row->metadata, NULL); /* signed as it is */
-  int rc = !md || batch_buf_add(b, head, strlen(head)) ||
-           batch_copy_value(b, row->owner_id ? owner : NULL, 0) ||
+  const char *md = row->metadata_jcs; /* signed as it is */
+  int rc = !md || batch_copy_int(b, batch_id, 0) || batch_copy_int(b, (int64_t)row->line, 0) ||
+           (row->owner_id ? batch_copy_int(b, row->owner_id, 0) : batch_copy_value(b, NULL, 0)) ||
            batch_copy_value(b, row->external_ref, 0) || batch_copy_value(b, row->content_hash, 0) ||
            batch_copy_value(b, row->uri, 0) ||
            batch_copy_value(b, row->valid_from[0] ? row->valid_from : NULL, 0) ||
            batch_copy_value(b, row->valid_until[0] ? row->valid_until : NULL, 0) ||
            batch_copy_value(b, md, 0) || batch_copy_value(b, "t", 1);
-  free(md);
   return rc ? -1 : 0;
 }
 
 int batch_error_copy(const struct batch_error *e, int64_t batch_id, struct batch_buf *b)
 {
-  char head[64];
-  snprintf(head, sizeof head, "%lld\t%llu\t", (long long)batch_id, (unsigned long long)e->line);
-  return batch_buf_add(b, head, strlen(head)) || batch_copy_value(b, e->field, 0) ||
-                 batch_copy_value(b, e->code, 0) || batch_copy_value(b, e->message, 1)
+  return batch_copy_int(b, batch_id, 0) || batch_copy_int(b, (int64_t)e->line, 0) ||
+                 batch_copy_value(b, e->field, 0) || batch_copy_value(b, e->code, 0) ||
+                 batch_copy_value(b, e->message, 1)
              ? -1
              : 0;
 }

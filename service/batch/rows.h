@@ -33,6 +33,7 @@ struct batch_row {
   uint64_t line;
   int64_t owner_id; /* 0: the issuer */
   json_t *metadata;
+  char *metadata_jcs; /* its JCS text, once the row passed batch_row_csv/ndjson's checks */
   char *external_ref, *content_hash, *uri;                        /* NULL: none */
   char valid_from[TIMEFMT_LEN + 1], valid_until[TIMEFMT_LEN + 1]; /* "": none */
 };
@@ -74,5 +75,7 @@ int batch_row_copy(const struct batch_row *row, int64_t batch_id, struct batch_b
 int batch_error_copy(const struct batch_error *e, int64_t batch_id, struct batch_buf *b);
 /* Appends s as a COPY text value (\N for NULL). 0 or -1. */
 int batch_copy_value(struct batch_buf *b, const char *s, int last);
+/* A number as a COPY text value, the same way. */
+int batch_copy_int(struct batch_buf *b, int64_t v, int last);
 
 #endif

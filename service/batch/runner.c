@@ -88,14 +88,6 @@ static int runner_row(const PGresult *r, int i, struct batch_row *row, const cha
   return row->metadata || *jcs ? 0 : -1;
 }
 
-/* A number as a COPY value. */
-static int runner_int(struct batch_buf *b, int64_t v, int last)
-{
-  char s[24];
-  snprintf(s, sizeof s, "%lld", (long long)v);
-  return batch_copy_value(b, s, last);
-}
-
 /* A bytea as a COPY value (hex form). */
 static int runner_bytes(struct batch_buf *b, const uint8_t *p, size_t n, int last)
 {
@@ -115,25 +107,26 @@ static int runner_copy(struct runner_job *j, int i, const struct cert_doc *d)
   if (!elen) return -1;
   struct batch_buf *cb = &j->out[DB_BATCH_CERTS], *eb = &j->out[DB_BATCH_EVENTS];
   const char *nul = NULL;
-  int rc =
-      runner_int(cb, d->row.ddc_id, 0) || batch_copy_value(cb, d->code, 0) ||
-      runner_int(cb, c->issuer, 0) || runner_int(cb, d->row.owner ? d->row.owner : c->issuer, 0) ||
-      batch_copy_value(cb, c->kind, 0) || batch_copy_value(cb, d->text, 0) ||
-      runner_bytes(cb, d->row.cert_hash, 32, 0) || runner_bytes(cb, d->row.signature, 64, 0) ||
-      runner_int(cb, c->key_id, 0) ||
-      (d->row.has_content_hash ? runner_bytes(cb, d->row.content_hash, 32, 0)
-                               : batch_copy_value(cb, nul, 0)) ||
-      batch_copy_value(cb, d->row.uri, 0) || batch_copy_value(cb, d->row.external_ref, 0) ||
-      batch_copy_value(cb, d->row.valid_from, 0) || batch_copy_value(cb, d->row.valid_until, 0) ||
-      batch_copy_value(cb, d->issued, 0) || runner_bytes(cb, ehash, 32, 1);
-  rc = rc || runner_int(eb, j->event_ids[i], 0) || runner_int(eb, d->row.ddc_id, 0) ||
-       batch_copy_value(eb, "mint", 0) || runner_int(eb, c->issuer, 0) ||
+  int rc = batch_copy_int(cb, d->row.ddc_id, 0) || batch_copy_value(cb, d->code, 0) ||
+           batch_copy_int(cb, c->issuer, 0) ||
+           batch_copy_int(cb, d->row.owner ? d->row.owner : c->issuer, 0) ||
+           batch_copy_value(cb, c->kind, 0) || batch_copy_value(cb, d->text, 0) ||
+           runner_bytes(cb, d->row.cert_hash, 32, 0) || runner_bytes(cb, d->row.signature, 64, 0) ||
+           batch_copy_int(cb, c->key_id, 0) ||
+           (d->row.has_content_hash ? runner_bytes(cb, d->row.content_hash, 32, 0)
+                                    : batch_copy_value(cb, nul, 0)) ||
+           batch_copy_value(cb, d->row.uri, 0) || batch_copy_value(cb, d->row.external_ref, 0) ||
+           batch_copy_value(cb, d->row.valid_from, 0) ||
+           batch_copy_value(cb, d->row.valid_until, 0) || batch_copy_value(cb, d->issued, 0) ||
+           runner_bytes(cb, ehash, 32, 1);
+  rc = rc || batch_copy_int(eb, j->event_ids[i], 0) || batch_copy_int(eb, d->row.ddc_id, 0) ||
+       batch_copy_value(eb, "mint", 0) || batch_copy_int(eb, c->issuer, 0) ||
        batch_copy_value(eb, d->issued, 0) || batch_copy_value(eb, event, 0) ||
        runner_bytes(eb, ehash, 32, 1);
-  rc = rc || runner_int(&j->out[DB_BATCH_PENDING], j->event_ids[i], 1);
+  rc = rc || batch_copy_int(&j->out[DB_BATCH_PENDING], j->event_ids[i], 1);
   struct batch_buf *mb = &j->out[DB_BATCH_MINTED];
-  return rc || runner_int(mb, c->batch_id, 0) || runner_int(mb, db_int64(r, i, 0), 0) ||
-                 runner_int(mb, d->row.ddc_id, 1)
+  return rc || batch_copy_int(mb, c->batch_id, 0) || batch_copy_int(mb, db_int64(r, i, 0), 0) ||
+                 batch_copy_int(mb, d->row.ddc_id, 1)
              ? -1
              : 0;
 }

@@ -103,7 +103,7 @@ static int cert_uri_ok(const char *s)
   return 1;
 }
 
-enum ddc_err cert_check(const struct cert_mint_req *m)
+enum ddc_err cert_check(const struct cert_mint_req *m, char **metadata_jcs)
 {
   const struct cert_kind *k = NULL;
   for (size_t i = 0; i < sizeof cert_kinds / sizeof cert_kinds[0]; i++)
@@ -127,15 +127,19 @@ enum ddc_err cert_check(const struct cert_mint_req *m)
                          "valid_until must be after valid_from");
   size_t len = 0;
   char *canon = jcs_canonicalize(m->metadata, &len);
-  free(canon);
   if (!canon)
     return errors_refuse(DDC_ERR_INVALID_FIELD, "metadata",
                          "metadata cannot be canonicalized (RFC 8785)");
-  if (len > CERT_METADATA_MAX)
-    return errors_refuse(DDC_ERR_INVALID_FIELD, "metadata",
-                         "metadata is %zu bytes in canonical form; at most %d", len,
-                         CERT_METADATA_MAX);
-  return cert_check_metadata(k, m->metadata);
+  enum ddc_err e = len > CERT_METADATA_MAX
+                       ? errors_refuse(DDC_ERR_INVALID_FIELD, "metadata",
+                                       "metadata is %zu bytes in canonical form; at most %d", len,
+                                       CERT_METADATA_MAX)
+                       : cert_check_metadata(k, m->metadata);
+  if (e == DDC_ERR_OK && metadata_jcs)
+    *metadata_jcs = canon;
+  else
+    free(canon);
+  return e;
 }
 
 /* The canonical form of an optional timestamp, or JSON null. */
@@ -271,17 +275,21 @@ enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *
   *json = NULL;
   if (who->role != ROLE_ISSUER)
     return errors_refuse(DDC_ERR_FORBIDDEN, "kind", "only issuers mint certificates");
-  enum ddc_err e = cert_check(m);
+  char *md = NULL;
+  enum ddc_err e = cert_check(m, &md);
+  struct cert_mint_req checked = *m;
+  checked.metadata_jcs = md; /* canonicalized once */
   /* a key retired between drawing it and inserting: sign again with the new current key
    * (not inside a transaction, Idempotency-Key's: the refusal has aborted it; the client retries)
    */
   for (int attempt = 0; e == DDC_ERR_OK && attempt < 3; attempt++) {
-    e = cert_mint_once(who, m, json);
+    e = cert_mint_once(who, &checked, json);
     if (e != DDC_ERR_SIGNING_KEY_RETIRED) break;
     mintprep_forget_key(who->account_id);
     if (db_in_transaction()) break;
     if (attempt < 2) e = DDC_ERR_OK;
   }
+  free(md);
   return e;
 }
 

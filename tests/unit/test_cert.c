@@ -16,7 +16,7 @@ static enum ddc_err check(const char *kind, const char *metadata, const char **f
   json_t *md = json_loads(metadata, 0, NULL);
   struct cert_mint_req m = {.kind = kind, .metadata = md};
   errors_clear();
-  enum ddc_err e = cert_check(&m);
+  enum ddc_err e = cert_check(&m, NULL);
   const char *extra = "";
   *field = "";
   if (e != DDC_ERR_OK && errors_detail(e, &extra)) {
@@ -72,18 +72,18 @@ static void test_limits(void)
   json_t *md = json_pack("{s:s}", "title", "t");
   struct cert_mint_req m = {.kind = "generic", .metadata = md};
   m.content_hash = "abc";
-  CHECK(cert_check(&m) == DDC_ERR_INVALID_FIELD);
+  CHECK(cert_check(&m, NULL) == DDC_ERR_INVALID_FIELD);
   m.content_hash = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
-  CHECK(cert_check(&m) == DDC_ERR_OK);
+  CHECK(cert_check(&m, NULL) == DDC_ERR_OK);
   m.uri = "no scheme";
-  CHECK(cert_check(&m) == DDC_ERR_INVALID_FIELD);
+  CHECK(cert_check(&m, NULL) == DDC_ERR_INVALID_FIELD);
   m.uri = "ipfs://bafy/x";
-  CHECK(cert_check(&m) == DDC_ERR_OK);
+  CHECK(cert_check(&m, NULL) == DDC_ERR_OK);
   m.valid_from = "2026-01-02";
   m.valid_until = "2026-01-01T23:59:59Z";
-  CHECK(cert_check(&m) == DDC_ERR_INVALID_FIELD);
+  CHECK(cert_check(&m, NULL) == DDC_ERR_INVALID_FIELD);
   m.valid_until = "2027-01-01";
-  CHECK(cert_check(&m) == DDC_ERR_OK);
+  CHECK(cert_check(&m, NULL) == DDC_ERR_OK);
   json_decref(md);
 }
 

@@ -235,6 +235,20 @@ static void test_row_owner(void)
   batch_header_free(&h);
 }
 
+/* COPY text values: escapes, NULL, numbers at the ends of their range. */
+static void test_copy_text(void)
+{
+  struct batch_buf b = {0};
+  CHECK(batch_copy_value(&b, "a\\b\tc\nd\re", 0) == 0 && batch_copy_value(&b, NULL, 0) == 0 &&
+        batch_copy_value(&b, "", 0) == 0 && batch_copy_value(&b, "\\", 1) == 0);
+  CHECK(b.p && strcmp(b.p, "a\\\\b\\tc\\nd\\re\t\\N\t\t\\\\\n") == 0);
+  batch_buf_free(&b);
+  CHECK(batch_copy_int(&b, 0, 0) == 0 && batch_copy_int(&b, -42, 0) == 0 &&
+        batch_copy_int(&b, INT64_MAX, 0) == 0 && batch_copy_int(&b, INT64_MIN, 1) == 0);
+  CHECK(b.p && strcmp(b.p, "0\t-42\t9223372036854775807\t-9223372036854775808\n") == 0);
+  batch_buf_free(&b);
+}
+
 int main(void)
 {
   RUN(test_simple);
@@ -246,5 +260,6 @@ int main(void)
   RUN(test_random);
   RUN(test_ndjson);
   RUN(test_row_owner);
+  RUN(test_copy_text);
   return UNIT_END();
 }
