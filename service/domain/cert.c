@@ -55,34 +55,45 @@ static int cert_numbers_exact(json_t *v)
   return 1;
 }
 
+/* "metadata.NAME" in field (64 bytes), for a refusal: made only when one is given. */
+static const char *cert_field(char *field, const char *name)
+{
+  snprintf(field, 64, "metadata.%s", name);
+  return field;
+}
+
 static enum ddc_err cert_check_metadata(const struct cert_kind *k, json_t *md)
 {
-  char field[64];
+  char f[64];
   for (int i = 0; i < 6 && k->text[i]; i++) {
     json_t *v = json_object_get(md, k->text[i]);
-    snprintf(field, sizeof field, "metadata.%s", k->text[i]);
-    if (!v) return errors_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
+    if (!v)
+      return errors_refuse(DDC_ERR_MISSING_FIELD, cert_field(f, k->text[i]), "a %s needs %s",
+                           k->name, f);
     if (!cert_text_ok(v))
-      return errors_refuse(DDC_ERR_INVALID_FIELD, field, "%s must be a non-empty string", field);
+      return errors_refuse(DDC_ERR_INVALID_FIELD, cert_field(f, k->text[i]),
+                           "%s must be a non-empty string", f);
   }
   if (k->date) {
     json_t *v = json_object_get(md, k->date);
-    snprintf(field, sizeof field, "metadata.%s", k->date);
-    if (!v) return errors_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
+    if (!v)
+      return errors_refuse(DDC_ERR_MISSING_FIELD, cert_field(f, k->date), "a %s needs %s", k->name,
+                           f);
     if (!json_is_string(v) || !timefmt_is_date(json_string_value(v)))
-      return errors_refuse(DDC_ERR_INVALID_FIELD, field, "%s must be a date, YYYY-MM-DD", field);
+      return errors_refuse(DDC_ERR_INVALID_FIELD, cert_field(f, k->date),
+                           "%s must be a date, YYYY-MM-DD", f);
   }
   if (k->list) {
     json_t *v = json_object_get(md, k->list), *x;
     size_t i;
-    snprintf(field, sizeof field, "metadata.%s", k->list);
-    if (!v) return errors_refuse(DDC_ERR_MISSING_FIELD, field, "a %s needs %s", k->name, field);
+    if (!v)
+      return errors_refuse(DDC_ERR_MISSING_FIELD, cert_field(f, k->list), "a %s needs %s", k->name,
+                           f);
     int ok = json_is_array(v) && json_array_size(v) >= 1 && json_array_size(v) <= CERT_LIST_ITEMS;
     json_array_foreach(v, i, x) ok = ok && cert_text_ok(x);
     if (!ok)
-      return errors_refuse(DDC_ERR_INVALID_FIELD, field,
-                           "%s must be a list of 1 to %d non-empty strings", field,
-                           CERT_LIST_ITEMS);
+      return errors_refuse(DDC_ERR_INVALID_FIELD, cert_field(f, k->list),
+                           "%s must be a list of 1 to %d non-empty strings", f, CERT_LIST_ITEMS);
   }
   if (!cert_numbers_exact(md))
     return errors_refuse(DDC_ERR_INVALID_FIELD, "metadata",
