@@ -131,21 +131,21 @@ export async function checkNonces(base, anvil, contract) {
   return list;
 }
 
-// Mints n certificates as key, width at a time over keep-alive connections; returns their codes.
+// Mints n certificates as key, width at a time over keep-alive connections; returns them.
 export async function mintMany(base, key, n, width = 8) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: width });
   let next = 0;
-  const codes = [];
+  const certs = [];
   await Promise.all(Array.from({ length: width }, async () => {
     while (next < n) {
       next++;
       const r = await request(base, 'POST', '/v1/certificates', { key, agent,
         json: { kind: 'generic', metadata: { title: uniq('anchored') } } });
       assert.equal(r.status, 201, r.text);
-      codes.push(r.json.code);
+      certs.push(r.json);
     }
   }));
   agent.destroy();
-  return codes;
+  return certs;
 }
 

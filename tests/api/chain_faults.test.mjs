@@ -35,7 +35,7 @@ test('the node frozen for 30 s: minting and verification go on, anchoring catche
     let minted = 0, verified = 0;
     try {
       while (Date.now() - t0 < 30000) {
-        const [code] = await mintMany(srv.base, w.issuerKey, 1, 1);
+        const [{ code }] = await mintMany(srv.base, w.issuerKey, 1, 1);
         minted++;
         if (minted % 25 === 0) {
           const v = await until('verification while the chain is down', async () => {
