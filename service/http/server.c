@@ -160,6 +160,22 @@ static int server_body_append(struct req *r, const char *data, size_t n)
   return 0;
 }
 
+/* Whether an answer given on the headers alone goes out before the body: MHD then reads none of
+ * it and closes the connection. Yes for 411 and 413 (a body we will not read), and for a streamed
+ * upload (up to gigabytes) whose client waits for "100 Continue" before sending it, or that
+ * announces more than REQ_BODY_DRAIN_MAX: a bad key or a full server is known at once. Any other
+ * early answer waits for the last call: a small body is read and dropped, which keeps the
+ * connection alive, whereas closing on unread data may lose the answer to a TCP reset. */
+static int server_answer_now(const struct req *r)
+{
+  if (r->status == 411 || r->status == 413) return 1;
+  if (!r->route || r->route->body != BODY_STREAM) return 0;
+  const char *expect = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Expect");
+  const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
+  return (expect && strcasecmp(expect, "100-continue") == 0) ||
+         (cl && strtoull(cl, NULL, 10) > REQ_BODY_DRAIN_MAX);
+}
+
 static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, const char *url,
                                      const char *method, const char *version,
                                      const char *upload_data, size_t *upload_data_size,
@@ -181,9 +197,7 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
       reply_error(r, DDC_ERR_SHUTTING_DOWN);
     else
       server_begin(r, url);
-    /* A body we will not read is refused at once (MHD then closes the connection); any other
-     * early answer waits for the last call, which keeps the connection alive. */
-    if (r->replied && (r->status == 411 || r->status == 413)) reply_send(r);
+    if (r->replied && server_answer_now(r)) reply_send(r);
     return MHD_YES;
   }
   if (*upload_data_size && r->stream_feed) {

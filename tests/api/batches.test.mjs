@@ -7,11 +7,13 @@
 // cut off by kill -9 end failed, and a retry under the same Idempotency-Key is a new upload;
 // a slow upload commits its staged rows every few seconds; at most 16 uploads run at once per
 // ddcd; a database outage mid-run is waited out, not counted against the batch; progress streams
-// wait between events without holding a server thread.
+// wait between events without holding a server thread; an upload refused on its headers is
+// answered before its body is sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq, ownDatabase, until } from './lib.mjs';
 import { jcs } from './jcs.mjs';
 
@@ -517,4 +519,48 @@ test('progress streams wait without holding a server thread: one thread, three s
   assert.ok(last.events >= 1 && last.states.every((x) => x === 'validating'));
   up2.destroy(); // (ddcd would otherwise wait for this upload before it closes it)
   assert.equal((await stopped).code, 0);
+});
+
+// Sends the head of a batch upload on a raw connection, then body (if given) once the server
+// says "100 Continue"; resolves with everything the server sent until it closed the connection
+// or, while it still waits for the body, until ms passed.
+function rawUpload(base, key, head, body = null, ms = 3000) {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(Number(u.port), u.hostname);
+    let got = '', sent = false;
+    const done = () => { clearTimeout(timer); sock.destroy(); resolve(got); };
+    const timer = setTimeout(done, ms);
+    sock.on('data', (d) => {
+      got += d;
+      if (body !== null && !sent && got.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+        sent = true;
+        sock.write(body);
+      }
+      if (sent && /\r\n\r\n[\s\S]*HTTP\/1\.1 [2-5]\d\d[\s\S]*\r\n\r\n\{[\s\S]*\}$/.test(got)) done();
+    });
+    sock.on('end', done);
+    sock.on('error', reject);
+    sock.write(`POST /v1/batches?kind=diploma&dry_run=true HTTP/1.1\r\nHost: ${u.host}\r\n` +
+      `Authorization: Bearer ${key}\r\nContent-Type: text/csv\r\n${head}\r\n`);
+  });
+}
+
+test('an upload refused on its headers is answered before its body: no 100 Continue, no gigabyte sent first', async () => {
+  const iss = await issuer(srv.base);
+  const GiB = 'Content-Length: 1073741824\r\n';
+  // a bad key, the client waiting for 100 Continue: 401 at once, and the connection closed
+  let got = await rawUpload(srv.base, 'ddc_nonsense', `${GiB}Expect: 100-continue\r\n`);
+  assert.match(got, /^HTTP\/1\.1 401 /, got);
+  assert.match(got, /application\/problem\+json/);
+  assert.doesNotMatch(got, /100 Continue/);
+  // a bad key announcing a gigabyte without Expect: 401 at once too, nothing read
+  got = await rawUpload(srv.base, 'ddc_nonsense', GiB);
+  assert.match(got, /^HTTP\/1\.1 401 /, got);
+  // a good upload that waits for 100 Continue gets it, sends its body, and is taken
+  const body = bigClass('E', 20);
+  got = await rawUpload(srv.base, iss.key,
+    `Content-Length: ${Buffer.byteLength(body)}\r\nExpect: 100-continue\r\n`, body, 30000);
+  assert.match(got, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 202 /, got);
+  assert.equal(JSON.parse(got.slice(got.lastIndexOf('\r\n\r\n') + 4)).rows_total, 20);
 });
