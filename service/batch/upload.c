@@ -1,7 +1,7 @@
 /* upload.c: the streamed batch upload (see upload.h). */
 #include <jansson.h>
 #include <sodium.h>
-#include <stdatomic.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -20,7 +20,11 @@
 #define UPLOAD_COPY_BYTES (16 * 1024 * 1024) /* a rows' COPY (one transaction) ends after ... */
 #define UPLOAD_COPY_SECONDS 5                /* ... this much text or this long */
 
-static atomic_int upload_live; /* uploads in progress in this process (each has a connection) */
+/* The uploads in progress in this process (each has a connection), by issuer; 0: a free slot. */
+static struct {
+  pthread_mutex_t mu;
+  int64_t issuer[BATCH_UPLOADS_MAX];
+} upload_slots = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
 /* An upload has a database connection of its own: it holds the batch's upload lock and streams
  * the staged rows through COPYs that run while the body arrives (PostgreSQL takes them in on its
@@ -30,7 +34,7 @@ static atomic_int upload_live; /* uploads in progress in this process (each has 
  * for long (it would hold back vacuum everywhere). Errors and the sealing go through the
  * thread's connection. */
 struct batch_upload {
-  int counted; /* in upload_live */
+  int slot; /* in upload_slots, or -1 */
   PGconn *conn;
   int copying;         /* a rows' COPY is open on conn ... */
   size_t copy_bytes;   /* ... with this much text sent ... */
@@ -129,20 +133,47 @@ static int upload_ndjson_line(void *ctx, uint64_t line, const char *text, size_t
   return upload_row(u, bad, &row, &err);
 }
 
+/* A slot for an upload of issuer's: its index, or -1 with the refusal (429) set. */
+static int upload_slot_take(int64_t issuer)
+{
+  int at = -1, mine = 0;
+  pthread_mutex_lock(&upload_slots.mu);
+  for (int i = 0; i < BATCH_UPLOADS_MAX; i++)
+    if (upload_slots.issuer[i] == issuer)
+      mine++;
+    else if (!upload_slots.issuer[i] && at < 0)
+      at = i;
+  if (mine >= BATCH_UPLOADS_PER_ISSUER) at = -1;
+  if (at >= 0) upload_slots.issuer[at] = issuer;
+  pthread_mutex_unlock(&upload_slots.mu);
+  if (mine >= BATCH_UPLOADS_PER_ISSUER)
+    errors_refuse(DDC_ERR_RATE_LIMITED, NULL,
+                  "this issuer has %d uploads in progress on this server, the most one issuer "
+                  "may have at once; retry once one has ended",
+                  BATCH_UPLOADS_PER_ISSUER);
+  else if (at < 0)
+    errors_refuse(DDC_ERR_RATE_LIMITED, NULL,
+                  "%d uploads are in progress on this server, the most it takes at once; retry "
+                  "shortly",
+                  BATCH_UPLOADS_MAX);
+  return at;
+}
+
+static void upload_slot_give(int slot)
+{
+  pthread_mutex_lock(&upload_slots.mu);
+  upload_slots.issuer[slot] = 0;
+  pthread_mutex_unlock(&upload_slots.mu);
+}
+
 enum ddc_err batch_upload_open(const struct principal *who, const struct batch_upload_opts *o,
                                struct batch_upload **out)
 {
   struct batch_upload *u = calloc(1, sizeof *u);
   *out = u;
   if (!u) return DDC_ERR_INTERNAL;
-  if (atomic_fetch_add(&upload_live, 1) >= BATCH_UPLOADS_MAX) {
-    atomic_fetch_sub(&upload_live, 1);
-    return errors_refuse(DDC_ERR_RATE_LIMITED, NULL,
-                         "%d uploads are in progress on this server, the most it takes at once; "
-                         "retry shortly",
-                         BATCH_UPLOADS_MAX);
-  }
-  u->counted = 1;
+  u->slot = upload_slot_take(who->account_id);
+  if (u->slot < 0) return DDC_ERR_RATE_LIMITED;
   u->who = *who;
   u->o = *o;
   snprintf(u->kind, sizeof u->kind, "%s", o->kind);
@@ -238,7 +269,7 @@ void batch_upload_free(struct batch_upload *u)
     db_batch_fail(u->batch_id,
                   u->failed ? errors_info(u->failed)->title : "the upload did not finish");
   PQfinish(u->conn); /* releases the upload lock */
-  if (u->counted) atomic_fetch_sub(&upload_live, 1);
+  if (u->slot >= 0) upload_slot_give(u->slot);
   if (u->o.ndjson)
     ndjson_free(&u->nd);
   else

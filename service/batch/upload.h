@@ -9,7 +9,8 @@
 #include "errors.h"
 
 #define BATCH_BODY_MAX (2ULL * 1024 * 1024 * 1024) /* bytes of an upload */
-#define BATCH_UPLOADS_MAX 16 /* uploads in progress at once per process (a connection each) */
+#define BATCH_UPLOADS_MAX 16       /* uploads in progress at once per process (a connection each) */
+#define BATCH_UPLOADS_PER_ISSUER 4 /* ... and per issuer, so that one cannot hold them all */
 
 struct batch_upload;
 
@@ -24,7 +25,8 @@ struct batch_upload_opts {
 /* Opens a batch (or finds the one of the same Idempotency-Key) on a database connection of the
  * upload's own, which holds the batch's upload lock (the runner's reaper fails validating batches
  * whose lock is free) and streams the staged rows while the body arrives. With BATCH_UPLOADS_MAX
- * uploads already in progress: DDC_ERR_RATE_LIMITED. */
+ * uploads already in progress, or BATCH_UPLOADS_PER_ISSUER of this issuer's: DDC_ERR_RATE_LIMITED.
+ */
 enum ddc_err batch_upload_open(const struct principal *who, const struct batch_upload_opts *o,
                                struct batch_upload **out);
 /* Takes the next bytes of the body. A failure stops the upload (errors_detail names why). */

@@ -6,9 +6,9 @@
 // batch-minted certificates verify like single mints, their mint events written alike; uploads
 // cut off by kill -9 end failed, and a retry under the same Idempotency-Key is a new upload;
 // a slow upload commits its staged rows every few seconds; at most 16 uploads run at once per
-// ddcd; a database outage mid-run is waited out, not counted against the batch; progress streams
-// wait between events without holding a server thread; an upload refused on its headers is
-// answered before its body is sent.
+// ddcd, 4 per issuer; a database outage mid-run is waited out, not counted against the batch;
+// progress streams wait between events without holding a server thread; an upload refused on
+// its headers is answered before its body is sent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -436,49 +436,35 @@ test('the database drops every connection for 6 s mid-run: the batch waits, then
   }
 });
 
-test('at most 16 uploads at once per ddcd (each holds a database connection): the 17th is a 429 with Retry-After', async () => {
+test('at most 16 uploads at once per ddcd (each holds a database connection) and 4 per issuer: past either, 429 with Retry-After', async () => {
   const own = await startDdcd();
   try {
-    const iss = await issuer(own.base);
+    const issuers = [];
+    for (let i = 0; i < 5; i++) issuers.push(await issuer(own.base));
     const body = bigClass('M', 200);
+    const hang = (iss) => hangingUpload(own.base, iss.key, body.slice(0, 2000), uniq('many').replace(/ /g, '-'));
     const ups = [];
-    for (let i = 0; i < 16; i++) ups.push(await hangingUpload(own.base, iss.key, body.slice(0, 2000), uniq('many').replace(/ /g, '-')));
-    const r = await upload(own.base, iss.key, body, 'kind=diploma&dry_run=true');
+    for (let i = 0; i < 4; i++) ups.push(await hang(issuers[0]));
+    // the first issuer has its 4: its fifth waits, another issuer's goes through
+    let r = await upload(own.base, issuers[0].key, body, 'kind=diploma&dry_run=true');
     assertProblem(r, 429, 'rate_limited');
     assert.equal(r.headers['retry-after'], '1');
+    assert.match(r.json.detail, /this issuer has 4 uploads/);
+    assert.equal((await upload(own.base, issuers[4].key, body, 'kind=diploma&dry_run=true')).status, 202);
+    for (const iss of issuers.slice(1, 4)) for (let i = 0; i < 4; i++) ups.push(await hang(iss));
+    // 16 in all: the fifth issuer, with none of its own, waits too
+    r = await upload(own.base, issuers[4].key, body, 'kind=diploma&dry_run=true');
+    assertProblem(r, 429, 'rate_limited');
+    assert.match(r.json.detail, /16 uploads are in progress on this server/);
     ups[0].end(body.slice(2000));
     await new Promise((res) => setTimeout(res, 300));
-    assert.equal((await upload(own.base, iss.key, body, 'kind=diploma&dry_run=true')).status, 202);
+    r = await upload(own.base, issuers[4].key, bigClass('N', 200), 'kind=diploma&dry_run=true');
+    assert.equal(r.status, 202, r.text); // a new body: the same one would give its batch back (200)
     for (const u of ups.slice(1)) u.destroy();
   } finally {
     await own.stop();
   }
 });
-
-// Follows a progress stream: counts its events, keeps their states, notes its end.
-function follow(base, key, id) {
-  const u = new URL(`/v1/batches/${id}/progress`, base);
-  const s = { events: 0, states: [], ended: false };
-  s.done = new Promise((resolve) => {
-    s.req = http.get({ host: u.hostname, port: u.port, path: u.pathname, agent: false,
-      headers: { authorization: `Bearer ${key}` } }, (res) => {
-      s.status = res.statusCode;
-      res.setEncoding('utf8');
-      let buf = '';
-      res.on('data', (d) => {
-        buf += d;
-        for (let i; (i = buf.indexOf('\n\n')) >= 0; buf = buf.slice(i + 2)) {
-          const [ev, data] = buf.slice(0, i).split('\ndata: ');
-          if (ev === 'event: progress') { s.events++; s.states.push(JSON.parse(data).state); }
-        }
-      });
-      res.on('end', () => { s.ended = true; resolve(); });
-      res.on('error', resolve);
-    });
-    s.req.on('error', resolve);
-  });
-  return s;
-}
 
 test('progress streams wait without holding a server thread: one thread, three streams, requests still answered; stop ends them', async () => {
   const own = await startDdcd({ env: { DDC_THREADS: '1' } });
