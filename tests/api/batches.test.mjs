@@ -466,6 +466,31 @@ test('at most 16 uploads at once per ddcd (each holds a database connection) and
   }
 });
 
+// Follows a progress stream: counts its events, keeps their states, notes its end.
+function follow(base, key, id) {
+  const u = new URL(`/v1/batches/${id}/progress`, base);
+  const s = { events: 0, states: [], ended: false };
+  s.done = new Promise((resolve) => {
+    s.req = http.get({ host: u.hostname, port: u.port, path: u.pathname, agent: false,
+      headers: { authorization: `Bearer ${key}` } }, (res) => {
+      s.status = res.statusCode;
+      res.setEncoding('utf8');
+      let buf = '';
+      res.on('data', (d) => {
+        buf += d;
+        for (let i; (i = buf.indexOf('\n\n')) >= 0; buf = buf.slice(i + 2)) {
+          const [ev, data] = buf.slice(0, i).split('\ndata: ');
+          if (ev === 'event: progress') { s.events++; s.states.push(JSON.parse(data).state); }
+        }
+      });
+      res.on('end', () => { s.ended = true; resolve(); });
+      res.on('error', resolve);
+    });
+    s.req.on('error', resolve);
+  });
+  return s;
+}
+
 test('progress streams wait without holding a server thread: one thread, three streams, requests still answered; stop ends them', async () => {
   const own = await startDdcd({ env: { DDC_THREADS: '1' } });
   const iss = await issuer(own.base);
