@@ -44,6 +44,29 @@ void errors_clear(void)
   errors_last.extra[0] = 0;
 }
 
+/* {"field":"NAME"} into out: NAME JSON-escaped and cut short on a UTF-8 character boundary when
+ * it does not fit, so that a name made of a client's metadata keys is safe to send. */
+static void errors_field_json(const char *field, char out[128])
+{
+  const size_t room = 128 - 3; /* for the closing "} and the NUL */
+  size_t o = (size_t)snprintf(out, 128, "{\"field\":\"");
+  for (size_t i = 0; field[i];) {
+    unsigned char c = (unsigned char)field[i];
+    size_t n = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (c == '"' || c == '\\' || c < 0x20) {
+      if (o + 6 > room) break;
+      o += (size_t)snprintf(out + o, 128 - o, c < 0x20 ? "\\u%04x" : "\\%c", c);
+      i++;
+      continue;
+    }
+    if (o + n > room || strnlen(field + i, n) < n) break;
+    memcpy(out + o, field + i, n);
+    o += n;
+    i += n;
+  }
+  snprintf(out + o, 128 - o, "\"}");
+}
+
 enum ddc_err errors_refuse(enum ddc_err e, const char *field, const char *fmt, ...)
 {
   char detail[sizeof errors_last.detail], extra[128];
@@ -51,7 +74,10 @@ enum ddc_err errors_refuse(enum ddc_err e, const char *field, const char *fmt, .
   va_start(ap, fmt);
   vsnprintf(detail, sizeof detail, fmt, ap);
   va_end(ap);
-  snprintf(extra, sizeof extra, "{\"field\":\"%.100s\"}", field);
+  if (field)
+    errors_field_json(field, extra);
+  else
+    extra[0] = 0; /* a refusal of the request as a whole */
   errors_set_detail(e, detail, extra);
   return e;
 }

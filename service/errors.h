@@ -86,8 +86,9 @@ void errors_set_detail(enum ddc_err e, const char *detail, const char *extra_jso
  * ("" when none). */
 const char *errors_detail(enum ddc_err e, const char **extra_json);
 void errors_clear(void);
-/* Records a refusal of the field named (an identifier of ours, no escaping needed) with a
- * printf-style detail, and returns e: how domain code says which field was wrong. */
+/* Records a refusal of the field named (NULL: of the request as a whole; a name made of a
+ * client's metadata keys is escaped and cut short to fit) with a printf-style detail, and returns
+ * e: how domain code says which field was wrong. */
 enum ddc_err errors_refuse(enum ddc_err e, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -122,6 +122,31 @@ static void test_problem_values(void)
   json_decref(p);
 }
 
+/* The field errors_refuse records: a client's metadata keys escaped, a long name cut on a UTF-8
+ * boundary, none for a refusal of the whole request. */
+static void test_refuse_field(void)
+{
+  const char *extra = NULL, *detail;
+  char name[300] = "metadata.";
+  errors_refuse(DDC_ERR_INVALID_FIELD, "metadata.x\"y\\z\n", "bad");
+  detail = errors_detail(DDC_ERR_INVALID_FIELD, &extra);
+  json_t *x = detail ? json_loads(extra, 0, NULL) : NULL;
+  CHECK(strcmp(str_of(x, "field"), "metadata.x\"y\\z\n") == 0);
+  json_decref(x);
+  for (int i = 0; i < 60; i++)
+    strcat(name, "\xe7\x89\x88"); /* 60 x U+7248, 3 bytes each */
+  errors_refuse(DDC_ERR_INVALID_FIELD, name, "bad");
+  detail = errors_detail(DDC_ERR_INVALID_FIELD, &extra);
+  x = detail ? json_loads(extra, 0, NULL) : NULL; /* jansson refuses a cut character */
+  size_t n = strlen(str_of(x, "field"));
+  CHECK(x && n > 90 && n < strlen(name) && (n - 9) % 3 == 0 &&
+        strncmp(str_of(x, "field"), name, n) == 0);
+  json_decref(x);
+  errors_refuse(DDC_ERR_RATE_LIMITED, NULL, "slow down");
+  detail = errors_detail(DDC_ERR_RATE_LIMITED, &extra);
+  CHECK(detail && strcmp(detail, "slow down") == 0 && extra[0] == 0);
+}
+
 static void test_db_outcome(void)
 {
   CHECK(db_outcome("forbidden") == DDC_ERR_FORBIDDEN);
@@ -145,6 +170,7 @@ int main(void)
   RUN(test_specific_statuses);
   RUN(test_problem_bodies);
   RUN(test_problem_values);
+  RUN(test_refuse_field);
   RUN(test_db_outcome);
   return UNIT_END();
 }
