@@ -407,3 +407,129 @@ json_t *jcs_parse(const char *text, size_t len, json_error_t *err)
       text, len,
       JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL | JSON_ALLOW_NUL, err);
 }
+
+/* A new integer for x when x is a real holding a whole number within +-2^53; NULL otherwise. */
+static json_t *jcs_whole(const json_t *x)
+{
+  double d = json_is_real(x) ? json_real_value(x) : 0.5;
+  return d == trunc(d) && fabs(d) <= 9007199254740992.0 ? json_integer((json_int_t)d) : NULL;
+}
+
+/* Turns each real below v that holds a whole number within +-2^53 into an integer, in place (the
+ * parser bounds the depth). Returns 0, or -1 when an allocation failed. */
+static int jcs_integers(json_t *v)
+{
+  size_t i;
+  const char *k;
+  json_t *x, *n;
+  int rc = 0;
+  if (json_is_array(v)) json_array_foreach(v, i, x)
+    {
+      if (rc == 0) rc = (n = jcs_whole(x)) ? json_array_set_new(v, i, n) : jcs_integers(x);
+    }
+  if (json_is_object(v)) json_object_foreach(v, k, x)
+    {
+      if (rc == 0) rc = (n = jcs_whole(x)) ? json_object_set_new(v, k, n) : jcs_integers(x);
+    }
+  return rc;
+}
+
+json_t *jcs_load(const char *text, size_t len, json_error_t *err)
+{
+  json_t *v = jcs_parse(text, len, err), *n = v ? jcs_whole(v) : NULL;
+  if (n) {
+    json_decref(v);
+    return n;
+  }
+  if (v && jcs_integers(v) != 0) {
+    json_decref(v);
+    v = NULL;
+  }
+  return v;
+}
+
+/* Whether a value below v (v itself included) is one hit looks for; path[0..len) names v, and then
+ * names that value. */
+static int jcs_find_at(const json_t *v, int (*hit)(const json_t *), char *path, size_t cap,
+                       size_t len)
+{
+  size_t i;
+  const char *k;
+  json_t *x;
+  if (hit(v)) return 1;
+  if (json_is_array(v)) json_array_foreach(v, i, x)
+    {
+      int n = snprintf(path + len, cap - len, "[%zu]", i);
+      if (jcs_find_at(x, hit, path, cap, len + (size_t)n >= cap ? cap - 1 : len + (size_t)n))
+        return 1;
+    }
+  if (json_is_object(v)) json_object_foreach((json_t *)v, k, x)
+    {
+      int n = snprintf(path + len, cap - len, len ? ".%s" : "%s", k);
+      if (jcs_find_at(x, hit, path, cap, len + (size_t)n >= cap ? cap - 1 : len + (size_t)n))
+        return 1;
+    }
+  path[len] = 0;
+  return 0;
+}
+
+static int jcs_is_integer_beyond(const json_t *v)
+{
+  return json_is_integer(v) &&
+         (json_integer_value(v) > JCS_INTEGER_MAX || json_integer_value(v) < -JCS_INTEGER_MAX);
+}
+
+int jcs_integer_beyond(const json_t *v, char *path, size_t cap)
+{
+  return cap > 0 && jcs_find_at(v, jcs_is_integer_beyond, path, cap, strnlen(path, cap - 1));
+}
+
+/* The stand-in for an integer beyond int64: a string no body can hold (they are read without
+ * JSON_ALLOW_NUL). */
+#define JCS_OVERFLOW_MARK "\"\\u0000\""
+
+static int jcs_is_overflow_mark(const json_t *v)
+{
+  return json_is_string(v) && json_string_length(v) == 1 && json_string_value(v)[0] == 0;
+}
+
+/* Replaces the integer that ends at text[pos] with the mark, in a new buffer; NULL when what ends
+ * there is no integer (the exponent of a real beyond the double range). */
+static char *jcs_mark_overflow(const char *text, size_t len, size_t pos, size_t *out_len)
+{
+  if (pos > len) return NULL;
+  size_t start = pos;
+  while (start > 0 && isdigit((unsigned char)text[start - 1]))
+    start--;
+  if (start > 0 && text[start - 1] == '-') start--;
+  if (start == pos || (start > 0 && strchr(".eE+", text[start - 1]))) return NULL;
+  size_t mark = sizeof JCS_OVERFLOW_MARK - 1;
+  char *out = malloc(len - (pos - start) + mark + 1);
+  if (!out) return NULL;
+  memcpy(out, text, start);
+  memcpy(out + start, JCS_OVERFLOW_MARK, mark);
+  memcpy(out + start + mark, text + pos, len - pos);
+  *out_len = len - (pos - start) + mark;
+  out[*out_len] = 0;
+  return out;
+}
+
+int jcs_overflow_name(const char *text, size_t len, int pos, size_t flags, char *path, size_t cap)
+{
+  char *cur = NULL;
+  json_t *v = NULL;
+  json_error_t err = {.position = pos};
+  for (int round = 0; round < 64 && !v && err.position >= 0; round++) {
+    size_t n;
+    char *next =
+        jcs_mark_overflow(cur ? cur : text, cur ? strlen(cur) : len, (size_t)err.position, &n);
+    free(cur);
+    if (!(cur = next)) break;
+    v = json_loadb(cur, n, flags | JSON_ALLOW_NUL, &err);
+    if (!v && json_error_code(&err) != json_error_numeric_overflow) break;
+  }
+  free(cur);
+  int found = v && cap > 0 && (path[0] = 0, jcs_find_at(v, jcs_is_overflow_mark, path, cap, 0));
+  json_decref(v);
+  return found ? 0 : -1;
+}

@@ -40,21 +40,6 @@ static int cert_text_ok(json_t *v)
   return n > 0 && n <= 4 * CERT_TEXT_MAX && strlen(json_string_value(v)) == n;
 }
 
-/* Numbers the JCS double form would change: integers beyond 2^53. Returns the path or NULL. */
-static int cert_numbers_exact(json_t *v)
-{
-  if (json_is_integer(v)) {
-    json_int_t i = json_integer_value(v);
-    return i <= 9007199254740992LL && i >= -9007199254740992LL;
-  }
-  size_t i;
-  const char *k;
-  json_t *x;
-  if (json_is_array(v)) json_array_foreach(v, i, x) if (!cert_numbers_exact(x)) return 0;
-  if (json_is_object(v)) json_object_foreach(v, k, x) if (!cert_numbers_exact(x)) return 0;
-  return 1;
-}
-
 /* "metadata.NAME" in field (64 bytes), for a refusal: made only when one is given. */
 static const char *cert_field(char *field, const char *name)
 {
@@ -95,9 +80,9 @@ static enum ddc_err cert_check_metadata(const struct cert_kind *k, json_t *md)
       return errors_refuse(DDC_ERR_INVALID_FIELD, cert_field(f, k->list),
                            "%s must be a list of 1 to %d non-empty strings", f, CERT_LIST_ITEMS);
   }
-  if (!cert_numbers_exact(md))
-    return errors_refuse(DDC_ERR_INVALID_FIELD, "metadata",
-                         "metadata integers must be within +-2^53 (RFC 8785 numbers are doubles)");
+  char path[128] = "metadata";
+  if (jcs_integer_beyond(md, path, sizeof path))
+    return errors_refuse(DDC_ERR_INVALID_FIELD, path, "%s: " JCS_INTEGER_RULE, path);
   return DDC_ERR_OK;
 }
 

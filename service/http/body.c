@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "crypto/jcs.h"
 #include "http/body.h"
 #include "timefmt.h"
 #include "http/reply.h"
@@ -29,6 +30,17 @@ int body_depth_ok(const char *buf, size_t len, int max)
   return 1;
 }
 
+/* A body with an integer beyond int64, which jansson refuses at byte pos: refused by the name of
+ * that integer, as one beyond 2^53 that jansson reads is. 0 when it has none (bad JSON besides). */
+static int body_name_big_integer(struct req *r, int pos)
+{
+  char path[128];
+  if (jcs_overflow_name(r->body, r->body_len, pos, JSON_REJECT_DUPLICATES, path, sizeof path))
+    return 0;
+  reply_problem(r, DDC_ERR_INVALID_FIELD, path, "%s: " JCS_INTEGER_RULE, path);
+  return 1;
+}
+
 json_t *body_object(struct req *r)
 {
   if (r->body_len == 0 && r->route->body == BODY_JSON_OPTIONAL) return json_object();
@@ -43,6 +55,9 @@ json_t *body_object(struct req *r)
   }
   json_error_t err;
   json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+  if (!j && json_error_code(&err) == json_error_numeric_overflow &&
+      body_name_big_integer(r, err.position))
+    return NULL;
   if (!j) {
     enum ddc_err e = json_error_code(&err) == json_error_duplicate_key ? DDC_ERR_JSON_DUPLICATE_KEY
                                                                        : DDC_ERR_BAD_JSON;

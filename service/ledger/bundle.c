@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/codes.h"
+#include "crypto/jcs.h"
 #include "db/ledger.h"
 #include "db/witness.h"
 #include "config.h"
@@ -108,6 +109,13 @@ static const char *bundle_str(json_t *o, const char *k)
   return s ? s : "";
 }
 
+/* A signed JCS text of the bundle (the document, an event's canonical text) as JSON: numbers as the
+ * doubles JCS wrote, so that none fails to load (see jcs_load). NULL when it is not JSON. */
+static json_t *bundle_load_signed(const char *text)
+{
+  return jcs_load(text, strlen(text), NULL);
+}
+
 static int bundle_sha256_is(const char *text, const char *hex)
 {
   uint8_t h[32];
@@ -157,7 +165,7 @@ static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, j
 /* An event's signed content: its canonical text parsed, or NULL. */
 static json_t *bundle_canon(json_t *event)
 {
-  json_t *c = json_loads(bundle_str(event, "canonical"), 0, NULL);
+  json_t *c = bundle_load_signed(bundle_str(event, "canonical"));
   if (json_is_object(c) && !strcmp(bundle_str(c, "v"), "ddc.event/v1")) return c;
   json_decref(c);
   return NULL;
@@ -380,7 +388,7 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   json_t *checks = json_array(), *cert = json_object_get(b, "certificate");
   json_t *key = json_object_get(b, "signing_key"), *events = json_object_get(b, "events");
   const char *doc = bundle_str(b, "document");
-  json_t *d = json_loads(doc, 0, NULL);
+  json_t *d = bundle_load_signed(doc);
   bundle_check_signature(checks, doc, d, cert, key);
   bundle_check_key(checks, d, key);
   const char *status = bundle_check_events(checks, events, doc, d);
@@ -419,7 +427,7 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
 static int bundle_is_current(json_t *b)
 {
   json_t *events = json_object_get(b, "events");
-  json_t *d = json_loads(bundle_str(b, "document"), 0, NULL);
+  json_t *d = bundle_load_signed(bundle_str(b, "document"));
   char last[65];
   int64_t n = 0;
   int current =

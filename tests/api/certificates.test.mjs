@@ -375,7 +375,7 @@ test('top-level fields are checked one by one, naming the field', async () => {
   assert.equal(c.valid_until, '2027-01-01T00:00:00.000001Z');
 });
 
-test('metadata is at most 64 KiB in canonical form; integers beyond 2^53 are refused', async () => {
+test('metadata is at most 64 KiB in canonical form; integers beyond 2^53 are refused, naming the field', async () => {
   const w = await funded();
   const base = { title: 't', note: '' };
   const room = 65536 - Buffer.byteLength(jcs(base));
@@ -392,7 +392,9 @@ test('metadata is at most 64 KiB in canonical form; integers beyond 2^53 are ref
   const spaced = `{"kind":"generic","metadata":{"title":"t",${' '.repeat(5000)}"note":"${'x'.repeat(room)}"}}`;
   assert.equal((await postRaw('/v1/certificates', w.issuerKey, spaced)).status, 201);
   for (const n of ['9007199254740993', '-9007199254740993', '18014398509481984'])
-    assertProblem(await postRaw('/v1/certificates', w.issuerKey, `{"kind":"generic","metadata":{"title":"t","n":{"deep":[${n}]}}}`), 400, 'invalid_field', 'metadata');
+    assertProblem(await postRaw('/v1/certificates', w.issuerKey, `{"kind":"generic","metadata":{"title":"t","n":{"deep":[${n}]}}}`), 400, 'invalid_field', 'metadata.n.deep[0]');
+  for (const n of ['100000000000000000000', '-9300000000000000000', '1' + '0'.repeat(400)])
+    assertProblem(await postRaw('/v1/certificates', w.issuerKey, `{"kind":"generic","metadata":{"title":"t","x\\"y":${n}}}`), 400, 'invalid_field', 'metadata.x"y');
   assert.equal((await postRaw('/v1/certificates', w.issuerKey, '{"kind":"generic","metadata":{"title":"t","n":9007199254740992}}')).status, 201, '2^53 itself is exact');
   // a lone surrogate has no UTF-8 form, so no canonical form: refused before anything is signed
   const lone = await postRaw('/v1/certificates', w.issuerKey, String.raw`{"kind":"generic","metadata":{"title":"t","x":"\ud800"}}`);

@@ -215,6 +215,60 @@ static void test_literals_and_parse(void)
   CHECK(jcs_parse("[1,]", 4, NULL) == NULL);
 }
 
+/* jcs_load reads what JCS writes: whole numbers within 2^53 as integers, the rest as reals, and
+ * whole numbers beyond int64 without failing (json_loads refuses "100000000000000000000"). */
+static void test_load(void)
+{
+  const char *doc = "{\"a\":[1,0,1.5,9007199254740992,18014398509481984,"
+                    "100000000000000000000,1e+21,-9300000000000000000]}";
+  json_t *v = jcs_load(doc, strlen(doc), NULL), *a = json_object_get(v, "a");
+  CHECK(json_loads(doc, 0, NULL) == NULL); /* the fault jcs_load is for */
+  CHECK(json_is_integer(json_array_get(a, 0)) && json_integer_value(json_array_get(a, 0)) == 1);
+  CHECK(json_is_integer(json_array_get(a, 1)) && json_integer_value(json_array_get(a, 1)) == 0);
+  CHECK(json_is_real(json_array_get(a, 2)));
+  CHECK(json_is_integer(json_array_get(a, 3)) &&
+        json_integer_value(json_array_get(a, 3)) == 9007199254740992LL);
+  CHECK(json_is_real(json_array_get(a, 4)) && json_real_value(json_array_get(a, 5)) == 1e20);
+  CHECK(json_is_real(json_array_get(a, 6)) && json_real_value(json_array_get(a, 7)) == -9.3e18);
+  size_t n;
+  char *again = v ? jcs_canonicalize(v, &n) : NULL;
+  CHECK(again && strcmp(again, doc) == 0);
+  free(again);
+  json_decref(v);
+  json_t *top = jcs_load("42", 2, NULL);
+  CHECK(json_is_integer(top) && json_integer_value(top) == 42);
+  json_decref(top);
+  CHECK(jcs_load("{\"a\":1,\"a\":2}", 13, NULL) == NULL);
+}
+
+/* The name of an integer beyond 2^53, and of one beyond int64 that jansson cannot read. */
+static void test_integer_names(void)
+{
+  char path[128] = "metadata";
+  json_t *v = json_loads("{\"a\":[1e20,{\"b\":9007199254740993}],\"c\":1}", 0, NULL);
+  CHECK(jcs_integer_beyond(v, path, sizeof path) && strcmp(path, "metadata.a[1].b") == 0);
+  json_decref(v);
+  strcpy(path, "metadata");
+  v = json_loads("{\"a\":[1e20,9007199254740992,-9007199254740992]}", 0, NULL);
+  CHECK(!jcs_integer_beyond(v, path, sizeof path) && strcmp(path, "metadata") == 0);
+  json_decref(v);
+  const char *cases[][2] = {
+      {"{\"a\":[1e20, 100000000000000000000 ,3]}", "a[1]"},
+      {"{\"x\\\"y\":{\"n\":-99999999999999999999999}}", "x\"y.n"},
+      {"{\"m\":{\"p\":1e21,\"q\":[18446744073709551616,1e300]}}", "m.q[0]"},
+      {"{\"a\":1e400}", NULL},
+      {"[100000000000000000000,1e99999999999999999999]", NULL},
+      {"{\"a\":100000000000000000000,}", NULL},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    json_error_t err;
+    const char *t = cases[i][0];
+    CHECK(json_loads(t, 0, &err) == NULL && json_error_code(&err) == json_error_numeric_overflow);
+    int rc = jcs_overflow_name(t, strlen(t), err.position, 0, path, sizeof path);
+    CHECK(cases[i][1] ? rc == 0 && strcmp(path, cases[i][1]) == 0 : rc == -1);
+  }
+}
+
 static void test_depth(void)
 {
   json_t *root = json_array(), *cur = root;
@@ -237,6 +291,8 @@ int main(void)
   RUN(test_key_order);
   RUN(test_escaping);
   RUN(test_literals_and_parse);
+  RUN(test_load);
+  RUN(test_integer_names);
   RUN(test_depth);
   return UNIT_END();
 }
