@@ -5,6 +5,7 @@
 // overrides of issuers it created, never a default price.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import { startDdcd, request, assertProblem, world, createAccount, createKey, uniq } from './lib.mjs';
 
@@ -720,4 +721,24 @@ test('an issuer price override applies to that issuer\'s mints only', async () =
   } finally {
     for (const x of [a, b]) await del(`/v1/prices/mint?issuer_id=${x.issuer.id}`, w.op);
   }
+});
+
+// The PostgreSQL server log of the throwaway cluster (scripts/pg.sh keeps it beside the socket).
+function serverLog() {
+  const host = /host=(\S+)/.exec(process.env.DDC_DATABASE_URL || '')?.[1];
+  const file = host && `${host}/server.log`;
+  return file && fs.existsSync(file) ? file : null;
+}
+
+test('refusals stay out of the PostgreSQL log: 50 refused mints write none of their text there', async (t) => {
+  const file = serverLog();
+  if (!file) { t.skip('the database is not a cluster of scripts/pg.sh'); return; }
+  const { key } = await freshIssuer();
+  const from = fs.statSync(file).size;
+  for (let i = 0; i < 50; i++)
+    assertProblem(await mint(key), 402, 'insufficient_funds');
+  const fd = fs.openSync(file, 'r'), size = fs.fstatSync(fd).size, buf = Buffer.alloc(size - from);
+  fs.readSync(fd, buf, 0, buf.length, from);
+  fs.closeSync(fd);
+  assert.doesNotMatch(buf.toString(), /insufficient_funds|DD001|ddc_fail/, 'a refusal reached the server log');
 });
