@@ -22,6 +22,7 @@
 #include "domain/account.h"
 #include "http/addrlimit.h"
 #include "http/auth.h"
+#include "http/authsync.h"
 #include "http/respcache.h"
 #include "http/server.h"
 #include "ledger/chainproof.h"
@@ -99,8 +100,9 @@ static int cmd_serve(const struct config *c)
   api_web_init(c->public_url);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || witness_client_start(c) != 0 || runner_start() != 0 || anchorer_start(c) != 0 ||
-      server_start(c) != 0) {
+  if (seq != 0 || authsync_start() != 0 || witness_client_start(c) != 0 || runner_start() != 0 ||
+      anchorer_start(c) != 0 || server_start(c) != 0) {
+    authsync_stop();
     anchorer_stop();
     runner_stop();
     witness_client_stop();
@@ -112,6 +114,7 @@ static int cmd_serve(const struct config *c)
   sigwait(&sigs, &sig);
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
+  authsync_stop();
   anchorer_stop();
   runner_stop();
   witness_client_stop();

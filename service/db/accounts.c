@@ -18,7 +18,7 @@ const struct db_stmt db_accounts_stmts[] = {
                      " AND ($3::bigint IS NULL OR id = $3)"
                      " AND id > $4 ORDER BY id LIMIT $5"},
     {"account_set_status", "SELECT * FROM ddc_account_set_status($1, $2, $3, $4)"},
-    {"apikey_create", "SELECT * FROM ddc_api_key_create($1, $2, $3, $4, $5, $6, $7, $8)"},
+    {"apikey_create", "SELECT * FROM ddc_api_key_create($1, $2, $3, $4, $5, $6, $7, $8, $9)"},
     {"apikey_list", "SELECT a.id, a.role, a.name, a.issuer_id, a.status, a.created_at,"
                     " a.updated_at, k.id, k.account_id, k.name, k.prefix, k.rate_per_sec,"
                     " k.rate_per_day, k.created_at, k.revoked_at"
@@ -29,6 +29,7 @@ const struct db_stmt db_accounts_stmts[] = {
                     " k.rate_per_sec, k.rate_per_day, a.role, a.status"
                     " FROM api_keys k JOIN accounts a ON a.id = k.account_id"
                     " WHERE k.prefix = $1 AND k.revoked_at IS NULL"},
+    {"rate_take", "SELECT ddc_rate_take($1, $2, $3)"},
     {NULL, NULL},
 };
 
@@ -120,19 +121,21 @@ enum ddc_err db_account_set_status(const char *actor_role, int64_t actor, int64_
   return db_account_call("account_set_status", 4, v, 0, out);
 }
 
-enum ddc_err db_apikey_create(const char *actor_role, int64_t actor, int64_t account_id,
-                              const char *name, const char *prefix, const uint8_t hash[32],
-                              int32_t rps, int32_t rpd, struct apikey_row *out)
+enum ddc_err db_apikey_create(const char *actor_role, int64_t actor, int64_t actor_key,
+                              int64_t account_id, const char *name, const char *prefix,
+                              const uint8_t hash[32], int32_t rps, int32_t rpd,
+                              struct apikey_row *out)
 {
-  char b1[24], b2[24], b3[24], b4[24], hx[2 + 64 + 1] = "\\x";
-  const char *v[8] = {actor_role, NULL, NULL, name, prefix, hx, NULL, NULL};
+  char b1[24], b2[24], b3[24], b4[24], b5[24], hx[2 + 64 + 1] = "\\x";
+  const char *v[9] = {actor_role, NULL, NULL, name, prefix, hx, NULL, NULL, NULL};
   db_i64(b1, sizeof b1, actor, &v[1]);
   db_i64(b2, sizeof b2, account_id, &v[2]);
   codes_hex(hash, 32, hx + 2);
   db_i64(b3, sizeof b3, rps, &v[6]);
   db_i64(b4, sizeof b4, rpd, &v[7]);
-  PGresult *r = db_exec("apikey_create", 8, v, 0);
-  if (!r) return DDC_ERR_DB_UNAVAILABLE;
+  db_i64(b5, sizeof b5, actor_key, &v[8]);
+  PGresult *r = db_exec("apikey_create", 9, v, 0);
+  if (!r) return db_failure(); /* DB_UNAVAILABLE, or the acting key refused (ddc_actor_check) */
   enum ddc_err e = PQntuples(r) == 0 ? DDC_ERR_INTERNAL : db_outcome(PQgetvalue(r, 0, 0));
   if (e == DDC_ERR_OK) apikey_from(r, 0, 1, out);
   PQclear(r);
@@ -190,6 +193,21 @@ enum ddc_err db_auth_lookup(const char *prefix, struct auth_row *out)
     db_copy(out->role, sizeof out->role, r, 0, 6);
     db_copy(out->status, sizeof out->status, r, 0, 7);
   }
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_rate_take(int64_t key_id, int32_t per_sec, int32_t per_day, int64_t *wait_ms)
+{
+  char b1[24], b2[24], b3[24];
+  const char *v[3];
+  db_i64(b1, sizeof b1, key_id, &v[0]);
+  db_i64(b2, sizeof b2, per_sec, &v[1]);
+  db_i64(b3, sizeof b3, per_day, &v[2]);
+  PGresult *r = db_exec("rate_take", 3, v, 0);
+  if (!r) return DDC_ERR_DB_UNAVAILABLE;
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+  *wait_ms = e == DDC_ERR_OK ? db_int64(r, 0, 0) : 0;
   PQclear(r);
   return e;
 }

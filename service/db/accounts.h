@@ -52,9 +52,12 @@ enum ddc_err db_account_list(const char *role, int64_t scope_issuer, int64_t sco
                              int64_t after, int limit, struct account_row *out, int *n);
 enum ddc_err db_account_set_status(const char *actor_role, int64_t actor, int64_t target,
                                    const char *status, struct account_row *out);
-enum ddc_err db_apikey_create(const char *actor_role, int64_t actor, int64_t account_id,
-                              const char *name, const char *prefix, const uint8_t hash[32],
-                              int32_t rps, int32_t rpd, struct apikey_row *out);
+/* actor_key: the API key the actor acts with (0: none, the command line); refused with
+ * UNAUTHORIZED or ACCOUNT_FROZEN if it is no longer live, checked in the same transaction. */
+enum ddc_err db_apikey_create(const char *actor_role, int64_t actor, int64_t actor_key,
+                              int64_t account_id, const char *name, const char *prefix,
+                              const uint8_t hash[32], int32_t rps, int32_t rpd,
+                              struct apikey_row *out);
 /* The account (for the permission check) and up to max of its keys, newest first. */
 enum ddc_err db_apikey_list(int64_t account_id, struct account_row *owner, struct apikey_row *out,
                             int max, int *n);
@@ -62,5 +65,8 @@ enum ddc_err db_apikey_revoke(const char *actor_role, int64_t actor, int64_t key
                               int64_t *account_id);
 /* DDC_ERR_NOT_FOUND when no live key has this prefix. */
 enum ddc_err db_auth_lookup(const char *prefix, struct auth_row *out);
+/* Takes one request from the key's shared rate-limit bucket (sql/014_auth_sync.sql); per_sec and
+ * per_day 0: no limit. *wait_ms 0: allowed; else how long until it would be. */
+enum ddc_err db_rate_take(int64_t key_id, int32_t per_sec, int32_t per_day, int64_t *wait_ms);
 
 #endif

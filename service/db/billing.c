@@ -5,7 +5,7 @@ const struct db_stmt db_billing_stmts[] = {
     {"prices_list", "SELECT ddc_prices_list($1, $2, $3, $4)"},
     {"price_set", "SELECT ddc_price_set($1, $2, $3, $4)"},
     {"price_delete", "SELECT ddc_price_delete($1, $2)"},
-    {"recharge", "SELECT ddc_recharge($1, $2, $3, $4, $5, $6)"},
+    {"recharge", "SELECT ddc_recharge($1, $2, $3, $4, $5, $6, $7)"},
     {"balance_get", "SELECT ddc_balance_get($1, $2, $3)"},
     {"journal_list", "SELECT ddc_journal_list($1, $2, $3, $4, $5, $6)"},
     {"statement", "SELECT ddc_statement($1, $2, $3, $4, $5, $6)"},
@@ -42,8 +42,8 @@ enum ddc_err db_price_delete(const char *operation, int64_t issuer, char **json)
   return db_p_json("price_delete", &p, 0, json, NULL);
 }
 
-enum ddc_err db_recharge(const char *role, int64_t actor, int64_t account, int64_t amount,
-                         const char *currency, const char *reference, char **json)
+enum ddc_err db_recharge(const char *role, int64_t actor, int64_t actor_key, int64_t account,
+                         int64_t amount, const char *currency, const char *reference, char **json)
 {
   struct db_params p = {0};
   db_p_str(&p, role);
@@ -52,6 +52,7 @@ enum ddc_err db_recharge(const char *role, int64_t actor, int64_t account, int64
   db_p_int(&p, amount);
   db_p_str(&p, currency);
   db_p_str(&p, reference);
+  db_p_id(&p, actor_key);
   return db_p_json("recharge", &p, 0, json, NULL);
 }
 

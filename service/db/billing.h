@@ -15,8 +15,10 @@ enum ddc_err db_prices_list(const char *role, int64_t actor, int64_t actor_issue
 enum ddc_err db_price_set(const char *operation, int64_t issuer, int64_t amount,
                           const char *currency, char **json);
 enum ddc_err db_price_delete(const char *operation, int64_t issuer, char **json);
-enum ddc_err db_recharge(const char *role, int64_t actor, int64_t account, int64_t amount,
-                         const char *currency, const char *reference, char **json);
+/* actor_key: the key the actor acts with (0: none); refused (UNAUTHORIZED, ACCOUNT_FROZEN) in the
+ * same transaction if it is no longer live. */
+enum ddc_err db_recharge(const char *role, int64_t actor, int64_t actor_key, int64_t account,
+                         int64_t amount, const char *currency, const char *reference, char **json);
 enum ddc_err db_balance_get(const char *role, int64_t actor, int64_t account, char **json);
 /* currency may be NULL (all). */
 enum ddc_err db_journal_list(const char *role, int64_t actor, int64_t account, const char *currency,

@@ -25,7 +25,7 @@ const struct db_stmt db_certs_stmts[] = {
     {"operators_list", "SELECT ddc_operators_list($1, $2, $3)"},
     {"issuer_approval_set", "SELECT ddc_issuer_approval_set($1, $2, $3, $4, $5)"},
     {"issuer_approvals_list", "SELECT ddc_issuer_approvals_list($1, $2, $3, $4)"},
-    {"holder_key_set", "SELECT ddc_holder_key_set($1, $2, $3)"},
+    {"holder_key_set", "SELECT ddc_holder_key_set($1, $2, $3, $4)"},
     {"holder_key_get", "SELECT ddc_holder_key_get($1, $2, $3)"},
     {"key_add", "SELECT ddc_key_add($1, $2, $3, $4, $5, $6)"},
     {"key_retire", "SELECT ddc_key_retire($1, $2, $3, $4)"},
@@ -225,13 +225,14 @@ enum ddc_err db_issuer_approvals_list(const char *role, int64_t actor, int64_t a
   return db_p_json("issuer_approvals_list", &p, 1, json, NULL);
 }
 
-enum ddc_err db_holder_key_set(int64_t actor, int64_t account, const uint8_t public_key[32],
-                               char **json)
+enum ddc_err db_holder_key_set(int64_t actor, int64_t actor_key, int64_t account,
+                               const uint8_t public_key[32], char **json)
 {
   struct db_params p = {0};
   db_p_int(&p, actor);
   db_p_int(&p, account);
   db_p_bytea(&p, public_key, 32);
+  db_p_id(&p, actor_key);
   return db_p_json("holder_key_set", &p, 0, json, NULL);
 }
 

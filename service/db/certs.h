@@ -50,8 +50,9 @@ enum ddc_err db_issuer_approval_set(const char *role, int64_t actor, int64_t iss
                                     int approved, char **json);
 enum ddc_err db_issuer_approvals_list(const char *role, int64_t actor, int64_t actor_issuer,
                                       int64_t issuer, char **json);
-enum ddc_err db_holder_key_set(int64_t actor, int64_t account, const uint8_t public_key[32],
-                               char **json);
+/* actor_key as db_recharge's. */
+enum ddc_err db_holder_key_set(int64_t actor, int64_t actor_key, int64_t account,
+                               const uint8_t public_key[32], char **json);
 enum ddc_err db_holder_key_get(const char *role, int64_t actor, int64_t account, char **json);
 enum ddc_err db_key_add(const char *role, int64_t actor, int64_t issuer,
                         const uint8_t public_key[32], const uint8_t *sealed, size_t sealed_len,

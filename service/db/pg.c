@@ -127,6 +127,19 @@ PGconn *db_connect(void)
   return NULL;
 }
 
+PGconn *db_connect_keepalive(void)
+{
+  /* later keywords override what the expanded connection string says */
+  static const char *const keys[] = {"dbname",           "keepalives",          "keepalives_idle",
+                                     "keepalives_count", "keepalives_interval", NULL};
+  const char *const vals[] = {db_conninfo, "1", "5", "3", "2", NULL};
+  PGconn *c = PQconnectdbParams(keys, vals, 1);
+  if (PQstatus(c) == CONNECTION_OK) return c;
+  db_count_error("connect", c);
+  PQfinish(c);
+  return NULL;
+}
+
 PGconn *db_get_raw(void)
 {
   struct db_thread *t = db_thread();

@@ -46,6 +46,9 @@ enum ddc_err db_copy_in(const char *sql, const struct db_copy_part *parts, int n
  * (a COPY streamed while a body arrives, a session lock): PQfinish it. NULL if the database
  * cannot be reached. Statements are not prepared on it. */
 PGconn *db_connect(void);
+/* db_connect with TCP keepalives (idle 5 s, then 3 probes 2 s apart), for a connection that waits
+ * idle for notifications and must notice a silently dead network. */
+PGconn *db_connect_keepalive(void);
 /* Runs a registry statement (by name, its SQL unprepared) on such a connection, without retries;
  * like db_exec otherwise. */
 PGresult *db_exec_on(PGconn *c, const char *stmt, int nparams, const char *const *values);

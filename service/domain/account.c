@@ -74,8 +74,8 @@ enum ddc_err apikey_create(const struct principal *who, int64_t account_id, cons
     uint8_t hash[APIKEY_HASH_BYTES];
     apikey_generate(key, prefix);
     apikey_hash(key, hash);
-    e = db_apikey_create(role_name(who->role), who->account_id, account_id, name, prefix, hash, rps,
-                         rpd, out);
+    e = db_apikey_create(role_name(who->role), who->account_id, who->key_id, account_id, name,
+                         prefix, hash, rps, rpd, out);
   }
   if (e != DDC_ERR_OK) sodium_memzero(key, APIKEY_LEN + 1);
   return e;

@@ -36,8 +36,8 @@ enum ddc_err billing_price_delete(const struct principal *who, const char *op, i
 enum ddc_err billing_recharge(const struct principal *who, int64_t account, int64_t amount,
                               const char *currency, const char *reference, char **json)
 {
-  return db_recharge(role_name(who->role), who->account_id, account, amount, currency, reference,
-                     json);
+  return db_recharge(role_name(who->role), who->account_id, who->key_id, account, amount, currency,
+                     reference, json);
 }
 
 enum ddc_err billing_balance(const struct principal *who, int64_t account, char **json)

@@ -109,7 +109,7 @@ enum ddc_err lifecycle_holder_key_set(const struct principal *who, int64_t accou
   if (codes_unbase64url(public_key, pk, sizeof pk) != 0)
     return errors_refuse(DDC_ERR_INVALID_FIELD, "public_key",
                          "public_key must be an Ed25519 key: 32 bytes in unpadded base64url");
-  return db_holder_key_set(who->account_id, account, pk, json);
+  return db_holder_key_set(who->account_id, who->key_id, account, pk, json);
 }
 
 enum ddc_err lifecycle_holder_key(const struct principal *who, int64_t account, char **json)

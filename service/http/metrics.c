@@ -6,6 +6,7 @@
 #include <string.h>
 #include "config.h"
 #include "db/pg.h"
+#include "http/authsync.h"
 #include "http/metrics.h"
 #include "http/routes.h"
 
@@ -119,6 +120,17 @@ char *metrics_render(size_t *len)
                  "# HELP ddcd_db_errors_total Failed database operations.\n"
                  "# TYPE ddcd_db_errors_total counter\nddcd_db_errors_total %llu\n",
                  (unsigned long long)db_error_count());
+  metrics_printf(
+      &b,
+      "# HELP ddcd_auth_listener_up 1 while revocations and freezes are heard "
+      "(LISTEN ddc_auth).\n# TYPE ddcd_auth_listener_up gauge\nddcd_auth_listener_up %d\n"
+      "# HELP ddcd_auth_listener_connects_total Times the listener started listening.\n"
+      "# TYPE ddcd_auth_listener_connects_total counter\n"
+      "ddcd_auth_listener_connects_total %llu\n"
+      "# HELP ddcd_auth_notifications_total Notifications received on ddc_auth.\n"
+      "# TYPE ddcd_auth_notifications_total counter\nddcd_auth_notifications_total %llu\n",
+      authsync_up(), (unsigned long long)authsync_connects(),
+      (unsigned long long)authsync_notifications());
   metrics_printf(&b, "# HELP ddcd_http_requests_total HTTP requests by route and status.\n"
                      "# TYPE ddcd_http_requests_total counter\n");
   for (int i = 0; i < METRICS_ROUTES; i++)

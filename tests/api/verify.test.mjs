@@ -239,23 +239,23 @@ test('an old bundle sent in, from before a revocation, is caught: the log has ne
   assert.deepEqual(failed((await post('/v1/verify', undefined, cut)).json), ['bundle_is_current']);
 });
 
-test('verdicts are served from memory for a moment: a write here clears them, one elsewhere shows within the time to live', async () => {
+test('verdicts are served from memory for a moment: a write here clears them, a status change elsewhere is told within a second', async () => {
   const other = await startDdcd({ env: { DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '3000' } });
   try {
     const at = (base, code) => request(base, 'GET', `/v1/verify/${code}`).then((r) => r.json.result);
-    // a write through the other process: this one keeps its cached verdict until it expires
+    // a revocation through this process: the other drops its cached verdict on the ddc_auth
+    // notification, well before its 3 s time to live
     const a = await mint();
     await verdict(a.code);
     assert.equal(await at(other.base, a.code), 'valid'); // cached there now
     assert.equal((await post(`/v1/certificates/${a.ddc_id}/revoke`, w.issuerKey, { reason: 'cache test' })).status, 200);
     assert.equal((await verdict(a.code)).v.result, 'revoked', 'the process that wrote sees it at once');
     const t0 = Date.now();
-    assert.equal(await at(other.base, a.code), 'valid', 'the other one answers from memory');
     let seen;
     while ((seen = await at(other.base, a.code)) === 'valid' && Date.now() - t0 < 10000)
-      await new Promise((res) => setTimeout(res, 100));
+      await new Promise((res) => setTimeout(res, 50));
     assert.equal(seen, 'revoked');
-    assert.ok(Date.now() - t0 <= 3000 + 1000, `within the time to live (${Date.now() - t0} ms)`);
+    assert.ok(Date.now() - t0 < 1000, `told within a second (${Date.now() - t0} ms)`);
     // a write through the same process clears its cache at once
     const b = await mint();
     await verdict(b.code);
