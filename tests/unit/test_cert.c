@@ -60,7 +60,8 @@ static void test_limits(void)
   CHECK(check("generic", "{\"title\":\"t\",\"n\":9007199254740992}", &f) == DDC_ERR_OK);
   CHECK(check("generic", "{\"title\":\"t\",\"n\":[9007199254740993]}", &f) ==
             DDC_ERR_INVALID_FIELD &&
-        !strcmp(f, "metadata"));
+        !strcmp(f, "metadata.n[0]"));
+  CHECK(check("generic", "{\"title\":\"t\",\"n\":[1e20,-1.5e300]}", &f) == DDC_ERR_OK);
   size_t n = 70000;
   char *big = malloc(n + 64);
   strcpy(big, "{\"title\":\"t\",\"pad\":\"");
