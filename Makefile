@@ -9,6 +9,15 @@ SQL := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
 WEB := $(sort $(wildcard web/*.*))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
+# What an outside verifier needs (service/verify/ and the pure code it calls): linked alone, with
+# neither libpq nor libmicrohttpd, into the unit tests and fuzz targets of verification.
+VERIFY_SRC := $(sort $(wildcard service/verify/*.c)) service/crypto/codes.c service/crypto/jcs.c \
+  service/timefmt.c service/errors.c $(addprefix service/chain/,abi.c evm.c keccak.c rlp.c rpc.c secp.c tx.c)
+VERIFY_PKGS := jansson libsodium libcurl libsecp256k1
+VERIFY_LDLIBS := $(shell pkg-config --libs $(VERIFY_PKGS) 2>/dev/null) -lm -lpthread
+VERIFY_UNITS := test_merkle test_note
+VERIFY_FUZZ := fuzz_bundle fuzz_merkle fuzz_note fuzz_witness
+
 CFLAGS_BASE := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Iservice -MMD -MP \
   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
@@ -77,6 +86,12 @@ build/fuzz/libddcd.a: $(FUZZ_OBJ)
 	ar rcs $@ $^
 build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o build/fuzz/libddcd.a
 	$(FUZZ_CC) $(FUZZ) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
+build/asan/libverify.a: $(VERIFY_SRC:%.c=build/asan/obj/%.o)
+	ar rcs $@ $^
+build/fuzz/libverify.a: $(VERIFY_SRC:%.c=build/fuzz/obj/%.o)
+	ar rcs $@ $^
+$(VERIFY_FUZZ:%=build/fuzz/%): build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o build/fuzz/libverify.a
+	$(FUZZ_CC) $(FUZZ) -fsanitize=fuzzer $^ -o $@ $(VERIFY_LDLIBS)
 
 build/ddcd: build/obj/service/main.o build/libddcd.a
 	$(CC) $(OPT) $^ -o $@ $(LDLIBS)
@@ -85,6 +100,10 @@ build/asan/ddcd: build/asan/obj/service/main.o build/asan/libddcd.a
 build/asan/tests/%: build/asan/obj/tests/unit/%.o build/asan/libddcd.a
 	@mkdir -p $(@D)
 	$(CC) $(SAN) $^ -o $@ $(LDLIBS)
+$(VERIFY_UNITS:%=build/asan/tests/%): build/asan/tests/%: build/asan/obj/tests/unit/%.o \
+  build/asan/libverify.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN) $^ -o $@ $(VERIFY_LDLIBS)
 build/bench/bare_mhd: tests/bench/bare_mhd.c
 	@mkdir -p $(@D)
 	$(CC) -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -O2 $< -o $@ $(LDLIBS)

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
-#include "ledger/note.h"
+#include "verify/note.h"
 #include "log.h"
 
 #define DDC_VERSION "0.1.0"

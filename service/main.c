@@ -25,13 +25,13 @@
 #include "http/authsync.h"
 #include "http/respcache.h"
 #include "http/server.h"
-#include "ledger/chainproof.h"
+#include "ledger/bundle.h"
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
 #include "ledger/witness_client.h"
 #include "log.h"
 #include "import_cli.h"
-#include "verify_cli.h"
+#include "verify/cli.h"
 #include "witness_cli.h"
 
 static const char *main_getenv(const char *name)
@@ -96,7 +96,7 @@ static int cmd_serve(const struct config *c)
   }
   addrlimit_init(c->public_rate);
   respcache_init(c->verify_cache_ms);
-  chainproof_init(c->chain.contract, c->chain.chain_id);
+  bundle_chain_init(c->chain.contract, c->chain.chain_id);
   api_web_init(c->public_url);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);

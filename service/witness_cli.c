@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include "config.h"
-#include "ledger/witness.h"
+#include "verify/witness.h"
 #include "log.h"
 #include "witness_cli.h"
 

@@ -12,7 +12,7 @@
 #include "http/body.h"
 #include "http/reply.h"
 #include "ledger/logkey.h"
-#include "ledger/note.h"
+#include "verify/note.h"
 #include "ledger/proofs.h"
 #include "ledger/witness_client.h"
 

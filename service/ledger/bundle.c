@@ -1,21 +1,56 @@
-/* bundle.c: building a certificate's proof bundle and checking one. The checks use nothing but
- * the bundle (and the log key it names, compared with the log's own), so the same code can check
- * a bundle that came from elsewhere. */
+/* bundle.c: building a certificate's proof bundle from the log (its document, events with their
+ * inclusion proofs, the checkpoint, the witnesses, the chain anchor), and the verdict on a bundle
+ * sent in, which also asks the log whether the bundle is current. The checks themselves are
+ * verify/bundle.c's, which need no database. */
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/codes.h"
 #include "crypto/jcs.h"
+#include "db/chain.h"
 #include "db/ledger.h"
 #include "db/witness.h"
-#include "config.h"
 #include "ledger/bundle.h"
-#include "ledger/chainproof.h"
 #include "ledger/logkey.h"
-#include "ledger/merkle.h"
 #include "ledger/proofs.h"
 #include "ledger/witness_client.h"
-#include "timefmt.h"
+
+static char bundle_chain_contract[41]; /* the configured registry; "" : no chain */
+static uint64_t bundle_chain_id;       /* 0: the one the registry was last anchored on */
+
+void bundle_chain_init(const char *contract, uint64_t chain_id)
+{
+  bundle_chain_id = chain_id;
+  snprintf(bundle_chain_contract, sizeof bundle_chain_contract, "%s",
+           contract && strlen(contract) == 42 ? contract + 2 : "");
+}
+
+/* Adds "chain_anchor" to bundle b when a confirmed anchor holds leaf need and the checkpoint of
+ * size leaves extends it. */
+static enum ddc_err bundle_chain_add(json_t *b, int64_t need, uint64_t size)
+{
+  char *text = NULL;
+  json_t *proof = NULL;
+  enum ddc_err e =
+      size && *bundle_chain_contract
+          ? db_chain_anchor_for(bundle_chain_id, bundle_chain_contract, need, size, &text)
+          : DDC_ERR_NOT_FOUND;
+  if (e == DDC_ERR_NOT_FOUND) return DDC_ERR_OK;
+  json_t *a = e == DDC_ERR_OK ? json_loads(text, 0, NULL) : NULL;
+  free(text);
+  uint64_t from = (uint64_t)json_integer_value(json_object_get(a, "tree_size"));
+  if (a && from < size) e = proofs_consistency(from, size, &proof);
+  if (a && e == DDC_ERR_OK) {
+    json_object_set_new(a, "consistency",
+                        proof ? json_incref(json_object_get(proof, "proof")) : json_array());
+    json_object_set_new(a, "checkpoint_size", json_integer((json_int_t)size));
+    json_object_set(b, "chain_anchor", a);
+  }
+  json_decref(proof);
+  json_decref(a);
+  return a || e != DDC_ERR_OK ? e : DDC_ERR_INTERNAL;
+}
 
 /* Adds {size, proof} to an event that is in the tree of size leaves (read through rd). */
 static void bundle_prove(struct tiles_reader *rd, json_t *event, uint64_t size)
@@ -56,7 +91,7 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
       bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
     for (i = 0; i < ws->n; i++)
       json_array_append_new(keys, json_string(ws->vkeys[i]));
-    e = chainproof_add(b, need, cp.size);
+    e = bundle_chain_add(b, need, cp.size);
     json_object_set_new(b, "checkpoint", cp.note ? json_string(cp.note) : json_null());
     json_object_set_new(b, "witnesses", keys);
     json_object_set_new(b, "witness_quorum", json_integer(ws->quorum));
@@ -97,344 +132,26 @@ enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json
   return e == DDC_ERR_OK ? bundle_build(code, bundle) : e;
 }
 
-static void bundle_check(json_t *checks, const char *name, int ok, const char *detail)
-{
-  json_array_append_new(checks,
-                        json_pack("{s:s, s:b, s:s}", "name", name, "ok", ok, "detail", detail));
-}
-
-static const char *bundle_str(json_t *o, const char *k)
-{
-  const char *s = json_string_value(json_object_get(o, k));
-  return s ? s : "";
-}
-
-/* A signed JCS text of the bundle (the document, an event's canonical text) as JSON: numbers as the
- * doubles JCS wrote, so that none fails to load (see jcs_load). NULL when it is not JSON. */
-static json_t *bundle_load_signed(const char *text)
-{
-  return jcs_load(text, strlen(text), NULL);
-}
-
-static int bundle_sha256_is(const char *text, const char *hex)
-{
-  uint8_t h[32];
-  char got[65];
-  crypto_hash_sha256(h, (const uint8_t *)text, strlen(text));
-  codes_hex(h, 32, got);
-  return strcmp(got, hex) == 0;
-}
-
-/* The document's fields as the certificate shows them (document name, certificate name). */
-static const char *const bundle_fields[][2] = {
-    {"code", "code"},
-    {"ddcId", "ddc_id"},
-    {"keyId", "key_id"},
-    {"issuer", "issuer_id"},
-    {"kind", "kind"},
-    {"contentHash", "content_hash"},
-    {"uri", "uri"},
-    {"validFrom", "valid_from"},
-    {"validUntil", "valid_until"},
-    {"issuedAt", "issued_at"},
-};
-
-/* The issuer's signature: the document hashes to cert_hash, every field the certificate shows
- * is the document's, and the signing key signed it. */
-static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, json_t *cert,
-                                   json_t *key)
-{
-  uint8_t sig[64], pub[32];
-  bundle_check(checks, "document_hash", bundle_sha256_is(doc, bundle_str(cert, "cert_hash")),
-               "SHA-256 of the document is cert_hash");
-  int same = json_is_object(d);
-  for (size_t i = 0; same && i < sizeof bundle_fields / sizeof bundle_fields[0]; i++) {
-    json_t *a = json_object_get(d, bundle_fields[i][0]),
-           *b = json_object_get(cert, bundle_fields[i][1]);
-    same = a && b && json_equal(a, b);
-  }
-  same = same && json_equal(json_object_get(d, "keyId"), json_object_get(key, "key_id"));
-  bundle_check(checks, "document_names_certificate", same,
-               "every field the certificate shows is the signed document's");
-  int ok = codes_unbase64url(bundle_str(cert, "signature"), sig, 64) == 0 &&
-           codes_unbase64url(bundle_str(key, "public_key"), pub, 32) == 0 &&
-           crypto_sign_verify_detached(sig, (const uint8_t *)doc, strlen(doc), pub) == 0;
-  bundle_check(checks, "issuer_signature", ok, "Ed25519 by the signing key over the document");
-}
-
-/* An event's signed content: its canonical text parsed, or NULL. */
-static json_t *bundle_canon(json_t *event)
-{
-  json_t *c = bundle_load_signed(bundle_str(event, "canonical"));
-  if (json_is_object(c) && !strcmp(bundle_str(c, "v"), "ddc.event/v1")) return c;
-  json_decref(c);
-  return NULL;
-}
-
-/* The key is the one its logged key_added event names (and its retirement, if any, is logged).
- * Returns 1 when both events match. */
-static int bundle_check_key(json_t *checks, json_t *d, json_t *key)
-{
-  json_t *add = bundle_canon(json_object_get(key, "key_event"));
-  json_t *ret = bundle_canon(json_object_get(key, "retired_event"));
-  json_t *ad = json_object_get(add, "data"), *rd = json_object_get(ret, "data");
-  int ok = add && !strcmp(bundle_str(add, "type"), "key_added") &&
-           json_equal(json_object_get(add, "account"), json_object_get(d, "issuer")) &&
-           json_equal(json_object_get(ad, "keyId"), json_object_get(d, "keyId")) &&
-           !strcmp(bundle_str(ad, "publicKey"), bundle_str(key, "public_key")) &&
-           !strcmp(bundle_str(ad, "validFrom"), bundle_str(key, "valid_from"));
-  const char *retired = bundle_str(key, "retired_at");
-  ok = ok &&
-       (*retired ? ret && !strcmp(bundle_str(ret, "type"), "key_retired") &&
-                       json_equal(json_object_get(ret, "account"), json_object_get(d, "issuer")) &&
-                       json_equal(json_object_get(rd, "keyId"), json_object_get(d, "keyId")) &&
-                       !strcmp(bundle_str(rd, "retiredAt"), retired)
-                 : !ret);
-  bundle_check(checks, "key_events_match", ok,
-               "the signing key is the one its logged key_added event names, and its retirement "
-               "is logged if it retired");
-  json_decref(add);
-  json_decref(ret);
-  return ok;
-}
-
-/* The events, read from their signed canonical text only: each hashes to its event_hash, names
- * this certificate, links to the one before, and the first mints this document. Returns the
- * status they lead to, or NULL. */
-static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc, json_t *d)
-{
-  static const char *const moves[][2] = {
-      {"mint", "active"}, {"freeze", "frozen"}, {"unfreeze", "active"}, {"revoke", "revoked"},
-      {"burn", "burned"}, {"transfer", NULL},   {"approve", NULL}};
-  char prev[65] = "", doc_hash[65];
-  uint8_t h[32];
-  const char *status = NULL;
-  int ok = json_array_size(events) > 0;
-  size_t i;
-  json_t *e;
-  crypto_hash_sha256(h, (const uint8_t *)doc, strlen(doc));
-  codes_hex(h, 32, doc_hash);
-  json_array_foreach(events, i, e)
-  {
-    json_t *c = bundle_canon(e);
-    const char *canon = bundle_str(e, "canonical"), *type = bundle_str(c, "type");
-    json_t *cprev = json_object_get(c, "prev");
-    ok = ok && c && json_equal(json_object_get(c, "ddcId"), json_object_get(d, "ddcId")) &&
-         (i == 0 ? json_is_null(cprev)
-                 : !strcmp(json_string_value(cprev) ? json_string_value(cprev) : "", prev)) &&
-         bundle_sha256_is(canon, bundle_str(e, "event_hash"));
-    if (i == 0)
-      ok = ok && !strcmp(type, "mint") &&
-           !strcmp(bundle_str(json_object_get(c, "data"), "certHash"), doc_hash);
-    int known = 0;
-    for (size_t m = 0; m < sizeof moves / sizeof moves[0]; m++)
-      if (!strcmp(type, moves[m][0])) {
-        known = 1;
-        if (moves[m][1]) status = moves[m][1];
-      }
-    ok = ok && known;
-    crypto_hash_sha256(h, (const uint8_t *)canon, strlen(canon));
-    codes_hex(h, 32, prev);
-    json_decref(c);
-  }
-  bundle_check(checks, "event_chain", ok,
-               "each event's signed text names this certificate and links to the one before, "
-               "from the mint of this document");
-  return ok ? status : NULL;
-}
-
-/* Leaf index of an event whose inclusion the bundle carries, or -1. */
-static int64_t bundle_leaf(json_t *event)
-{
-  json_t *li = json_object_get(event, "leaf_index");
-  return json_is_integer(json_object_get(json_object_get(event, "inclusion"), "size")) &&
-                 json_is_integer(li)
-             ? (int64_t)json_integer_value(li)
-             : -1;
-}
-
-/* The key was valid when the certificate was minted, by the order of the log: its key_added
- * before the mint, its key_retired (if any) after. Unanchored events: checked later. */
-static void bundle_check_key_order(json_t *checks, json_t *key, json_t *events)
-{
-  int64_t add = bundle_leaf(json_object_get(key, "key_event"));
-  int64_t mint = bundle_leaf(json_array_get(events, 0));
-  json_t *ret = json_object_get(key, "retired_event");
-  int64_t gone = json_is_object(ret) ? bundle_leaf(ret) : INT64_MAX;
-  int anchored = add >= 0 && mint >= 0 && gone >= 0;
-  bundle_check(checks, "key_valid_at_issue", !anchored || (add < mint && mint < gone),
-               anchored ? "the log shows the key added before the mint and not retired before it"
-                        : "checked once the events are in the log");
-}
-/* Whether the event is in the checkpoint's tree: 1 proven, 0 not yet there, -1 a bad proof. */
-static int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
-{
-  json_t *inc = json_object_get(event, "inclusion"), *li = json_object_get(event, "leaf_index");
-  if (!json_is_object(inc) || !json_is_integer(li)) return 0;
-  if ((uint64_t)json_integer_value(json_object_get(inc, "size")) != size) return -1;
-  json_t *proof = json_object_get(inc, "proof"), *p;
-  size_t n = json_array_size(proof), i;
-  uint8_t hashes[MERKLE_MAX_PROOF][32], leaf[32];
-  struct merkle_span spans[MERKLE_MAX_PROOF];
-  if (n > MERKLE_MAX_PROOF) return -1;
-  json_array_foreach(proof, i, p)
-  {
-    const char *s = json_string_value(p);
-    long len = s ? codes_unbase64(s, strlen(s), hashes[i], 32) : -1;
-    if (len < 0) return -1;
-    spans[i] = (struct merkle_span){hashes[i], (size_t)len};
-  }
-  const char *canon = bundle_str(event, "canonical");
-  merkle_leaf_hash((const uint8_t *)canon, strlen(canon), leaf);
-  return merkle_verify_inclusion(MERKLE_SPAN(leaf), (uint64_t)json_integer_value(li), size, spans,
-                                 n, (struct merkle_span){root, 32}) == 0
-             ? 1
-             : -1;
-}
-
-/* The checkpoint carries a cosignature by at least the quorum of the trusted witnesses (any
- * cosignature by one of them was verified already). 1, or 0: not final yet. */
-static int bundle_check_witnesses(json_t *checks, const struct bundle_trust *t,
-                                  const struct note_check *seen)
-{
-  unsigned n = 0;
-  char detail[160];
-  if (!t->n_witnesses) return 1;
-  for (size_t i = 0; i < t->n_witnesses; i++)
-    n += seen[1 + i].valid != 0;
-  snprintf(detail, sizeof detail,
-           "%u of %zu trusted witnesses cosigned the checkpoint (quorum %u)%s", n, t->n_witnesses,
-           t->quorum, n >= t->quorum ? "" : ": not final yet");
-  bundle_check(checks, "witness_cosignatures", 1, detail);
-  return n >= t->quorum;
-}
-
-/* Whether every event (and the key's) is in the checkpoint's tree: 1 all, 0 some not yet, -1 a
- * proof fails. */
-static int bundle_events_in(json_t *b, const struct note_checkpoint *cp)
-{
-  int worst = 1, in;
-  size_t i;
-  json_t *e, *key = json_object_get(b, "signing_key");
-  json_array_foreach(json_object_get(b, "events"), i, e)
-  {
-    in = bundle_in_log(e, cp->size, cp->root);
-    worst = in < worst ? in : worst;
-  }
-  in = bundle_in_log(json_object_get(key, "key_event"), cp->size, cp->root);
-  worst = in < worst ? in : worst;
-  if (json_is_object(json_object_get(key, "retired_event"))) {
-    in = bundle_in_log(json_object_get(key, "retired_event"), cp->size, cp->root);
-    worst = in < worst ? in : worst;
-  }
-  return worst;
-}
-
-/* The checkpoint is signed by the log key (and cosigned by the quorum of witnesses); every event
- * (and the key's) is in its tree. Returns 1 when all are anchored in a final checkpoint, 0 when
- * not yet, -1 when a check failed. */
-static int bundle_check_log(json_t *checks, json_t *b, const struct bundle_trust *t)
-{
-  struct note_verifier known[1 + CONFIG_WITNESSES_MAX];
-  struct note_check seen[1 + CONFIG_WITNESSES_MAX] = {0};
-  struct note_checkpoint cp;
-  const char *note = bundle_str(b, "checkpoint");
-  size_t text_len = 0,
-         n = 1 + (t->n_witnesses < CONFIG_WITNESSES_MAX ? t->n_witnesses : CONFIG_WITNESSES_MAX);
-  int have_log = t->log ? (known[0] = *t->log, 1)
-                        : note_verifier_parse(&known[0], bundle_str(b, "log_key")) == 0;
-  if (!*note) {
-    bundle_check(checks, "checkpoint_signature", 1, "the log has no checkpoint yet");
-    return 0;
-  }
-  if (t->n_witnesses) memcpy(known + 1, t->witnesses, (n - 1) * sizeof *known);
-  int ok = have_log && note_verify(note, strlen(note), known, n, seen, &text_len) >= 1 &&
-           seen[0].valid && note_checkpoint_parse(note, text_len, &cp) == 0;
-  bundle_check(checks, "checkpoint_signature", ok,
-               t->n_witnesses ? "the checkpoint is signed by the log key, and every cosignature"
-                                " by a trusted witness verifies"
-                              : "the checkpoint is signed by the log key");
-  if (!ok) return -1;
-  int final = bundle_check_witnesses(checks, t, seen), worst = bundle_events_in(b, &cp);
-  bundle_check(checks, "events_in_log", worst >= 0,
-               worst > 0    ? "every event and the key's are in the checkpoint's tree"
-               : worst == 0 ? "some events are not in the log yet"
-                            : "an inclusion proof does not verify");
-  if (!chainproof_check(checks, b, &cp)) return -1;
-  return worst > 0 && !final ? 0 : worst;
-}
-
-/* The certificate as the signed document and the events show it (never the bundle's unsigned
- * copy). */
-static json_t *bundle_signed_view(const char *doc, json_t *d, const char *status)
-{
-  uint8_t h[32];
-  char hex[65];
-  crypto_hash_sha256(h, (const uint8_t *)doc, strlen(doc));
-  codes_hex(h, 32, hex);
-  json_t *v = json_pack("{s:s, s:s?}", "cert_hash", hex, "status", status);
-  for (size_t i = 0; v && i < sizeof bundle_fields / sizeof bundle_fields[0]; i++) {
-    json_t *x = json_object_get(d, bundle_fields[i][0]);
-    json_object_set(v, bundle_fields[i][1], x ? x : json_null());
-  }
-  if (v)
-    json_object_set(v, "metadata",
-                    json_object_get(d, "metadata") ? json_object_get(d, "metadata") : json_null());
-  return v;
-}
-
-json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
-{
-  json_t *checks = json_array(), *cert = json_object_get(b, "certificate");
-  json_t *key = json_object_get(b, "signing_key"), *events = json_object_get(b, "events");
-  const char *doc = bundle_str(b, "document");
-  json_t *d = bundle_load_signed(doc);
-  bundle_check_signature(checks, doc, d, cert, key);
-  bundle_check_key(checks, d, key);
-  const char *status = bundle_check_events(checks, events, doc, d);
-  bundle_check(checks, "status_matches_events",
-               status && !strcmp(status, bundle_str(cert, "status")),
-               "the status shown is the one the events lead to");
-  bundle_check_key_order(checks, key, events);
-  int anchored = bundle_check_log(checks, b, trust);
-  int failed = 0;
-  size_t i;
-  json_t *c;
-  json_array_foreach(checks, i, c) failed |= !json_is_true(json_object_get(c, "ok"));
-  char now[TIMEFMT_LEN + 1];
-  timefmt_format(timefmt_now(), now);
-  const char *until = bundle_str(d, "validUntil"), *from = bundle_str(d, "validFrom");
-  const char *result = failed                             ? "invalid"
-                       : strcmp(status, "active")         ? status
-                       : anchored <= 0                    ? "not_yet_anchored"
-                       : *until && strcmp(now, until) > 0 ? "expired"
-                       : *from && strcmp(now, from) < 0   ? "not_yet_valid"
-                                                          : "valid";
-  /* the issuer's name is not signed: shown only as the bundle states it, for the signed id */
-  json_t *issuer = json_pack("{s:O?}", "id", json_object_get(d, "issuer"));
-  json_t *bi = json_object_get(b, "issuer");
-  if (issuer && json_equal(json_object_get(bi, "id"), json_object_get(d, "issuer")))
-    json_object_set(issuer, "name", json_object_get(bi, "name"));
-  json_t *v =
-      json_pack("{s:s, s:b, s:o, s:o, s:o}", "result", result, "final", anchored > 0, "certificate",
-                bundle_signed_view(doc, d, status), "issuer", issuer, "checks", checks);
-  json_decref(d);
-  return v;
-}
-
 /* Whether the bundle's last event is the log's last event of the certificate, and the bundle
  * has as many. */
 static int bundle_is_current(json_t *b)
 {
   json_t *events = json_object_get(b, "events");
-  json_t *d = bundle_load_signed(bundle_str(b, "document"));
-  char last[65];
+  const char *doc = json_string_value(json_object_get(b, "document"));
+  const char *canon = json_string_value(
+      json_object_get(json_array_get(events, json_array_size(events) - 1), "canonical"));
+  json_t *d = doc ? jcs_load(doc, strlen(doc), NULL) : NULL;
+  const char *code = json_string_value(json_object_get(d, "code"));
+  char last[65], got[65];
+  uint8_t h[32];
   int64_t n = 0;
-  int current =
-      json_array_size(events) > 0 && db_cert_head(bundle_str(d, "code"), last, &n) == DDC_ERR_OK &&
-      (int64_t)json_array_size(events) == n &&
-      bundle_sha256_is(bundle_str(json_array_get(events, json_array_size(events) - 1), "canonical"),
-                       last);
+  int current = code && canon && db_cert_head(code, last, &n) == DDC_ERR_OK &&
+                (int64_t)json_array_size(events) == n;
+  if (current) {
+    crypto_hash_sha256(h, (const uint8_t *)canon, strlen(canon));
+    codes_hex(h, 32, got);
+    current = strcmp(got, last) == 0;
+  }
   json_decref(d);
   return current;
 }
@@ -444,8 +161,9 @@ json_t *bundle_verdict_sent(json_t *b, const struct bundle_trust *trust)
   json_t *v = bundle_verdict(b, trust);
   if (!v) return NULL;
   int current = bundle_is_current(b);
-  bundle_check(json_object_get(v, "checks"), "bundle_is_current", current,
-               "the bundle holds every event the log has for it");
+  json_array_append_new(json_object_get(v, "checks"),
+                        json_pack("{s:s, s:b, s:s}", "name", "bundle_is_current", "ok", current,
+                                  "detail", "the bundle holds every event the log has for it"));
   if (!current) json_object_set_new(v, "result", json_string("invalid"));
   return v;
 }

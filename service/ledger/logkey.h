@@ -5,7 +5,7 @@
 #define DDC_LOGKEY_H
 #include <stddef.h>
 #include "errors.h"
-#include "ledger/note.h"
+#include "verify/note.h"
 
 /* The log key as a signer, made if the database has none. Fails when the stored key has another
  * name than origin (the origin of a log never changes). */

@@ -4,7 +4,7 @@
 #ifndef DDC_SEQUENCER_H
 #define DDC_SEQUENCER_H
 #include "config.h"
-#include "ledger/note.h"
+#include "verify/note.h"
 
 #define SEQUENCER_BATCH_MAX 10000 /* leaves per transaction and checkpoint */
 

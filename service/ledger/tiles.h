@@ -6,7 +6,7 @@
 #define DDC_TILES_H
 #include <stdint.h>
 #include "errors.h"
-#include "ledger/merkle.h"
+#include "verify/merkle.h"
 
 #define TILES_WIDTH 256
 #define TILES_LEVELS 8 /* 256^8 = 2^64 leaves */

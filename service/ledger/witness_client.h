@@ -7,7 +7,7 @@
 #define DDC_WITNESS_CLIENT_H
 #include <stddef.h>
 #include "config.h"
-#include "ledger/note.h"
+#include "verify/note.h"
 
 /* The witnesses a checkpoint needs to be final, as configured. */
 struct witness_set {

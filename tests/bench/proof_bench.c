@@ -14,7 +14,7 @@
 #include <time.h>
 #include "db/ledger.h"
 #include "db/pg.h"
-#include "ledger/note.h"
+#include "verify/note.h"
 #include "ledger/proofs.h"
 #include "ledger/tiles.h"
 

@@ -3,7 +3,7 @@
  * crash, and a proof that verifies an inclusion must still do so when rerun. */
 #include <stdint.h>
 #include <string.h>
-#include "ledger/merkle.h"
+#include "verify/merkle.h"
 
 static uint64_t fuzz_u64(const uint8_t *p)
 {

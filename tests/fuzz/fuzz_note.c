@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ledger/note.h"
+#include "verify/note.h"
 
 static struct note_verifier known[2];
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "ledger/witness.h"
+#include "verify/witness.h"
 
 static struct witness w;
 

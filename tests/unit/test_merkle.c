@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "ledger/merkle.h"
+#include "verify/merkle.h"
 #include "unit.h"
 
 #define VECTORS "tests/vectors/tlog"

@@ -7,7 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ledger/note.h"
+#include "verify/note.h"
 #include "unit.h"
 
 #define VECTORS "tests/vectors/signed-note/vectors.md"

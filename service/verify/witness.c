@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "crypto/codes.h"
-#include "ledger/merkle.h"
-#include "ledger/witness.h"
+#include "verify/merkle.h"
+#include "verify/witness.h"
 
 /* Reads a small file whole into buf (NUL-terminated); its length, or -1. */
 static ssize_t witness_read(const char *path, char *buf, size_t cap)

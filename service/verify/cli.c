@@ -13,12 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
 #include "chain/rpc.h"
-#include "ledger/bundle.h"
-#include "ledger/chainproof.h"
-#include "ledger/note.h"
-#include "verify_cli.h"
+#include "verify/bundle.h"
+#include "verify/chainproof.h"
+#include "verify/cli.h"
+#include "verify/note.h"
 
 static int verify_usage(const char *why)
 {
@@ -40,7 +39,7 @@ static int verify_args(int argc, char **argv, const char **file, const char **rp
         return verify_usage("--log-key is not a C2SP Ed25519 verifier key");
       t->log = log, i++;
     } else if (!strcmp(a, "--witness-key") && v) {
-      if (t->n_witnesses == CONFIG_WITNESSES_MAX ||
+      if (t->n_witnesses == BUNDLE_WITNESSES_MAX ||
           note_verifier_parse(&w[t->n_witnesses], v) != 0 ||
           w[t->n_witnesses].alg != NOTE_ALG_COSIGNATURE)
         return verify_usage("--witness-key is not a C2SP cosignature verifier key");
@@ -79,7 +78,7 @@ static void verify_on_chain(json_t *verdict, json_t *bundle, const char *rpc)
 int verify_cli(int argc, char **argv)
 {
   const char *file = NULL, *rpc = NULL;
-  struct note_verifier v, w[CONFIG_WITNESSES_MAX];
+  struct note_verifier v, w[BUNDLE_WITNESSES_MAX];
   struct bundle_trust t = {0};
   int rc = verify_args(argc, argv, &file, &rpc, &t, &v, w);
   if (rc) return rc;

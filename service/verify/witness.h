@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "ledger/note.h"
+#include "verify/note.h"
 
 #define WITNESS_BODY_MAX (64 * 1024) /* largest add-checkpoint body accepted */
 #define WITNESS_PROOF_MAX 63         /* consistency proof lines allowed by the protocol */

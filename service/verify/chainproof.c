@@ -1,4 +1,5 @@
-/* chainproof.c: the chain anchor of a proof bundle (see chainproof.h). */
+/* chainproof.c: the checks on the chain anchor of a proof bundle (see chainproof.h): offline, by
+ * its consistency proof, and against the chain itself. Needs no database. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,44 +7,8 @@
 #include "chain/abi.h"
 #include "chain/evm.h"
 #include "crypto/codes.h"
-#include "db/chain.h"
-#include "ledger/chainproof.h"
-#include "ledger/merkle.h"
-#include "ledger/proofs.h"
-
-static char chainproof_contract_hex[41]; /* the configured registry; "" : no chain */
-static uint64_t chainproof_chain_id;     /* 0: the one the registry was last anchored on */
-
-void chainproof_init(const char *contract, uint64_t chain_id)
-{
-  chainproof_chain_id = chain_id;
-  snprintf(chainproof_contract_hex, sizeof chainproof_contract_hex, "%s",
-           contract && strlen(contract) == 42 ? contract + 2 : "");
-}
-
-enum ddc_err chainproof_add(json_t *b, int64_t need, uint64_t size)
-{
-  char *text = NULL;
-  json_t *proof = NULL;
-  enum ddc_err e =
-      size && *chainproof_contract_hex
-          ? db_chain_anchor_for(chainproof_chain_id, chainproof_contract_hex, need, size, &text)
-          : DDC_ERR_NOT_FOUND;
-  if (e == DDC_ERR_NOT_FOUND) return DDC_ERR_OK;
-  json_t *a = e == DDC_ERR_OK ? json_loads(text, 0, NULL) : NULL;
-  free(text);
-  uint64_t from = (uint64_t)json_integer_value(json_object_get(a, "tree_size"));
-  if (a && from < size) e = proofs_consistency(from, size, &proof);
-  if (a && e == DDC_ERR_OK) {
-    json_object_set_new(a, "consistency",
-                        proof ? json_incref(json_object_get(proof, "proof")) : json_array());
-    json_object_set_new(a, "checkpoint_size", json_integer((json_int_t)size));
-    json_object_set(b, "chain_anchor", a);
-  }
-  json_decref(proof);
-  json_decref(a);
-  return a || e != DDC_ERR_OK ? e : DDC_ERR_INTERNAL;
-}
+#include "verify/chainproof.h"
+#include "verify/merkle.h"
 
 /* The anchor's root, 32 bytes from base64; 0 or -1. */
 static int chainproof_root(json_t *a, uint8_t root[32])

@@ -8,7 +8,7 @@
  * first, start at lo, and MTH(D[lo:hi]) is their hashes folded from the right. */
 #include <sodium.h>
 #include <string.h>
-#include "merkle.h"
+#include "verify/merkle.h"
 
 void merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH_SIZE])
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/codes.h"
-#include "note.h"
+#include "verify/note.h"
 
 static const char note_dash[] = "\xE2\x80\x94 "; /* U+2014 EM DASH and a space */
 #define NOTE_DASH_LEN 4

@@ -1,0 +1,29 @@
+/* bundle.h: the verdict on a certificate's proof bundle (everything needed to check it offline:
+ * document, signature, signing key and its key event, every event with its inclusion proof, the
+ * signed checkpoint with its witness cosignatures, the log key, the witnesses' keys and the chain
+ * anchor; docs/bundle.md). Pure: no database, no network; any thread. */
+#ifndef DDC_VERIFY_BUNDLE_H
+#define DDC_VERIFY_BUNDLE_H
+#include <jansson.h>
+#include <stddef.h>
+#include "verify/note.h"
+
+/* The most witness keys a verdict weighs. */
+#define BUNDLE_WITNESSES_MAX 16
+
+/* Whom a verdict trusts: the log key (NULL: the bundle's own) and the witnesses, quorum of which
+ * must cosign the checkpoint for it to be final (no witnesses: the log's signature is enough). */
+struct bundle_trust {
+  const struct note_verifier *log;
+  const struct note_verifier *witnesses;
+  size_t n_witnesses;
+  unsigned quorum;
+};
+
+/* Runs every check on a bundle: {result, final, certificate, issuer, checks[{name, ok, detail}]}.
+ * result: valid, revoked, frozen, burned, expired, not_yet_valid, not_yet_anchored (also while
+ * the checkpoint lacks its quorum of cosignatures), or invalid (a check failed). final: every
+ * event is in a checkpoint with its quorum. */
+json_t *bundle_verdict(json_t *bundle, const struct bundle_trust *trust);
+
+#endif
