@@ -11,6 +11,7 @@
 #include "http/park.h"
 #include "http/reply.h"
 #include "http/server.h"
+#include "kinds.h"
 
 #define PROGRESS_TICK_MS 500 /* between two progress events */
 
@@ -48,7 +49,6 @@ static void batches_done(struct req *r)
 
 void api_batches_create(struct req *r)
 {
-  static const char *const kinds[] = {"diploma", "copyright", "generic", NULL};
   static const char *const modes[] = {"all_or_nothing", "partial", NULL};
   static const char *const bools[] = {"false", "true", NULL};
   const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
@@ -70,11 +70,11 @@ void api_batches_create(struct req *r)
     reply_problem(r, DDC_ERR_INVALID_PARAMETER, "kind", "say which kind of certificate: kind=");
     return;
   }
-  int kind = batches_choice(r, "kind", kinds), mode = batches_choice(r, "mode", modes),
+  int kind = batches_choice(r, "kind", kinds_names), mode = batches_choice(r, "mode", modes),
       dry = batches_choice(r, "dry_run", bools);
   if (kind < 0 || mode < 0 || dry < 0) return;
   struct batch_upload_opts o = {
-      .kind = kinds[kind],
+      .kind = kinds_names[kind],
       .partial = mode == 1,
       .dry_run = dry == 1,
       .ndjson = nd,

@@ -6,6 +6,7 @@
 #include "domain/cert.h"
 #include "http/body.h"
 #include "http/reply.h"
+#include "kinds.h"
 
 static const struct field_spec mint_fields[] = {
     {"kind", FIELD_STRING, 1, 0, 1, 16},
@@ -90,7 +91,6 @@ static int certs_choice(struct req *r, const char *name, const char *const *allo
 void api_certs_list(struct req *r)
 {
   static const char *const statuses[] = {"active", "frozen", "revoked", "burned", NULL};
-  static const char *const kinds[] = {"copyright", "diploma", "generic", NULL};
   int64_t issuer, owner, limit, after;
   const char *status, *kind;
   if (query_int(r, "issuer_id", 1, INT64_MAX, 0, &issuer) != 0 ||
@@ -98,7 +98,7 @@ void api_certs_list(struct req *r)
       query_int(r, "limit", 1, CERT_LIST_MAX, 50, &limit) != 0 ||
       query_int(r, "cursor", 0, INT64_MAX, 0, &after) != 0 ||
       certs_choice(r, "status", statuses, &status) != 0 ||
-      certs_choice(r, "kind", kinds, &kind) != 0)
+      certs_choice(r, "kind", kinds_names, &kind) != 0)
     return;
   char *json;
   enum ddc_err e = cert_list(&r->who, issuer, owner, status, kind, after, (int)limit, &json);

@@ -12,27 +12,10 @@
 #include "domain/cert.h"
 #include "domain/mintprep.h"
 #include "domain/signkey.h"
+#include "kinds.h"
 #include "timefmt.h"
 
-/* Required metadata of each kind: text fields, and the one date and list some kinds have. */
-struct cert_kind {
-  const char *name;
-  const char *text[6];
-  const char *date;
-  const char *list;
-};
-
-static const struct cert_kind cert_kinds[] = {
-    {"copyright", {"title", "work_type", "registration_no"}, "created_on", "authors"},
-    {"diploma",
-     {"student_name", "student_id", "degree", "major", "institution"},
-     "conferred_on",
-     NULL},
-    {"generic", {"title"}, NULL, NULL},
-};
-
 #define CERT_TEXT_MAX 1000 /* characters of a required text field */
-#define CERT_LIST_ITEMS 100
 
 static int cert_text_ok(json_t *v)
 {
@@ -47,38 +30,41 @@ static const char *cert_field(char *field, const char *name)
   return field;
 }
 
-static enum ddc_err cert_check_metadata(const struct cert_kind *k, json_t *md)
+/* Whether v is what a required member of this type must be. */
+static int cert_member_ok(enum kind_member_type type, json_t *v)
 {
-  char f[64];
-  for (int i = 0; i < 6 && k->text[i]; i++) {
-    json_t *v = json_object_get(md, k->text[i]);
-    if (!v)
-      return errors_refuse(DDC_ERR_MISSING_FIELD, cert_field(f, k->text[i]), "a %s needs %s",
-                           k->name, f);
-    if (!cert_text_ok(v))
-      return errors_refuse(DDC_ERR_INVALID_FIELD, cert_field(f, k->text[i]),
-                           "%s must be a non-empty string", f);
-  }
-  if (k->date) {
-    json_t *v = json_object_get(md, k->date);
-    if (!v)
-      return errors_refuse(DDC_ERR_MISSING_FIELD, cert_field(f, k->date), "a %s needs %s", k->name,
-                           f);
-    if (!json_is_string(v) || !timefmt_is_date(json_string_value(v)))
-      return errors_refuse(DDC_ERR_INVALID_FIELD, cert_field(f, k->date),
-                           "%s must be a date, YYYY-MM-DD", f);
-  }
-  if (k->list) {
-    json_t *v = json_object_get(md, k->list), *x;
-    size_t i;
-    if (!v)
-      return errors_refuse(DDC_ERR_MISSING_FIELD, cert_field(f, k->list), "a %s needs %s", k->name,
-                           f);
-    int ok = json_is_array(v) && json_array_size(v) >= 1 && json_array_size(v) <= CERT_LIST_ITEMS;
+  size_t i;
+  json_t *x;
+  int ok = 1;
+  switch (type) {
+  case KIND_TEXT:
+    return cert_text_ok(v);
+  case KIND_DATE:
+    return json_is_string(v) && timefmt_is_date(json_string_value(v));
+  case KIND_LIST:
+    ok = json_is_array(v) && json_array_size(v) >= 1 && json_array_size(v) <= KIND_LIST_ITEMS;
     json_array_foreach(v, i, x) ok = ok && cert_text_ok(x);
-    if (!ok)
-      return errors_refuse(DDC_ERR_INVALID_FIELD, cert_field(f, k->list),
-                           "%s must be a list of 1 to %d non-empty strings", f, CERT_LIST_ITEMS);
+    return ok;
+  }
+  return 0;
+}
+
+static enum ddc_err cert_check_metadata(const struct kind *k, json_t *md)
+{
+  static const char *const must[] = {[KIND_TEXT] = "a non-empty string",
+                                     [KIND_DATE] = "a date, YYYY-MM-DD",
+                                     [KIND_LIST] = "a list of 1 to " KIND_LIST_ITEMS_TEXT
+                                                   " non-empty strings"};
+  char f[64];
+  for (const struct kind_member *m = k->required; m < k->required + KIND_MEMBERS_MAX && m->name;
+       m++) {
+    json_t *v = json_object_get(md, m->name);
+    if (!v)
+      return errors_refuse(DDC_ERR_MISSING_FIELD, cert_field(f, m->name), "a %s needs %s", k->name,
+                           f);
+    if (!cert_member_ok(m->type, v))
+      return errors_refuse(DDC_ERR_INVALID_FIELD, cert_field(f, m->name), "%s must be %s", f,
+                           must[m->type]);
   }
   char path[128] = "metadata";
   if (jcs_integer_beyond(md, path, sizeof path))
@@ -101,12 +87,8 @@ static int cert_uri_ok(const char *s)
 
 enum ddc_err cert_check(const struct cert_mint_req *m, char **metadata_jcs)
 {
-  const struct cert_kind *k = NULL;
-  for (size_t i = 0; i < sizeof cert_kinds / sizeof cert_kinds[0]; i++)
-    if (strcmp(cert_kinds[i].name, m->kind) == 0) k = &cert_kinds[i];
-  if (!k)
-    return errors_refuse(DDC_ERR_INVALID_FIELD, "kind",
-                         "kind must be copyright, diploma or generic");
+  const struct kind *k = kinds_find(m->kind);
+  if (!k) return errors_refuse(DDC_ERR_INVALID_FIELD, "kind", "kind must be %s", kinds_choice_text);
   uint8_t h[32];
   if (m->content_hash && (strlen(m->content_hash) != 64 || codes_unhex(m->content_hash, h, 32)))
     return errors_refuse(DDC_ERR_INVALID_FIELD, "content_hash",
