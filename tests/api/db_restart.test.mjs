@@ -14,9 +14,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startDdcd, runDdcd, request, assertProblem, createAccount, createKey, uniq, until } from './lib.mjs';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
 const PG_ISREADY = '/usr/lib/postgresql/15/bin/pg_isready';
 const asOwner = (cmd, args) =>
@@ -25,8 +26,25 @@ const asOwner = (cmd, args) =>
 let work, pgDir, env, op, srv;
 let frozen = 0; // the pid of a postmaster stopped with SIGSTOP, until it is continued
 
+// Continues a frozen postmaster and destroys the cluster; also when the suite's process exits
+// early (tests/run.sh's clean-up finds what is left in its own directory, next to the logs).
+function destroyCluster() {
+  if (frozen) process.kill(frozen, 'SIGCONT');
+  frozen = 0;
+  if (!work) return;
+  const dir = work;
+  work = null;
+  try {
+    execFileSync(path.join(ROOT, 'scripts/pg.sh'), ['destroy', path.join(dir, 'pg')]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+process.on('exit', destroyCluster);
+
 before(async () => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'ddcd-dbrestart.'));
+  const parent = process.env.DDC_TEST_LOGS ? path.dirname(process.env.DDC_TEST_LOGS) : os.tmpdir();
+  work = fs.mkdtempSync(path.join(parent, 'ddcd-dbrestart.'));
   fs.chmodSync(work, 0o711); // the server's user must reach the cluster
   execFileSync(path.join(ROOT, 'scripts/pg.sh'), ['start', path.join(work, 'pg'), '--fast']);
   pgDir = fs.realpathSync(path.join(work, 'pg'));
@@ -44,11 +62,9 @@ before(async () => {
 
 after(async () => {
   if (frozen) process.kill(frozen, 'SIGCONT');
+  frozen = 0;
   await srv?.stop();
-  if (work) {
-    execFileSync(path.join(ROOT, 'scripts/pg.sh'), ['destroy', path.join(work, 'pg')]);
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  destroyCluster();
 });
 
 const accepting = () => {
