@@ -16,9 +16,12 @@ void api_healthz(struct req *r)
 void api_readyz(struct req *r)
 {
   int have = -1;
-  for (int attempt = 0; attempt < 2 && have < 0; attempt++) { /* a dead connection: reconnect */
+  /* db_get_raw replaces a connection found dead; one lost under the query is replaced once */
+  for (int attempt = 0; attempt < 2 && have < 0; attempt++) {
     PGconn *c = db_get_raw();
-    have = c ? db_schema_version(c) : -1;
+    if (!c) break; /* a connect failed: answer now */
+    have = db_schema_version(c);
+    if (have < 0) db_forget();
   }
   if (have < 0) {
     reply_problem(r, DDC_ERR_DB_UNAVAILABLE, NULL, "the database cannot be reached");

@@ -47,6 +47,7 @@ static struct {
 /* What every row of a run shares. */
 struct runner_ctx {
   int64_t batch_id, issuer, key_id;
+  uint64_t session; /* the connection holding the batch's lock (db_session) */
   const char *kind;
   uint8_t sk[crypto_sign_SECRETKEYBYTES];
 };
@@ -354,6 +355,7 @@ static enum ddc_err runner_pipeline(const struct runner_ctx *c, int64_t *next, i
     enum ddc_err e = runner_read(c, from, check, ch);
     enum ddc_err signed_ok = runner_join(ch);
     if (e == DDC_ERR_OK) e = signed_ok;
+    if (e == DDC_ERR_OK && db_session() != c->session) e = DDC_ERR_DB_UNAVAILABLE; /* lock lost */
     runner_collect(l, &pr); /* the chunk two turns back */
     if (e != DDC_ERR_OK || pr.e != DDC_ERR_OK || pr.done) {
       if (pr.e == DDC_ERR_OK && !pr.done) pr.e = e;
@@ -375,7 +377,7 @@ static enum ddc_err runner_pipeline(const struct runner_ctx *c, int64_t *next, i
  * database failing does not count: the batch is let go) or ddcd stops. */
 static void runner_batch(int64_t batch_id)
 {
-  struct runner_ctx c = {.batch_id = batch_id};
+  struct runner_ctx c = {.batch_id = batch_id, .session = db_session()};
   char kind[16];
   int64_t next;
   if (db_batch_info(batch_id, &c.issuer, kind, &next) != DDC_ERR_OK) return;
@@ -386,6 +388,8 @@ static void runner_batch(int64_t batch_id)
   while (!done && !bgthread_stopping(&run.bg) && failures < 5) {
     int64_t before = next;
     enum ddc_err e = mintprep_key(&who, &c.key_id, c.sk);
+    /* a connection replaced since the lock was taken (the database restarted) no longer holds it */
+    if (e == DDC_ERR_OK && db_session() != c.session) e = DDC_ERR_DB_UNAVAILABLE;
     if (e == DDC_ERR_OK) e = runner_pipeline(&c, &next, check, &done);
     if (next != before) failures = 0;
     if (e == DDC_ERR_OK) continue;
@@ -445,9 +449,10 @@ static void *runner_main(void *arg)
     for (int i = 0; i < n && !bgthread_stopping(&run.bg); i++) {
       int taken = 0;
       if (db_batch_lock(ids[i], &taken) != DDC_ERR_OK || !taken) continue;
+      uint64_t session = db_session();
       runner_batch(ids[i]);
       db_reset();
-      db_batch_unlock(ids[i]);
+      if (db_session() == session) db_batch_unlock(ids[i]); /* else it went with its connection */
     }
   }
   return NULL;

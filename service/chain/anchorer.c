@@ -23,6 +23,7 @@ static struct {
   struct config_chain cfg;
   struct evm evm;
   struct db_chain_key key;
+  uint64_t session; /* the connection that took the anchoring lock this round (db_session) */
 } anc = {.bg = BGTHREAD_INIT};
 
 /* Signs a transaction calling the contract with fees f and fills *out (raw malloc'ed). */
@@ -67,6 +68,7 @@ static void anchorer_new(void)
   struct db_chain_tx tx = {0};
   int64_t id = 0;
   enum ddc_err e = db_tx_begin() == 0 ? DDC_ERR_OK : DDC_ERR_DB_UNAVAILABLE;
+  if (e == DDC_ERR_OK && db_session() != anc.session) e = DDC_ERR_DB_UNAVAILABLE; /* lock lost */
   if (e == DDC_ERR_OK) e = db_chain_nonce_take(&anc.key, seed, &nonce);
   if (e == DDC_ERR_OK && anchorer_sign(&f, nonce, gas, call, sizeof call, &tx) != 0)
     e = DDC_ERR_INTERNAL;
@@ -168,6 +170,7 @@ static void *anchorer_main(void *arg)
       leading = 0;
       continue;
     }
+    anc.session = db_session();
     if (!leading) log_msg(LOG_INFO, "chain: this ddcd anchors");
     leading = 1;
     if (anchorer_ready()) anchorer_step();

@@ -1,11 +1,16 @@
-/* pg.c: per-thread PGconn (lazy connect, reconnect, re-prepare, ROLLBACK of a failed
- * transaction), the statement registry, and execution with retries. No connection is shared. */
+/* pg.c: per-thread PGconn (lazy connect within a deadline, reconnect, re-prepare, ROLLBACK of a
+ * failed transaction), the statement registry, and execution with retries. No connection is
+ * shared. A connection loss seen by any thread bumps a process-wide generation: every thread then
+ * checks its idle connection with a round trip before it next uses it (a dead one is replaced). */
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "db/accounts.h"
 #include "db/batches.h"
 #include "db/billing.h"
@@ -20,11 +25,17 @@
 struct db_thread {
   PGconn *conn;
   int prepared;
+  uint64_t gen;     /* db_generation when the connection was made or last checked */
+  uint64_t session; /* counts the connections this thread made (db_session) */
+  int tx_open;      /* db_tx_begin succeeded, no commit or rollback yet */
+  int tx_lost;      /* the connection died inside that transaction: fail until it is ended */
 };
 
 static char *db_conninfo;
 static pthread_key_t db_key;
 static atomic_uint_fast64_t db_errors;
+static atomic_uint_fast64_t db_generation;
+static atomic_uint_fast64_t db_quiet_until; /* a connect timed out: none tried before this (ns) */
 
 /* Every statement module contributes one table here. */
 static const struct db_stmt *const db_stmt_tables[] = {
@@ -65,6 +76,34 @@ static void db_count_error(const char *what, PGconn *c)
   log_msg(LOG_WARN, "db: %s: %s", what, c ? PQerrorMessage(c) : "no connection");
 }
 
+static uint64_t db_now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Milliseconds left until deadline (ns), at least 0. */
+static int db_ms_left(uint64_t deadline)
+{
+  uint64_t now = db_now_ns();
+  return now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000);
+}
+
+/* Waits until c's socket is ready for events or the deadline passes: 1 ready, 0 timed out, -1. */
+static int db_wait(PGconn *c, short events, uint64_t deadline)
+{
+  for (;;) {
+    int left = db_ms_left(deadline);
+    if (left == 0) return 0;
+    struct pollfd p = {.fd = PQsocket(c), .events = events};
+    if (p.fd < 0) return -1;
+    int n = poll(&p, 1, left);
+    if (n > 0) return 1;
+    if (n < 0 && errno != EINTR) return -1;
+  }
+}
+
 static struct db_thread *db_thread(void)
 {
   struct db_thread *t = pthread_getspecific(db_key);
@@ -75,54 +114,141 @@ static struct db_thread *db_thread(void)
   return t;
 }
 
-void db_reset(void)
+/* Whether a failed result (or none) means the connection is gone rather than the statement
+ * refused: the connection is bad, libpq made the error itself (no SQLSTATE), or the server said
+ * so (class 08, or 57P01..57P03: administrator, crash or startup shutdown). */
+static int db_lost(PGconn *c, const PGresult *r)
 {
-  struct db_thread *t = pthread_getspecific(db_key);
-  if (!t || !t->conn) return;
-  if (PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
-    PQclear(PQexec(t->conn, "ROLLBACK"));
-  if (PQstatus(t->conn) != CONNECTION_OK || PQtransactionStatus(t->conn) != PQTRANS_IDLE) {
-    PQfinish(t->conn);
-    t->conn = NULL;
+  if (!r || PQstatus(c) != CONNECTION_OK) return 1;
+  const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  if (!state) return PQresultStatus(r) == PGRES_FATAL_ERROR;
+  return strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+         strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0;
+}
+
+/* Closes this thread's connection. lost: it died; the first thread to see a loss of the current
+ * generation bumps it, and every other thread checks its connection before next using it. */
+static void db_drop(struct db_thread *t, int lost)
+{
+  if (!t->conn) return;
+  if (lost) {
+    uint_fast64_t g = t->gen;
+    if (atomic_compare_exchange_strong(&db_generation, &g, g + 1))
+      log_msg(LOG_WARN, "db: a connection to the database was lost; checking the others");
+  }
+  if (t->tx_open) t->tx_lost = 1;
+  PQfinish(t->conn);
+  t->conn = NULL;
+  t->prepared = 0;
+}
+
+/* An idle connection the server has written to or closed is dead: PostgreSQL sends a notice or
+ * an error before it ends a session, and the client sends nothing between statements. */
+static int db_idle_dead(PGconn *c)
+{
+  struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+  if (p.fd < 0) return 1;
+  return poll(&p, 1, 0) != 0;
+}
+
+/* One round trip (an empty query) within ms: 0 if the server answered. */
+static int db_ping(PGconn *c, int ms)
+{
+  uint64_t deadline = db_now_ns() + (uint64_t)ms * 1000000ULL;
+  int ok = 0;
+  if (!PQsendQuery(c, "")) return -1;
+  for (;;) {
+    if (!PQconsumeInput(c)) return -1;
+    while (!PQisBusy(c)) {
+      PGresult *r = PQgetResult(c);
+      if (!r) return ok ? 0 : -1;
+      ok = PQresultStatus(r) == PGRES_EMPTY_QUERY;
+      PQclear(r);
+    }
+    if (db_wait(c, POLLIN, deadline) != 1) return -1;
   }
 }
 
-static int db_simple(const char *sql, const char *want_tag)
+/* Before an idle connection is used: drops it if it is dead, and after a loss seen anywhere in the
+ * process checks it once with a round trip. A connection inside a transaction is left as it is:
+ * its next statement tells. */
+static void db_check(struct db_thread *t)
 {
-  PGconn *c = db_get();
-  PGresult *r = c ? PQexec(c, sql) : NULL;
-  int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), want_tag) == 0;
-  if (c && !ok) db_count_error(sql, c);
-  PQclear(r);
-  return ok ? 0 : -1;
+  if (!t->conn) return;
+  if (PQstatus(t->conn) != CONNECTION_OK) {
+    db_drop(t, 1);
+    return;
+  }
+  if (PQtransactionStatus(t->conn) != PQTRANS_IDLE) return;
+  if (db_idle_dead(t->conn)) {
+    db_drop(t, 1);
+    return;
+  }
+  uint64_t g = atomic_load(&db_generation);
+  if (t->gen == g) return;
+  if (db_ping(t->conn, DB_PING_MS) == 0)
+    t->gen = g;
+  else
+    db_drop(t, 1);
 }
 
-int db_tx_begin(void)
+void db_reset(void)
 {
-  return db_simple("BEGIN", "BEGIN");
+  struct db_thread *t = pthread_getspecific(db_key);
+  if (!t) return;
+  t->tx_open = t->tx_lost = 0;
+  if (!t->conn) return;
+  if (PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE) {
+    PGresult *r = PQexec(t->conn, "ROLLBACK");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && db_lost(t->conn, r)) db_drop(t, 1);
+    PQclear(r);
+  }
+  if (t->conn && PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
+    db_drop(t, 0); /* stuck in a COPY, say */
+  db_check(t);
 }
 
 int db_in_transaction(void)
 {
   struct db_thread *t = pthread_getspecific(db_key);
-  return t && t->conn && PQtransactionStatus(t->conn) != PQTRANS_IDLE;
+  return t && (t->tx_lost || (t->conn && PQtransactionStatus(t->conn) != PQTRANS_IDLE));
 }
 
-int db_tx_commit(void)
+uint64_t db_session(void)
 {
-  return db_simple("COMMIT", "COMMIT"); /* a failed transaction answers ROLLBACK */
+  struct db_thread *t = db_thread();
+  return t && t->conn ? t->session : 0;
 }
 
-void db_tx_rollback(void)
-{
-  db_simple("ROLLBACK", "ROLLBACK");
-}
-
+/* A connect that does not finish within DB_CONNECT_MS fails, and for as long again every other
+ * fails at once: requests queued on a server thread behind one that waited are not made to wait
+ * in turn. A refused connect is quick, and tried again at once. */
 PGconn *db_connect(void)
 {
-  PGconn *c = PQconnectdb(db_conninfo);
-  if (PQstatus(c) == CONNECTION_OK) return c;
-  db_count_error("connect", c);
+  uint64_t now = db_now_ns(), deadline = now + (uint64_t)DB_CONNECT_MS * 1000000ULL;
+  if (now < atomic_load(&db_quiet_until)) {
+    atomic_fetch_add(&db_errors, 1);
+    return NULL;
+  }
+  PGconn *c = PQconnectStart(db_conninfo);
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* as libpq asks, to begin with */
+  int timed_out = 0;
+  while (c && PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+         st != PGRES_POLLING_FAILED) {
+    int ready = db_wait(c, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
+    if (ready != 1) {
+      timed_out = ready == 0;
+      break;
+    }
+    st = PQconnectPoll(c);
+  }
+  if (c && st == PGRES_POLLING_OK && PQstatus(c) == CONNECTION_OK) return c;
+  atomic_fetch_add(&db_errors, 1);
+  if (timed_out) {
+    atomic_store(&db_quiet_until, db_now_ns() + (uint64_t)DB_CONNECT_MS * 1000000ULL);
+    log_msg(LOG_WARN, "db: connect: no answer from the database within %d ms", DB_CONNECT_MS);
+  } else
+    log_msg(LOG_WARN, "db: connect: %s", c ? PQerrorMessage(c) : "out of memory");
   PQfinish(c);
   return NULL;
 }
@@ -130,9 +256,10 @@ PGconn *db_connect(void)
 PGconn *db_connect_keepalive(void)
 {
   /* later keywords override what the expanded connection string says */
-  static const char *const keys[] = {"dbname",           "keepalives",          "keepalives_idle",
-                                     "keepalives_count", "keepalives_interval", NULL};
-  const char *const vals[] = {db_conninfo, "1", "5", "3", "2", NULL};
+  static const char *const keys[] = {
+      "dbname",          "keepalives", "keepalives_idle", "keepalives_count", "keepalives_interval",
+      "connect_timeout", NULL};
+  const char *const vals[] = {db_conninfo, "1", "5", "3", "2", "2", NULL};
   PGconn *c = PQconnectdbParams(keys, vals, 1);
   if (PQstatus(c) == CONNECTION_OK) return c;
   db_count_error("connect", c);
@@ -140,31 +267,44 @@ PGconn *db_connect_keepalive(void)
   return NULL;
 }
 
-PGconn *db_get_raw(void)
+/* This thread's connection, checked, or a new one; NULL if a connect failed. Inside a
+ * transaction whose connection died: NULL. */
+static PGconn *db_take(struct db_thread *t)
 {
-  struct db_thread *t = db_thread();
-  if (!t) return NULL;
-  if (t->conn && PQstatus(t->conn) != CONNECTION_OK) {
-    PQfinish(t->conn);
-    t->conn = NULL;
-  }
-  if (!t->conn) {
-    t->prepared = 0;
-    t->conn = db_connect();
-  }
+  if (t->tx_lost) return NULL;
+  db_check(t);
+  if (t->tx_lost) return NULL;
+  if (t->conn) return t->conn;
+  t->gen = atomic_load(&db_generation);
+  t->prepared = 0;
+  t->conn = db_connect();
+  if (t->conn) t->session++;
   return t->conn;
 }
 
+PGconn *db_get_raw(void)
+{
+  struct db_thread *t = db_thread();
+  return t ? db_take(t) : NULL;
+}
+
+void db_forget(void)
+{
+  struct db_thread *t = pthread_getspecific(db_key);
+  if (t) db_drop(t, 1);
+}
+
+/* 0, -1, or -2 when the connection was lost. */
 static int db_prepare_all(PGconn *c)
 {
   for (size_t i = 0; i < sizeof db_stmt_tables / sizeof db_stmt_tables[0]; i++)
     for (const struct db_stmt *s = db_stmt_tables[i]; s->name; s++) {
       PGresult *r = PQprepare(c, s->name, s->sql, 0, NULL);
-      int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      int ok = PQresultStatus(r) == PGRES_COMMAND_OK, lost = !ok && db_lost(c, r);
       PQclear(r);
       if (!ok) {
         db_count_error(s->name, c);
-        return -1;
+        return lost ? -2 : -1;
       }
     }
   return 0;
@@ -172,13 +312,67 @@ static int db_prepare_all(PGconn *c)
 
 PGconn *db_get(void)
 {
-  PGconn *c = db_get_raw();
   struct db_thread *t = db_thread();
+  PGconn *c = t ? db_take(t) : NULL;
   if (c && !t->prepared) {
-    if (db_prepare_all(c) != 0) return NULL;
+    int rc = db_prepare_all(c);
+    if (rc != 0) { /* some may be prepared: start again on a new connection */
+      db_drop(t, rc == -2);
+      return NULL;
+    }
     t->prepared = 1;
   }
   return c;
+}
+
+/* BEGIN, COMMIT or ROLLBACK on this thread's connection: 0 when it answered want_tag, -2 when
+ * the connection was lost under it, -1 otherwise. */
+static int db_simple(struct db_thread *t, const char *sql, const char *want_tag)
+{
+  PGconn *c = db_get();
+  if (!c) return -1;
+  PGresult *r = PQexec(c, sql);
+  int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), want_tag) == 0;
+  int lost = !ok && db_lost(c, r);
+  if (!ok) db_count_error(sql, c);
+  PQclear(r);
+  if (lost) db_drop(t, 1);
+  return ok ? 0 : lost ? -2 : -1;
+}
+
+/* Nothing of the transaction has run before BEGIN: a connection found dead then is replaced and
+ * BEGIN sent again, once (within the connect deadline). */
+int db_tx_begin(void)
+{
+  struct db_thread *t = db_thread();
+  if (!t) return -1;
+  t->tx_open = t->tx_lost = 0;
+  int rc = db_simple(t, "BEGIN", "BEGIN");
+  if (rc == -2) rc = db_simple(t, "BEGIN", "BEGIN");
+  t->tx_open = rc == 0;
+  return rc == 0 ? 0 : -1;
+}
+
+int db_tx_commit(void)
+{
+  struct db_thread *t = db_thread();
+  if (!t) return -1;
+  int rc = db_simple(t, "COMMIT", "COMMIT"); /* a failed transaction answers ROLLBACK */
+  t->tx_open = t->tx_lost = 0;
+  return rc;
+}
+
+/* Nothing to do when the connection died with the transaction (the server rolled it back). */
+void db_tx_rollback(void)
+{
+  struct db_thread *t = db_thread();
+  if (!t) return;
+  int lost = t->tx_lost;
+  t->tx_open = t->tx_lost = 0;
+  if (lost || !t->conn || PQstatus(t->conn) != CONNECTION_OK ||
+      PQtransactionStatus(t->conn) == PQTRANS_IDLE)
+    return;
+  db_simple(t, "ROLLBACK", "ROLLBACK");
 }
 
 static _Thread_local enum ddc_err db_last_failure;
@@ -213,13 +407,20 @@ static int db_retryable(const PGresult *r)
   return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
 }
 
+/* A connection found dead before a statement is sent is replaced first (db_get). One lost under
+ * the statement is replaced and the statement sent again, once, only outside a transaction and
+ * when nothing can have been written: a read-only statement, or one libpq could not send (no
+ * result). Any other statement may have committed before the answer was lost: it fails. */
 PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int read_only)
 {
   db_last_failure = DDC_ERR_DB_UNAVAILABLE;
-  for (int attempt = 0; attempt < 5; attempt++) {
+  struct db_thread *t = db_thread();
+  int resent = 0;
+  for (int attempt = 0; t && attempt < 5; attempt++) {
     PGconn *c = db_get();
     if (!c) return NULL;
-    int in_tx = PQtransactionStatus(c) != PQTRANS_IDLE; /* then a retry is the caller's */
+    /* inside a transaction a retry is the caller's */
+    int in_tx = t->tx_open || PQtransactionStatus(c) != PQTRANS_IDLE;
     PGresult *r = PQexecPrepared(c, stmt, nparams, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
@@ -228,11 +429,15 @@ PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int 
       return NULL;
     }
     int retry = db_retryable(r) && !in_tx;
-    int lost = PQstatus(c) != CONNECTION_OK;
+    int lost = db_lost(c, r), unsent = !r;
     db_count_error(stmt, c);
     PQclear(r);
+    if (lost) db_drop(t, 1);
     if (retry) continue;
-    if (lost && read_only && !in_tx && attempt == 0) continue; /* db_get reconnects */
+    if (lost && !in_tx && !resent && (read_only || unsent)) {
+      resent = 1;
+      continue;
+    }
     return NULL;
   }
   return NULL;
@@ -310,11 +515,14 @@ enum ddc_err db_copy_in(const char *sql, const struct db_copy_part *parts, int n
   PGconn *c = db_get();
   if (!c) return DDC_ERR_DB_UNAVAILABLE;
   enum ddc_err e = db_copy_begin(c, sql);
-  if (e != DDC_ERR_OK) return e;
-  for (int i = 0; e == DDC_ERR_OK && i < n; i++)
-    e = db_copy_put(c, parts[i].p, parts[i].len);
-  enum ddc_err end = db_copy_end(c, e == DDC_ERR_OK);
-  return e != DDC_ERR_OK ? e : end;
+  if (e == DDC_ERR_OK) {
+    for (int i = 0; e == DDC_ERR_OK && i < n; i++)
+      e = db_copy_put(c, parts[i].p, parts[i].len);
+    enum ddc_err end = db_copy_end(c, e == DDC_ERR_OK);
+    if (e == DDC_ERR_OK) e = end;
+  }
+  if (e != DDC_ERR_OK && PQstatus(c) != CONNECTION_OK) db_drop(db_thread(), 1);
+  return e;
 }
 
 int64_t db_int64(const PGresult *r, int row, int col)

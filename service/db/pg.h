@@ -11,17 +11,27 @@ struct db_stmt {
   const char *sql;
 };
 
+/* A connect that takes longer fails, and others fail at once for as long again: a database that
+ * accepts connections but does not answer them gets a 503 within about this, not a hang. */
+#define DB_CONNECT_MS 2000
+/* After a connection loss anywhere in the process, each thread's idle connection is checked with
+ * a round trip before its next use; no answer within this and it is replaced. */
+#define DB_PING_MS 1000
+
 /* Remembers the connection string; call once before any other db_ function. */
 int db_init(const char *conninfo);
 /* Closes this thread's connection and forgets the connection string. */
 void db_shutdown(void);
-/* At the start of a request: rolls back what a previous request left open, drops a broken
- * connection. */
+/* At the start of a request (or of a background thread's round): rolls back what a previous
+ * request left open, drops a broken or dead connection (a request that finds its connection dead
+ * gets a new one). */
 void db_reset(void);
 /* Explicit transactions on this thread's connection; 0 or -1. Commit fails (-1) when the
- * transaction had failed: the work is rolled back then. */
+ * transaction had failed: the work is rolled back then. BEGIN on a connection that turns out to
+ * be lost is sent again once on a new connection (nothing of the transaction ran). When the
+ * connection dies inside the transaction, every statement fails until it is ended. */
 int db_tx_begin(void);
-/* 1 if this thread's connection is inside a transaction. */
+/* 1 if this thread's connection is inside a transaction (or lost one). */
 int db_in_transaction(void);
 int db_tx_commit(void);
 void db_tx_rollback(void);
@@ -30,6 +40,12 @@ void db_tx_rollback(void);
 PGconn *db_get(void);
 /* This thread's connection, connected and idle, statements not required (health checks). */
 PGconn *db_get_raw(void);
+/* Closes this thread's connection after a statement on it failed outside db_exec (a health
+ * check), as a connection loss: the next db_get_raw connects again. */
+void db_forget(void);
+/* Which connection of this thread's is current: changes when one is replaced (0: none). Session
+ * state, such as an advisory lock, was lost with the old one. */
+uint64_t db_session(void);
 /* Runs a prepared statement. Retries on serialization failure and deadlock; read-only statements
  * are also retried once on a fresh connection after a connection loss. Returns a result with
  * status TUPLES_OK or COMMAND_OK, or NULL (logged and counted). */

@@ -20,6 +20,7 @@ static struct {
   struct note_signer signer;
   uint8_t (*hashes)[MERKLE_HASH_SIZE];
   struct tiles_edge *edge;
+  uint64_t session; /* the connection that took the sequencer lock this round (db_session) */
 } seq = {.bg = BGTHREAD_INIT};
 
 /* Signs the checkpoint of the edge's tree and stores it. */
@@ -42,6 +43,10 @@ static enum ddc_err sequencer_batch(int *n)
   uint8_t root[MERKLE_HASH_SIZE];
   *n = 0;
   if (db_tx_begin() != 0) return DDC_ERR_DB_UNAVAILABLE;
+  if (db_session() != seq.session) { /* a new connection: the lock went with the old one */
+    db_tx_rollback();
+    return DDC_ERR_DB_UNAVAILABLE;
+  }
   enum ddc_err e = db_log_head(&size, root, NULL);
   if (e == DDC_ERR_OK) e = db_log_take(size, SEQUENCER_BATCH_MAX, seq.hashes, n);
   if (e == DDC_ERR_OK && *n == 0) {
@@ -73,6 +78,7 @@ static void *sequencer_main(void *arg)
       leading = 0;
       continue;
     }
+    seq.session = db_session();
     if (!leading) log_msg(LOG_INFO, "log: this ddcd sequences %s", seq.origin);
     leading = 1;
     /* a full batch means more may wait: go on, but look at the stop flag between batches */
