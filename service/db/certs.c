@@ -6,7 +6,6 @@
 #include <string.h>
 #include "crypto/codes.h"
 #include "db/certs.h"
-#include "db/idempotency.h"
 
 const struct db_stmt db_certs_stmts[] = {
     {"ddc_ids", "SELECT nextval('ddc_id_seq') FROM generate_series(1, $1)"},

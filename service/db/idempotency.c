@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "crypto/codes.h"
 #include "db/idempotency.h"
 
 const struct db_stmt db_idempotency_stmts[] = {
@@ -11,26 +10,6 @@ const struct db_stmt db_idempotency_stmts[] = {
                    " WHERE account_id = $1 AND key = $2"},
     {NULL, NULL},
 };
-
-char *db_bytea_param(const uint8_t *data, size_t len)
-{
-  char *s = malloc(2 * len + 3);
-  if (!s) return NULL;
-  memcpy(s, "\\x", 2);
-  codes_hex(data, len, s + 2);
-  return s;
-}
-
-uint8_t *db_bytea_result(const PGresult *r, int row, int col, size_t *len)
-{
-  if (PQgetisnull(r, row, col)) return NULL;
-  unsigned char *tmp = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), len);
-  if (!tmp) return NULL;
-  uint8_t *out = malloc(*len ? *len : 1);
-  if (out) memcpy(out, tmp, *len);
-  PQfreemem(tmp);
-  return out;
-}
 
 enum ddc_err db_idem_claim(int64_t account, const char *key, const uint8_t hash[32],
                            enum idem_outcome *outcome, int *status, uint8_t **sealed,

@@ -16,8 +16,5 @@ enum ddc_err db_idem_claim(int64_t account, const char *key, const uint8_t hash[
                            size_t *sealed_len);
 enum ddc_err db_idem_store(int64_t account, const char *key, int status, const uint8_t *sealed,
                            size_t sealed_len);
-/* Helpers for bytea parameters and results (hex text format). */
-char *db_bytea_param(const uint8_t *data, size_t len);
-uint8_t *db_bytea_result(const PGresult *r, int row, int col, size_t *len);
 
 #endif

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/codes.h"
-#include "db/idempotency.h"
 #include "db/ledger.h"
 
 const struct db_stmt db_ledger_stmts[] = {

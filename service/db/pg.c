@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "crypto/codes.h"
 #include "db/accounts.h"
 #include "db/batches.h"
 #include "db/billing.h"
@@ -589,6 +590,26 @@ void db_p_id(struct db_params *p, int64_t v)
     db_p_int(p, v);
   else
     db_p_str(p, NULL);
+}
+
+char *db_bytea_param(const uint8_t *data, size_t len)
+{
+  char *s = malloc(2 * len + 3);
+  if (!s) return NULL;
+  memcpy(s, "\\x", 2);
+  codes_hex(data, len, s + 2);
+  return s;
+}
+
+uint8_t *db_bytea_result(const PGresult *r, int row, int col, size_t *len)
+{
+  if (PQgetisnull(r, row, col)) return NULL;
+  unsigned char *tmp = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, col), len);
+  if (!tmp) return NULL;
+  uint8_t *out = malloc(*len ? *len : 1);
+  if (out) memcpy(out, tmp, *len);
+  PQfreemem(tmp);
+  return out;
 }
 
 void db_p_bytea(struct db_params *p, const uint8_t *b, size_t len)

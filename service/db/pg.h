@@ -97,6 +97,10 @@ void db_p_int(struct db_params *p, int64_t v);
 void db_p_id(struct db_params *p, int64_t v);                       /* 0: NULL */
 void db_p_bytea(struct db_params *p, const uint8_t *b, size_t len); /* b NULL: NULL */
 void db_p_free(struct db_params *p);
+/* A bytea parameter in hex text format (malloc'ed), and a bytea result column's bytes
+ * (malloc'ed, its length in *len); NULL when out of memory or the column is not hex bytea. */
+char *db_bytea_param(const uint8_t *data, size_t len);
+uint8_t *db_bytea_result(const PGresult *r, int row, int col, size_t *len);
 /* db_json over the parameters, which it frees. */
 enum ddc_err db_p_json(const char *stmt, struct db_params *p, int read_only, char **json,
                        size_t *len);
