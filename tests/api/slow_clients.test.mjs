@@ -23,9 +23,23 @@ after(async () => { await srv?.stop(); });
 
 const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
 
+// One GET on a fresh connection from 127.0.0.1, failing after 10 s; resolves {status, text, ms}.
+function timedGet(urlPath) {
+  const t0 = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, localAddress: '127.0.0.1' }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode, text, ms: Date.now() - t0 }));
+    });
+    req.setTimeout(10000, () => req.destroy(new Error(`no answer to ${urlPath} in 10 s`)));
+    req.on('error', reject);
+  });
+}
+
 // The connection gauges and counters of /metrics.
 async function connMetrics() {
-  const text = (await request(srv.base, 'GET', '/metrics')).text;
+  const text = (await timedGet('/metrics')).text;
   const get = (name) => Number(text.match(new RegExp(`^${name} (\\d+)$`, 'm'))[1]);
   return { open: get('ddcd_http_connections'), refused: get('ddcd_http_connections_refused_total'),
     headTimeouts: get('ddcd_http_head_timeouts_total'), slowBodies: get('ddcd_http_slow_bodies_total') };
@@ -60,19 +74,6 @@ function flood(localAddress, procs, each, byteMs, reconnectMs) {
       return sum;
     },
   };
-}
-
-// One GET on a fresh connection from 127.0.0.1, failing after 10 s; resolves {status, ms}.
-function timedGet(urlPath) {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, localAddress: '127.0.0.1' }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, ms: Date.now() - t0 }));
-    });
-    req.setTimeout(10000, () => req.destroy(new Error(`no answer to ${urlPath} in 10 s`)));
-    req.on('error', reject);
-  });
 }
 
 test('5,000 slow connections from 127.0.0.2: 200 requests from 127.0.0.1 all answered promptly', async () => {
