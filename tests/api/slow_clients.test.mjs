@@ -105,7 +105,7 @@ test('5,000 slow connections from 127.0.0.2: 200 requests from 127.0.0.1 all ans
     ` flood connects ${counts.connects}, refused ${after.refused - before.refused}, head timeouts ${after.headTimeouts - before.headTimeouts}`);
   assert.equal(lat.length, 200, 'every request answered');
   assert.ok(lat[199] < 5000, `slowest answer ${lat[199]} ms`);
-  for (const o of opens) assert.ok(o <= CAP + 12, `${o} connections open: at most ${CAP} from 127.0.0.2`);
+  for (const o of opens) assert.ok(o <= CAP + 20, `${o} connections open: at most ${CAP} from 127.0.0.2, 10 of ours`);
   assert.ok(after.refused - before.refused >= 5000 - CAP, 'the connections over the cap were refused at accept');
   assert.ok(after.headTimeouts - before.headTimeouts >= CAP, 'the capped connections were dropped at the head deadline');
 });
