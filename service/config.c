@@ -324,6 +324,53 @@ static int apply_chain_confirmations(struct config *c, const char *v, char *why,
   return 0;
 }
 
+/* An unsigned setting from lo to hi; unit names it in the message. */
+static int config_range(unsigned *out, const char *v, long lo, long hi, const char *unit, char *why,
+                        size_t whylen)
+{
+  long n;
+  if (config_number(v, &n) != 0 || n < lo || n > hi) {
+    snprintf(why, whylen, "must be an integer from %ld to %ld%s", lo, hi, unit);
+    return -1;
+  }
+  *out = (unsigned)n;
+  return 0;
+}
+
+static int apply_max_connections(struct config *c, const char *v, char *why, size_t whylen)
+{
+  return config_range(&c->http.max_conns, v, 16, 1000000, "", why, whylen);
+}
+
+static int apply_conn_per_addr(struct config *c, const char *v, char *why, size_t whylen)
+{
+  return config_range(&c->http.conn_per_addr, v, 0, 1000000, " (0: no cap)", why, whylen);
+}
+
+static int apply_conn_loopback_exempt(struct config *c, const char *v, char *why, size_t whylen)
+{
+  unsigned b;
+  if (config_range(&b, v, 0, 1, " (1: loopback clients are not capped)", why, whylen)) return -1;
+  c->http.conn_loopback_exempt = (int)b;
+  return 0;
+}
+
+static int apply_head_timeout(struct config *c, const char *v, char *why, size_t whylen)
+{
+  return config_range(&c->http.head_timeout_s, v, 0, 3600, " (seconds; 0: none)", why, whylen);
+}
+
+static int apply_body_min_rate(struct config *c, const char *v, char *why, size_t whylen)
+{
+  return config_range(&c->http.body_min_rate, v, 0, 1000000000, " (bytes a second; 0: none)", why,
+                      whylen);
+}
+
+static int apply_body_rate_grace(struct config *c, const char *v, char *why, size_t whylen)
+{
+  return config_range(&c->http.body_rate_grace_s, v, 1, 3600, " (seconds)", why, whylen);
+}
+
 static const struct config_setting config_settings[] = {
     {"DDC_LISTEN", "--listen", apply_listen},
     {"DDC_DATABASE_URL", "--database-url", apply_database_url},
@@ -338,6 +385,12 @@ static const struct config_setting config_settings[] = {
     {"DDC_WITNESSES", "--witnesses", apply_witnesses},
     {"DDC_WITNESS_QUORUM", "--witness-quorum", apply_witness_quorum},
     {"DDC_PUBLIC_URL", "--public-url", apply_public_url},
+    {"DDC_MAX_CONNECTIONS", "--max-connections", apply_max_connections},
+    {"DDC_CONN_PER_ADDR", "--conn-per-addr", apply_conn_per_addr},
+    {"DDC_CONN_LOOPBACK_EXEMPT", "--conn-loopback-exempt", apply_conn_loopback_exempt},
+    {"DDC_HEAD_TIMEOUT_S", "--head-timeout-s", apply_head_timeout},
+    {"DDC_BODY_MIN_RATE", "--body-min-rate", apply_body_min_rate},
+    {"DDC_BODY_RATE_GRACE_S", "--body-rate-grace-s", apply_body_rate_grace},
     {"DDC_CHAIN_RPC_URL", "--chain-rpc-url", apply_chain_rpc_url},
     {"DDC_CHAIN_ID", "--chain-id", apply_chain_id},
     {"DDC_CHAIN_KEY_FILE", "--chain-key-file", apply_chain_key_file},
@@ -359,6 +412,11 @@ static void config_defaults(struct config *c)
   strcpy(c->log_origin, "ddcd.local/log");
   c->public_rate = 20;
   c->verify_cache_ms = 1000;
+  c->http.max_conns = 4000;
+  c->http.conn_per_addr = 64;
+  c->http.head_timeout_s = 10;
+  c->http.body_min_rate = 1024;
+  c->http.body_rate_grace_s = 20;
   c->chain.interval_s = 10;
   c->chain.confirmations = 1;
 }
@@ -485,6 +543,22 @@ void config_usage(void)
       "                          (http(s)://host[:port][/path]), put in QR codes; default\n"
       "                          http:// and the request's Host header, or\n"
       "                          http://127.0.0.1:8080\n"
+      "  --max-connections N     [DDC_MAX_CONNECTIONS] open connections at once, default 4000\n"
+      "                          (the open-files limit is raised to fit, or this lowered)\n"
+      "  --conn-per-addr N       [DDC_CONN_PER_ADDR] open connections at once from one IPv4\n"
+      "                          address or IPv6 /64 (0: no cap), default 64; more are closed\n"
+      "                          at accept\n"
+      "  --conn-loopback-exempt B [DDC_CONN_LOOPBACK_EXEMPT] 1: loopback clients (a reverse\n"
+      "                          proxy on this host) are not capped; default 0\n"
+      "  --head-timeout-s N      [DDC_HEAD_TIMEOUT_S] seconds a connection has to send a whole\n"
+      "                          request head, from its opening or its previous response (idle\n"
+      "                          keep-alive too); a trickle does not extend it (0: none),\n"
+      "                          default 10\n"
+      "  --body-min-rate N       [DDC_BODY_MIN_RATE] bytes a second a request body must keep up\n"
+      "                          over each grace window, or the connection is closed (0: none),\n"
+      "                          default 1024\n"
+      "  --body-rate-grace-s N   [DDC_BODY_RATE_GRACE_S] the window the body rate is judged\n"
+      "                          over, the first from the request head, default 20\n"
       "  --chain-rpc-url URL     [DDC_CHAIN_RPC_URL] EVM JSON-RPC endpoint; unset: no anchoring\n"
       "  --chain-id N            [DDC_CHAIN_ID] the chain's id, default as the node says\n"
       "  --chain-key-file FILE   [DDC_CHAIN_KEY_FILE] the sender's secp256k1 key in hex, default\n"

@@ -37,6 +37,14 @@ struct config {
   unsigned n_witnesses;
   unsigned witness_quorum; /* cosignatures that make a checkpoint final (1..n_witnesses) */
   char public_url[256];    /* where the public reaches the web pages; "" : from Host */
+  struct config_http {
+    unsigned max_conns;         /* connections at once, all clients */
+    unsigned conn_per_addr;     /* ... from one IPv4 address or IPv6 /64; 0: no cap */
+    int conn_loopback_exempt;   /* loopback clients (a local proxy) are not capped */
+    unsigned head_timeout_s;    /* to send a whole request head; 0: no deadline */
+    unsigned body_min_rate;     /* bytes a second a body must keep up; 0: no floor */
+    unsigned body_rate_grace_s; /* ... judged over windows this long, the first a grace */
+  } http;
   struct config_chain {
     char rpc_url[CONFIG_PATH_MAX]; /* "": no chain anchoring */
     uint64_t chain_id;             /* 0: as the node says */

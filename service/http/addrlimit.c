@@ -1,10 +1,10 @@
 /* addrlimit.c: a direct-mapped table of token buckets keyed by client address (see
  * addrlimit.h). Two addresses that share a slot reset each other's bucket, which errs on the
  * side of letting requests through; one address cannot exceed its rate. */
-#include <netinet/in.h>
 #include <pthread.h>
 #include <string.h>
 #include <time.h>
+#include "http/addrkey.h"
 #include "http/addrlimit.h"
 #include "http/ratelimit.h"
 #include "http/reply.h"
@@ -12,7 +12,7 @@
 #define ADDRLIMIT_SLOTS 4096
 
 struct addrlimit_slot {
-  uint8_t addr[16];
+  uint8_t addr[ADDRKEY_LEN];
   struct ratelimit rl;
 };
 
@@ -25,36 +25,29 @@ void addrlimit_init(unsigned per_sec)
   addrlimit_rate = per_sec;
 }
 
-/* The client's address as 16 bytes: IPv4, or the /64 prefix of IPv6. */
-static void addrlimit_key(struct req *r, uint8_t key[16])
+/* The client's address key: IPv4, or the /64 prefix of IPv6 (http/addrkey.h). */
+static void addrlimit_key(struct req *r, uint8_t key[ADDRKEY_LEN])
 {
-  memset(key, 0, 16);
   const union MHD_ConnectionInfo *ci =
       MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-  const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-  if (sa && sa->sa_family == AF_INET)
-    memcpy(key, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-  else if (sa && sa->sa_family == AF_INET6)
-    memcpy(key, &((const struct sockaddr_in6 *)sa)->sin6_addr, 8);
+  addrkey_of(ci ? ci->client_addr : NULL, key);
 }
 
 int addrlimit_take(struct req *r)
 {
   if (!addrlimit_rate) return 0;
-  uint8_t key[16];
+  uint8_t key[ADDRKEY_LEN];
   addrlimit_key(r, key);
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (int i = 0; i < 16; i++)
-    h = (h ^ key[i]) * 16777619u;
+  uint32_t h = addrkey_hash(key);
   struct timespec mono;
   clock_gettime(CLOCK_MONOTONIC, &mono);
   uint64_t now_ns = (uint64_t)mono.tv_sec * 1000000000ULL + (uint64_t)mono.tv_nsec;
   unsigned retry = 0;
   pthread_mutex_lock(&addrlimit_mu);
   struct addrlimit_slot *s = &addrlimit_slots[h % ADDRLIMIT_SLOTS];
-  if (memcmp(s->addr, key, 16) != 0) {
+  if (memcmp(s->addr, key, ADDRKEY_LEN) != 0) {
     memset(s, 0, sizeof *s);
-    memcpy(s->addr, key, 16);
+    memcpy(s->addr, key, ADDRKEY_LEN);
   }
   int ok = ratelimit_take(&s->rl, (int32_t)addrlimit_rate, 0, now_ns, time(NULL), &retry);
   pthread_mutex_unlock(&addrlimit_mu);

@@ -233,12 +233,15 @@ const char *query_str(struct req *r, const char *name)
   return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+/* A decimal integer, optionally negative: no sign '+', no white space (strtoll skips it), no
+ * other trailing byte. */
 static int parse_int64(const char *s, int64_t *out)
 {
   char *end;
   errno = 0;
+  if (!((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9'))) return -1;
   long long v = strtoll(s, &end, 10);
-  if (errno || end == s || *end || s[0] == '+' || s[0] == ' ') return -1;
+  if (errno || end == s || *end) return -1;
   *out = v;
   return 0;
 }
@@ -265,7 +268,9 @@ int path_id(struct req *r, int i, int64_t *out)
       name[n] = 0;
     }
   }
-  if (i < r->nparams && parse_int64(r->params[i], out) == 0 && *out > 0) return 0;
+  /* canonical form only: 01 or +1 is not id 1 */
+  if (i < r->nparams && r->params[i][0] != '0' && parse_int64(r->params[i], out) == 0 && *out > 0)
+    return 0;
   reply_problem(r, DDC_ERR_INVALID_PARAMETER, name, "%s must be a positive integer", name);
   return -1;
 }

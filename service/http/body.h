@@ -47,7 +47,8 @@ int query_only(struct req *r, const char *const *allowed);
 int query_int(struct req *r, const char *name, int64_t min, int64_t max, int64_t dflt,
               int64_t *out);
 const char *query_str(struct req *r, const char *name);
-/* Path parameter i as a positive int64. Returns 0 or -1 (400 queued). */
+/* Path parameter i as a positive int64 in canonical decimal (no sign, space or leading zero).
+ * Returns 0 or -1 (400 queued). */
 int path_id(struct req *r, int i, int64_t *out);
 
 #endif

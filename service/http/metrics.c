@@ -7,6 +7,7 @@
 #include "config.h"
 #include "db/pg.h"
 #include "http/authsync.h"
+#include "http/conntrack.h"
 #include "http/metrics.h"
 #include "http/routes.h"
 
@@ -109,6 +110,28 @@ static void metrics_render_histogram(struct metrics_buf *b, int i)
                  (unsigned long long)total);
 }
 
+/* The connection guards of http/conntrack.h. */
+static void metrics_render_conns(struct metrics_buf *b)
+{
+  struct conntrack_stats st;
+  conntrack_get_stats(&st);
+  metrics_printf(b,
+                 "# HELP ddcd_http_connections Open HTTP connections.\n"
+                 "# TYPE ddcd_http_connections gauge\nddcd_http_connections %llu\n"
+                 "# HELP ddcd_http_connections_refused_total Connections closed at accept: their"
+                 " address held its cap.\n"
+                 "# TYPE ddcd_http_connections_refused_total counter\n"
+                 "ddcd_http_connections_refused_total %llu\n"
+                 "# HELP ddcd_http_head_timeouts_total Connections closed without a whole request"
+                 " head by the deadline.\n"
+                 "# TYPE ddcd_http_head_timeouts_total counter\n"
+                 "ddcd_http_head_timeouts_total %llu\n"
+                 "# HELP ddcd_http_slow_bodies_total Request bodies cut off under the rate floor.\n"
+                 "# TYPE ddcd_http_slow_bodies_total counter\nddcd_http_slow_bodies_total %llu\n",
+                 (unsigned long long)st.open, (unsigned long long)st.refused,
+                 (unsigned long long)st.head_timeouts, (unsigned long long)st.slow_bodies);
+}
+
 char *metrics_render(size_t *len)
 {
   struct metrics_buf b = {0};
@@ -131,6 +154,7 @@ char *metrics_render(size_t *len)
       "# TYPE ddcd_auth_notifications_total counter\nddcd_auth_notifications_total %llu\n",
       authsync_up(), (unsigned long long)authsync_connects(),
       (unsigned long long)authsync_notifications());
+  metrics_render_conns(&b);
   metrics_printf(&b, "# HELP ddcd_http_requests_total HTTP requests by route and status.\n"
                      "# TYPE ddcd_http_requests_total counter\n");
   for (int i = 0; i < METRICS_ROUTES; i++)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "domain/account.h"
+#include "http/bodyrate.h"
 
 #define REQ_PATH_MAX 1024
 #define REQ_PARAMS_MAX 4
@@ -29,6 +30,8 @@ struct req {
   size_t body_len;
   size_t body_cap;
   int body_too_large;
+  int framing_bad;      /* Content-Length headers that disagree, or with Transfer-Encoding */
+  struct bodyrate rate; /* the body's rate floor (http/bodyrate.h) */
   struct principal who;
   char request_id[72];
   uint64_t start_ns;

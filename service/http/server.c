@@ -1,9 +1,11 @@
 /* server.c: the MHD access handler and request lifecycle: route match, body caps, auth and role
  * checks happen as soon as the headers are in (an early 4xx never reads the body); the body is
- * accumulated raw up to REQ_BODY_MAX; then the route's handler runs; the completion callback
- * writes the access log line and the metrics. */
+ * accumulated raw up to REQ_BODY_MAX, under a rate floor; then the route's handler runs; the
+ * completion callback writes the access log line and the metrics. Also the daemon's connection
+ * limits (http/conntrack.h) and its open-files budget. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,8 @@
 #include <sodium.h>
 #include "http/auth.h"
 #include "http/body.h"
+#include "http/bodyrate.h"
+#include "http/conntrack.h"
 #include "http/idempotency.h"
 #include "db/pg.h"
 #include "http/metrics.h"
@@ -33,6 +37,7 @@ int server_is_stopping(void)
 }
 static atomic_uint_fast64_t server_request_seq;
 static uint64_t server_request_base;
+static unsigned server_body_min_rate, server_body_grace_s;
 
 static uint64_t server_now_ns(void)
 {
@@ -92,9 +97,46 @@ static void server_begin_stream(struct req *r, int framed)
   if (server_authorize(r) == 0) r->route->handler(r);
 }
 
+struct server_lengths {
+  const char *first;
+  int differ;
+};
+
+static enum MHD_Result server_length_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                         const char *value)
+{
+  (void)kind;
+  struct server_lengths *l = cls;
+  if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) != 0) return MHD_YES;
+  if (!l->first)
+    l->first = value;
+  else if (strcmp(l->first, value) != 0)
+    l->differ = 1;
+  return MHD_YES;
+}
+
+/* The body's framing must be unambiguous, or a proxy in front may see another request in it than
+ * we do (request smuggling): Content-Length headers that disagree, or Content-Length alongside
+ * Transfer-Encoding, are a 400 answered at once, on a connection that is then closed. The same
+ * Content-Length repeated counts as one (RFC 9110, 8.6). 0 or -1 with the 400 queued. */
+static int server_framing(struct req *r)
+{
+  struct server_lengths l = {NULL, 0};
+  MHD_get_connection_values(r->conn, MHD_HEADER_KIND, server_length_one, &l);
+  const char *te = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Transfer-Encoding");
+  if (!l.differ && !(l.first && te)) return 0;
+  reply_problem(r, DDC_ERR_BAD_HEADER, "Content-Length",
+                l.differ ? "Content-Length headers with different values"
+                         : "Content-Length together with Transfer-Encoding");
+  reply_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+  r->framing_bad = 1;
+  return -1;
+}
+
 /* Checks that need only the request line and headers. Queues a response when one fails. */
 static void server_begin(struct req *r, const char *url)
 {
+  if (server_framing(r) != 0) return;
   if (strlen(url) >= REQ_PATH_MAX) {
     reply_error(r, DDC_ERR_URI_TOO_LONG);
     return;
@@ -165,15 +207,40 @@ static int server_body_append(struct req *r, const char *data, size_t n)
  * upload (up to gigabytes) whose client waits for "100 Continue" before sending it, or that
  * announces more than REQ_BODY_DRAIN_MAX: a bad key or a full server is known at once. Any other
  * early answer waits for the last call: a small body is read and dropped, which keeps the
- * connection alive, whereas closing on unread data may lose the answer to a TCP reset. */
+ * connection alive, whereas closing on unread data may lose the answer to a TCP reset. A body
+ * whose framing is ambiguous is never read. */
 static int server_answer_now(const struct req *r)
 {
-  if (r->status == 411 || r->status == 413) return 1;
+  if (r->status == 411 || r->status == 413 || r->framing_bad) return 1;
   if (!r->route || r->route->body != BODY_STREAM) return 0;
   const char *expect = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Expect");
   const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
   return (expect && strcasecmp(expect, "100-continue") == 0) ||
          (cl && strtoull(cl, NULL, 10) > REQ_BODY_DRAIN_MAX);
+}
+
+/* Takes a piece of the body (streamed or accumulated) under the rate floor. MHD_NO closes the
+ * connection: a client under the floor is cut off (MHD 0.9.75 cannot answer before the whole body
+ * is in; a streamed upload cut off is failed by its stream_done). */
+static enum MHD_Result server_body_piece(struct req *r, const char *data, size_t n)
+{
+  uint64_t got;
+  unsigned secs;
+  uint64_t t0 = server_now_ns();
+  if (bodyrate_arrive(&r->rate, t0, n, server_body_min_rate, server_body_grace_s, &got, &secs)) {
+    conntrack_slow_body();
+    log_msg(LOG_INFO, "%s %s %s: body cut off, %llu bytes in %u s is under %u bytes a second",
+            r->request_id, r->method, r->route ? r->route->pattern : "-", (unsigned long long)got,
+            secs, server_body_min_rate);
+    return MHD_NO;
+  }
+  if (r->stream_feed) {
+    if (!r->replied) r->stream_feed(r, data, n);
+  } else if (!r->replied && server_body_append(r, data, n) != 0) {
+    return MHD_NO;
+  }
+  bodyrate_busy(&r->rate, server_now_ns() - t0);
+  return MHD_YES;
 }
 
 static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -192,23 +259,20 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
     r->conn = conn;
     r->method = method;
     r->start_ns = server_now_ns();
+    conntrack_head_in(conn);
     server_request_id(r);
     if (atomic_load(&server_stopping))
       reply_error(r, DDC_ERR_SHUTTING_DOWN);
     else
       server_begin(r, url);
     if (r->replied && server_answer_now(r)) reply_send(r);
-    return MHD_YES;
-  }
-  if (*upload_data_size && r->stream_feed) {
-    if (!r->replied) r->stream_feed(r, upload_data, *upload_data_size);
-    *upload_data_size = 0;
+    bodyrate_start(&r->rate, server_now_ns());
     return MHD_YES;
   }
   if (*upload_data_size) {
-    if (!r->replied && server_body_append(r, upload_data, *upload_data_size) != 0) return MHD_NO;
+    size_t n = *upload_data_size;
     *upload_data_size = 0;
-    return MHD_YES;
+    return server_body_piece(r, upload_data, n);
   }
   if (r->replied) {
     reply_send(r);
@@ -235,8 +299,8 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
                              enum MHD_RequestTerminationCode toe)
 {
   (void)cls;
-  (void)conn;
   (void)toe;
+  conntrack_request_done(conn); /* the next request head's deadline */
   struct req *r = *con_cls;
   if (!r) return;
   uint64_t us = (server_now_ns() - r->start_ns) / 1000;
@@ -261,24 +325,84 @@ static void server_mhd_log(void *cls, const char *fmt, va_list ap)
   log_msg(LOG_WARN, "mhd: %s", msg);
 }
 
+/* The connections MHD may hold, within the open-files limit: the soft limit is raised (up to
+ * the hard one) to max_conns plus SERVER_FDS_RESERVED for everything else (database connections,
+ * files, threads' pipes); failing that, the connection limit is lowered to fit. */
+#define SERVER_FDS_RESERVED 1024
+static unsigned server_fd_budget(unsigned max_conns)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return max_conns;
+  rlim_t want = (rlim_t)max_conns + SERVER_FDS_RESERVED;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+    getrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want) return max_conns;
+  unsigned fit =
+      rl.rlim_cur > SERVER_FDS_RESERVED + 16 ? (unsigned)rl.rlim_cur - SERVER_FDS_RESERVED : 16;
+  log_msg(LOG_WARN, "open-files limit %llu: at most %u connections instead of %u",
+          (unsigned long long)rl.rlim_cur, fit, max_conns);
+  return fit;
+}
+
+static int server_hex(char c)
+{
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* MHD's unescaping of the path and query, except that %00 is left as it is: a NUL would cut the
+ * C string short, and /v1/certificates/1%00 would be certificate 1. */
+static size_t server_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+  (void)cls;
+  (void)conn;
+  char *out = s;
+  for (const char *in = s; *in;) {
+    int hi = in[0] == '%' ? server_hex(in[1]) : -1, lo = hi >= 0 ? server_hex(in[2]) : -1;
+    if (lo >= 0 && (hi || lo)) {
+      *out++ = (char)(hi * 16 + lo);
+      in += 3;
+    } else {
+      *out++ = *in++;
+    }
+  }
+  *out = 0;
+  return (size_t)(out - s);
+}
+
 int server_start(const struct config *c)
 {
   randombytes_buf(&server_request_base, sizeof server_request_base);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC |
                    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
   if (c->listen_addr.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
+  server_body_min_rate = c->http.body_min_rate;
+  server_body_grace_s = c->http.body_rate_grace_s;
+  unsigned max_conns = server_fd_budget(c->http.max_conns);
+  if (conntrack_start(c->http.conn_per_addr, c->http.conn_loopback_exempt,
+                      c->http.head_timeout_s) != 0)
+    return -1;
   server_daemon = MHD_start_daemon(
-      flags, 0, NULL, NULL, server_access, NULL, MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, NULL,
-      MHD_OPTION_SOCK_ADDR, &c->listen_addr, MHD_OPTION_THREAD_POOL_SIZE, c->threads,
-      MHD_OPTION_NOTIFY_COMPLETED, server_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-      MHD_OPTION_CONNECTION_LIMIT, 4000u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+      flags, 0, conntrack_accept, NULL, server_access, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+      server_mhd_log, NULL, MHD_OPTION_SOCK_ADDR, &c->listen_addr, MHD_OPTION_THREAD_POOL_SIZE,
+      c->threads, MHD_OPTION_NOTIFY_COMPLETED, server_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+      conntrack_notify, NULL, MHD_OPTION_UNESCAPE_CALLBACK, server_unescape, NULL,
+      MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+      MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
   if (!server_daemon) {
     log_msg(LOG_ERROR, "cannot listen on %s: %s", c->listen, strerror(errno));
+    conntrack_stop();
     return -1;
   }
   if (park_start() != 0) {
     MHD_stop_daemon(server_daemon);
     server_daemon = NULL;
+    conntrack_stop();
     return -1;
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(server_daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -305,4 +429,5 @@ void server_stop(void)
     usleep(10000);
   MHD_stop_daemon(server_daemon);
   server_daemon = NULL;
+  conntrack_stop(); /* every connection is closed by now */
 }

@@ -172,3 +172,62 @@ test('the access log has one JSON line per request and never a key', async () =>
   const text = lines.join('\n');
   assert.ok(!text.includes(key.slice(15)), 'secret part of a key never logged');
 });
+
+// Sends raw bytes on a new connection; resolves with everything answered until the server closes
+// it (or 5 s pass: then {text, open: true}).
+function rawExchange(bytes) {
+  return new Promise((resolve, reject) => {
+    const u = new URL(srv.base);
+    let text = '';
+    const s = net.connect(Number(u.port), '127.0.0.1', () => s.write(bytes));
+    const timer = setTimeout(() => { s.destroy(); resolve({ text, open: true }); }, 5000);
+    s.on('data', (d) => (text += d));
+    s.on('close', () => { clearTimeout(timer); resolve({ text, open: false }); });
+    s.on('error', reject);
+  });
+}
+
+test('Content-Length headers that disagree, or with Transfer-Encoding, are a 400 and the connection is closed; the same value twice is one', async () => {
+  const key = operatorKey();
+  const head = `POST /v1/accounts HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\n`;
+  const body = JSON.stringify({ role: 'issuer', name: `cl ${process.pid}` });
+  // The second request hidden in the body must never be answered.
+  const smuggled = 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n';
+  for (const framing of [`Content-Length: ${body.length}\r\nContent-Length: ${body.length + smuggled.length}\r\n`,
+    `Content-Length: ${body.length + smuggled.length}\r\nContent-Length: ${body.length}\r\n`,
+    `Content-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n`]) {
+    const r = await rawExchange(`${head}${framing}\r\n${body}${smuggled}`);
+    assert.match(r.text, /^HTTP\/1\.1 400 /, framing);
+    assert.match(r.text, /\r\nConnection: close\r\n/i);
+    assert.match(r.text, /application\/problem\+json/);
+    assert.match(r.text, /"code":"bad_header","field":"Content-Length"/);
+    assert.equal(r.text.match(/HTTP\/1\.1 /g).length, 1, 'one answer: the smuggled request is not read');
+    assert.equal(r.open, false, 'the connection is closed');
+  }
+  const same = await rawExchange(`${head}Content-Length: ${body.length}\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  assert.match(same.text, /^HTTP\/1\.1 201 /, 'the same Content-Length twice counts as one');
+});
+
+test('path ids are canonical decimal: 1%00, 01, +1, " 1", "1 ", 0x1 and out-of-range numbers are never id 1', async () => {
+  const key = operatorKey();
+  const bad = ['1%00', '01', '001', '+1', '%2B1', '%201', '1%20', '%091', '0x1', '1.0', '1e0', '-1', '9223372036854775808',
+    '99999999999999999999'];
+  const routes = [
+    ['GET', '/v1/accounts/{id}', 'id'], ['GET', '/v1/accounts/{id}/api-keys', 'id'], ['GET', '/v1/accounts/{id}/balance', 'id'],
+    ['GET', '/v1/accounts/{id}/journal', 'id'], ['GET', '/v1/accounts/{id}/statement', 'id'],
+    ['GET', '/v1/accounts/{id}/operators', 'id'], ['GET', '/v1/accounts/{id}/approvals', 'id'],
+    ['GET', '/v1/accounts/{id}/holder-key', 'id'], ['GET', '/v1/accounts/{id}/keys', 'id'],
+    ['POST', '/v1/accounts/1/keys/{id}/retire', 'key_id'], ['DELETE', '/v1/api-keys/{id}', 'id'],
+    ['GET', '/v1/certificates/{id}', 'ddc_id'], ['GET', '/v1/certificates/{id}/document', 'ddc_id'],
+    ['GET', '/v1/certificates/{id}/events', 'ddc_id'], ['GET', '/v1/certificates/{id}/proof', 'ddc_id'],
+    ['GET', '/v1/batches/{id}', 'id'], ['GET', '/v1/batches/{id}/progress', 'id'], ['GET', '/v1/batches/{id}/errors', 'id'],
+    ['GET', '/v1/batches/{id}/certificates', 'id']];
+  for (const [method, pattern, field] of routes)
+    for (const id of bad) {
+      const r = await request(srv.base, method, pattern.replace('{id}', id), { key });
+      assertProblem(r, 400, 'invalid_parameter', field);
+    }
+  assert.equal((await request(srv.base, 'GET', '/v1/accounts/1', { key })).status, 200, 'id 1 itself');
+  // A NUL in a query value is not the end of it either.
+  assertProblem(await request(srv.base, 'GET', '/v1/accounts?limit=5%00', { key }), 400, 'invalid_parameter', 'limit');
+});
