@@ -7,12 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
+#include "verify/note.h"
 
-struct config_setting {
-  const char *env;  /* DDC_LISTEN */
-  const char *flag; /* --listen */
-  int (*apply)(struct config *c, const char *value, char *why, size_t whylen);
-};
+_Static_assert(CONFIG_VKEY_MAX >= NOTE_VKEY_MAX, "CONFIG_VKEY_MAX holds a verifier key");
 
 /* strtol without its leniencies: digits only, no sign, no spaces. */
 static int config_number(const char *s, long *out)
@@ -71,60 +68,12 @@ static int apply_listen(struct config *c, const char *v, char *why, size_t whyle
   return 0;
 }
 
-static int apply_database_url(struct config *c, const char *v, char *why, size_t whylen)
-{
-  return config_copy(c->database_url, sizeof c->database_url, v, why, whylen);
-}
-
-static int apply_data_dir(struct config *c, const char *v, char *why, size_t whylen)
-{
-  return config_copy(c->data_dir, sizeof c->data_dir - 64, v, why, whylen);
-}
-
-static int apply_master_key_file(struct config *c, const char *v, char *why, size_t whylen)
-{
-  return config_copy(c->master_key_file, sizeof c->master_key_file, v, why, whylen);
-}
-
-static int apply_threads(struct config *c, const char *v, char *why, size_t whylen)
-{
-  long n;
-  if (config_number(v, &n) != 0 || n < 1 || n > 1024) {
-    snprintf(why, whylen, "must be an integer from 1 to 1024");
-    return -1;
-  }
-  c->threads = (unsigned)n;
-  return 0;
-}
-
 static int apply_log_level(struct config *c, const char *v, char *why, size_t whylen)
 {
   if (log_level_parse(v, &c->log_level) != 0) {
     snprintf(why, whylen, "must be one of debug, info, warn, error");
     return -1;
   }
-  return 0;
-}
-
-static int apply_anchor_interval(struct config *c, const char *v, char *why, size_t whylen)
-{
-  long n;
-  if (config_number(v, &n) != 0 || n < 10 || n > 3600000) {
-    snprintf(why, whylen, "must be an integer from 10 to 3600000 (milliseconds)");
-    return -1;
-  }
-  c->anchor_interval_ms = (unsigned)n;
-  return 0;
-}
-
-static int apply_public_rate(struct config *c, const char *v, char *why, size_t whylen)
-{
-  long n;
-  if (config_number(v, &n) != 0 || n > 1000000) {
-    snprintf(why, whylen, "must be an integer from 0 (no limit) to 1000000");
-    return -1;
-  }
-  c->public_rate = (unsigned)n;
   return 0;
 }
 
@@ -137,17 +86,6 @@ static int apply_log_origin(struct config *c, const char *v, char *why, size_t w
       return -1;
     }
   return config_copy(c->log_origin, sizeof c->log_origin, v, why, whylen);
-}
-
-static int apply_verify_cache(struct config *c, const char *v, char *why, size_t whylen)
-{
-  long n;
-  if (config_number(v, &n) != 0 || n > 60000) {
-    snprintf(why, whylen, "must be an integer from 0 (no cache) to 60000 (milliseconds)");
-    return -1;
-  }
-  c->verify_cache_ms = (unsigned)n;
-  return 0;
 }
 
 /* One "URL VKEY" entry of DDC_WITNESSES. */
@@ -188,17 +126,6 @@ static int apply_witnesses(struct config *c, const char *v, char *why, size_t wh
     if (!p[len]) return 0;
     p += len + 1;
   }
-}
-
-static int apply_witness_quorum(struct config *c, const char *v, char *why, size_t whylen)
-{
-  long n;
-  if (config_number(v, &n) != 0 || n < 1 || n > CONFIG_WITNESSES_MAX) {
-    snprintf(why, whylen, "must be an integer from 1 to %d", CONFIG_WITNESSES_MAX);
-    return -1;
-  }
-  c->witness_quorum = (unsigned)n;
-  return 0;
 }
 
 /* One DNS label: 1-63 letters, digits and inner hyphens. */
@@ -273,22 +200,6 @@ static int apply_chain_rpc_url(struct config *c, const char *v, char *why, size_
   return config_copy(c->chain.rpc_url, sizeof c->chain.rpc_url, v, why, whylen);
 }
 
-static int apply_chain_id(struct config *c, const char *v, char *why, size_t whylen)
-{
-  long n;
-  if (config_number(v, &n) != 0 || n < 1) {
-    snprintf(why, whylen, "must be an integer from 1 to 999999999");
-    return -1;
-  }
-  c->chain.chain_id = (uint64_t)n;
-  return 0;
-}
-
-static int apply_chain_key_file(struct config *c, const char *v, char *why, size_t whylen)
-{
-  return config_copy(c->chain.key_file, sizeof c->chain.key_file, v, why, whylen);
-}
-
 static int apply_chain_contract(struct config *c, const char *v, char *why, size_t whylen)
 {
   if (strlen(v) != 42 || v[0] != '0' || (v[1] != 'x' && v[1] != 'X') ||
@@ -302,151 +213,172 @@ static int apply_chain_contract(struct config *c, const char *v, char *why, size
   return 0;
 }
 
-static int apply_chain_interval(struct config *c, const char *v, char *why, size_t whylen)
-{
-  long n;
-  if (config_number(v, &n) != 0 || n < 1 || n > 86400) {
-    snprintf(why, whylen, "must be an integer from 1 to 86400 (seconds)");
-    return -1;
+/* How a setting's value is read. */
+enum config_type {
+  CONFIG_UINT,  /* unsigned at offset, from min to max */
+  CONFIG_U64,   /* uint64_t at offset, from min to max */
+  CONFIG_TEXT,  /* char[size] at offset, 1 to size - 1 characters */
+  CONFIG_PARSE, /* parse() reads it */
+};
+
+/* One setting: a row of the one table that drives parsing, defaults, --help and the README's
+ * settings table (checked by tests/unit/test_config.c). */
+struct config_setting {
+  const char *env, *flag, *arg; /* DDC_LISTEN, --listen, ADDR */
+  enum config_type type;
+  size_t offset, size; /* in struct config */
+  long min, max;
+  const char *unit; /* after the range in a refusal, e.g. " (milliseconds)" */
+  int (*parse)(struct config *c, const char *value, char *why, size_t whylen);
+  const char *def;     /* the default, read as if given; NULL: none or derived */
+  const char *def_doc; /* what the docs say the default is when def is NULL; NULL: none */
+  const char *help;
+};
+
+#define CONFIG_AT(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+#define CONFIG_UINT_ROW(env, flag, field, lo, hi, unit, def, help)                                 \
+  {                                                                                                \
+    env, flag, "N", CONFIG_UINT, CONFIG_AT(field), lo, hi, unit, NULL, def, NULL, help             \
   }
-  c->chain.interval_s = (unsigned)n;
-  return 0;
-}
-
-static int apply_chain_confirmations(struct config *c, const char *v, char *why, size_t whylen)
-{
-  long n;
-  if (config_number(v, &n) != 0 || n < 1 || n > 1000) {
-    snprintf(why, whylen, "must be an integer from 1 to 1000 (blocks)");
-    return -1;
+#define CONFIG_TEXT_ROW(env, flag, arg, field, def_doc, help)                                      \
+  {                                                                                                \
+    env, flag, arg, CONFIG_TEXT, CONFIG_AT(field), 0, 0, "", NULL, NULL, def_doc, help             \
   }
-  c->chain.confirmations = (unsigned)n;
-  return 0;
-}
-
-/* An unsigned setting from lo to hi; unit names it in the message. */
-static int config_range(unsigned *out, const char *v, long lo, long hi, const char *unit, char *why,
-                        size_t whylen)
-{
-  long n;
-  if (config_number(v, &n) != 0 || n < lo || n > hi) {
-    snprintf(why, whylen, "must be an integer from %ld to %ld%s", lo, hi, unit);
-    return -1;
+#define CONFIG_PARSE_ROW(env, flag, arg, parse, def, def_doc, help)                                \
+  {                                                                                                \
+    env, flag, arg, CONFIG_PARSE, 0, 0, 0, 0, "", parse, def, def_doc, help                        \
   }
-  *out = (unsigned)n;
-  return 0;
-}
-
-static int apply_max_connections(struct config *c, const char *v, char *why, size_t whylen)
-{
-  return config_range(&c->http.max_conns, v, 16, 1000000, "", why, whylen);
-}
-
-static int apply_conn_per_addr(struct config *c, const char *v, char *why, size_t whylen)
-{
-  return config_range(&c->http.conn_per_addr, v, 0, 1000000, " (0: no cap)", why, whylen);
-}
-
-static int apply_conn_loopback_exempt(struct config *c, const char *v, char *why, size_t whylen)
-{
-  unsigned b;
-  if (config_range(&b, v, 0, 1, " (1: loopback clients are not capped)", why, whylen)) return -1;
-  c->http.conn_loopback_exempt = (int)b;
-  return 0;
-}
-
-static int apply_head_timeout(struct config *c, const char *v, char *why, size_t whylen)
-{
-  return config_range(&c->http.head_timeout_s, v, 0, 3600, " (seconds; 0: none)", why, whylen);
-}
-
-static int apply_body_min_rate(struct config *c, const char *v, char *why, size_t whylen)
-{
-  return config_range(&c->http.body_min_rate, v, 0, 1000000000, " (bytes a second; 0: none)", why,
-                      whylen);
-}
-
-static int apply_body_rate_grace(struct config *c, const char *v, char *why, size_t whylen)
-{
-  return config_range(&c->http.body_rate_grace_s, v, 1, 3600, " (seconds)", why, whylen);
-}
 
 static const struct config_setting config_settings[] = {
-    {"DDC_LISTEN", "--listen", apply_listen},
-    {"DDC_DATABASE_URL", "--database-url", apply_database_url},
-    {"DDC_DATA_DIR", "--data-dir", apply_data_dir},
-    {"DDC_MASTER_KEY_FILE", "--master-key-file", apply_master_key_file},
-    {"DDC_THREADS", "--threads", apply_threads},
-    {"DDC_LOG_LEVEL", "--log-level", apply_log_level},
-    {"DDC_ANCHOR_INTERVAL_MS", "--anchor-interval-ms", apply_anchor_interval},
-    {"DDC_LOG_ORIGIN", "--log-origin", apply_log_origin},
-    {"DDC_PUBLIC_RATE", "--public-rate", apply_public_rate},
-    {"DDC_VERIFY_CACHE_MS", "--verify-cache-ms", apply_verify_cache},
-    {"DDC_WITNESSES", "--witnesses", apply_witnesses},
-    {"DDC_WITNESS_QUORUM", "--witness-quorum", apply_witness_quorum},
-    {"DDC_PUBLIC_URL", "--public-url", apply_public_url},
-    {"DDC_MAX_CONNECTIONS", "--max-connections", apply_max_connections},
-    {"DDC_CONN_PER_ADDR", "--conn-per-addr", apply_conn_per_addr},
-    {"DDC_CONN_LOOPBACK_EXEMPT", "--conn-loopback-exempt", apply_conn_loopback_exempt},
-    {"DDC_HEAD_TIMEOUT_S", "--head-timeout-s", apply_head_timeout},
-    {"DDC_BODY_MIN_RATE", "--body-min-rate", apply_body_min_rate},
-    {"DDC_BODY_RATE_GRACE_S", "--body-rate-grace-s", apply_body_rate_grace},
-    {"DDC_CHAIN_RPC_URL", "--chain-rpc-url", apply_chain_rpc_url},
-    {"DDC_CHAIN_ID", "--chain-id", apply_chain_id},
-    {"DDC_CHAIN_KEY_FILE", "--chain-key-file", apply_chain_key_file},
-    {"DDC_CHAIN_CONTRACT", "--chain-contract", apply_chain_contract},
-    {"DDC_CHAIN_INTERVAL_S", "--chain-interval-s", apply_chain_interval},
-    {"DDC_CHAIN_CONFIRMATIONS", "--chain-confirmations", apply_chain_confirmations},
+    CONFIG_PARSE_ROW("DDC_LISTEN", "--listen", "ADDR", apply_listen, "127.0.0.1:8080", NULL,
+                     "IPv4:port or [IPv6]:port to serve on"),
+    CONFIG_TEXT_ROW("DDC_DATABASE_URL", "--database-url", "URL", database_url,
+                    "the private cluster in DATA_DIR/pg", "libpq connection string"),
+    {"DDC_DATA_DIR", "--data-dir", "DIR", CONFIG_TEXT, offsetof(struct config, data_dir),
+     sizeof(((struct config *)0)->data_dir) - 64, 0, 0, "", NULL, "var", NULL,
+     "where keys and the private cluster live"},
+    CONFIG_TEXT_ROW("DDC_MASTER_KEY_FILE", "--master-key-file", "FILE", master_key_file,
+                    "DATA_DIR/master.key", "the key that encrypts issuers' signing keys"),
+    {"DDC_THREADS", "--threads", "N", CONFIG_UINT, CONFIG_AT(threads), 1, 1024, "", NULL, NULL,
+     "4 x CPUs", "HTTP worker threads"},
+    CONFIG_PARSE_ROW("DDC_LOG_LEVEL", "--log-level", "LEVEL", apply_log_level, "info", NULL,
+                     "debug, info, warn or error"),
+    CONFIG_UINT_ROW("DDC_ANCHOR_INTERVAL_MS", "--anchor-interval-ms", anchor_interval_ms, 10,
+                    3600000, " (milliseconds)", "500", "how often events enter the log"),
+    CONFIG_PARSE_ROW("DDC_LOG_ORIGIN", "--log-origin", "NAME", apply_log_origin, "ddcd.local/log",
+                     NULL, "the log's name in its checkpoints"),
+    CONFIG_UINT_ROW("DDC_PUBLIC_RATE", "--public-rate", public_rate, 0, 1000000, " (0: no limit)",
+                    "20", "public verification lookups a second per client address"),
+    CONFIG_UINT_ROW("DDC_VERIFY_CACHE_MS", "--verify-cache-ms", verify_cache_ms, 0, 60000,
+                    " (milliseconds; 0: no cache)", "1000",
+                    "how long GET /v1/verify/{code} may answer from memory"),
+    CONFIG_PARSE_ROW("DDC_WITNESSES", "--witnesses", "LIST", apply_witnesses, NULL, "none",
+                     "witnesses that cosign the log's checkpoints: \"URL VKEY\" entries "
+                     "separated by commas or newlines"),
+    {"DDC_WITNESS_QUORUM", "--witness-quorum", "K", CONFIG_UINT, CONFIG_AT(witness_quorum), 1,
+     CONFIG_WITNESSES_MAX, "", NULL, NULL, "a majority of the witnesses",
+     "cosignatures that make a checkpoint final"},
+    CONFIG_PARSE_ROW("DDC_PUBLIC_URL", "--public-url", "URL", apply_public_url, NULL,
+                     "http:// and the request's Host",
+                     "the citizen's page as the public reaches it (http(s)://host[:port][/path]),"
+                     " put in QR codes"),
+    CONFIG_UINT_ROW("DDC_MAX_CONNECTIONS", "--max-connections", http.max_conns, 16, 1000000, "",
+                    "4000", "open connections at once (the open-files limit is raised to fit)"),
+    CONFIG_UINT_ROW("DDC_CONN_PER_ADDR", "--conn-per-addr", http.conn_per_addr, 0, 1000000,
+                    " (0: no cap)", "64",
+                    "open connections at once from one IPv4 address or IPv6 /64; more are "
+                    "closed at accept (0: no cap)"),
+    CONFIG_UINT_ROW("DDC_CONN_LOOPBACK_EXEMPT", "--conn-loopback-exempt", http.conn_loopback_exempt,
+                    0, 1, " (1: loopback clients are not capped)", "0",
+                    "1: loopback clients (a reverse proxy on this host) are not capped"),
+    CONFIG_UINT_ROW("DDC_HEAD_TIMEOUT_S", "--head-timeout-s", http.head_timeout_s, 0, 3600,
+                    " (seconds; 0: none)", "10",
+                    "seconds a connection has to send a whole request head, from its opening or "
+                    "its previous response; a trickle does not extend it (0: none)"),
+    CONFIG_UINT_ROW("DDC_BODY_MIN_RATE", "--body-min-rate", http.body_min_rate, 0, 1000000000,
+                    " (bytes a second; 0: none)", "1024",
+                    "bytes a second a request body must keep up over each grace window, or the "
+                    "connection is closed (0: none)"),
+    CONFIG_UINT_ROW("DDC_BODY_RATE_GRACE_S", "--body-rate-grace-s", http.body_rate_grace_s, 1, 3600,
+                    " (seconds)", "20", "the window the body rate is judged over"),
+    CONFIG_PARSE_ROW("DDC_CHAIN_RPC_URL", "--chain-rpc-url", "URL", apply_chain_rpc_url, NULL,
+                     "none: no anchoring", "EVM JSON-RPC endpoint to anchor checkpoints on"),
+    {"DDC_CHAIN_ID", "--chain-id", "N", CONFIG_U64, CONFIG_AT(chain.chain_id), 1, 999999999, "",
+     NULL, NULL, "as the node says", "the chain's id"},
+    CONFIG_TEXT_ROW("DDC_CHAIN_KEY_FILE", "--chain-key-file", "FILE", chain.key_file,
+                    "DATA_DIR/chain.key", "the sender's secp256k1 key in hex"),
+    CONFIG_PARSE_ROW("DDC_CHAIN_CONTRACT", "--chain-contract", "ADDR", apply_chain_contract, NULL,
+                     "none", "the root registry's address (ddcd chain deploy)"),
+    CONFIG_UINT_ROW("DDC_CHAIN_INTERVAL_S", "--chain-interval-s", chain.interval_s, 1, 86400,
+                    " (seconds)", "10", "how often the newest root is anchored"),
+    CONFIG_UINT_ROW("DDC_CHAIN_CONFIRMATIONS", "--chain-confirmations", chain.confirmations, 1,
+                    1000, " (blocks)", "1",
+                    "blocks until an anchor is confirmed (QBFT is final in one)"),
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 
-static void config_defaults(struct config *c)
+/* Reads value into c as setting s says; 0, or -1 with the reason in why. */
+static int config_read(struct config *c, const struct config_setting *s, const char *value,
+                       char *why, size_t whylen)
 {
-  memset(c, 0, sizeof *c);
-  apply_listen(c, "127.0.0.1:8080", NULL, 0);
-  strcpy(c->data_dir, "var");
-  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-  c->threads = (unsigned)(ncpu > 0 && ncpu < 64 ? ncpu * 4 : 8);
-  c->log_level = LOG_INFO;
-  c->anchor_interval_ms = 500;
-  strcpy(c->log_origin, "ddcd.local/log");
-  c->public_rate = 20;
-  c->verify_cache_ms = 1000;
-  c->http.max_conns = 4000;
-  c->http.conn_per_addr = 64;
-  c->http.head_timeout_s = 10;
-  c->http.body_min_rate = 1024;
-  c->http.body_rate_grace_s = 20;
-  c->chain.interval_s = 10;
-  c->chain.confirmations = 1;
-}
-
-static int config_apply(struct config *c, const struct config_setting *s, const char *name,
-                        const char *value, char *err, size_t errlen)
-{
-  char why[160];
-  if (s->apply(c, value, why, sizeof why) == 0) return 0;
-  snprintf(err, errlen, "%s: %s (got \"%.60s\")", name, why, value);
+  char *field = (char *)c + s->offset;
+  long n;
+  switch (s->type) {
+  case CONFIG_UINT:
+  case CONFIG_U64:
+    if (config_number(value, &n) != 0 || n < s->min || n > s->max) {
+      snprintf(why, whylen, "must be an integer from %ld to %ld%s", s->min, s->max, s->unit);
+      return -1;
+    }
+    if (s->type == CONFIG_UINT)
+      *(unsigned *)field = (unsigned)n;
+    else
+      *(uint64_t *)field = (uint64_t)n;
+    return 0;
+  case CONFIG_TEXT:
+    return config_copy(field, s->size, value, why, whylen);
+  case CONFIG_PARSE:
+    return s->parse(c, value, why, whylen);
+  }
   return -1;
 }
 
-/* Derived defaults: the master key lives in the data dir, the database is the private cluster. */
-static void config_derive(struct config *c, int have_url, int have_mkey)
+static void config_defaults(struct config *c)
 {
-  if (!have_mkey)
+  char why[160];
+  memset(c, 0, sizeof *c);
+  for (size_t i = 0; i < CONFIG_NSETTINGS; i++)
+    if (config_settings[i].def) config_read(c, &config_settings[i], config_settings[i].def, why, 1);
+  long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  c->threads = (unsigned)(ncpu > 0 && ncpu < 64 ? ncpu * 4 : 8);
+  c->log_level = LOG_INFO;
+}
+
+/* Derived defaults: the key files live in the data dir, the database is the private cluster, the
+ * quorum is a majority. */
+static int config_derive(struct config *c, const int *given, char *err, size_t errlen)
+{
+  if (c->witness_quorum > c->n_witnesses) {
+    snprintf(err, errlen, "DDC_WITNESS_QUORUM: %u is more than the %u witnesses configured",
+             c->witness_quorum, c->n_witnesses);
+    return -1;
+  }
+  if (!c->witness_quorum && c->n_witnesses) c->witness_quorum = c->n_witnesses / 2 + 1;
+  if (!given[3])
     snprintf(c->master_key_file, sizeof c->master_key_file, "%.900s/master.key", c->data_dir);
   if (!c->chain.key_file[0])
     snprintf(c->chain.key_file, sizeof c->chain.key_file, "%.900s/chain.key", c->data_dir);
-  if (!have_url) {
+  if (!given[1]) {
     char abs[PATH_MAX] = "";
     if (c->data_dir[0] != '/' && getcwd(abs, sizeof abs - 2)) strcat(abs, "/");
     snprintf(c->database_url, sizeof c->database_url, "host=%.450s%.450s/pg user=ddcd dbname=ddcd",
              abs, c->data_dir);
   }
+  return 0;
 }
 
-/* Finds the flag a (and its value) among the settings; NULL when a is no known flag. */
-static const struct config_setting *config_flag(char **argv, int argc, int *a, const char **value)
+/* Finds the flag argv[*a] (and its value) among the settings; -1 when it is no known flag. */
+static long config_flag(char **argv, int argc, int *a, const char **value)
 {
   for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
     size_t fl = strlen(config_settings[i].flag);
@@ -457,50 +389,68 @@ static const struct config_setting *config_flag(char **argv, int argc, int *a, c
       *value = argv[++*a];
     else
       continue;
-    return &config_settings[i];
+    return (long)i;
   }
-  return NULL;
+  return -1;
 }
 
 int config_load(struct config *c, int argc, char **argv, config_getenv_fn getenv_fn, char *err,
                 size_t errlen)
 {
   const char *flag_value[CONFIG_NSETTINGS] = {0};
+  int given[CONFIG_NSETTINGS] = {0};
+  char why[160];
   config_defaults(c);
   for (int a = 0; a < argc; a++) {
     const char *value = NULL;
-    const struct config_setting *s =
-        strcmp(argv[a], "--demo") == 0 ? NULL : config_flag(argv, argc, &a, &value);
-    if (strcmp(argv[a], "--demo") == 0)
+    long i = strcmp(argv[a], "--demo") == 0 ? -2 : config_flag(argv, argc, &a, &value);
+    if (i == -2)
       c->demo = 1;
-    else if (!s) {
+    else if (i < 0) {
       snprintf(err, errlen, "%.60s: unknown option or missing value (see ddcd --help)", argv[a]);
       return -1;
     } else
-      flag_value[s - config_settings] = value;
+      flag_value[i] = value;
   }
-  int have_url = 0, have_mkey = 0;
   for (size_t i = 0; i < CONFIG_NSETTINGS; i++) { /* a flag overrides its variable */
     const struct config_setting *s = &config_settings[i];
     const char *v = flag_value[i] ? flag_value[i] : getenv_fn(s->env);
     if (!v) continue;
-    if (config_apply(c, s, flag_value[i] ? s->flag : s->env, v, err, errlen)) return -1;
-    have_url |= s->apply == apply_database_url;
-    have_mkey |= s->apply == apply_master_key_file;
+    if (config_read(c, s, v, why, sizeof why) != 0) {
+      snprintf(err, errlen, "%s: %s (got \"%.60s\")", flag_value[i] ? s->flag : s->env, why, v);
+      return -1;
+    }
+    given[i] = 1;
   }
-  if (c->witness_quorum > c->n_witnesses) {
-    snprintf(err, errlen, "DDC_WITNESS_QUORUM: %u is more than the %u witnesses configured",
-             c->witness_quorum, c->n_witnesses);
-    return -1;
-  }
-  if (!c->witness_quorum && c->n_witnesses) c->witness_quorum = c->n_witnesses / 2 + 1;
-  config_derive(c, have_url, have_mkey);
-  return 0;
+  return config_derive(c, given, err, errlen);
 }
 
-void config_usage(void)
+/* The default as the docs say it, or NULL. */
+static const char *config_default_doc(const struct config_setting *s)
 {
-  printf(
+  return s->def ? s->def : s->def_doc;
+}
+
+/* Writes text wrapped at width 100 from column col, lines after the first indented by indent. */
+static void config_wrap(FILE *out, const char *text, int col, int indent)
+{
+  for (const char *p = text; *p;) {
+    int word = (int)strcspn(p, " ");
+    if (p != text && col + 1 + word > 100) {
+      col = fprintf(out, "\n%*s", indent, "") - 1;
+    } else if (p != text)
+      col += fprintf(out, " ");
+    col += fprintf(out, "%.*s", word, p);
+    p += word;
+    while (*p == ' ')
+      p++;
+  }
+  fputc('\n', out);
+}
+
+void config_usage(FILE *out)
+{
+  fputs(
       "usage: ddcd COMMAND [options]\n\n"
       "commands:\n"
       "  serve      run the HTTP service\n"
@@ -513,59 +463,38 @@ void config_usage(void)
       "  import     FILE --kind KIND [--dry-run] [--partial] --url URL --key-file F: upload a\n"
       "             CSV or NDJSON batch and follow it to its end (exit 0: every row minted)\n"
       "  witness    --origin O --log-key KEY --key FILE --listen ADDR [--state FILE]: serve a\n"
-      "             C2SP tlog-witness for the log; `witness keygen --name N --key FILE` makes a "
-      "key\n"
+      "             C2SP tlog-witness for the log; `witness keygen --name N --key FILE` makes a\n"
+      "             key\n"
       "  chain deploy  deploy the root registry contract with the chain key, print its address\n"
       "             and allow the key's address to anchor (then set DDC_CHAIN_CONTRACT)\n"
       "  --help     this text\n"
       "  --version  print the version\n\n"
-      "options (environment variable in brackets):\n"
-      "  --listen ADDR           [DDC_LISTEN] IPv4:port or [IPv6]:port, default 127.0.0.1:8080\n"
-      "  --database-url URL      [DDC_DATABASE_URL] libpq connection string, default the private\n"
-      "                          cluster in DATA_DIR/pg\n"
-      "  --data-dir DIR          [DDC_DATA_DIR] default var\n"
-      "  --master-key-file FILE  [DDC_MASTER_KEY_FILE] default DATA_DIR/master.key\n"
-      "  --threads N             [DDC_THREADS] HTTP worker threads, default 4 x CPUs\n"
-      "  --log-level LEVEL       [DDC_LOG_LEVEL] debug, info, warn, error; default info\n"
-      "  --anchor-interval-ms N  [DDC_ANCHOR_INTERVAL_MS] how often events enter the log,\n"
-      "                          default 500\n"
-      "  --log-origin NAME       [DDC_LOG_ORIGIN] the log's name in its checkpoints, default\n"
-      "                          ddcd.local/log\n"
-      "  --public-rate N         [DDC_PUBLIC_RATE] public verification lookups a second per\n"
-      "                          client address (0: no limit), default 20\n"
-      "  --verify-cache-ms N     [DDC_VERIFY_CACHE_MS] how long GET /v1/verify/{code} may answer\n"
-      "                          from memory (a write through this ddcd clears it), default 1000\n"
-      "  --witnesses LIST        [DDC_WITNESSES] witnesses that cosign the log's checkpoints:\n"
-      "                          \"URL VKEY\" entries separated by commas or newlines\n"
-      "  --witness-quorum K      [DDC_WITNESS_QUORUM] cosignatures that make a checkpoint final,\n"
-      "                          default a majority of the witnesses\n"
-      "  --public-url URL        [DDC_PUBLIC_URL] the citizen's page as the public reaches it\n"
-      "                          (http(s)://host[:port][/path]), put in QR codes; default\n"
-      "                          http:// and the request's Host header, or\n"
-      "                          http://127.0.0.1:8080\n"
-      "  --max-connections N     [DDC_MAX_CONNECTIONS] open connections at once, default 4000\n"
-      "                          (the open-files limit is raised to fit, or this lowered)\n"
-      "  --conn-per-addr N       [DDC_CONN_PER_ADDR] open connections at once from one IPv4\n"
-      "                          address or IPv6 /64 (0: no cap), default 64; more are closed\n"
-      "                          at accept\n"
-      "  --conn-loopback-exempt B [DDC_CONN_LOOPBACK_EXEMPT] 1: loopback clients (a reverse\n"
-      "                          proxy on this host) are not capped; default 0\n"
-      "  --head-timeout-s N      [DDC_HEAD_TIMEOUT_S] seconds a connection has to send a whole\n"
-      "                          request head, from its opening or its previous response (idle\n"
-      "                          keep-alive too); a trickle does not extend it (0: none),\n"
-      "                          default 10\n"
-      "  --body-min-rate N       [DDC_BODY_MIN_RATE] bytes a second a request body must keep up\n"
-      "                          over each grace window, or the connection is closed (0: none),\n"
-      "                          default 1024\n"
-      "  --body-rate-grace-s N   [DDC_BODY_RATE_GRACE_S] the window the body rate is judged\n"
-      "                          over, the first from the request head, default 20\n"
-      "  --chain-rpc-url URL     [DDC_CHAIN_RPC_URL] EVM JSON-RPC endpoint; unset: no anchoring\n"
-      "  --chain-id N            [DDC_CHAIN_ID] the chain's id, default as the node says\n"
-      "  --chain-key-file FILE   [DDC_CHAIN_KEY_FILE] the sender's secp256k1 key in hex, default\n"
-      "                          DATA_DIR/chain.key\n"
-      "  --chain-contract ADDR   [DDC_CHAIN_CONTRACT] the root registry (ddcd chain deploy)\n"
-      "  --chain-interval-s N    [DDC_CHAIN_INTERVAL_S] how often the newest root is anchored,\n"
-      "                          default 10\n"
-      "  --chain-confirmations N [DDC_CHAIN_CONFIRMATIONS] blocks until an anchor is confirmed,\n"
-      "                          default 1 (QBFT is final in one block)\n");
+      "options (environment variable in brackets):\n",
+      out);
+  for (size_t i = 0; i < CONFIG_NSETTINGS; i++) {
+    const struct config_setting *s = &config_settings[i];
+    char text[512];
+    const char *def = config_default_doc(s);
+    snprintf(text, sizeof text, "[%s] %s%s%s", s->env, s->help, def ? "; default " : "",
+             def ? def : "");
+    int col = fprintf(out, "  %s %s", s->flag, s->arg);
+    col += fprintf(out, "%*s", col < 26 ? 26 - col : 1, "");
+    config_wrap(out, text, col, 26);
+  }
+}
+
+size_t config_settings_count(void)
+{
+  return CONFIG_NSETTINGS;
+}
+
+int config_settings_row(size_t i, char *out, size_t cap)
+{
+  if (i >= CONFIG_NSETTINGS) return -1;
+  const struct config_setting *s = &config_settings[i];
+  const char *def = config_default_doc(s);
+  return snprintf(out, cap, "| `%s` | `%s %s` | %s | %s |", s->env, s->flag, s->arg, def ? def : "",
+                  s->help) < (int)cap
+             ? 0
+             : -1;
 }

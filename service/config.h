@@ -5,19 +5,21 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
-#include "verify/note.h"
 #include "log.h"
 
 #define DDC_VERSION "0.1.0"
 #define CONFIG_PATH_MAX 1024
 #define CONFIG_WITNESSES_MAX 16
+/* Room for a C2SP verifier key string: at least NOTE_VKEY_MAX (config.c checks). */
+#define CONFIG_VKEY_MAX 320
 
 /* A witness the log asks to cosign its checkpoints: its URL prefix (add-checkpoint is appended)
  * and its verifier key (c2sp.org/tlog-cosignature, type 4). */
 struct config_witness {
   char url[512];
-  char vkey[NOTE_VKEY_MAX];
+  char vkey[CONFIG_VKEY_MAX];
 };
 
 struct config {
@@ -38,12 +40,12 @@ struct config {
   unsigned witness_quorum; /* cosignatures that make a checkpoint final (1..n_witnesses) */
   char public_url[256];    /* where the public reaches the web pages; "" : from Host */
   struct config_http {
-    unsigned max_conns;         /* connections at once, all clients */
-    unsigned conn_per_addr;     /* ... from one IPv4 address or IPv6 /64; 0: no cap */
-    int conn_loopback_exempt;   /* loopback clients (a local proxy) are not capped */
-    unsigned head_timeout_s;    /* to send a whole request head; 0: no deadline */
-    unsigned body_min_rate;     /* bytes a second a body must keep up; 0: no floor */
-    unsigned body_rate_grace_s; /* ... judged over windows this long, the first a grace */
+    unsigned max_conns;            /* connections at once, all clients */
+    unsigned conn_per_addr;        /* ... from one IPv4 address or IPv6 /64; 0: no cap */
+    unsigned conn_loopback_exempt; /* 1: loopback clients (a local proxy) are not capped */
+    unsigned head_timeout_s;       /* to send a whole request head; 0: no deadline */
+    unsigned body_min_rate;        /* bytes a second a body must keep up; 0: no floor */
+    unsigned body_rate_grace_s;    /* ... judged over windows this long, the first a grace */
   } http;
   struct config_chain {
     char rpc_url[CONFIG_PATH_MAX]; /* "": no chain anchoring */
@@ -65,6 +67,12 @@ int config_parse_listen(const char *s, struct sockaddr_storage *addr);
 /* 1 when s[0..len) is a host name, IPv4 address or [IPv6] address with an optional :port
  * (1-65535), as a Host header or a URL's authority holds it. */
 int config_host_valid(const char *s, size_t len);
-void config_usage(void);
+/* The --help text: the commands, then every setting from the table. */
+void config_usage(FILE *out);
+/* The settings table as the README shows it: how many rows, and row i as one Markdown table
+ * line, "| `ENV` | `--flag ARG` | default | meaning |"; 0, or -1 (no such row, or cap too small).
+ */
+size_t config_settings_count(void);
+int config_settings_row(size_t i, char *out, size_t cap);
 
 #endif

@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : "--help";
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-    config_usage();
+    config_usage(stdout);
     return 0;
   }
   if (strcmp(cmd, "--version") == 0) {

@@ -2,6 +2,8 @@
  * overriding variables, rejected values naming the setting) and config_parse_listen. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "config.h"
 #include "unit.h"
@@ -352,8 +354,52 @@ static void test_public_url(void)
   CHECK(strcmp(c.public_url, "https://flag.example") == 0);
 }
 
+/* The README's settings table is the settings table: one row per setting, as config_settings_row
+ * writes it, and no other. On a mismatch the whole expected table is printed, to paste. */
+static void test_readme_table(void)
+{
+  char *readme = unit_read_file("README.md", NULL), row[1024];
+  int missing = 0, rows = 0;
+  CHECK(readme != NULL);
+  for (size_t i = 0; readme && i < config_settings_count(); i++) {
+    CHECK(config_settings_row(i, row, sizeof row) == 0);
+    strcat(row, "\n");
+    missing += strstr(readme, row) == NULL;
+  }
+  for (const char *p = readme; p && (p = strstr(p, "\n| `DDC_")); p++)
+    rows++;
+  if (missing || rows != (int)config_settings_count()) {
+    fprintf(stderr, "  README.md's settings table should be:\n");
+    fprintf(stderr, "| variable | flag | default | meaning |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < config_settings_count(); i++)
+      if (config_settings_row(i, row, sizeof row) == 0) fprintf(stderr, "%s\n", row);
+  }
+  CHECK(missing == 0 && rows == (int)config_settings_count());
+  CHECK(config_settings_row(config_settings_count(), row, sizeof row) == -1);
+  free(readme);
+}
+
+/* --help lists every setting, flag and variable, from the same table. */
+static void test_help_lists_all(void)
+{
+  char *text = NULL, row[1024];
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  config_usage(f);
+  fclose(f);
+  for (size_t i = 0; i < config_settings_count(); i++) {
+    CHECK(config_settings_row(i, row, sizeof row) == 0);
+    char env[64], flag[64];
+    CHECK(sscanf(row, "| `%63[^`]` | `%63[^ `]", env, flag) == 2);
+    CHECK(strstr(text, env) && strstr(text, flag));
+  }
+  free(text);
+}
+
 int main(void)
 {
+  RUN(test_readme_table);
+  RUN(test_help_lists_all);
   RUN(test_defaults);
   RUN(test_env_taken);
   RUN(test_public_url);
