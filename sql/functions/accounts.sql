@@ -6,7 +6,7 @@
 -- told to every ddcd at commit on the channel ddc_auth ('key:<prefix>', 'account:<id>',
 -- 'cert:<ddc_id>'); writes that make credentials or move money re-check the acting key under a
 -- row lock in their own transaction (ddc_actor_check).
--- Loaded whole by `ddcd migrate` after the files listed before it in ORDER (see sql/README.md).
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 -- A timestamp as the API writes it (UTC, microseconds). STABLE like to_char: declared IMMUTABLE
 -- over a STABLE call, the planner would not inline it and would plan it again for every row.

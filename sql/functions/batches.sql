@@ -3,7 +3,7 @@
 -- transaction), cancelling, and reaping uploads that broke off: the upload's own connection holds
 -- the batch's upload lock (ddc_lock_batch_upload(), key ddc_batch_upload_key) until it ends, and
 -- ddc_batch_reap fails every validating batch whose lock is free.
--- Loaded whole by `ddcd migrate` after the files listed before it in ORDER (see sql/README.md).
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 CREATE FUNCTION ddc_batch_json(b batches) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(

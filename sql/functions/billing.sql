@@ -1,7 +1,7 @@
 -- billing: fiat money. Prices per operation (a default and optional per-issuer overrides),
 -- balances, the append-only journal and recharges, in integer minor units. Rule failures raise
 -- SQLSTATE DD001 (ddc_fail): the whole statement rolls back, money included.
--- Loaded whole by `ddcd migrate` after the files listed before it in ORDER (see sql/README.md).
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 -- A rule failure: MESSAGE is the error registry code, DETAIL the human sentence, HINT a JSON
 -- object of extra problem members (e.g. {"field":"to"} or the price and balance of a 402).

@@ -2,7 +2,7 @@
 -- chain and the approvals that govern transfers. One function per write operation: rules are
 -- checked under the certificate's row lock, the event is appended (and queued for the log), and
 -- the payer is charged last.
--- Loaded whole by `ddcd migrate` after the files listed before it in ORDER (see sql/README.md).
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 -- RFC 8785 (JCS) text of a jsonb value whose numbers are integers and whose keys are ASCII (as in
 -- every event this service writes): keys sorted by code point, to_json string escaping, which is

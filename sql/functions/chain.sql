@@ -2,7 +2,7 @@
 -- nonce is taken in the same transaction that stores the signed transaction using it, so a nonce
 -- is never used twice nor skipped, across restarts and across ddcd processes (one anchors at a
 -- time, under the anchorer's advisory lock).
--- Loaded whole by `ddcd migrate` after the files listed before it in ORDER (see sql/README.md).
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 -- The sender's next nonce, taken: the row stays locked until the caller's transaction ends, and
 -- the taking is undone if it rolls back. p_seed (the node's count) starts a sender never seen.

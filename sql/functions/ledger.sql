@@ -4,7 +4,7 @@
 -- a signed checkpoint, all in one transaction: a crash loses nothing and never gives an index
 -- twice. A checkpoint is final once a quorum of the configured witnesses has cosigned it; which
 -- witnesses count is configuration, so finality is computed when read.
--- Loaded whole by `ddcd migrate` after the files listed before it in ORDER (see sql/README.md).
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 CREATE TRIGGER log_leaves_append_only BEFORE UPDATE OR DELETE ON log_leaves
   FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
