@@ -37,7 +37,9 @@ function restore(db) {
 }
 
 before(() => {
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'ddcd-upgrade-'));
+  // beside the runner's logs when there are some, so that tests/run.sh's clean-up finds it too
+  const base = process.env.DDC_TEST_LOGS ? path.dirname(process.env.DDC_TEST_LOGS) : os.tmpdir();
+  work = fs.mkdtempSync(path.join(base, 'upgrade-'));
   fs.chmodSync(work, 0o711); // the server user must reach the cluster
   cluster = path.join(work, 'pg');
   execFileSync('scripts/pg.sh', ['start', cluster, '--fast'], { stdio: 'ignore' });
