@@ -168,16 +168,16 @@ END $$;
 -- Keys are never updated but to revoke them; accounts and certificates only on a status change
 -- (accounts.last_event_hash and certificate transfers are frequent and change nothing cached).
 CREATE TRIGGER api_keys_notify AFTER UPDATE OR DELETE ON api_keys
-  FOR EACH ROW EXECUTE FUNCTION ddc_notify_key();
+  FOR EACH ROW EXECUTE FUNCTION ddc_notify_key ();
 
 CREATE TRIGGER accounts_notify AFTER UPDATE OF status ON accounts
-  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ddc_notify_account();
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ddc_notify_account ();
 
 CREATE TRIGGER accounts_notify_delete AFTER DELETE ON accounts
-  FOR EACH ROW EXECUTE FUNCTION ddc_notify_account();
+  FOR EACH ROW EXECUTE FUNCTION ddc_notify_account ();
 
 CREATE TRIGGER certificates_notify AFTER UPDATE OF status ON certificates
-  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ddc_notify_cert();
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ddc_notify_cert ();
 
 -- The acting API key is still live and its account active, checked under FOR SHARE locks held to
 -- the commit: a revocation or freeze in flight either commits first (and is seen here) or waits

@@ -22,7 +22,7 @@ CREATE FUNCTION ddc_b64url(b bytea) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL
 $$ SELECT translate(encode(b, 'base64'), E'+/=\n', '-_') $$;
 
 CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON journal
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
 -- STABLE like jsonb_build_object, so that the planner inlines it (an IMMUTABLE wrapper around a
 -- STABLE call is run as a separate SQL function every time, about 15 us a call).
@@ -321,7 +321,7 @@ END $$;
 DO $$
 BEGIN
   IF has_parameter_privilege('log_min_messages', 'SET') THEN
-    ALTER FUNCTION ddc_fail(text, text, jsonb) SET log_min_messages = fatal;
+    ALTER FUNCTION ddc_fail SET log_min_messages = fatal;
   ELSE
     RAISE WARNING 'refusals will be written to the PostgreSQL log: role % may not set '
                   'log_min_messages (GRANT SET ON PARAMETER log_min_messages TO %)',

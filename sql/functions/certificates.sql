@@ -28,7 +28,7 @@ CREATE FUNCTION ddc_jcs_scalar(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $
 $$;
 
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
 -- Appends an event after p_prev in its chain and queues it for the log; returns its hash. p_data is the data object's JCS
 -- text (ddc_jcs, or written out by a hot caller); the envelope's keys are written in their JCS

@@ -7,10 +7,10 @@
 -- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 CREATE TRIGGER log_leaves_append_only BEFORE UPDATE OR DELETE ON log_leaves
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
 CREATE TRIGGER log_checkpoints_append_only BEFORE UPDATE OR DELETE ON log_checkpoints
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
 -- The sequencer's step: the next (up to) p_limit pending events in event-id order become leaves
 -- p_size, p_size + 1, ...; returns their indexes and leaf hashes SHA-256(0x00 || canonical).
@@ -98,13 +98,13 @@ BEGIN
 END $$;
 
 CREATE TRIGGER log_tiles_grow BEFORE UPDATE ON log_tiles
-  FOR EACH ROW EXECUTE FUNCTION ddc_tile_grows();
+  FOR EACH ROW EXECUTE FUNCTION ddc_tile_grows ();
 
 CREATE TRIGGER log_tiles_no_delete BEFORE DELETE ON log_tiles
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
 CREATE TRIGGER log_cosignatures_append_only BEFORE UPDATE OR DELETE ON log_cosignatures
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
 -- The signed note of a checkpoint with every cosignature stored for it appended, in witness order.
 CREATE FUNCTION ddc_cosigned_note(p_size bigint, p_note text) RETURNS text
