@@ -5,7 +5,9 @@ PKGS := libmicrohttpd libpq jansson libsodium libcurl libqrencode libsecp256k1
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 SRC := $(shell find service -name '*.c' ! -name main.c | sort)
-SQL := $(sort $(wildcard sql/[0-9][0-9][0-9]_*.sql))
+# Schema migrations in order; function files in the order sql/functions/ORDER lists them.
+SQL_SCHEMA := $(sort $(wildcard sql/schema/[0-9][0-9][0-9]_*.sql))
+SQL_FUNCTIONS := $(wildcard sql/functions/*.sql) sql/functions/ORDER
 WEB := $(sort $(wildcard web/*.*))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
@@ -43,9 +45,9 @@ all: build/ddcd
 deps:
 	@scripts/deps.sh
 
-build/gen/migrations.c: $(SQL) scripts/embed_sql.sh
+build/gen/migrations.c: $(SQL_SCHEMA) $(SQL_FUNCTIONS) scripts/embed_sql.sh
 	@mkdir -p $(@D)
-	scripts/embed_sql.sh $@ $(SQL)
+	scripts/embed_sql.sh $@ $(SQL_SCHEMA) -- sql/functions/ORDER
 
 build/gen/webfiles.c: $(WEB) scripts/embed_web.sh
 	@mkdir -p $(@D)

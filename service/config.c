@@ -454,7 +454,7 @@ void config_usage(FILE *out)
       "usage: ddcd COMMAND [options]\n\n"
       "commands:\n"
       "  serve      run the HTTP service\n"
-      "  migrate    bring the database schema up to date (idempotent)\n"
+      "  migrate    bring the database schema and SQL functions up to date (idempotent)\n"
       "  init       create the master key and the operator account once (--demo: also a demo\n"
       "             issuer and holder); keys are written to the data dir, mode 0600\n"
       "  verify     BUNDLE.json [--log-key KEY] [--witness-key KEY ...] [--witness-quorum K]\n"

@@ -72,6 +72,13 @@ static int main_check_schema(void)
             want, have < want ? "run `ddcd migrate`" : "upgrade ddcd");
     return -1;
   }
+  if (db_functions_current(c) != 1) {
+    fprintf(stderr,
+            "ddcd: the database functions are not this ddcd's (sql/functions/, %.12s):"
+            " run `ddcd migrate`\n",
+            db_functions_hash());
+    return -1;
+  }
   return 0;
 }
 
@@ -127,10 +134,11 @@ static int cmd_serve(const struct config *c)
 
 static int cmd_migrate(const struct config *c)
 {
-  int n = db_migrate(c->database_url);
+  int reloaded;
+  int n = db_migrate(c->database_url, &reloaded);
   if (n < 0) return 1;
-  printf("schema at version %d (%d migration%s applied)\n", db_schema_wanted(), n,
-         n == 1 ? "" : "s");
+  printf("schema at version %d (%d migration%s applied), functions %.12s%s\n", db_schema_wanted(),
+         n, n == 1 ? "" : "s", db_functions_hash(), reloaded ? " loaded" : " current");
   return 0;
 }
 

@@ -1,5 +1,5 @@
-/* health.c: GET /healthz (process up), GET /readyz (database reachable, schema current),
- * GET /metrics (Prometheus text). */
+/* health.c: GET /healthz (process up), GET /readyz (database reachable, schema and functions
+ * current), GET /metrics (Prometheus text). */
 #include <string.h>
 #include "api/api.h"
 #include "db/migrate.h"
@@ -30,6 +30,18 @@ void api_readyz(struct req *r)
   if (have != db_schema_wanted()) {
     reply_problem(r, DDC_ERR_SCHEMA_OUTDATED, NULL, "schema %d, this ddcd needs %d", have,
                   db_schema_wanted());
+    return;
+  }
+  PGconn *c = db_get_raw();
+  int current = c ? db_functions_current(c) : -1;
+  if (current < 0) {
+    reply_problem(r, DDC_ERR_DB_UNAVAILABLE, NULL, "the database cannot be reached");
+    return;
+  }
+  if (!current) {
+    reply_problem(r, DDC_ERR_SCHEMA_OUTDATED, NULL,
+                  "the database functions are not this ddcd's (%.12s): run ddcd migrate",
+                  db_functions_hash());
     return;
   }
   reply_json(r, 200, json_pack("{s:s, s:i}", "status", "ready", "schema_version", have));

@@ -1,5 +1,5 @@
 /* accounts.c: SQL for accounts and API keys. Writes call one PL/pgSQL function each
- * (sql/001_foundation.sql); reads are single prepared SELECTs. */
+ * (sql/functions/accounts.sql); reads are single prepared SELECTs. */
 #include <stdio.h>
 #include <string.h>
 #include "crypto/codes.h"

@@ -65,8 +65,8 @@ enum ddc_err db_apikey_revoke(const char *actor_role, int64_t actor, int64_t key
                               int64_t *account_id);
 /* DDC_ERR_NOT_FOUND when no live key has this prefix. */
 enum ddc_err db_auth_lookup(const char *prefix, struct auth_row *out);
-/* Takes one request from the key's shared rate-limit bucket (sql/014_auth_sync.sql); per_sec and
- * per_day 0: no limit. *wait_ms 0: allowed; else how long until it would be. */
+/* Takes one request from the key's shared rate-limit bucket (sql/functions/accounts.sql); per_sec
+ * and per_day 0: no limit. *wait_ms 0: allowed; else how long until it would be. */
 enum ddc_err db_rate_take(int64_t key_id, int32_t per_sec, int32_t per_day, int64_t *wait_ms);
 
 #endif

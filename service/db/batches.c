@@ -1,10 +1,11 @@
-/* batches.c: SQL of batch imports: one PL/pgSQL function per write (sql/007_batches.sql), COPY
- * for staged and signed rows, keyset pages for the reports. */
+/* batches.c: SQL of batch imports: one PL/pgSQL function per write (sql/functions/batches.sql),
+ * COPY for staged and signed rows, keyset pages for the reports. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/codes.h"
 #include "db/batches.h"
+#include "db/locks.h"
 
 const struct db_stmt db_batches_stmts[] = {
     {"batch_open", "SELECT batch_id, existing, encode(body_sha256, 'hex')"
@@ -15,8 +16,10 @@ const struct db_stmt db_batches_stmts[] = {
     {"batch_get", "SELECT ddc_batch_get($1, $2, $3)"},
     {"batch_cancel", "SELECT ddc_batch_cancel($1, $2, $3)"},
     {"batch_running", "SELECT id FROM batches WHERE state = 'running' ORDER BY id LIMIT 32"},
-    {"batch_lock", "SELECT pg_try_advisory_lock(4246, ($1::bigint % 2147483647)::integer)"},
-    {"batch_unlock", "SELECT pg_advisory_unlock(4246, ($1::bigint % 2147483647)::integer)"},
+    {"batch_lock", "SELECT pg_try_advisory_lock(" DB_STR(
+                       DB_LOCK_BATCH_RUN) ", ($1::bigint % 2147483647)::integer)"},
+    {"batch_unlock", "SELECT pg_advisory_unlock(" DB_STR(
+                         DB_LOCK_BATCH_RUN) ", ($1::bigint % 2147483647)::integer)"},
     {"batch_reap", "SELECT ddc_batch_reap()"},
     {"batch_info", "SELECT issuer_id, kind, next_line FROM batches WHERE id = $1"},
     {"batch_rows_after",

@@ -1,4 +1,4 @@
-/* batches.h: database operations of batch imports (sql/007_batches.sql, 011, 012). JSON results are
+/* batches.h: database operations of batch imports (sql/functions/batches.sql). JSON results are
  * malloc'ed in *json; pages of rows come back as a PGresult the caller clears. */
 #ifndef DDC_DB_BATCHES_H
 #define DDC_DB_BATCHES_H

@@ -1,4 +1,4 @@
-/* billing.c: SQL for prices, balances, the journal and recharges (sql/003_billing.sql). */
+/* billing.c: SQL for prices, balances, the journal and recharges (sql/functions/billing.sql). */
 #include "db/billing.h"
 
 const struct db_stmt db_billing_stmts[] = {

@@ -1,6 +1,6 @@
 /* certs.c: SQL for certificates, events, signing keys, holder keys and approvals. Writes call one
- * PL/pgSQL function each (sql/004_certificates.sql); the mint takes one more call before signing
- * to draw the ddc_id and fetch the issuer's current key. */
+ * PL/pgSQL function each (sql/functions/certificates.sql); the mint takes one more call before
+ * signing to draw the ddc_id and fetch the issuer's current key. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

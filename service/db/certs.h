@@ -1,5 +1,5 @@
 /* certs.h: database operations on certificates, their events, signing keys, holder keys and
- * approvals (sql/004_certificates.sql). JSON results are malloc'ed in *json. */
+ * approvals (sql/functions/certificates.sql). JSON results are malloc'ed in *json. */
 #ifndef DDC_DB_CERTS_H
 #define DDC_DB_CERTS_H
 #include <stddef.h>

@@ -1,15 +1,15 @@
-/* chain.c: SQL for chain anchoring (sql/008_chain.sql). Hashes and addresses travel as hex. */
+/* chain.c: SQL for chain anchoring (sql/functions/chain.sql). Hashes and addresses travel as hex.
+ */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/codes.h"
 #include "db/chain.h"
+#include "db/locks.h"
 
 const struct db_stmt db_chain_stmts[] = {
-    {"chain_lock", "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-                   " AND classid = 4244 AND objid = 7 AND objsubid = 2"
-                   " AND pid = pg_backend_pid() AND granted) OR pg_try_advisory_lock(4244, 7)"},
+    {"chain_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_ANCHORER)},
     {"chain_pending", "SELECT id, nonce, tree_size, encode(root, 'hex') FROM chain_anchors"
                       " WHERE chain_id = $1 AND contract = $2 AND sender = $3"
                       " AND status = 'pending' ORDER BY nonce LIMIT 1"},

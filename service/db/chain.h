@@ -1,5 +1,5 @@
-/* chain.h: database operations of chain anchoring (sql/008_chain.sql): the anchorer's lock, the
- * sender's nonce, anchors and the transactions sent for them, and the public list. */
+/* chain.h: database operations of chain anchoring (sql/functions/chain.sql): the anchorer's lock,
+ * the sender's nonce, anchors and the transactions sent for them, and the public list. */
 #ifndef DDC_DB_CHAIN_H
 #define DDC_DB_CHAIN_H
 #include <stddef.h>
@@ -34,7 +34,7 @@ struct db_chain_pending {
   struct db_chain_tx tx[DB_CHAIN_TX_MAX];
 };
 
-/* The anchorer's advisory lock (4244, 7), held by this thread's connection. */
+/* The anchorer's advisory lock (db/locks.h), held by this thread's connection. */
 enum ddc_err db_chain_lock(int *taken);
 /* The oldest pending anchor, if any (*found). */
 enum ddc_err db_chain_pending(const struct db_chain_key *k, struct db_chain_pending *p, int *found);

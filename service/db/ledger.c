@@ -1,9 +1,10 @@
-/* ledger.c: SQL for the log (sql/005_ledger.sql). Hashes travel as hex. */
+/* ledger.c: SQL for the log (sql/functions/ledger.sql). Hashes travel as hex. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/codes.h"
 #include "db/ledger.h"
+#include "db/locks.h"
 
 const struct db_stmt db_ledger_stmts[] = {
     {"log_head", "SELECT size, encode(root, 'hex'), note FROM log_checkpoints ORDER BY size DESC"
@@ -21,10 +22,7 @@ const struct db_stmt db_ledger_stmts[] = {
                     " WHERE id = 1"},
     {"log_key_put", "INSERT INTO log_keys (id, name, public_key, sealed_secret)"
                     " VALUES (1, $1, decode($2, 'hex'), $3) ON CONFLICT (id) DO NOTHING"},
-    /* held already by this session (a reconnect loses it), or taken now */
-    {"sequencer_lock", "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-                       " AND classid = 4244 AND objid = 1 AND objsubid = 2"
-                       " AND pid = pg_backend_pid() AND granted) OR pg_try_advisory_lock(4244, 1)"},
+    {"sequencer_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_SEQUENCER)},
     {"public_cert", "SELECT cert, document, issuer, signing_key, events FROM ddc_public_cert($1)"},
     {"public_by_content", "SELECT ddc_public_by_content(decode($1, 'hex'))"},
     {"log_entries", "SELECT e.canonical FROM log_leaves l JOIN events e ON e.id = l.event_id"

@@ -1,5 +1,5 @@
-/* ledger.h: database operations of the log (sql/005_ledger.sql): its head, the sequencer's step,
- * tiles, checkpoints and the log key. */
+/* ledger.h: database operations of the log (sql/functions/ledger.sql): its head, the sequencer's
+ * step, tiles, checkpoints and the log key. */
 #ifndef DDC_DB_LEDGER_H
 #define DDC_DB_LEDGER_H
 #include <stddef.h>

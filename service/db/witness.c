@@ -1,9 +1,10 @@
-/* witness.c: SQL for witness cosignatures (sql/006_witness.sql). */
+/* witness.c: SQL for witness cosignatures (sql/functions/ledger.sql). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/codes.h"
 #include "db/witness.h"
+#include "db/locks.h"
 
 const struct db_stmt db_witness_stmts[] = {
     {"checkpoint_for",
@@ -12,10 +13,7 @@ const struct db_stmt db_witness_stmts[] = {
     {"cosignature_put", "INSERT INTO log_cosignatures (size, witness, line) VALUES ($1, $2, $3)"
                         " ON CONFLICT (size, witness) DO NOTHING"},
     {"witness_size", "SELECT coalesce(max(size), 0) FROM log_cosignatures WHERE witness = $1"},
-    /* held already by this session (a reconnect loses it), or taken now */
-    {"witness_lock", "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-                     " AND classid = 4244 AND objid = 2 AND objsubid = 2"
-                     " AND pid = pg_backend_pid() AND granted) OR pg_try_advisory_lock(4244, 2)"},
+    {"witness_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_WITNESS)},
     {NULL, NULL},
 };
 

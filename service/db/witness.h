@@ -1,4 +1,4 @@
-/* witness.h: database operations for witness cosignatures (sql/006_witness.sql): storing them,
+/* witness.h: database operations for witness cosignatures (sql/functions/ledger.sql): storing them,
  * each witness's newest cosigned size, and the checkpoint a bundle or a reader should use. */
 #ifndef DDC_DB_WITNESS_H
 #define DDC_DB_WITNESS_H

@@ -47,7 +47,8 @@ enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
                            const uint8_t sk[crypto_sign_SECRETKEYBYTES],
                            const struct cert_mint_req *m, struct cert_doc *d);
 void cert_doc_free(struct cert_doc *d);
-/* The mint event of a signed document, in the canonical text ddc_mint writes (sql/004):
+/* The mint event of a signed document, in the canonical text ddc_mint writes
+ * (sql/functions/certificates.sql):
  * {"account":null,"actor","data":{"certHash","issuer","keyId","kind","owner"},"ddcId",
  * "prev":null,"time","type":"mint","v":"ddc.event/v1"}, its time the document's issuedAt; for
  * writers that insert certificates themselves (batches). hash = SHA-256 of the text. Returns its

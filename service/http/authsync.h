@@ -1,6 +1,6 @@
 /* authsync.h: keeps this process's caches in step with writes committed through any ddcd: one
- * thread with a connection of its own LISTENs on the channel ddc_auth (sql/014_auth_sync.sql) and
- * drops the cached API-key rows a revocation or freeze names, and the cached verdicts when a
+ * thread with a connection of its own LISTENs on the channel ddc_auth (sql/functions/accounts.sql)
+ * and drops the cached API-key rows a revocation or freeze names, and the cached verdicts when a
  * certificate's status changes. Started and stopped by main; the getters may be called from any
  * thread. */
 #ifndef DDC_AUTHSYNC_H

@@ -1,10 +1,10 @@
 // ledger_crash.test.mjs: kill -9 of the sequencing process, five times. Three ddcd processes share
 // a database of the suite's own (so no other suite's ddcd can hold the sequencer lock); many
 // clients mint through all three; five times the process whose connection holds the sequencer's
-// advisory lock (4244, 1), found in pg_locks by its application_name, is killed with SIGKILL and
-// replaced. Afterwards every acknowledged certificate is in the log exactly once, leaf indexes
-// are dense 0..n-1, no event is lost, and every stored checkpoint is signed, has the RFC 9162 root
-// of its leaves and is consistent with the one before it.
+// advisory lock (ddc_lock_workers(), 1), found in pg_locks by its application_name, is killed
+// with SIGKILL and replaced. Afterwards every acknowledged certificate is in the log exactly
+// once, leaf indexes are dense 0..n-1, no event is lost, and every stored checkpoint is signed,
+// has the RFC 9162 root of its leaves and is consistent with the one before it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -33,7 +33,7 @@ const isAlive = (p) => p.proc.exitCode === null && p.proc.signalCode === null;
 
 // The application_name of the session holding the sequencer lock ('' when none does).
 const lockHolder = () => db.sql(`SELECT coalesce(max(a.application_name), '') FROM pg_locks l
-  JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.classid = 4244
+  JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.classid = ddc_lock_workers()
   AND l.objid = 1 AND l.objsubid = 2 AND l.granted`);
 
 // Waits until one of ours holds the sequencer lock and has integrated a batch since; returns it.

@@ -1,7 +1,7 @@
--- 003_billing: fiat money. Currencies (ISO 4217 with their minor-unit exponent), prices per
--- operation (a default and optional per-issuer overrides), balances, the append-only journal and
--- recharges. Amounts are integer minor units, 0 <= amount <= 2^53 so that JSON readers stay exact.
--- Rule failures raise SQLSTATE DD001 (ddc_fail): the whole statement rolls back, money included.
+-- billing: fiat money. Prices per operation (a default and optional per-issuer overrides),
+-- balances, the append-only journal and recharges, in integer minor units. Rule failures raise
+-- SQLSTATE DD001 (ddc_fail): the whole statement rolls back, money included.
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 -- A rule failure: MESSAGE is the error registry code, DETAIL the human sentence, HINT a JSON
 -- object of extra problem members (e.g. {"field":"to"} or the price and balance of a 402).
@@ -21,89 +21,8 @@ END $$;
 CREATE FUNCTION ddc_b64url(b bytea) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
 $$ SELECT translate(encode(b, 'base64'), E'+/=\n', '-_') $$;
 
-CREATE TABLE currencies (
-  code     text PRIMARY KEY CHECK (code ~ '^[A-Z]{3}$'),
-  exponent smallint NOT NULL CHECK (exponent BETWEEN 0 AND 4)
-);
-INSERT INTO currencies (code, exponent) VALUES
-  ('AED',2), ('AFN',2), ('ALL',2), ('AMD',2), ('ANG',2), ('AOA',2), ('ARS',2), ('AUD',2),
-  ('AWG',2), ('AZN',2), ('BAM',2), ('BBD',2), ('BDT',2), ('BGN',2), ('BHD',3), ('BIF',0),
-  ('BMD',2), ('BND',2), ('BOB',2), ('BOV',2), ('BRL',2), ('BSD',2), ('BTN',2), ('BWP',2),
-  ('BYN',2), ('BZD',2), ('CAD',2), ('CDF',2), ('CHE',2), ('CHF',2), ('CHW',2), ('CLF',4),
-  ('CLP',0), ('CNY',2), ('COP',2), ('COU',2), ('CRC',2), ('CUC',2), ('CUP',2), ('CVE',2),
-  ('CZK',2), ('DJF',0), ('DKK',2), ('DOP',2), ('DZD',2), ('EGP',2), ('ERN',2), ('ETB',2),
-  ('EUR',2), ('FJD',2), ('FKP',2), ('GBP',2), ('GEL',2), ('GHS',2), ('GIP',2), ('GMD',2),
-  ('GNF',0), ('GTQ',2), ('GYD',2), ('HKD',2), ('HNL',2), ('HRK',2), ('HTG',2), ('HUF',2),
-  ('IDR',2), ('ILS',2), ('INR',2), ('IQD',3), ('IRR',2), ('ISK',0), ('JMD',2), ('JOD',3),
-  ('JPY',0), ('KES',2), ('KGS',2), ('KHR',2), ('KMF',0), ('KPW',2), ('KRW',0), ('KWD',3),
-  ('KYD',2), ('KZT',2), ('LAK',2), ('LBP',2), ('LKR',2), ('LRD',2), ('LSL',2), ('LYD',3),
-  ('MAD',2), ('MDL',2), ('MGA',2), ('MKD',2), ('MMK',2), ('MNT',2), ('MOP',2), ('MRU',2),
-  ('MUR',2), ('MVR',2), ('MWK',2), ('MXN',2), ('MXV',2), ('MYR',2), ('MZN',2), ('NAD',2),
-  ('NGN',2), ('NIO',2), ('NOK',2), ('NPR',2), ('NZD',2), ('OMR',3), ('PAB',2), ('PEN',2),
-  ('PGK',2), ('PHP',2), ('PKR',2), ('PLN',2), ('PYG',0), ('QAR',2), ('RON',2), ('RSD',2),
-  ('RUB',2), ('RWF',0), ('SAR',2), ('SBD',2), ('SCR',2), ('SDG',2), ('SEK',2), ('SGD',2),
-  ('SHP',2), ('SLE',2), ('SLL',2), ('SOS',2), ('SRD',2), ('SSP',2), ('STN',2), ('SVC',2),
-  ('SYP',2), ('SZL',2), ('THB',2), ('TJS',2), ('TMT',2), ('TND',3), ('TOP',2), ('TRY',2),
-  ('TTD',2), ('TWD',2), ('TZS',2), ('UAH',2), ('UGX',0), ('USD',2), ('USN',2), ('UYI',0),
-  ('UYU',2), ('UYW',4), ('UZS',2), ('VED',2), ('VES',2), ('VND',0), ('VUV',0), ('WST',2),
-  ('XAF',0), ('XCD',2), ('XOF',0), ('XPF',0), ('YER',2), ('ZAR',2), ('ZMW',2), ('ZWL',2);
-
-CREATE TABLE prices (
-  operation    text NOT NULL CHECK (operation IN ('mint', 'transfer', 'approve', 'freeze',
-                                                  'unfreeze', 'revoke', 'burn', 'batch_row')),
-  issuer_id    bigint REFERENCES accounts (id), -- NULL: the default price
-  amount_minor bigint NOT NULL CHECK (amount_minor BETWEEN 0 AND 9007199254740992),
-  currency     text NOT NULL REFERENCES currencies (code),
-  updated_at   timestamptz NOT NULL DEFAULT now(),
-  UNIQUE NULLS NOT DISTINCT (operation, issuer_id)
-);
-INSERT INTO prices (operation, amount_minor, currency) VALUES
-  ('mint', 100, 'CNY'), ('transfer', 50, 'CNY'), ('approve', 10, 'CNY'), ('freeze', 10, 'CNY'),
-  ('unfreeze', 10, 'CNY'), ('revoke', 10, 'CNY'), ('burn', 10, 'CNY'), ('batch_row', 80, 'CNY');
-
-CREATE TABLE balances (
-  account_id   bigint NOT NULL REFERENCES accounts (id),
-  currency     text NOT NULL REFERENCES currencies (code),
-  amount_minor bigint NOT NULL CHECK (amount_minor BETWEEN 0 AND 9007199254740992),
-  updated_at   timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (account_id, currency)
-);
-
--- One line per balance change. For one account, lines are written while its balance row is
--- locked, so their ids follow commit order and a cursor over ids never skips a line.
--- No foreign keys on this hot append-only table: each would take a KEY SHARE lock on the
--- referenced row (the same currency and issuer rows for every line, a MultiXact pile-up under
--- load); ddc_balance_move only writes lines for a balance row, which has them.
-CREATE TABLE journal (
-  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  account_id      bigint NOT NULL,
-  currency        text NOT NULL,
-  delta           bigint NOT NULL CHECK (delta <> 0),
-  balance_after   bigint NOT NULL CHECK (balance_after >= 0),
-  reason          text NOT NULL,
-  reference       text,
-  ddc_id          bigint,
-  counterparty_id bigint,
-  -- the time of the write (under the balance lock), so time order and id order agree
-  created_at      timestamptz NOT NULL DEFAULT clock_timestamp()
-);
-CREATE INDEX journal_account_idx ON journal (account_id, id);
 CREATE TRIGGER journal_append_only BEFORE UPDATE OR DELETE ON journal
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
-
--- Money coming in: from outside (operator -> issuer) or from an issuer to its own holder.
--- reference is the payer's payment id, unique per payer.
-CREATE TABLE recharges (
-  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  payer_id      bigint NOT NULL REFERENCES accounts (id),
-  account_id    bigint NOT NULL REFERENCES accounts (id),
-  amount_minor  bigint NOT NULL CHECK (amount_minor BETWEEN 1 AND 9007199254740992),
-  currency      text NOT NULL REFERENCES currencies (code),
-  reference     text NOT NULL CHECK (length(reference) BETWEEN 1 AND 200),
-  balance_after bigint NOT NULL,
-  created_at    timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (payer_id, reference)
-);
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
 -- STABLE like jsonb_build_object, so that the planner inlines it (an IMMUTABLE wrapper around a
 -- STABLE call is run as a separate SQL function every time, about 15 us a call).
@@ -256,16 +175,17 @@ LANGUAGE sql STABLE AS $$
                             'created_at', ddc_ts(x.created_at), 'replayed', p_replayed)
 $$;
 
--- A recharge. Operators credit issuers with money paid from outside; issuers move money from
+-- A recharge (the acting key p_key checked first). Operators credit issuers with money paid from outside; issuers move money from
 -- their balance to one of their holders. The same (payer, reference) again returns the first
 -- recharge ("replayed": true) if it asked the same, and recharge_reference_conflict otherwise.
 CREATE FUNCTION ddc_recharge(p_role text, p_actor bigint, p_account bigint, p_amount bigint,
-                             p_currency text, p_reference text)
+                             p_currency text, p_reference text, p_key bigint)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   a accounts;
   x recharges;
 BEGIN
+  PERFORM ddc_actor_check(p_key);
   PERFORM ddc_currency_check(p_currency);
   SELECT * INTO a FROM accounts WHERE id = p_account;
   IF NOT FOUND THEN
@@ -387,4 +307,24 @@ BEGIN
     WHERE c.code = p_currency
        OR p_currency IS NULL AND c.code IN (SELECT DISTINCT j.currency FROM journal j
                                             WHERE j.account_id = p_account)), '[]');
+END $$;
+
+-- Expected refusals stay out of PostgreSQL's log. ddc_fail raises SQLSTATE DD001 for a rule a
+-- request broke (not enough money, a frozen account, a taken external_ref...): an answer to a
+-- client, which ddcd turns into a 4xx. PostgreSQL wrote each one to its log as an ERROR with its
+-- detail, hint, PL/pgSQL context and the statement, about 1.4 KB a refusal, so that a client could
+-- fill the log at the rate of its refusals. Raised under log_min_messages = fatal, a refusal is not
+-- logged; every other error still is (the setting holds only while ddc_fail runs).
+-- log_min_messages is a superuser setting: the role that migrates and serves must be a superuser
+-- or have been granted it (GRANT SET ON PARAMETER log_min_messages TO <role>); without it the
+-- refusals are logged as before, and migrate says so.
+DO $$
+BEGIN
+  IF has_parameter_privilege('log_min_messages', 'SET') THEN
+    ALTER FUNCTION ddc_fail SET log_min_messages = fatal;
+  ELSE
+    RAISE WARNING 'refusals will be written to the PostgreSQL log: role % may not set '
+                  'log_min_messages (GRANT SET ON PARAMETER log_min_messages TO %)',
+                  current_user, current_user;
+  END IF;
 END $$;

@@ -1,44 +1,16 @@
--- 005_ledger: the log (RFC 9162 Merkle tree over events, C2SP tlog-tiles, signed checkpoints).
--- Every event queues itself in log_pending (004) when it is written; one sequencer at a time (an
--- advisory lock) takes pending events in event-id order, gives each the next leaf index, stores the
--- complete-subtree hashes as tiles and a signed checkpoint, all in one transaction: a crash
--- loses nothing and never gives an index twice.
+-- ledger: the log (RFC 9162 Merkle tree over events, C2SP tlog-tiles, signed checkpoints) and
+-- its witnesses' cosignatures. One sequencer at a time (its advisory lock) takes pending events in
+-- event-id order, gives each the next leaf index, stores the complete-subtree hashes as tiles and
+-- a signed checkpoint, all in one transaction: a crash loses nothing and never gives an index
+-- twice. A checkpoint is final once a quorum of the configured witnesses has cosigned it; which
+-- witnesses count is configuration, so finality is computed when read.
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
-CREATE TABLE log_leaves (
-  leaf_index bigint PRIMARY KEY CHECK (leaf_index >= 0),
-  event_id   bigint NOT NULL UNIQUE,
-  leaf_hash  bytea NOT NULL CHECK (length(leaf_hash) = 32)
-);
 CREATE TRIGGER log_leaves_append_only BEFORE UPDATE OR DELETE ON log_leaves
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
--- C2SP tlog-tiles: tile (level, idx) holds up to 256 hashes of the complete subtrees of 2^(8*level)
--- leaves numbered idx*256 on. A partial tile (the right edge) grows until it is full.
-CREATE TABLE log_tiles (
-  level  smallint NOT NULL CHECK (level BETWEEN 0 AND 7),
-  idx    bigint NOT NULL CHECK (idx >= 0),
-  hashes bytea NOT NULL CHECK (length(hashes) BETWEEN 32 AND 8192 AND length(hashes) % 32 = 0),
-  PRIMARY KEY (level, idx)
-);
-
-CREATE TABLE log_checkpoints (
-  size       bigint PRIMARY KEY CHECK (size > 0),
-  root       bytea NOT NULL CHECK (length(root) = 32),
-  note       text NOT NULL, -- the C2SP signed note, as served
-  created_at timestamptz NOT NULL DEFAULT now()
-);
 CREATE TRIGGER log_checkpoints_append_only BEFORE UPDATE OR DELETE ON log_checkpoints
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
-
--- The log's Ed25519 key: made once (by ddcd init, or the first ddcd to need it), its secret
--- sealed by ddcd with a subkey of the master key.
-CREATE TABLE log_keys (
-  id            smallint PRIMARY KEY CHECK (id = 1),
-  name          text NOT NULL,
-  public_key    bytea NOT NULL CHECK (length(public_key) = 32),
-  sealed_secret bytea NOT NULL,
-  created_at    timestamptz NOT NULL DEFAULT now()
-);
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
 -- The sequencer's step: the next (up to) p_limit pending events in event-id order become leaves
 -- p_size, p_size + 1, ...; returns their indexes and leaf hashes SHA-256(0x00 || canonical).
@@ -46,19 +18,29 @@ CREATE TABLE log_keys (
 CREATE FUNCTION ddc_log_take(p_size bigint, p_limit integer)
 RETURNS TABLE (leaf_index bigint, leaf_hash bytea) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
+DECLARE
+  ids bigint[];
 BEGIN
   IF p_size <> coalesce((SELECT max(l.leaf_index) + 1 FROM log_leaves l), 0) THEN
     RAISE EXCEPTION 'log size % is not the last checkpoint''s', p_size;
   END IF;
+  -- the p_limit lowest pending ids are exactly those up to the p_limit-th: one range delete
+  WITH taken AS (
+    DELETE FROM log_pending WHERE event_id <= coalesce(
+      (SELECT p.event_id FROM log_pending p ORDER BY p.event_id OFFSET p_limit - 1 LIMIT 1),
+      (SELECT max(p.event_id) FROM log_pending p))
+    RETURNING event_id
+  )
+  SELECT array_agg(t.event_id ORDER BY t.event_id) INTO ids FROM taken t;
+  IF ids IS NULL THEN
+    RETURN;
+  END IF;
   RETURN QUERY
-    WITH taken AS (
-      DELETE FROM log_pending WHERE event_id IN (
-        SELECT event_id FROM log_pending ORDER BY event_id LIMIT p_limit)
-      RETURNING event_id
-    ), numbered AS (
-      SELECT p_size + row_number() OVER (ORDER BY t.event_id) - 1 AS leaf_index, t.event_id,
+    WITH numbered AS (
+      SELECT p_size + t.n - 1 AS leaf_index, t.id AS event_id,
              sha256('\x00'::bytea || convert_to(e.canonical, 'UTF8')) AS leaf_hash
-      FROM taken t JOIN events e ON e.id = t.event_id
+      FROM unnest(ids) WITH ORDINALITY AS t(id, n)
+      JOIN events e ON e.id = t.id AND e.id BETWEEN ids[1] AND ids[cardinality(ids)]
     ), ins AS (
       INSERT INTO log_leaves (leaf_index, event_id, leaf_hash)
         SELECT n.leaf_index, n.event_id, n.leaf_hash FROM numbered n
@@ -66,18 +48,6 @@ BEGIN
     )
     SELECT i.leaf_index, i.leaf_hash FROM ins i ORDER BY i.leaf_index;
 END $$;
-
--- Events show their place in the log once they have one.
-CREATE OR REPLACE FUNCTION ddc_event_json(e events) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object('id', e.id, 'type', e.type, 'ddc_id', e.ddc_id,
-                            'account_id', e.account_id, 'actor_id', e.actor_id,
-                            'time', ddc_ts(e.created_at), 'data', e.canonical::jsonb -> 'data',
-                            'event_hash', encode(e.event_hash, 'hex'),
-                            'prev_event_hash', encode(e.prev_event_hash, 'hex'),
-                            'canonical', e.canonical,
-                            'leaf_index', (SELECT l.leaf_index FROM log_leaves l
-                                           WHERE l.event_id = e.id))
-$$;
 
 -- What public verification needs about the certificate with this code (its public identifier):
 -- the certificate, its signed document, the issuer's name, the signing key, and every event of
@@ -126,7 +96,46 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$;
+
 CREATE TRIGGER log_tiles_grow BEFORE UPDATE ON log_tiles
-  FOR EACH ROW EXECUTE FUNCTION ddc_tile_grows();
+  FOR EACH ROW EXECUTE FUNCTION ddc_tile_grows ();
+
 CREATE TRIGGER log_tiles_no_delete BEFORE DELETE ON log_tiles
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
+
+CREATE TRIGGER log_cosignatures_append_only BEFORE UPDATE OR DELETE ON log_cosignatures
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
+
+-- The signed note of a checkpoint with every cosignature stored for it appended, in witness order.
+CREATE FUNCTION ddc_cosigned_note(p_size bigint, p_note text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN p_note || coalesce((SELECT string_agg(w.line, '' ORDER BY w.witness)
+                               FROM log_cosignatures w WHERE w.size = p_size), '');
+END $$;
+
+-- The checkpoint a proof bundle should use: the newest one cosigned by at least p_quorum of the
+-- witnesses p_witnesses whose tree holds leaf p_need (final), else the newest one (not final).
+-- With no witnesses, simply the newest checkpoint (final). PL/pgSQL so that its plans are kept
+-- between calls (a SQL function that cannot be inlined is planned again on every call).
+CREATE FUNCTION ddc_log_checkpoint_for(p_need bigint, p_witnesses text[],
+                                       p_quorum integer, OUT size bigint,
+                                       OUT root bytea, OUT note text, OUT final boolean)
+LANGUAGE plpgsql STABLE AS $$
+#variable_conflict use_column
+BEGIN
+  IF cardinality(p_witnesses) > 0 THEN
+    SELECT c.size, c.root, ddc_cosigned_note(c.size, c.note), true INTO size, root, note, final
+      FROM log_checkpoints c
+     WHERE c.size = (SELECT w.size FROM log_cosignatures w
+                      WHERE w.witness = ANY (p_witnesses) AND w.size > p_need
+                      GROUP BY w.size HAVING count(*) >= p_quorum
+                      ORDER BY w.size DESC LIMIT 1);
+    IF FOUND THEN
+      RETURN;
+    END IF;
+  END IF;
+  SELECT c.size, c.root, ddc_cosigned_note(c.size, c.note), cardinality(p_witnesses) = 0
+    INTO size, root, note, final
+    FROM log_checkpoints c ORDER BY c.size DESC LIMIT 1;
+END $$;

@@ -1,52 +1,8 @@
--- 008_chain: anchoring checkpoint roots on an EVM chain (service/chain/anchorer.c). The sender's
--- next nonce is kept here per chain: one is taken in the same transaction that stores the signed
--- transaction using it, so a nonce is never used twice nor skipped, across restarts and across
--- ddcd processes (one anchors at a time, under advisory lock (4244, 7)). Every transaction sent
--- for an anchor is kept (a stuck one is replaced by one with the same nonce and a higher fee), so
--- a restarted ddcd re-sends the same bytes instead of anchoring twice.
-
-CREATE TABLE chain_senders (
-  chain_id   bigint NOT NULL CHECK (chain_id > 0),
-  address    bytea NOT NULL CHECK (length(address) = 20),
-  next_nonce bigint NOT NULL CHECK (next_nonce >= 0),
-  PRIMARY KEY (chain_id, address)
-);
-
-CREATE TABLE chain_anchors (
-  id           bigserial PRIMARY KEY,
-  chain_id     bigint NOT NULL,
-  contract     bytea NOT NULL CHECK (length(contract) = 20),
-  sender       bytea NOT NULL CHECK (length(sender) = 20),
-  nonce        bigint NOT NULL CHECK (nonce >= 0),
-  tree_size    bigint NOT NULL CHECK (tree_size > 0),
-  root         bytea NOT NULL CHECK (length(root) = 32),
-  status       text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'confirmed', 'failed')),
-  tx_hash      bytea NOT NULL CHECK (length(tx_hash) = 32), -- the newest sent, then the mined one
-  block_number bigint,
-  created_at   timestamptz NOT NULL DEFAULT now(),
-  settled_at   timestamptz,
-  UNIQUE (chain_id, sender, nonce)
-);
--- a root is anchored once per contract; a failed attempt leaves room for the retry
-CREATE UNIQUE INDEX chain_anchors_root ON chain_anchors (chain_id, contract, root)
-  WHERE status <> 'failed';
-CREATE INDEX chain_anchors_pending ON chain_anchors (chain_id, contract, nonce)
-  WHERE status = 'pending';
-CREATE INDEX chain_anchors_size ON chain_anchors (chain_id, contract, tree_size)
-  WHERE status = 'confirmed';
-
-CREATE TABLE chain_txs (
-  tx_hash          bytea PRIMARY KEY CHECK (length(tx_hash) = 32),
-  anchor_id        bigint NOT NULL REFERENCES chain_anchors (id),
-  raw              bytea NOT NULL,
-  tx_type          smallint NOT NULL CHECK (tx_type IN (0, 2)),
-  gas              bigint NOT NULL,
-  gas_price        bigint NOT NULL, -- legacy; wei per gas
-  max_fee          bigint NOT NULL, -- EIP-1559
-  max_priority_fee bigint NOT NULL,
-  sent_at          timestamptz NOT NULL DEFAULT clock_timestamp()
-);
-CREATE INDEX chain_txs_anchor ON chain_txs (anchor_id, sent_at);
+-- chain: anchoring checkpoint roots on an EVM chain (service/chain/anchorer.c). The sender's next
+-- nonce is taken in the same transaction that stores the signed transaction using it, so a nonce
+-- is never used twice nor skipped, across restarts and across ddcd processes (one anchors at a
+-- time, under the anchorer's advisory lock).
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 -- The sender's next nonce, taken: the row stays locked until the caller's transaction ends, and
 -- the taking is undone if it rolls back. p_seed (the node's count) starts a sender never seen.

@@ -1,6 +1,8 @@
--- 004_certificates: issuer signing keys, certificates (DDC-721 life cycle), the event chain and
--- the approvals that govern transfers. One function per write operation: rules are checked under
--- the certificate's row lock, the event is appended, and the payer is charged last.
+-- certificates: issuer signing keys, holder keys, certificates (DDC-721 life cycle), the event
+-- chain and the approvals that govern transfers. One function per write operation: rules are
+-- checked under the certificate's row lock, the event is appended (and queued for the log), and
+-- the payer is charged last.
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 -- RFC 8785 (JCS) text of a jsonb value whose numbers are integers and whose keys are ASCII (as in
 -- every event this service writes): keys sorted by code point, to_json string escaping, which is
@@ -25,35 +27,8 @@ CREATE FUNCTION ddc_jcs_scalar(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $
   SELECT CASE WHEN jsonb_typeof(v) IN ('object', 'array') THEN ddc_jcs(v) ELSE v::text END
 $$;
 
-ALTER TABLE accounts ADD COLUMN last_event_hash bytea;
-
--- Every change, one row each: certificate events chain per ddc_id, account events (keys,
--- approvals) per account. canonical is the exact JCS text hashed into event_hash; its "data"
--- member is the event's data, not stored twice. Like the journal, no foreign keys on this hot
--- append-only table (see 003_billing.sql); the functions that append have just read or locked
--- the rows named.
-CREATE TABLE events (
-  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  ddc_id          bigint,
-  account_id      bigint,
-  type            text NOT NULL,
-  actor_id        bigint NOT NULL,
-  created_at      timestamptz NOT NULL,
-  canonical       text NOT NULL,
-  event_hash      bytea NOT NULL CHECK (length(event_hash) = 32),
-  prev_event_hash bytea,
-  CHECK ((ddc_id IS NULL) <> (account_id IS NULL))
-);
-CREATE INDEX events_ddc_idx ON events (ddc_id, id) WHERE ddc_id IS NOT NULL;
-CREATE INDEX events_account_idx ON events (account_id, id) WHERE account_id IS NOT NULL;
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
-  FOR EACH ROW EXECUTE FUNCTION ddc_append_only();
-
--- Events waiting for the log (sql/005_ledger.sql): ddc_event_append queues each event here in the
--- transaction that writes it, and the sequencer takes them from here.
-CREATE TABLE log_pending (
-  event_id bigint PRIMARY KEY
-);
+  FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
 -- Appends an event after p_prev in its chain and queues it for the log; returns its hash. p_data is the data object's JCS
 -- text (ddc_jcs, or written out by a hot caller); the envelope's keys are written in their JCS
@@ -91,38 +66,31 @@ BEGIN
     WHERE id = p_account;
 END $$;
 
-CREATE FUNCTION ddc_event_json(e events) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object('id', e.id, 'type', e.type, 'ddc_id', e.ddc_id,
+-- An event as the API shows it, with its place in the log once it has one. This and ddc_key_json
+-- hold a sub-select, so PostgreSQL could not inline them as SQL functions and would plan their
+-- body again on each statement that calls them (about 2 ms each on a public verification); as
+-- PL/pgSQL their plans are kept for the session.
+CREATE FUNCTION ddc_event_json(e events) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN jsonb_build_object('id', e.id, 'type', e.type, 'ddc_id', e.ddc_id,
                             'account_id', e.account_id, 'actor_id', e.actor_id,
                             'time', ddc_ts(e.created_at), 'data', e.canonical::jsonb -> 'data',
                             'event_hash', encode(e.event_hash, 'hex'),
                             'prev_event_hash', encode(e.prev_event_hash, 'hex'),
-                            'canonical', e.canonical)
-$$;
+                            'canonical', e.canonical,
+                            'leaf_index', (SELECT l.leaf_index FROM log_leaves l
+                                           WHERE l.event_id = e.id));
+END $$;
 
--- The advisory lock class that serializes key retirement against the mints of one issuer.
-CREATE FUNCTION ddc_key_lock_class() RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 4243 $$;
-
--- Issuer signing keys (Ed25519). The secret key is sealed by ddcd with a subkey of the master
--- key; the database never sees it in the clear. The current key is the newest not retired.
-CREATE TABLE issuer_keys (
-  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  issuer_id     bigint NOT NULL REFERENCES accounts (id),
-  public_key    bytea NOT NULL UNIQUE CHECK (length(public_key) = 32),
-  sealed_secret bytea NOT NULL,
-  valid_from    timestamptz NOT NULL DEFAULT now(),
-  retired_at    timestamptz
-);
-CREATE INDEX issuer_keys_issuer_idx ON issuer_keys (issuer_id, id);
-
-CREATE FUNCTION ddc_key_json(k issuer_keys) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object('key_id', k.id, 'issuer_id', k.issuer_id, 'algorithm', 'Ed25519',
+CREATE FUNCTION ddc_key_json(k issuer_keys) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN jsonb_build_object('key_id', k.id, 'issuer_id', k.issuer_id, 'algorithm', 'Ed25519',
                             'public_key', ddc_b64url(k.public_key),
                             'valid_from', ddc_ts(k.valid_from), 'retired_at', ddc_ts(k.retired_at),
                             'current', k.retired_at IS NULL AND NOT EXISTS (
                               SELECT 1 FROM issuer_keys n WHERE n.issuer_id = k.issuer_id
-                                AND n.retired_at IS NULL AND n.id > k.id))
-$$;
+                                AND n.retired_at IS NULL AND n.id > k.id));
+END $$;
 
 -- Operators manage any issuer's keys; an issuer its own.
 CREATE FUNCTION ddc_key_owner_check(p_role text, p_actor bigint, p_issuer bigint)
@@ -174,7 +142,7 @@ DECLARE
   k issuer_keys;
 BEGIN
   PERFORM ddc_key_owner_check(p_role, p_actor, p_issuer);
-  PERFORM pg_advisory_xact_lock(ddc_key_lock_class(), (p_issuer % 2147483647)::integer); -- waits for mints
+  PERFORM pg_advisory_xact_lock(ddc_lock_issuer_key(), (p_issuer % 2147483647)::integer); -- waits for mints
   SELECT * INTO k FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer FOR UPDATE;
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', format('issuer %s has no key %s', p_issuer, p_key));
@@ -199,34 +167,19 @@ BEGIN
     '[]'));
 END $$;
 
--- Holder keys (BSN meta-transactions): once a holder registers one, transfers of its
--- certificates need its signature; each nonce signs at most one transfer.
-CREATE TABLE holder_keys (
-  account_id bigint PRIMARY KEY REFERENCES accounts (id),
-  public_key bytea NOT NULL CHECK (length(public_key) = 32),
-  version    integer NOT NULL DEFAULT 1,
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE TABLE holder_nonces (
-  holder_id  bigint NOT NULL REFERENCES accounts (id),
-  nonce      text NOT NULL,
-  ddc_id     bigint NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (holder_id, nonce)
-);
-
 CREATE FUNCTION ddc_holder_key_json(h holder_keys) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('account_id', h.account_id, 'algorithm', 'Ed25519',
                             'public_key', ddc_b64url(h.public_key), 'version', h.version,
                             'updated_at', ddc_ts(h.updated_at))
 $$;
 
-CREATE FUNCTION ddc_holder_key_set(p_actor bigint, p_account bigint, p_public bytea)
+CREATE FUNCTION ddc_holder_key_set(p_actor bigint, p_account bigint, p_public bytea, p_key bigint)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   a accounts;
   h holder_keys;
 BEGIN
+  PERFORM ddc_actor_check(p_key);
   SELECT * INTO a FROM accounts WHERE id = p_account;
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', format('no account %s', p_account));
@@ -251,55 +204,6 @@ BEGIN
   RETURN ddc_holder_key_json(h);
 END $$;
 
--- BSN setApprovalForAll: operator_id may move every certificate owner_id holds.
-CREATE TABLE operator_approvals (
-  owner_id    bigint NOT NULL REFERENCES accounts (id),
-  operator_id bigint NOT NULL REFERENCES accounts (id),
-  created_at  timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (owner_id, operator_id)
-);
--- BSN cross-platform approval: issuer_id accepts certificates issued by approved_issuer_id for
--- itself and its holders.
-CREATE TABLE issuer_approvals (
-  issuer_id          bigint NOT NULL REFERENCES accounts (id),
-  approved_issuer_id bigint NOT NULL REFERENCES accounts (id),
-  created_at         timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (issuer_id, approved_issuer_id)
-);
-
-CREATE SEQUENCE ddc_id_seq;
-
--- Foreign keys are left out here too: every mint of an issuer would KEY SHARE-lock the same
--- issuer and key rows. ddc_mint and ddc_transfer check the accounts and key they write.
-CREATE TABLE certificates (
-  ddc_id          bigint PRIMARY KEY,
-  code            text NOT NULL UNIQUE CHECK (code ~ '^[a-z2-7]{26}$'),
-  issuer_id       bigint NOT NULL,
-  owner_id        bigint NOT NULL,
-  kind            text NOT NULL CHECK (kind IN ('copyright', 'diploma', 'generic')),
-  status          text NOT NULL DEFAULT 'active'
-                  CHECK (status IN ('active', 'frozen', 'revoked', 'burned')),
-  document        text NOT NULL, -- the exact JCS text that was hashed and signed
-  cert_hash       bytea NOT NULL CHECK (length(cert_hash) = 32),
-  signature       bytea NOT NULL CHECK (length(signature) = 64),
-  key_id          bigint NOT NULL,
-  content_hash    bytea CHECK (length(content_hash) = 32),
-  uri             text,
-  external_ref    text,
-  valid_from      timestamptz,
-  valid_until     timestamptz,
-  approved_id     bigint,
-  revoke_reason   text,
-  issued_at       timestamptz NOT NULL,
-  updated_at      timestamptz NOT NULL DEFAULT now(),
-  last_event_hash bytea NOT NULL
-);
-CREATE UNIQUE INDEX certificates_external_ref_idx ON certificates (issuer_id, external_ref)
-  WHERE external_ref IS NOT NULL;
-CREATE INDEX certificates_issuer_idx ON certificates (issuer_id, ddc_id);
-CREATE INDEX certificates_owner_idx ON certificates (owner_id, ddc_id);
-CREATE INDEX certificates_content_idx ON certificates (content_hash) WHERE content_hash IS NOT NULL;
-
 CREATE FUNCTION ddc_cert_json(c certificates) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
     'ddc_id', c.ddc_id, 'code', c.code, 'kind', c.kind, 'issuer_id', c.issuer_id,
@@ -320,6 +224,7 @@ LANGUAGE sql STABLE AS $$
          OR p_role = 'issuer' AND EXISTS (SELECT 1 FROM accounts o
                                           WHERE o.id = c.owner_id AND o.issuer_id = p_actor)
 $$;
+
 CREATE FUNCTION ddc_is_approved(p_actor bigint, c certificates) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT coalesce(c.approved_id = p_actor, false)
@@ -402,7 +307,7 @@ DECLARE
   v_existing bigint;
 BEGIN
   -- shared with other mints, exclusive with ddc_key_retire: a key cannot retire under a mint
-  PERFORM pg_advisory_xact_lock_shared(ddc_key_lock_class(), (p_issuer % 2147483647)::integer);
+  PERFORM pg_advisory_xact_lock_shared(ddc_lock_issuer_key(), (p_issuer % 2147483647)::integer);
   PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL
     AND NOT EXISTS (SELECT 1 FROM issuer_keys n WHERE n.issuer_id = p_issuer
                       AND n.retired_at IS NULL AND n.id > p_key);

@@ -1,107 +1,9 @@
--- 007_batches: batch imports (a university's graduating class). An upload is streamed into
--- batch_rows (rows ddcd could read and check on their own) and batch_errors (the others); sealing
--- it checks what needs the database (duplicates in the file, external_refs already taken,
--- owners), quotes it at the batch_row price, and, unless it is a dry run, reserves the quote and
--- starts it. A worker then signs rows in C and commits them chunk by chunk with
--- ddc_batch_chunk: certificates, their mint events (queued for the log), and the charge, in one
--- transaction that also moves the batch's resume point, so a crash resumes exactly there.
-
-CREATE TABLE batches (
-  id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  issuer_id       bigint NOT NULL REFERENCES accounts (id),
-  kind            text NOT NULL CHECK (kind IN ('copyright', 'diploma', 'generic')),
-  mode            text NOT NULL CHECK (mode IN ('all_or_nothing', 'partial')),
-  dry_run         boolean NOT NULL,
-  format          text NOT NULL CHECK (format IN ('csv', 'ndjson')),
-  state           text NOT NULL DEFAULT 'validating'
-                  CHECK (state IN ('validating', 'quoted', 'running', 'completed', 'failed',
-                                   'cancelled')),
-  idempotency_key text,
-  body_sha256     bytea CHECK (length(body_sha256) = 32),
-  body_bytes      bigint NOT NULL DEFAULT 0,
-  rows_total      bigint NOT NULL DEFAULT 0, -- data rows in the file
-  rows_valid      bigint NOT NULL DEFAULT 0, -- rows to mint
-  rows_failed     bigint NOT NULL DEFAULT 0, -- rows in batch_errors
-  rows_done       bigint NOT NULL DEFAULT 0, -- certificates minted
-  next_line       bigint NOT NULL DEFAULT 0, -- resume point: rows after this line remain
-  unit_price      bigint,
-  currency        text,
-  reserved_minor  bigint NOT NULL DEFAULT 0,
-  charged_minor   bigint NOT NULL DEFAULT 0,
-  reason          text, -- why it failed or was cancelled
-  created_at      timestamptz NOT NULL DEFAULT now(),
-  started_at      timestamptz,
-  finished_at     timestamptz,
-  updated_at      timestamptz NOT NULL DEFAULT now()
-);
-CREATE UNIQUE INDEX batches_idempotency_idx ON batches (issuer_id, idempotency_key)
-  WHERE idempotency_key IS NOT NULL;
-CREATE INDEX batches_issuer_idx ON batches (issuer_id, id);
-CREATE INDEX batches_running_idx ON batches (id) WHERE state = 'running';
-
--- The same bytes uploaded again with the same options are the same batch (unless that one was
--- cancelled or failed: then the new upload takes its place).
-CREATE TABLE batch_uploads (
-  issuer_id   bigint NOT NULL,
-  body_sha256 bytea NOT NULL,
-  kind        text NOT NULL,
-  mode        text NOT NULL,
-  dry_run     boolean NOT NULL,
-  batch_id    bigint NOT NULL,
-  PRIMARY KEY (issuer_id, body_sha256, kind, mode, dry_run)
-);
-
--- Rows that passed ddcd's own checks, as they will be signed. Times are canonical RFC 3339.
-CREATE TABLE batch_rows (
-  batch_id     bigint NOT NULL,
-  line         bigint NOT NULL,
-  owner_id     bigint,
-  external_ref text,
-  content_hash text,
-  uri          text,
-  valid_from   text,
-  valid_until  text,
-  metadata     text NOT NULL, -- JSON object text
-  PRIMARY KEY (batch_id, line)
-);
-
--- One error per bad row: the line it starts on, the field, a registry code and a sentence.
-CREATE TABLE batch_errors (
-  batch_id bigint NOT NULL,
-  line     bigint NOT NULL,
-  field    text NOT NULL,
-  code     text NOT NULL,
-  message  text NOT NULL,
-  PRIMARY KEY (batch_id, line)
-);
-
--- Which certificate each line became.
-CREATE TABLE batch_minted (
-  batch_id bigint NOT NULL,
-  line     bigint NOT NULL,
-  ddc_id   bigint NOT NULL,
-  PRIMARY KEY (batch_id, line)
-);
-
--- A chunk as signed by ddcd, COPYed in by the transaction that commits it (and emptied by it):
--- each row whole, so that committing it joins nothing.
-CREATE UNLOGGED TABLE batch_signed (
-  batch_id     bigint NOT NULL,
-  line         bigint NOT NULL,
-  owner_id     bigint,
-  external_ref text,
-  content_hash text,
-  uri          text,
-  valid_from   text,
-  valid_until  text,
-  ddc_id       bigint NOT NULL,
-  code      text NOT NULL,
-  document  text NOT NULL,
-  cert_hash bytea NOT NULL,
-  signature bytea NOT NULL,
-  issued_at timestamptz NOT NULL,
-  PRIMARY KEY (batch_id, line)
-);
+-- batches: batch imports. Opening, sealing, quoting, committing chunk by chunk (ddcd COPYs each
+-- signed chunk into the tables it ends in; ddc_batch_commit checks and counts it in the same
+-- transaction), cancelling, and reaping uploads that broke off: the upload's own connection holds
+-- the batch's upload lock (ddc_lock_batch_upload(), key ddc_batch_upload_key) until it ends, and
+-- ddc_batch_reap fails every validating batch whose lock is free.
+-- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
 CREATE FUNCTION ddc_batch_json(b batches) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object(
@@ -127,19 +29,36 @@ CREATE FUNCTION ddc_batch_json(b batches) RETURNS jsonb LANGUAGE sql STABLE AS $
 $$;
 
 -- Opens a batch for an upload. With an Idempotency-Key already used by this issuer, returns that
--- batch instead (existing: true), whose body hash the upload must then match.
-CREATE FUNCTION ddc_batch_open(p_issuer bigint, p_kind text, p_mode text, p_dry_run boolean,
-                               p_format text, p_idempotency_key text)
+-- batch instead (existing: true), whose body hash the upload must then match; but an earlier
+-- batch under the same key that was never sealed (body_sha256 null: its upload was refused, or
+-- broke off and nobody holds its upload lock) gives the key up. A new batch's upload lock is taken
+-- by this session before the batch is visible to anyone else.
+CREATE FUNCTION ddc_batch_open(p_issuer bigint, p_kind text, p_mode text,
+                               p_dry_run boolean, p_format text,
+                               p_idempotency_key text)
 RETURNS TABLE (batch_id bigint, existing boolean, body_sha256 bytea) LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
   v_id bigint;
+  o batches;
 BEGIN
+  IF p_idempotency_key IS NOT NULL THEN
+    SELECT * INTO o FROM batches b
+      WHERE b.issuer_id = p_issuer AND b.idempotency_key = p_idempotency_key FOR UPDATE;
+    IF FOUND AND o.body_sha256 IS NULL
+        AND (o.state = 'failed' OR o.state = 'validating' AND ddc_batch_upload_gone(o.id)) THEN
+      IF o.state = 'validating' THEN
+        PERFORM ddc_batch_abandon(o);
+      END IF;
+      UPDATE batches SET idempotency_key = NULL WHERE id = o.id;
+    END IF;
+  END IF;
   INSERT INTO batches (issuer_id, kind, mode, dry_run, format, idempotency_key)
     VALUES (p_issuer, p_kind, p_mode, p_dry_run, p_format, p_idempotency_key)
     ON CONFLICT (issuer_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING id INTO v_id;
   IF v_id IS NOT NULL THEN
+    PERFORM pg_advisory_lock(ddc_lock_batch_upload(), ddc_batch_upload_key(v_id));
     RETURN QUERY SELECT v_id, false, NULL::bytea;
   ELSE
     RETURN QUERY SELECT b.id, true, b.body_sha256 FROM batches b
@@ -289,83 +208,6 @@ BEGIN
   RETURN b;
 END $$;
 
--- Commits one signed chunk (batch_signed rows of this batch, COPYed in by this transaction):
--- certificates, their mint events queued for the log, the rows' line -> ddc_id, the charge and
--- the resume point p_last_line. A row whose external_ref was taken meanwhile (a single mint in
--- between) is reported instead. p_final: the last chunk; the batch completes. The planner knows
--- nothing of batch_signed's fresh rows: nested loops over them would be quadratic.
-CREATE FUNCTION ddc_batch_chunk(p_batch bigint, p_key bigint, p_last_line bigint,
-                                p_final boolean)
-RETURNS jsonb LANGUAGE plpgsql SET enable_nestloop = off AS $$
-DECLARE
-  b batches;
-  v_now timestamptz := now();
-  v_done bigint;
-  v_lost bigint;
-BEGIN
-  SELECT * INTO b FROM batches WHERE id = p_batch FOR UPDATE;
-  IF b.state <> 'running' THEN
-    PERFORM ddc_fail('batch_final', format('batch %s is %s', b.id, b.state));
-  END IF;
-  PERFORM pg_advisory_xact_lock_shared(ddc_key_lock_class(), (b.issuer_id % 2147483647)::integer);
-  PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = b.issuer_id AND retired_at IS NULL
-    AND NOT EXISTS (SELECT 1 FROM issuer_keys n WHERE n.issuer_id = b.issuer_id
-                      AND n.retired_at IS NULL AND n.id > p_key);
-  IF NOT FOUND THEN
-    PERFORM ddc_fail('signing_key_retired', format('key %s is no longer the current key', p_key));
-  END IF;
-  WITH s AS (
-    SELECT x.*, x.ddc_id AS id, sha256(convert_to(x.canon, 'UTF8')) AS ehash
-    FROM (SELECT g.*, coalesce(g.owner_id, b.issuer_id) AS owner,
-                 '{"account":null,"actor":' || b.issuer_id || ',"data":{"certHash":"'
-                 || encode(g.cert_hash, 'hex') || '","issuer":' || b.issuer_id || ',"keyId":'
-                 || p_key || ',"kind":' || to_json(b.kind)::text || ',"owner":'
-                 || coalesce(g.owner_id, b.issuer_id) || '},"ddcId":' || g.ddc_id
-                 || ',"prev":null,"time":"' || ddc_ts(v_now)
-                 || '","type":"mint","v":"ddc.event/v1"}' AS canon
-          FROM batch_signed g WHERE g.batch_id = b.id) x
-  ), c AS (
-    INSERT INTO certificates (ddc_id, code, issuer_id, owner_id, kind, document, cert_hash,
-                              signature, key_id, content_hash, uri, external_ref, valid_from,
-                              valid_until, issued_at, last_event_hash)
-      SELECT s.ddc_id, s.code, b.issuer_id, s.owner, b.kind, s.document, s.cert_hash,
-             s.signature, p_key, decode(s.content_hash, 'hex'), s.uri, s.external_ref,
-             s.valid_from::timestamptz, s.valid_until::timestamptz, s.issued_at, s.ehash
-      FROM s ORDER BY s.ddc_id
-      ON CONFLICT (issuer_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
-      RETURNING ddc_id
-  ), e AS (
-    INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, canonical, event_hash,
-                        prev_event_hash)
-      SELECT s.ddc_id, NULL, 'mint', b.issuer_id, v_now, s.canon, s.ehash, NULL
-      FROM s JOIN c ON c.ddc_id = s.id ORDER BY s.ddc_id
-      RETURNING id
-  ), l AS (
-    INSERT INTO log_pending (event_id) SELECT id FROM e
-  ), m AS (
-    INSERT INTO batch_minted (batch_id, line, ddc_id)
-      SELECT b.id, s.line, s.ddc_id FROM s JOIN c ON c.ddc_id = s.id
-      RETURNING 1
-  )
-  SELECT count(*) INTO v_done FROM m;
-  INSERT INTO batch_errors (batch_id, line, field, code, message)
-    SELECT b.id, g.line, 'external_ref', 'external_ref_taken',
-           'the external_ref was taken while the batch ran'
-    FROM batch_signed g WHERE g.batch_id = b.id
-      AND NOT EXISTS (SELECT 1 FROM batch_minted m WHERE m.batch_id = b.id AND m.line = g.line)
-    ON CONFLICT DO NOTHING;
-  GET DIAGNOSTICS v_lost = ROW_COUNT;
-  DELETE FROM batch_signed WHERE batch_id = b.id;
-  UPDATE batches SET rows_done = rows_done + v_done, rows_failed = rows_failed + v_lost,
-      charged_minor = charged_minor + v_done * unit_price, next_line = p_last_line,
-      updated_at = now()
-    WHERE id = b.id RETURNING * INTO b;
-  IF p_final THEN
-    b := ddc_batch_end(b, 'completed', NULL);
-  END IF;
-  RETURN ddc_batch_json(b);
-END $$;
-
 -- Cancels a batch that has not finished; what is minted stays (and stays charged).
 CREATE FUNCTION ddc_batch_cancel(p_role text, p_actor bigint, p_batch bigint)
 RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -402,4 +244,82 @@ BEGIN
     PERFORM ddc_fail('not_found', format('no batch %s', p_batch));
   END IF;
   RETURN ddc_batch_json(b);
+END $$;
+
+-- Commits the chunk of lines (p_first_line, p_last_line] whose rows this transaction has COPYed
+-- in, once the batch's resume point is p_first_line (two connections commit chunks in turn; one
+-- out of turn is refused): refuses a batch no longer running and a key no longer current (the
+-- caller rolls back), counts the certificates minted and charges them, adds the p_taken rows
+-- reported taken (their lines may not be told from errors found at sealing), and moves the resume
+-- point. p_final: the last chunk; the batch completes.
+CREATE FUNCTION ddc_batch_commit(p_batch bigint, p_key bigint, p_first_line bigint,
+                                 p_last_line bigint, p_taken bigint, p_final boolean)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  b batches;
+  v_done bigint;
+BEGIN
+  SELECT * INTO b FROM batches WHERE id = p_batch FOR UPDATE;
+  IF b.state <> 'running' THEN
+    PERFORM ddc_fail('batch_final', format('batch %s is %s', b.id, b.state));
+  END IF;
+  IF b.next_line <> p_first_line THEN
+    PERFORM ddc_fail('internal', format('batch %s: the chunk after line %s came out of turn'
+                                        ' (the batch is at line %s)', b.id, p_first_line,
+                                        b.next_line));
+  END IF;
+  PERFORM pg_advisory_xact_lock_shared(ddc_lock_issuer_key(), (b.issuer_id % 2147483647)::integer);
+  PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = b.issuer_id AND retired_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM issuer_keys n WHERE n.issuer_id = b.issuer_id
+                      AND n.retired_at IS NULL AND n.id > p_key);
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('signing_key_retired', format('key %s is no longer the current key', p_key));
+  END IF;
+  SELECT count(*) INTO v_done FROM batch_minted
+    WHERE batch_id = b.id AND line > b.next_line AND line <= p_last_line;
+  UPDATE batches SET rows_done = rows_done + v_done, rows_failed = rows_failed + p_taken,
+      charged_minor = charged_minor + v_done * unit_price, next_line = p_last_line,
+      updated_at = now()
+    WHERE id = b.id RETURNING * INTO b;
+  IF p_final THEN
+    b := ddc_batch_end(b, 'completed', NULL);
+  END IF;
+  RETURN ddc_batch_json(b);
+END $$;
+
+-- The upload lock's key for a batch.
+CREATE FUNCTION ddc_batch_upload_key(p_batch bigint) RETURNS integer LANGUAGE sql IMMUTABLE AS $$
+  SELECT (p_batch % 2147483647)::integer
+$$;
+
+-- Whether nobody uploads the batch any more: nobody holds its upload lock, checked by taking it
+-- until the end of this transaction. (Each upload holds its lock on a connection of its own.)
+CREATE FUNCTION ddc_batch_upload_gone(p_batch bigint) RETURNS boolean LANGUAGE sql AS $$
+  SELECT pg_try_advisory_xact_lock(ddc_lock_batch_upload(), ddc_batch_upload_key(p_batch))
+$$;
+
+-- Ends a validating batch whose upload is gone (the caller holds its upload lock): failed, with
+-- what the upload had staged dropped.
+CREATE FUNCTION ddc_batch_abandon(b batches) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM ddc_batch_end(b, 'failed', 'the upload broke off before it ended');
+  DELETE FROM batch_errors WHERE batch_id = b.id;
+END $$;
+
+-- Fails the validating batches nobody is uploading any more (their upload lock is free); returns
+-- how many. A batch sealed meanwhile is left alone.
+CREATE FUNCTION ddc_batch_reap() RETURNS integer LANGUAGE plpgsql AS $$
+DECLARE
+  v_id bigint;
+  v_n integer := 0;
+  b batches;
+BEGIN
+  FOR v_id IN SELECT id FROM batches WHERE state = 'validating' ORDER BY id LOOP
+    CONTINUE WHEN NOT ddc_batch_upload_gone(v_id);
+    SELECT * INTO b FROM batches WHERE id = v_id FOR UPDATE;
+    CONTINUE WHEN b.state <> 'validating';
+    PERFORM ddc_batch_abandon(b);
+    v_n := v_n + 1;
+  END LOOP;
+  RETURN v_n;
 END $$;
