@@ -2,6 +2,7 @@
 #ifndef DDC_API_H
 #define DDC_API_H
 #include "http/request.h"
+#include "http/routes.h"
 
 /* health.c */
 void api_healthz(struct req *r);
@@ -78,5 +79,9 @@ void api_web_qr(struct req *r);
 void api_web_static(struct req *r);
 /* chain.c */
 void api_chain_anchors(struct req *r);
+
+/* Every route of ddcd (api/routes.c), for server_start. */
+extern const struct route api_routes[];
+extern const int api_routes_count;
 
 #endif

@@ -72,8 +72,7 @@ static void metrics_route_label(int i, char *out, size_t cap)
   if (i == METRICS_ROUTES - 1)
     snprintf(out, cap, "route=\"unmatched\",method=\"\"");
   else
-    snprintf(out, cap, "route=\"%s\",method=\"%s\"", routes_table[i].pattern,
-             routes_table[i].method);
+    snprintf(out, cap, "route=\"%s\",method=\"%s\"", routes_at(i)->pattern, routes_at(i)->method);
 }
 
 static void metrics_render_status(struct metrics_buf *b, int i)
@@ -158,11 +157,11 @@ char *metrics_render(size_t *len)
   metrics_printf(&b, "# HELP ddcd_http_requests_total HTTP requests by route and status.\n"
                      "# TYPE ddcd_http_requests_total counter\n");
   for (int i = 0; i < METRICS_ROUTES; i++)
-    if (i < routes_count || i == METRICS_ROUTES - 1) metrics_render_status(&b, i);
+    if (i < routes_count() || i == METRICS_ROUTES - 1) metrics_render_status(&b, i);
   metrics_printf(&b, "# HELP ddcd_http_request_duration_seconds HTTP request latency.\n"
                      "# TYPE ddcd_http_request_duration_seconds histogram\n");
   for (int i = 0; i < METRICS_ROUTES; i++)
-    if (i < routes_count || i == METRICS_ROUTES - 1) metrics_render_histogram(&b, i);
+    if (i < routes_count() || i == METRICS_ROUTES - 1) metrics_render_histogram(&b, i);
   *len = b.len;
   return b.s;
 }

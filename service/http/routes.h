@@ -1,4 +1,6 @@
-/* routes.h: the one static route table and the matcher. */
+/* routes.h: what a route is, and the matcher over the route table the application installs once
+ * before serving (server_start does, with the table it is handed). Reading is safe from any thread
+ * after that. */
 #ifndef DDC_ROUTES_H
 #define DDC_ROUTES_H
 #include "http/request.h"
@@ -19,8 +21,12 @@ struct route {
   const char *const *query; /* the query parameters it reads (NULL-terminated); NULL: none */
 };
 
-extern const struct route routes_table[];
-extern const int routes_count;
+/* Makes table[0..count) the routes (the table outlives the server). Once, before serving. */
+void routes_install(const struct route *table, int count);
+/* The installed table: its size, route i (NULL past it), and a route's index in it (-1: none). */
+int routes_count(void);
+const struct route *routes_at(int i);
+int routes_index(const struct route *rt);
 
 /* Matches method (HEAD as GET) and path (split in place in r->path). Returns the route and fills
  * r->params, or NULL: then r->allow lists the methods the path has (empty: no such path). */

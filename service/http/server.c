@@ -304,7 +304,7 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
   struct req *r = *con_cls;
   if (!r) return;
   uint64_t us = (server_now_ns() - r->start_ns) / 1000;
-  int idx = r->route ? (int)(r->route - routes_table) : -1;
+  int idx = routes_index(r->route);
   metrics_record(idx, r->status, us);
   log_access(r->method, r->route ? r->route->pattern : "unmatched", r->status, us, r->request_id);
   if (r->stream_done) r->stream_done(r);
@@ -375,8 +375,9 @@ static size_t server_unescape(void *cls, struct MHD_Connection *conn, char *s)
   return (size_t)(out - s);
 }
 
-int server_start(const struct config *c)
+int server_start(const struct config *c, const struct route *routes, int nroutes)
 {
+  routes_install(routes, nroutes);
   randombytes_buf(&server_request_base, sizeof server_request_base);
   unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_TURBO | MHD_USE_ITC |
                    MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;

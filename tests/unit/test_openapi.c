@@ -1,4 +1,4 @@
-/* test_openapi.c: api/openapi.yaml documents exactly the routes of service/http/routes.c (method
+/* test_openapi.c: api/openapi.yaml documents exactly the routes of service/api/routes.c (method
  * and path, both ways) and names every error code of service/errors.h. The spec is read with a
  * line parser: under "paths:", a path key is "  /...:" and an operation is "    <method>:". */
 #include <stdio.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "errors.h"
+#include "api/api.h"
 #include "http/routes.h"
 #include "unit.h"
 
@@ -129,8 +130,8 @@ static int spec_has(const struct spec_ops *ops, const char *method, const char *
 
 static int table_has(const char *method, const char *path)
 {
-  for (int i = 0; i < routes_count; i++)
-    if (strcasecmp(routes_table[i].method, method) == 0 && same_path(routes_table[i].pattern, path))
+  for (int i = 0; i < api_routes_count; i++)
+    if (strcasecmp(api_routes[i].method, method) == 0 && same_path(api_routes[i].pattern, path))
       return 1;
   return 0;
 }
@@ -139,12 +140,12 @@ static int table_has(const char *method, const char *path)
 static int spec_missing_routes(const struct spec_ops *ops, FILE *out)
 {
   int missing = 0;
-  for (int i = 0; i < routes_count; i++) {
-    if (spec_has(ops, routes_table[i].method, routes_table[i].pattern)) continue;
+  for (int i = 0; i < api_routes_count; i++) {
+    if (spec_has(ops, api_routes[i].method, api_routes[i].pattern)) continue;
     missing++;
     if (out)
-      fprintf(out, "  openapi: route %s %s is not in %s\n", routes_table[i].method,
-              routes_table[i].pattern, SPEC_FILE);
+      fprintf(out, "  openapi: route %s %s is not in %s\n", api_routes[i].method,
+              api_routes[i].pattern, SPEC_FILE);
   }
   return missing;
 }
@@ -182,19 +183,19 @@ static int text_has_word(const char *text, const char *word)
  * path-level keys, deeper "get:" keys, and path-like lines outside "paths:". */
 static char *synthetic_spec(int skip, const char *extra)
 {
-  size_t cap = 4096 + (size_t)routes_count * 512;
+  size_t cap = 4096 + (size_t)api_routes_count * 512;
   char *s = malloc(cap);
   if (!s) return NULL;
   size_t n = (size_t)snprintf(s, cap, "openapi: 3.1.0\n/top:\n  get:\npaths:\n# comment\n");
-  for (int i = 0; i < routes_count && n < cap; i++) {
+  for (int i = 0; i < api_routes_count && n < cap; i++) {
     if (i == skip) continue;
     char lower[16];
     size_t k = 0;
-    for (; routes_table[i].method[k] && k < sizeof lower - 1; k++)
-      lower[k] = (char)(routes_table[i].method[k] | 0x20);
+    for (; api_routes[i].method[k] && k < sizeof lower - 1; k++)
+      lower[k] = (char)(api_routes[i].method[k] | 0x20);
     lower[k] = 0;
     n += (size_t)snprintf(s + n, cap - n, "  %s:\n    parameters:\n      get:\n    %s:\n\n",
-                          routes_table[i].pattern, lower);
+                          api_routes[i].pattern, lower);
   }
   if (n < cap)
     snprintf(s + n, cap - n, "%scomponents:\n  /not/a/path:\n    post:\n", extra ? extra : "");
@@ -208,7 +209,7 @@ static void test_spec_parses(void)
   static struct spec_ops ops;
   spec_parse(spec_text, &ops);
   CHECK(!ops.overflow);
-  CHECK(ops.n == routes_count);
+  CHECK(ops.n == api_routes_count);
 }
 
 static void test_every_route_is_documented(void)
@@ -256,7 +257,7 @@ static void test_complete_synthetic_spec_passes(void)
   CHECK(s != NULL);
   if (!s) return;
   spec_parse(s, &ops);
-  CHECK(ops.n == routes_count);
+  CHECK(ops.n == api_routes_count);
   CHECK(spec_missing_routes(&ops, NULL) == 0);
   CHECK(spec_extra_operations(&ops, NULL) == 0);
   free(s);
@@ -265,7 +266,7 @@ static void test_complete_synthetic_spec_passes(void)
 static void test_missing_route_is_detected(void)
 {
   static struct spec_ops ops;
-  char *s = synthetic_spec(routes_count - 1, NULL);
+  char *s = synthetic_spec(api_routes_count - 1, NULL);
   CHECK(s != NULL);
   if (!s) return;
   spec_parse(s, &ops);
