@@ -1,4 +1,4 @@
-/* verify_cli.c: `ddcd verify BUNDLE.json [--log-key KEY] [--witness-key KEY ...]
+/* cli.c: `ddcd verify BUNDLE.json [--log-key KEY] [--witness-key KEY ...]
  * [--witness-quorum K]`: checks a proof bundle offline, with no database and no network, and
  * prints each check. The log key to trust is --log-key (a C2SP verifier key, as GET /v1/log/key
  * serves it); without it, the bundle's own, which proves integrity but not whose log it is. With
