@@ -24,8 +24,9 @@ struct conntrack_addr {
 struct conntrack_conn {
   struct conntrack_conn *prev, *next;
   int fd;
-  uint64_t head_deadline_ns;   /* CLOCK_MONOTONIC; 0: none (a request is in progress) */
-  struct conntrack_addr *addr; /* NULL: not counted (no cap, or exempt) */
+  _Atomic uint64_t head_deadline_ns; /* CLOCK_MONOTONIC; 0: none (a request is in progress);
+                                      * set without ct.mu, twice a request */
+  struct conntrack_addr *addr;       /* NULL: not counted (no cap, or exempt) */
 };
 
 static struct {
@@ -162,9 +163,8 @@ static void conntrack_set_deadline(struct MHD_Connection *conn, int start)
       MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
   struct conntrack_conn *c = si ? si->socket_context : NULL;
   if (!c || !ct.head_ns) return;
-  pthread_mutex_lock(&ct.mu);
-  c->head_deadline_ns = start ? conntrack_now() + ct.head_ns : 0;
-  pthread_mutex_unlock(&ct.mu);
+  atomic_store_explicit(&c->head_deadline_ns, start ? conntrack_now() + ct.head_ns : 0,
+                        memory_order_relaxed);
 }
 
 void conntrack_head_in(struct MHD_Connection *conn)
@@ -199,13 +199,14 @@ static uint64_t conntrack_sweep(uint64_t now)
 {
   uint64_t next = now + CONNTRACK_SEC;
   for (struct conntrack_conn *c = ct.conns; c; c = c->next) {
-    if (!c->head_deadline_ns) continue;
-    if (c->head_deadline_ns <= now) {
-      c->head_deadline_ns = 0;
+    uint64_t due = atomic_load_explicit(&c->head_deadline_ns, memory_order_relaxed);
+    if (!due) continue;
+    if (due <= now) {
+      atomic_store_explicit(&c->head_deadline_ns, 0, memory_order_relaxed);
       shutdown(c->fd, SHUT_RDWR); /* MHD reads the end and closes it */
       atomic_fetch_add_explicit(&ct_head_timeouts, 1, memory_order_relaxed);
-    } else if (c->head_deadline_ns < next) {
-      next = c->head_deadline_ns;
+    } else if (due < next) {
+      next = due;
     }
   }
   return next;
