@@ -13,19 +13,16 @@
 CREATE FUNCTION ddc_ts(t timestamptz) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 
--- The public shapes. JSON is built here, as for certificates: C passes it through.
-CREATE FUNCTION ddc_account_json(a accounts) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object('id', a.id, 'role', a.role, 'name', a.name, 'issuer_id', a.issuer_id,
-                            'status', a.status, 'created_at', ddc_ts(a.created_at),
-                            'updated_at', ddc_ts(a.updated_at))
-$$;
+-- The public shapes of an account and an API key: the answers are to_jsonb of a row of these.
+CREATE VIEW account_v AS
+  SELECT id, role, name, issuer_id, status, ddc_ts(created_at) AS created_at,
+         ddc_ts(updated_at) AS updated_at
+  FROM accounts;
 
-CREATE FUNCTION ddc_api_key_json(k api_keys) RETURNS jsonb LANGUAGE sql STABLE AS $$
-  SELECT jsonb_build_object('id', k.id, 'account_id', k.account_id, 'name', k.name,
-                            'prefix', k.prefix, 'rate_per_sec', k.rate_per_sec,
-                            'rate_per_day', k.rate_per_day, 'created_at', ddc_ts(k.created_at),
-                            'revoked_at', ddc_ts(k.revoked_at))
-$$;
+CREATE VIEW api_key_v AS
+  SELECT id, account_id, name, prefix, rate_per_sec, rate_per_day, ddc_ts(created_at) AS created_at,
+         ddc_ts(revoked_at) AS revoked_at
+  FROM api_keys;
 
 -- Who may see account (p_id, of issuer p_issuer): operators, the account itself, an issuer its
 -- own holders. The one rule for reading accounts, listing them, their keys and their money.
@@ -58,7 +55,7 @@ CREATE FUNCTION ddc_account_create(p_actor_role text, p_actor bigint, p_role tex
                                    p_issuer bigint)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  a accounts;
+  v_id bigint;
 BEGIN
   IF p_actor_role = 'holder' THEN
     PERFORM ddc_fail('forbidden', 'holders do not create accounts', '{"field":"role"}');
@@ -75,15 +72,16 @@ BEGIN
     PERFORM ddc_fail('issuer_not_found', 'issuer_id does not name an issuer account',
                      '{"field":"issuer_id"}');
   END IF;
-  INSERT INTO accounts (role, name, issuer_id) VALUES (p_role, p_name, p_issuer) RETURNING * INTO a;
-  RETURN ddc_account_json(a);
+  INSERT INTO accounts (role, name, issuer_id) VALUES (p_role, p_name, p_issuer)
+    RETURNING id INTO v_id;
+  RETURN (SELECT to_jsonb(v) FROM account_v v WHERE v.id = v_id);
 END $$;
 
 CREATE FUNCTION ddc_account_get(p_role text, p_actor bigint, p_id bigint)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  RETURN ddc_account_json(ddc_account_seen(p_role, p_actor, p_id,
-                                           'this account may not see that account'));
+  PERFORM ddc_account_seen(p_role, p_actor, p_id, 'this account may not see that account');
+  RETURN (SELECT to_jsonb(v) FROM account_v v WHERE v.id = p_id);
 END $$;
 
 -- Accounts after the cursor (an id) that the caller may see, in id order, of one role or all
@@ -96,11 +94,10 @@ DECLARE
   v_last  bigint;
   v_n     integer;
 BEGIN
-  SELECT coalesce(jsonb_agg(ddc_account_json(s.a) ORDER BY (s.a).id) FILTER (WHERE s.n <= p_limit),
-                  '[]'),
+  SELECT coalesce(jsonb_agg(to_jsonb(s.a) ORDER BY (s.a).id) FILTER (WHERE s.n <= p_limit), '[]'),
          max((s.a).id) FILTER (WHERE s.n <= p_limit), count(*)
     INTO v_items, v_last, v_n
-    FROM (SELECT x AS a, row_number() OVER (ORDER BY x.id) AS n FROM accounts x
+    FROM (SELECT x AS a, row_number() OVER (ORDER BY x.id) AS n FROM account_v x
           WHERE x.id > p_after AND (p_filter IS NULL OR x.role = p_filter)
             AND ddc_account_may_see(p_role, p_actor, x.id, x.issuer_id)
           ORDER BY x.id LIMIT p_limit + 1) s;
@@ -131,10 +128,9 @@ BEGIN
     PERFORM ddc_fail('operator_not_freezable', 'operator accounts are never frozen');
   END IF;
   IF a.status <> p_status THEN
-    UPDATE accounts SET status = p_status, updated_at = now() WHERE id = p_target
-      RETURNING * INTO a;
+    UPDATE accounts SET status = p_status, updated_at = now() WHERE id = p_target;
   END IF;
-  RETURN ddc_account_json(a);
+  RETURN (SELECT to_jsonb(v) FROM account_v v WHERE v.id = p_target);
 END $$;
 
 -- A new API key: operators for anyone, issuers for themselves and their holders. The acting key
@@ -145,20 +141,19 @@ CREATE FUNCTION ddc_api_key_create(p_actor_role text, p_actor bigint, p_account 
                                    p_rpd integer, p_key bigint)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  a accounts;
-  k api_keys;
+  v_id bigint;
 BEGIN
   PERFORM ddc_actor_check(p_key);
   IF p_actor_role = 'holder' THEN
     PERFORM ddc_fail('forbidden', 'holders do not create API keys');
   END IF;
-  a := ddc_account_seen(p_actor_role, p_actor, p_account,
-                        'an issuer creates keys for itself and its own holders only');
+  PERFORM ddc_account_seen(p_actor_role, p_actor, p_account,
+                           'an issuer creates keys for itself and its own holders only');
   INSERT INTO api_keys (account_id, name, prefix, hash, rate_per_sec, rate_per_day)
     VALUES (p_account, p_name, p_prefix, p_hash, p_rps, p_rpd)
     ON CONFLICT (prefix) DO NOTHING
-    RETURNING * INTO k;
-  RETURN CASE WHEN k.id IS NOT NULL THEN ddc_api_key_json(k) END;
+    RETURNING id INTO v_id;
+  RETURN (SELECT to_jsonb(v) FROM api_key_v v WHERE v.id = v_id); -- NULL: prefix taken
 END $$;
 
 -- The keys of an account the caller may see, newest first, secrets never (only hashes are kept).
@@ -168,8 +163,8 @@ BEGIN
   PERFORM ddc_account_seen(p_role, p_actor, p_account,
                            'this account may not see that account''s keys');
   RETURN jsonb_build_object('items', coalesce((
-    SELECT jsonb_agg(ddc_api_key_json(s.k) ORDER BY (s.k).id DESC)
-    FROM (SELECT x AS k FROM api_keys x WHERE x.account_id = p_account
+    SELECT jsonb_agg(to_jsonb(s.k) ORDER BY (s.k).id DESC)
+    FROM (SELECT x AS k FROM api_key_v x WHERE x.account_id = p_account
           ORDER BY x.id DESC LIMIT p_limit) s), '[]'));
 END $$;
 
