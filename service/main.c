@@ -158,19 +158,33 @@ static int main_write_key(const char *dir, const char *file, const char *key)
   return ok ? 0 : -1;
 }
 
-/* Creates an account and its first key, written to dir/file. */
-static int main_create_account(const struct config *c, const struct principal *by, enum role role,
-                               const char *name, int64_t issuer_id, const char *file,
-                               struct account_row *a)
+/* The "id" of a JSON answer, or of its first item (0 when there is none). */
+static int64_t main_json_id(const char *json, int first_item)
 {
-  struct apikey_row k;
-  char key[APIKEY_LEN + 1];
-  struct principal self;
-  if (db_account_create(role_name(role), name, issuer_id, a) != DDC_ERR_OK) return -1;
-  self = (struct principal){a->id, a->issuer_id, 0, role};
+  json_t *j = json_loads(json, 0, NULL);
+  json_t *o = first_item ? json_array_get(json_object_get(j, "items"), 0) : j;
+  int64_t id = json_integer_value(json_object_get(o, "id"));
+  json_decref(j);
+  return id;
+}
+
+/* The command line acts as an operator with no account and no key. */
+static const struct principal main_cli = {0, 0, 0, ROLE_OPERATOR};
+
+/* Creates an account (its id in *id) and its first key, written to dir/file. */
+static int main_create_account(const struct config *c, const struct principal *by, enum role role,
+                               const char *name, int64_t issuer_id, const char *file, int64_t *id)
+{
+  char key[APIKEY_LEN + 1], *json;
+  if (account_create(&main_cli, role_name(role), name, issuer_id, &json) != DDC_ERR_OK) return -1;
+  *id = main_json_id(json, 0);
+  free(json);
+  struct principal self = {*id, 0, 0, role};
   if (!by) by = &self;
-  if (apikey_create(by, a->id, "initial", 0, 0, &k, key) != DDC_ERR_OK) return -1;
-  printf("%s account %lld \"%s\"\n", role_name(role), (long long)a->id, name);
+  if (!*id || apikey_create(by, *id, "initial", 0, 0, key, &json) != DDC_ERR_OK) return -1;
+  sodium_memzero(json, strlen(json));
+  free(json);
+  printf("%s account %lld \"%s\"\n", role_name(role), (long long)*id, name);
   int rc = main_write_key(c->data_dir, file, key);
   sodium_memzero(key, sizeof key);
   return rc;
@@ -181,11 +195,11 @@ static int main_init_demo(const struct config *c, const struct principal *op)
   char path[CONFIG_PATH_MAX + 64];
   snprintf(path, sizeof path, "%s/demo-issuer.key", c->data_dir);
   if (access(path, F_OK) == 0) return 0;
-  struct account_row issuer, holder;
+  int64_t issuer, holder;
   if (main_create_account(c, op, ROLE_ISSUER, "Demo Copyright Office", 0, "demo-issuer.key",
                           &issuer) != 0)
     return -1;
-  return main_create_account(c, op, ROLE_HOLDER, "Demo Citizen", issuer.id, "demo-holder.key",
+  return main_create_account(c, op, ROLE_HOLDER, "Demo Citizen", issuer, "demo-holder.key",
                              &holder);
 }
 
@@ -207,15 +221,20 @@ static int cmd_init(const struct config *c)
     db_shutdown();
     return 1;
   }
-  struct account_row op;
-  int n = 0, rc = 0;
-  if (db_account_list("operator", 0, 0, 0, 1, &op, &n) != DDC_ERR_OK)
-    rc = 1;
-  else if (n == 1)
-    printf("operator account %lld exists; its first key was written at init\n", (long long)op.id);
+  int64_t op = 0;
+  int rc = 0;
+  char *json;
+  if (account_list(&main_cli, "operator", 0, 1, &json) != DDC_ERR_OK) {
+    db_shutdown();
+    return 1;
+  }
+  op = main_json_id(json, 1);
+  free(json);
+  if (op)
+    printf("operator account %lld exists; its first key was written at init\n", (long long)op);
   else if (main_create_account(c, NULL, ROLE_OPERATOR, "operator", 0, "operator.key", &op) != 0)
     rc = 1;
-  struct principal opp = {op.id, 0, 0, ROLE_OPERATOR};
+  struct principal opp = {op, 0, 0, ROLE_OPERATOR};
   if (rc == 0 && c->demo && main_init_demo(c, &opp) != 0) rc = 1;
   struct note_signer log_key;
   char vkey[NOTE_VKEY_MAX];

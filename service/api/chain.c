@@ -2,7 +2,7 @@
  * chain, with their status, oldest first, a page at a time. Public. */
 #include <stdint.h>
 #include "api/api.h"
-#include "db/chain.h"
+#include "chain/anchorer.h"
 #include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
@@ -15,6 +15,6 @@ void api_chain_anchors(struct req *r)
       query_int(r, "cursor", 0, INT64_MAX, 0, &after) != 0)
     return;
   char *json = NULL;
-  enum ddc_err e = db_chain_anchors_json(after, (int)limit, &json, NULL);
+  enum ddc_err e = anchorer_list(after, (int)limit, &json);
   reply_result(r, e, 200, json);
 }

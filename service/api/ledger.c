@@ -6,15 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api/api.h"
-#include "db/ledger.h"
-#include "db/witness.h"
 #include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
 #include "ledger/logkey.h"
+#include "ledger/logread.h"
 #include "verify/note.h"
 #include "ledger/proofs.h"
-#include "ledger/witness_client.h"
 
 void api_log_key(struct req *r)
 {
@@ -34,42 +32,25 @@ void api_log_key(struct req *r)
  * is final yet; its cosignatures follow the log's signature. */
 void api_log_checkpoint(struct req *r)
 {
-  const struct witness_set *ws = witness_client_set();
-  struct db_checkpoint cp;
-  enum ddc_err e = db_checkpoint_for(-1, ws->vkeys, ws->n, (int)ws->quorum, &cp);
+  char *note;
+  enum ddc_err e = logread_checkpoint(&note);
   if (e == DDC_ERR_OK) {
-    reply_buffer(r, 200, "text/plain; charset=utf-8", cp.note, strlen(cp.note));
+    reply_buffer(r, 200, "text/plain; charset=utf-8", note, strlen(note));
     reply_cache(r, REPLY_CACHE_REVALIDATE);
   } else
-    reply_problem(r, e, NULL, e == DDC_ERR_NOT_FOUND ? "the log has no checkpoint yet" : NULL);
+    reply_error(r, e);
 }
 
 /* The witnesses, the quorum, and how far they got: the newest size each cosigned, the log's
  * newest checkpoint and the newest final one. */
 void api_log_witnesses(struct req *r)
 {
-  const struct witness_set *ws = witness_client_set();
-  struct db_checkpoint cp = {0};
-  uint64_t size = 0, at;
-  uint8_t root[32];
-  enum ddc_err e = db_log_head(&size, root, NULL);
-  if (e == DDC_ERR_OK) e = db_checkpoint_for(-1, ws->vkeys, ws->n, (int)ws->quorum, &cp);
-  if (e == DDC_ERR_NOT_FOUND) e = DDC_ERR_OK;
-  json_t *list = json_array();
-  for (size_t i = 0; e == DDC_ERR_OK && i < ws->n; i++)
-    if ((e = db_witness_size(ws->vkeys[i], &at)) == DDC_ERR_OK)
-      json_array_append_new(
-          list, json_pack("{s:s, s:I}", "key", ws->vkeys[i], "cosigned_size", (json_int_t)at));
-  free(cp.note);
-  if (e != DDC_ERR_OK) {
-    json_decref(list);
+  json_t *out;
+  enum ddc_err e = logread_witnesses(&out);
+  if (e == DDC_ERR_OK)
+    reply_json(r, 200, out);
+  else
     reply_error(r, e);
-    return;
-  }
-  reply_json(r, 200,
-             json_pack("{s:o, s:I, s:I, s:I, s:b}", "witnesses", list, "quorum",
-                       (json_int_t)ws->quorum, "size", (json_int_t)size, "final_size",
-                       (json_int_t)(cp.final ? cp.size : 0), "final", cp.final && cp.size == size));
 }
 
 static void api_log_proof(struct req *r, enum ddc_err e, json_t *proof)
@@ -143,7 +124,7 @@ void api_log_tile(struct req *r)
 {
   if (addrlimit_take(r) != 0) return;
   const char *p = r->params[0], *rest;
-  int level = -1, width = DB_TILE_WIDTH;
+  int level = -1, width = TILES_WIDTH;
   uint64_t n;
   if (strncmp(p, "entries/", 8) == 0)
     p += 8;
@@ -160,31 +141,15 @@ void api_log_tile(struct req *r)
   } else if (*rest) {
     goto bad;
   }
-  reply_cache(r, width == DB_TILE_WIDTH ? REPLY_CACHE_IMMUTABLE : REPLY_CACHE_SHORT);
-  if (level >= 0) {
-    uint8_t(*h)[DB_HASH] = malloc(DB_TILE_WIDTH * DB_HASH);
-    int got = 0;
-    enum ddc_err e = h ? db_tile_get(level, n, h, &got) : DDC_ERR_INTERNAL;
-    if (e == DDC_ERR_OK && got >= width)
-      reply_buffer(r, 200, "application/octet-stream", (char *)h, (size_t)width * DB_HASH);
-    else {
-      free(h);
-      reply_problem(r, e == DDC_ERR_OK ? DDC_ERR_NOT_FOUND : e, NULL, "no such tile (yet)");
-    }
-    return;
-  }
-  char *bundle;
+  reply_cache(r, width == TILES_WIDTH ? REPLY_CACHE_IMMUTABLE : REPLY_CACHE_SHORT);
+  char *data;
   size_t len;
-  int got;
-  enum ddc_err e = n <= UINT64_MAX / DB_TILE_WIDTH
-                       ? db_log_entries(n * DB_TILE_WIDTH, width, &bundle, &len, &got)
-                       : DDC_ERR_NOT_FOUND;
-  if (e == DDC_ERR_OK && got == width) {
-    reply_buffer(r, 200, "application/octet-stream", bundle, len);
-    return;
-  }
-  if (e == DDC_ERR_OK) free(bundle);
-  reply_problem(r, e == DDC_ERR_OK ? DDC_ERR_NOT_FOUND : e, NULL, "no such entry bundle (yet)");
+  enum ddc_err e = level >= 0 ? logread_tile(level, n, width, &data, &len)
+                              : logread_entries(n, width, &data, &len);
+  if (e == DDC_ERR_OK)
+    reply_buffer(r, 200, "application/octet-stream", data, len);
+  else
+    reply_error(r, e);
   return;
 bad:
   reply_problem(r, DDC_ERR_NOT_FOUND, NULL,

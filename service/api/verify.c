@@ -5,7 +5,6 @@
 #include <string.h>
 #include "api/api.h"
 #include "crypto/codes.h"
-#include "db/ledger.h"
 #include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
@@ -102,7 +101,7 @@ void api_verify_by_content(struct req *r)
     return;
   }
   char *json;
-  enum ddc_err e = db_public_by_content(hash, &json);
+  enum ddc_err e = bundle_by_content(hash, &json);
   reply_result(r, e, 200, json);
 }
 

@@ -196,3 +196,8 @@ void anchorer_stop(void)
   bgthread_stop(&anc.bg);
   evm_close(&anc.evm);
 }
+
+enum ddc_err anchorer_list(int64_t after, int limit, char **json)
+{
+  return db_chain_anchors_json(after, limit, json, NULL);
+}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "db/locks.h"
 #include "db/migrate.h"
+#include "db/pg.h"
 #include "log.h"
 
 /* ddc_lock_<name>(): the advisory lock classes of db/locks.h, for the SQL functions. */
@@ -115,6 +116,23 @@ int db_functions_current(PGconn *c)
   int v = PQresultStatus(r) == PGRES_TUPLES_OK ? atoi(PQgetvalue(r, 0, 0)) > 0 : -1;
   PQclear(r);
   return v;
+}
+
+enum db_ready db_ready(int *have)
+{
+  *have = -1;
+  /* db_get_raw replaces a connection found dead; one lost under the query is replaced once */
+  for (int attempt = 0; attempt < 2 && *have < 0; attempt++) {
+    PGconn *c = db_get_raw();
+    if (!c) break; /* a connect failed: answer now */
+    *have = db_schema_version(c);
+    if (*have < 0) db_forget();
+  }
+  if (*have < 0) return DB_READY_DOWN;
+  if (*have != db_schema_wanted()) return DB_READY_SCHEMA;
+  PGconn *c = db_get_raw();
+  int current = c ? db_functions_current(c) : -1;
+  return current < 0 ? DB_READY_DOWN : current ? DB_READY_OK : DB_READY_FUNCTIONS;
 }
 
 static int migrate_exec(PGconn *c, const char *sql, const char *what)

@@ -32,6 +32,11 @@ const char *db_functions_hash(void);
 /* 1 when the database's functions were loaded from this build's text, 0 when not (or never),
  * -1 when that cannot be read. */
 int db_functions_current(PGconn *c);
+/* Whether this thread's connection can serve (GET /readyz): OK, DOWN (the database cannot be
+ * reached), SCHEMA (its schema version, *have, is not db_schema_wanted()) or FUNCTIONS (its
+ * functions are not this build's: run ddcd migrate). */
+enum db_ready { DB_READY_OK, DB_READY_DOWN, DB_READY_SCHEMA, DB_READY_FUNCTIONS };
+enum db_ready db_ready(int *have);
 /* Under an advisory lock (concurrent runs wait for each other) and in one transaction: applies
  * every missing migration, then reloads the functions if a migration was applied or their text
  * differs from the one recorded (*reloaded = 1). Returns the number of migrations applied, or -1

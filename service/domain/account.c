@@ -1,7 +1,12 @@
-/* account.c: account and API-key rules. Operators may do anything; issuers manage themselves
- * and their own holders; holders read themselves and revoke their own keys. */
+/* account.c: accounts and API keys. The rules (operators may do anything; issuers manage
+ * themselves and their own holders; holders read themselves and revoke their own keys) are in
+ * the ddc_account_* and ddc_api_key_* functions; this file checks the request's shape and makes
+ * the key's secret, which never reaches the database (only its keyed hash does). */
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "db/accounts.h"
 #include "domain/account.h"
 
 const char *role_name(enum role r)
@@ -12,7 +17,7 @@ const char *role_name(enum role r)
 int role_parse(const char *s, enum role *out)
 {
   static const enum role all[] = {ROLE_OPERATOR, ROLE_ISSUER, ROLE_HOLDER};
-  for (int i = 0; i < 3; i++)
+  for (int i = 0; s && i < 3; i++)
     if (strcmp(s, role_name(all[i])) == 0) {
       *out = all[i];
       return 0;
@@ -20,77 +25,72 @@ int role_parse(const char *s, enum role *out)
   return -1;
 }
 
-/* May who see account a? */
-static int account_visible(const struct principal *who, const struct account_row *a)
+enum ddc_err account_create(const struct principal *who, const char *role, const char *name,
+                            int64_t issuer_id, char **json)
 {
-  if (who->role == ROLE_OPERATOR || a->id == who->account_id) return 1;
-  return who->role == ROLE_ISSUER && a->issuer_id == who->account_id;
+  enum role r;
+  *json = NULL;
+  if (role_parse(role, &r) != 0)
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "role", "role must be operator, issuer or holder");
+  if (r == ROLE_HOLDER && !issuer_id && who->role != ROLE_ISSUER)
+    return errors_refuse(DDC_ERR_MISSING_FIELD, "issuer_id", "a holder needs issuer_id");
+  if (r != ROLE_HOLDER && issuer_id)
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "issuer_id", "only holders have an issuer_id");
+  return db_account_create(role_name(who->role), who->account_id, role, name, issuer_id, json);
 }
 
-enum ddc_err account_create(const struct principal *who, enum role role, const char *name,
-                            int64_t issuer_id, struct account_row *out)
+enum ddc_err account_get(const struct principal *who, int64_t id, char **json)
 {
-  if (who->role == ROLE_HOLDER) return DDC_ERR_FORBIDDEN;
-  if (who->role == ROLE_ISSUER) {
-    if (role != ROLE_HOLDER || (issuer_id && issuer_id != who->account_id))
-      return DDC_ERR_FORBIDDEN;
-    issuer_id = who->account_id;
-  }
-  return db_account_create(role_name(role), name, issuer_id, out);
+  return db_account_get(role_name(who->role), who->account_id, id, json);
 }
 
-enum ddc_err account_get(const struct principal *who, int64_t id, struct account_row *out)
+enum ddc_err account_list(const struct principal *who, const char *role, int64_t after, int limit,
+                          char **json)
 {
-  enum ddc_err e = db_account_get(id, out);
-  if (e == DDC_ERR_OK && !account_visible(who, out)) return DDC_ERR_FORBIDDEN;
-  return e;
+  return db_account_list(role_name(who->role), who->account_id, role, after, limit, json);
 }
 
-enum ddc_err account_list(const struct principal *who, enum role role_filter, int64_t after,
-                          int limit, struct account_row *out, int *n)
+enum ddc_err account_set_frozen(const struct principal *who, int64_t id, int frozen, char **json)
 {
-  int64_t scope_issuer = who->role == ROLE_ISSUER ? who->account_id : 0;
-  int64_t scope_self = who->role == ROLE_HOLDER ? who->account_id : 0;
-  return db_account_list(role_filter ? role_name(role_filter) : NULL, scope_issuer, scope_self,
-                         after, limit, out, n);
-}
-
-enum ddc_err account_set_frozen(const struct principal *who, int64_t id, int frozen,
-                                struct account_row *out)
-{
-  if (who->role == ROLE_HOLDER) return DDC_ERR_FORBIDDEN;
   return db_account_set_status(role_name(who->role), who->account_id, id,
-                               frozen ? "frozen" : "active", out);
+                               frozen ? "frozen" : "active", json);
+}
+
+/* The key's answer with its secret added as the last member (base32 and '_': nothing to escape). */
+static enum ddc_err apikey_with_secret(char **json, const char *key)
+{
+  size_t jl = strlen(*json), cap = jl + strlen(key) + 16;
+  char *out = jl > 1 ? malloc(cap) : NULL;
+  if (out) snprintf(out, cap, "%.*s, \"key\": \"%s\"}", (int)(jl - 1), *json, key);
+  free(*json);
+  *json = out;
+  return out ? DDC_ERR_OK : DDC_ERR_INTERNAL;
 }
 
 enum ddc_err apikey_create(const struct principal *who, int64_t account_id, const char *name,
-                           int32_t rps, int32_t rpd, struct apikey_row *out,
-                           char key[APIKEY_LEN + 1])
+                           int32_t rps, int32_t rpd, char key[APIKEY_LEN + 1], char **json)
 {
-  if (who->role == ROLE_HOLDER) return DDC_ERR_FORBIDDEN;
   enum ddc_err e = DDC_ERR_KEY_PREFIX_TAKEN;
+  *json = NULL;
   for (int attempt = 0; attempt < 3 && e == DDC_ERR_KEY_PREFIX_TAKEN; attempt++) {
     char prefix[APIKEY_PREFIX_LEN + 1];
     uint8_t hash[APIKEY_HASH_BYTES];
     apikey_generate(key, prefix);
     apikey_hash(key, hash);
     e = db_apikey_create(role_name(who->role), who->account_id, who->key_id, account_id, name,
-                         prefix, hash, rps, rpd, out);
+                         prefix, hash, rps, rpd, json);
   }
+  if (e == DDC_ERR_OK) e = apikey_with_secret(json, key);
   if (e != DDC_ERR_OK) sodium_memzero(key, APIKEY_LEN + 1);
   return e;
 }
 
-enum ddc_err apikey_list(const struct principal *who, int64_t account_id, struct apikey_row *out,
-                         int max, int *n)
+enum ddc_err apikey_list(const struct principal *who, int64_t account_id, char **json)
 {
-  struct account_row owner;
-  enum ddc_err e = db_apikey_list(account_id, &owner, out, max, n);
-  if (e == DDC_ERR_OK && !account_visible(who, &owner)) return DDC_ERR_FORBIDDEN;
-  return e;
+  return db_apikey_list(role_name(who->role), who->account_id, account_id, APIKEY_LIST_MAX, json);
 }
 
-enum ddc_err apikey_revoke(const struct principal *who, int64_t key_id, int64_t *account_id)
+enum ddc_err apikey_revoke(const struct principal *who, int64_t key_id)
 {
-  return db_apikey_revoke(role_name(who->role), who->account_id, key_id, account_id);
+  return db_apikey_revoke(role_name(who->role), who->account_id, key_id);
 }

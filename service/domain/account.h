@@ -1,15 +1,17 @@
-/* account.h: who may do what with accounts and API keys (rules only; no HTTP, no SQL). */
+/* account.h: accounts and API keys: the caller (principal), the roles, and one function per
+ * operation. Who may do what is decided in SQL (sql/functions/accounts.sql); here only what must
+ * be C: the request's shape, drawing and hashing a new key. Answers are JSON text built in SQL
+ * (malloc'ed in *json). Any thread with a database connection may call. */
 #ifndef DDC_DOMAIN_ACCOUNT_H
 #define DDC_DOMAIN_ACCOUNT_H
 #include <stdint.h>
 #include "crypto/apikey.h"
-#include "db/accounts.h"
 #include "errors.h"
 
 enum role { ROLE_OPERATOR = 1, ROLE_ISSUER = 2, ROLE_HOLDER = 4 };
 #define ROLE_ANY (ROLE_OPERATOR | ROLE_ISSUER | ROLE_HOLDER)
 
-/* The authenticated caller. */
+/* The authenticated caller (account_id 0 with ROLE_OPERATOR: the command line, `ddcd init`). */
 struct principal {
   int64_t account_id;
   int64_t issuer_id; /* a holder's issuer; 0 otherwise */
@@ -23,21 +25,23 @@ struct principal {
 const char *role_name(enum role r);
 int role_parse(const char *s, enum role *out);
 
-enum ddc_err account_create(const struct principal *who, enum role role, const char *name,
-                            int64_t issuer_id, struct account_row *out);
-enum ddc_err account_get(const struct principal *who, int64_t id, struct account_row *out);
-/* role_filter 0 means any role. */
-enum ddc_err account_list(const struct principal *who, enum role role_filter, int64_t after,
-                          int limit, struct account_row *out, int *n);
-enum ddc_err account_set_frozen(const struct principal *who, int64_t id, int frozen,
-                                struct account_row *out);
+/* role: "operator", "issuer" or "holder"; issuer_id 0: none (an issuer's holder: the issuer).
+ * Refused with the field named: a role that is none of those, a holder without issuer_id (unless
+ * an issuer creates it), another account with one. */
+enum ddc_err account_create(const struct principal *who, const char *role, const char *name,
+                            int64_t issuer_id, char **json);
+enum ddc_err account_get(const struct principal *who, int64_t id, char **json);
+/* {items, next_cursor}; role NULL means any role. */
+enum ddc_err account_list(const struct principal *who, const char *role, int64_t after, int limit,
+                          char **json);
+enum ddc_err account_set_frozen(const struct principal *who, int64_t id, int frozen, char **json);
 
-/* Creates a key; key receives the full secret, shown to the caller once. rps/rpd 0: no limit. */
+/* Creates a key: key receives the full secret, and *json the new key with the secret as member
+ * "key", the one answer that ever shows it (wipe both). rps/rpd 0: no limit. */
 enum ddc_err apikey_create(const struct principal *who, int64_t account_id, const char *name,
-                           int32_t rps, int32_t rpd, struct apikey_row *out,
-                           char key[APIKEY_LEN + 1]);
-enum ddc_err apikey_list(const struct principal *who, int64_t account_id, struct apikey_row *out,
-                         int max, int *n);
-enum ddc_err apikey_revoke(const struct principal *who, int64_t key_id, int64_t *account_id);
+                           int32_t rps, int32_t rpd, char key[APIKEY_LEN + 1], char **json);
+/* {items}: the account's keys, newest first, without secrets. */
+enum ddc_err apikey_list(const struct principal *who, int64_t account_id, char **json);
+enum ddc_err apikey_revoke(const struct principal *who, int64_t key_id);
 
 #endif

@@ -167,3 +167,8 @@ json_t *bundle_verdict_sent(json_t *b, const struct bundle_trust *trust)
   if (!current) json_object_set_new(v, "result", json_string("invalid"));
   return v;
 }
+
+enum ddc_err bundle_by_content(const uint8_t hash[32], char **json)
+{
+  return db_public_by_content(hash, json);
+}

@@ -14,6 +14,9 @@ void bundle_chain_init(const char *contract, uint64_t chain_id);
 enum ddc_err bundle_build(const char *code, json_t **bundle);
 /* The bundle of certificate ddc, for a caller (role, account) who may read it. */
 enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json_t **bundle);
+/* {items: [{code, kind, status, issuer_id, issued_at}]} of the certificates whose content_hash
+ * is hash (JSON built in SQL, malloc'ed): public, to find what to verify. */
+enum ddc_err bundle_by_content(const uint8_t hash[32], char **json);
 /* The verdict on a bundle sent in from outside, with one more check, bundle_is_current: it holds
  * every event the log has for the certificate (an old or cut-short bundle could hide a
  * revocation). */

@@ -13,7 +13,7 @@
 CREATE FUNCTION ddc_ts(t timestamptz) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 
--- The public shapes, rendered by the db module.
+-- The public shapes of an account and an API key: the answers are to_jsonb of a row of these.
 CREATE VIEW account_v AS
   SELECT id, role, name, issuer_id, status, ddc_ts(created_at) AS created_at,
          ddc_ts(updated_at) AS updated_at
@@ -24,106 +24,166 @@ CREATE VIEW api_key_v AS
          ddc_ts(revoked_at) AS revoked_at
   FROM api_keys;
 
-CREATE FUNCTION ddc_account_create(p_role text, p_name text, p_issuer bigint)
-RETURNS TABLE (outcome text, id bigint, role text, name text, issuer_id bigint, status text,
-               created_at text, updated_at text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
+-- Who may see account (p_id, of issuer p_issuer): operators, the account itself, an issuer its
+-- own holders. The one rule for reading accounts, listing them, their keys and their money.
+CREATE FUNCTION ddc_account_may_see(p_role text, p_actor bigint, p_id bigint, p_issuer bigint)
+RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+  SELECT p_role = 'operator' OR p_id = p_actor
+         OR (p_role = 'issuer' AND coalesce(p_issuer = p_actor, false))
+$$;
+
+-- The account p_id for a caller who may see it; p_forbidden is the refusal's sentence.
+CREATE FUNCTION ddc_account_seen(p_role text, p_actor bigint, p_id bigint, p_forbidden text)
+RETURNS accounts LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  a accounts;
+BEGIN
+  SELECT * INTO a FROM accounts WHERE id = p_id;
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('not_found', format('no account %s', p_id));
+  END IF;
+  IF NOT ddc_account_may_see(p_role, p_actor, a.id, a.issuer_id) THEN
+    PERFORM ddc_fail('forbidden', p_forbidden);
+  END IF;
+  RETURN a;
+END $$;
+
+-- A new account. Operators create any (p_actor NULL: the command line, `ddcd init`); issuers
+-- only holders of their own (p_issuer NULL or the issuer itself); holders none. The request's
+-- shape (a holder has an issuer, no one else does) was checked by the caller.
+CREATE FUNCTION ddc_account_create(p_actor_role text, p_actor bigint, p_role text, p_name text,
+                                   p_issuer bigint)
+RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   v_id bigint;
 BEGIN
+  IF p_actor_role = 'holder' THEN
+    PERFORM ddc_fail('forbidden', 'holders do not create accounts', '{"field":"role"}');
+  END IF;
+  IF p_actor_role = 'issuer' THEN
+    IF p_role <> 'holder' OR coalesce(p_issuer <> p_actor, false) THEN
+      PERFORM ddc_fail('forbidden', 'an issuer may only create holders of its own',
+                       '{"field":"role"}');
+    END IF;
+    p_issuer := p_actor;
+  END IF;
   IF p_issuer IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = p_issuer AND a.role = 'issuer') THEN
-    outcome := 'issuer_not_found';
-    RETURN NEXT;
-    RETURN;
+     AND NOT EXISTS (SELECT 1 FROM accounts x WHERE x.id = p_issuer AND x.role = 'issuer') THEN
+    PERFORM ddc_fail('issuer_not_found', 'issuer_id does not name an issuer account',
+                     '{"field":"issuer_id"}');
   END IF;
   INSERT INTO accounts (role, name, issuer_id) VALUES (p_role, p_name, p_issuer)
-    RETURNING accounts.id INTO v_id;
-  RETURN QUERY SELECT 'ok'::text, v.* FROM account_v v WHERE v.id = v_id;
+    RETURNING id INTO v_id;
+  RETURN (SELECT to_jsonb(v) FROM account_v v WHERE v.id = v_id);
+END $$;
+
+CREATE FUNCTION ddc_account_get(p_role text, p_actor bigint, p_id bigint)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  PERFORM ddc_account_seen(p_role, p_actor, p_id, 'this account may not see that account');
+  RETURN (SELECT to_jsonb(v) FROM account_v v WHERE v.id = p_id);
+END $$;
+
+-- Accounts after the cursor (an id) that the caller may see, in id order, of one role or all
+-- (p_filter NULL); next_cursor is null at the end.
+CREATE FUNCTION ddc_account_list(p_role text, p_actor bigint, p_filter text, p_after bigint,
+                                 p_limit integer)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  v_items jsonb;
+  v_last  bigint;
+  v_n     integer;
+BEGIN
+  SELECT coalesce(jsonb_agg(to_jsonb(s.a) ORDER BY (s.a).id) FILTER (WHERE s.n <= p_limit), '[]'),
+         max((s.a).id) FILTER (WHERE s.n <= p_limit), count(*)
+    INTO v_items, v_last, v_n
+    FROM (SELECT x AS a, row_number() OVER (ORDER BY x.id) AS n FROM account_v x
+          WHERE x.id > p_after AND (p_filter IS NULL OR x.role = p_filter)
+            AND ddc_account_may_see(p_role, p_actor, x.id, x.issuer_id)
+          ORDER BY x.id LIMIT p_limit + 1) s;
+  RETURN jsonb_build_object('items', v_items,
+                            'next_cursor', CASE WHEN v_n > p_limit THEN v_last::text END);
 END $$;
 
 -- Freeze or unfreeze: operators any non-operator account, issuers their own holders.
 CREATE FUNCTION ddc_account_set_status(p_actor_role text, p_actor bigint, p_target bigint,
                                        p_status text)
-RETURNS TABLE (outcome text, id bigint, role text, name text, issuer_id bigint, status text,
-               created_at text, updated_at text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
+RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   a accounts;
 BEGIN
-  SELECT * INTO a FROM accounts WHERE accounts.id = p_target FOR UPDATE;
+  IF p_actor_role = 'holder' THEN
+    PERFORM ddc_fail('forbidden', 'holders do not freeze accounts');
+  END IF;
+  SELECT * INTO a FROM accounts WHERE id = p_target FOR UPDATE;
   IF NOT FOUND THEN
-    outcome := 'not_found'; RETURN NEXT; RETURN;
+    PERFORM ddc_fail('not_found', format('no account %s', p_target));
   END IF;
   -- coalesce: a NULL here would make the whole test NULL, and IF NULL lets the caller through
   IF p_actor_role <> 'operator'
-     AND NOT (p_actor_role = 'issuer' AND a.role = 'holder' AND coalesce(a.issuer_id = p_actor, false)) THEN
-    outcome := 'forbidden'; RETURN NEXT; RETURN;
+     AND NOT (a.role = 'holder' AND coalesce(a.issuer_id = p_actor, false)) THEN
+    PERFORM ddc_fail('forbidden', 'an issuer freezes only holders of its own');
   END IF;
   IF a.role = 'operator' THEN
-    outcome := 'operator_not_freezable'; RETURN NEXT; RETURN;
+    PERFORM ddc_fail('operator_not_freezable', 'operator accounts are never frozen');
   END IF;
   IF a.status <> p_status THEN
-    UPDATE accounts SET status = p_status, updated_at = now() WHERE accounts.id = p_target;
+    UPDATE accounts SET status = p_status, updated_at = now() WHERE id = p_target;
   END IF;
-  RETURN QUERY SELECT 'ok'::text, v.* FROM account_v v WHERE v.id = p_target;
+  RETURN (SELECT to_jsonb(v) FROM account_v v WHERE v.id = p_target);
 END $$;
 
 -- A new API key: operators for anyone, issuers for themselves and their holders. The acting key
--- (p_key) is checked first (ddc_actor_check). 'key_prefix_taken' asks the caller to draw another
--- prefix.
+-- (p_key) is checked first (ddc_actor_check). NULL when the prefix is taken: the caller draws
+-- another (not a raise, which would abort an Idempotency-Key transaction around the call).
 CREATE FUNCTION ddc_api_key_create(p_actor_role text, p_actor bigint, p_account bigint,
                                    p_name text, p_prefix text, p_hash bytea, p_rps integer,
                                    p_rpd integer, p_key bigint)
-RETURNS TABLE (outcome text, id bigint, account_id bigint, name text, prefix text,
-               rate_per_sec integer, rate_per_day integer, created_at text, revoked_at text)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
+RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
-  a accounts;
   v_id bigint;
 BEGIN
   PERFORM ddc_actor_check(p_key);
-  SELECT * INTO a FROM accounts WHERE accounts.id = p_account;
-  IF NOT FOUND THEN
-    outcome := 'not_found'; RETURN NEXT; RETURN;
+  IF p_actor_role = 'holder' THEN
+    PERFORM ddc_fail('forbidden', 'holders do not create API keys');
   END IF;
-  IF p_actor_role <> 'operator'
-     AND NOT (p_actor_role = 'issuer' AND (a.id = p_actor OR coalesce(a.issuer_id = p_actor, false))) THEN
-    outcome := 'forbidden'; RETURN NEXT; RETURN;
-  END IF;
+  PERFORM ddc_account_seen(p_actor_role, p_actor, p_account,
+                           'an issuer creates keys for itself and its own holders only');
   INSERT INTO api_keys (account_id, name, prefix, hash, rate_per_sec, rate_per_day)
     VALUES (p_account, p_name, p_prefix, p_hash, p_rps, p_rpd)
     ON CONFLICT (prefix) DO NOTHING
-    RETURNING api_keys.id INTO v_id;
-  IF v_id IS NULL THEN
-    outcome := 'key_prefix_taken'; RETURN NEXT; RETURN;
-  END IF;
-  RETURN QUERY SELECT 'ok'::text, v.* FROM api_key_v v WHERE v.id = v_id;
+    RETURNING id INTO v_id;
+  RETURN (SELECT to_jsonb(v) FROM api_key_v v WHERE v.id = v_id); -- NULL: prefix taken
+END $$;
+
+-- The keys of an account the caller may see, newest first, secrets never (only hashes are kept).
+CREATE FUNCTION ddc_api_key_list(p_role text, p_actor bigint, p_account bigint, p_limit integer)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  PERFORM ddc_account_seen(p_role, p_actor, p_account,
+                           'this account may not see that account''s keys');
+  RETURN jsonb_build_object('items', coalesce((
+    SELECT jsonb_agg(to_jsonb(s.k) ORDER BY (s.k).id DESC)
+    FROM (SELECT x AS k FROM api_key_v x WHERE x.account_id = p_account
+          ORDER BY x.id DESC LIMIT p_limit) s), '[]'));
 END $$;
 
 -- Revoke a key: operators any, issuers their own and their holders', holders their own.
 CREATE FUNCTION ddc_api_key_revoke(p_actor_role text, p_actor bigint, p_key bigint)
-RETURNS TABLE (outcome text, account_id bigint)
-LANGUAGE plpgsql AS $$
-#variable_conflict use_column
+RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   k api_keys;
   a accounts;
 BEGIN
-  SELECT * INTO k FROM api_keys WHERE api_keys.id = p_key AND revoked_at IS NULL FOR UPDATE;
+  SELECT * INTO k FROM api_keys WHERE id = p_key AND revoked_at IS NULL FOR UPDATE;
   IF NOT FOUND THEN
-    RETURN QUERY SELECT 'not_found'::text, NULL::bigint; RETURN;
+    PERFORM ddc_fail('not_found', format('no live API key %s', p_key));
   END IF;
-  SELECT * INTO a FROM accounts WHERE accounts.id = k.account_id;
-  IF p_actor_role <> 'operator' AND a.id <> p_actor
-     AND NOT (p_actor_role = 'issuer' AND coalesce(a.issuer_id = p_actor, false)) THEN
-    RETURN QUERY SELECT 'forbidden'::text, NULL::bigint; RETURN;
+  SELECT * INTO a FROM accounts WHERE id = k.account_id;
+  IF NOT ddc_account_may_see(p_actor_role, p_actor, a.id, a.issuer_id) THEN
+    PERFORM ddc_fail('forbidden', 'this account may not revoke that key');
   END IF;
-  UPDATE api_keys SET revoked_at = now() WHERE api_keys.id = p_key;
-  RETURN QUERY SELECT 'ok'::text, k.account_id;
+  UPDATE api_keys SET revoked_at = now() WHERE id = p_key;
 END $$;
 
 -- Idempotency-Key: claims the key inside the caller's transaction. 'new': go on and store the

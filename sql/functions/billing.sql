@@ -222,20 +222,12 @@ BEGIN
   RETURN ddc_recharge_json(x, false);
 END $$;
 
--- Who may read an account's money: operators, the account itself, an issuer for its holders.
+-- Who may read an account's money: who may see the account (ddc_account_may_see).
 CREATE FUNCTION ddc_account_visible(p_role text, p_actor bigint, p_account bigint)
 RETURNS void LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  a accounts;
 BEGIN
-  SELECT * INTO a FROM accounts WHERE id = p_account;
-  IF NOT FOUND THEN
-    PERFORM ddc_fail('not_found', format('no account %s', p_account));
-  END IF;
-  IF p_role <> 'operator' AND a.id <> p_actor
-     AND NOT (p_role = 'issuer' AND coalesce(a.issuer_id = p_actor, false)) THEN
-    PERFORM ddc_fail('forbidden', 'this account may not read that account''s money');
-  END IF;
+  PERFORM ddc_account_seen(p_role, p_actor, p_account,
+                           'this account may not read that account''s money');
 END $$;
 
 CREATE FUNCTION ddc_balance_get(p_role text, p_actor bigint, p_account bigint)
