@@ -3,7 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include "db/accounts.h"
+#include "db/pg.h"
 #include "errors.h"
 #include "http/reply.h"
 #include "unit.h"
