@@ -292,6 +292,23 @@ BEGIN
   RETURN a;
 END $$;
 
+-- The one key check of both writers of certificates (ddc_mint and ddc_batch_commit): p_key must
+-- still be p_issuer's current key, else signing_key_retired (ddcd signed with a key it had
+-- cached: it signs again with the current one). Takes the issuer's key lock until the transaction
+-- ends, shared with other mints and exclusive with ddc_key_retire: a key cannot retire under a
+-- mint.
+CREATE FUNCTION ddc_mint_key_check(p_issuer bigint, p_key bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock_shared(ddc_lock_issuer_key(), (p_issuer % 2147483647)::integer);
+  PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM issuer_keys n WHERE n.issuer_id = p_issuer
+                      AND n.retired_at IS NULL AND n.id > p_key);
+  IF NOT FOUND THEN
+    PERFORM ddc_fail('signing_key_retired', format('key %s is no longer the current key', p_key));
+  END IF;
+END $$;
+
 -- Mints a certificate signed by ddcd (document, hash and signature made in C with key p_key,
 -- which must still be the issuer's current key; p_ddc drawn from ddc_id_seq). Charges the
 -- issuer the mint price.
@@ -306,14 +323,7 @@ DECLARE
   v_hash bytea;
   v_existing bigint;
 BEGIN
-  -- shared with other mints, exclusive with ddc_key_retire: a key cannot retire under a mint
-  PERFORM pg_advisory_xact_lock_shared(ddc_lock_issuer_key(), (p_issuer % 2147483647)::integer);
-  PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL
-    AND NOT EXISTS (SELECT 1 FROM issuer_keys n WHERE n.issuer_id = p_issuer
-                      AND n.retired_at IS NULL AND n.id > p_key);
-  IF NOT FOUND THEN -- ddcd signed with a key it had cached: it signs again with the current one
-    PERFORM ddc_fail('signing_key_retired', format('key %s is no longer the current key', p_key));
-  END IF;
+  PERFORM ddc_mint_key_check(p_issuer, p_key);
   IF v_owner <> p_issuer THEN
     PERFORM ddc_recipient_check(p_issuer, v_owner, 'owner_id');
   END IF;
