@@ -102,10 +102,7 @@ static int runner_copy(struct runner_job *j, int i, const struct cert_doc *d)
 {
   const PGresult *r = j->rows;
   const struct runner_ctx *c = j->ctx;
-  char event[1024];
-  uint8_t ehash[32];
-  size_t elen = cert_mint_event(d, event, sizeof event, ehash);
-  if (!elen) return -1;
+  const uint8_t *ehash = d->row.event_hash;
   struct batch_buf *cb = &j->out[DB_BATCH_CERTS], *eb = &j->out[DB_BATCH_EVENTS];
   const char *nul = NULL;
   int rc = batch_copy_int(cb, d->row.ddc_id, 0) || batch_copy_value(cb, d->code, 0) ||
@@ -122,7 +119,7 @@ static int runner_copy(struct runner_job *j, int i, const struct cert_doc *d)
            runner_bytes(cb, ehash, 32, 1);
   rc = rc || batch_copy_int(eb, j->event_ids[i], 0) || batch_copy_int(eb, d->row.ddc_id, 0) ||
        batch_copy_value(eb, "mint", 0) || batch_copy_int(eb, c->issuer, 0) ||
-       batch_copy_value(eb, d->issued, 0) || batch_copy_value(eb, event, 0) ||
+       batch_copy_value(eb, d->issued, 0) || batch_copy_value(eb, d->row.event, 0) ||
        runner_bytes(eb, ehash, 32, 1);
   rc = rc || batch_copy_int(&j->out[DB_BATCH_PENDING], j->event_ids[i], 1);
   struct batch_buf *mb = &j->out[DB_BATCH_MINTED];

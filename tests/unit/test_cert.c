@@ -128,8 +128,8 @@ static char *document_tree_jcs(const struct cert_mint_req *m, const struct cert_
 }
 
 /* One document: cert_document's text, from the metadata tree and from its JCS text as batches
- * give it, must be JCS of the document built as a tree; the mint event must be its own JCS form
- * and hash to what cert_mint_event says. */
+ * give it, must be JCS of the document built as a tree; the mint event must be its own JCS form,
+ * hash to what cert_mint_event says and be the one the row to insert carries. */
 static void document_case(const char *kind, json_t *md, const char *hash, const char *uri,
                           const char *from, const char *until)
 {
@@ -162,6 +162,8 @@ static void document_case(const char *kind, json_t *md, const char *hash, const 
   CHECK(evc && strcmp(evc, event) == 0);
   crypto_hash_sha256(h2, (const uint8_t *)event, elen);
   CHECK(memcmp(h, h2, 32) == 0);
+  /* the row both writers insert carries that same event (a single mint and a batch alike) */
+  CHECK(d.row.event && strcmp(d.row.event, event) == 0 && memcmp(d.row.event_hash, h, 32) == 0);
   json_t *data = json_object_get(ev, "data");
   CHECK(json_number_value(json_object_get(ev, "ddcId")) == (double)id && /* jcs_parse: doubles */
         json_number_value(json_object_get(data, "owner")) == (m.owner_id ? m.owner_id : 42) &&
