@@ -1,5 +1,6 @@
 /* report.c: batch state and the CSV reports (see report.h). Reports are read in keyset pages of
  * REPORT_PAGE rows, so any size is sent in bounded memory. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "batch/report.h"
@@ -11,7 +12,7 @@
 struct batch_report {
   int64_t batch_id, after;
   int minted, done;
-  struct batch_buf page;
+  struct db_batch_buf page;
   size_t off;
 };
 
@@ -39,7 +40,7 @@ enum ddc_err batch_report_open(const struct principal *who, int64_t batch_id, in
   rep->minted = minted;
   const char *head =
       minted ? "line,external_ref,ddc_id,code,cert_hash\r\n" : "line,field,code,message\r\n";
-  if (batch_buf_add(&rep->page, head, strlen(head)) != 0) {
+  if (db_batch_buf_add(&rep->page, head, strlen(head)) != 0) {
     free(rep);
     return DDC_ERR_INTERNAL;
   }
@@ -47,36 +48,62 @@ enum ddc_err batch_report_open(const struct principal *who, int64_t batch_id, in
   return DDC_ERR_OK;
 }
 
-/* One CSV field (RFC 4180: quoted when it holds a comma, quote, CR or LF). */
-static int report_field(struct batch_buf *b, const char *s, int last)
+/* One CSV field (RFC 4180: quoted when it holds a comma, quote, CR or LF); NULL: empty. */
+static int report_field(struct db_batch_buf *b, const char *s, int last)
 {
   int rc = 0;
+  if (!s) s = "";
   if (strpbrk(s, ",\"\r\n")) {
-    rc |= batch_buf_add(b, "\"", 1);
+    rc |= db_batch_buf_add(b, "\"", 1);
     for (const char *q; (q = strchr(s, '"')); s = q + 1)
-      rc |= batch_buf_add(b, s, (size_t)(q - s + 1)) | batch_buf_add(b, "\"", 1);
-    rc |= batch_buf_add(b, s, strlen(s)) | batch_buf_add(b, "\"", 1);
+      rc |= db_batch_buf_add(b, s, (size_t)(q - s + 1)) | db_batch_buf_add(b, "\"", 1);
+    rc |= db_batch_buf_add(b, s, strlen(s)) | db_batch_buf_add(b, "\"", 1);
   } else {
-    rc |= batch_buf_add(b, s, strlen(s));
+    rc |= db_batch_buf_add(b, s, strlen(s));
   }
-  return rc | batch_buf_add(b, last ? "\r\n" : ",", last ? 2 : 1);
+  return rc | db_batch_buf_add(b, last ? "\r\n" : ",", last ? 2 : 1);
+}
+
+static int report_number(struct db_batch_buf *b, int64_t v, int last)
+{
+  char s[24];
+  snprintf(s, sizeof s, "%lld", (long long)v);
+  return report_field(b, s, last);
+}
+
+/* An error line: line,field,code,message. */
+static int report_error(void *cls, const struct db_batch_error *e)
+{
+  struct batch_report *rep = cls;
+  rep->after = e->line;
+  return report_number(&rep->page, e->line, 0) || report_field(&rep->page, e->field, 0) ||
+                 report_field(&rep->page, e->code, 0) || report_field(&rep->page, e->message, 1)
+             ? -1
+             : 0;
+}
+
+/* A certificate line: line,external_ref,ddc_id,code,cert_hash. */
+static int report_minted(void *cls, const struct db_batch_minted *m)
+{
+  struct batch_report *rep = cls;
+  rep->after = m->line;
+  return report_number(&rep->page, m->line, 0) || report_field(&rep->page, m->external_ref, 0) ||
+                 report_number(&rep->page, m->ddc_id, 0) || report_field(&rep->page, m->code, 0) ||
+                 report_field(&rep->page, m->cert_hash, 1)
+             ? -1
+             : 0;
 }
 
 /* The next page into rep->page; 0 or -1. */
 static int report_fill(struct batch_report *rep)
 {
-  PGresult *r = rep->minted ? db_batch_minted_after(rep->batch_id, rep->after, REPORT_PAGE)
-                            : db_batch_errors_after(rep->batch_id, rep->after, REPORT_PAGE);
-  if (!r) return -1;
-  int n = PQntuples(r), cols = PQnfields(r), rc = 0;
   rep->page.len = rep->off = 0;
-  for (int i = 0; i < n; i++)
-    for (int c = 0; c < cols; c++)
-      rc |= report_field(&rep->page, db_text(r, i, c), c == cols - 1);
-  if (n) rep->after = db_int64(r, n - 1, 0);
+  int n = rep->minted
+              ? db_batch_minted_after(rep->batch_id, rep->after, REPORT_PAGE, report_minted, rep)
+              : db_batch_errors_after(rep->batch_id, rep->after, REPORT_PAGE, report_error, rep);
+  if (n < 0) return -1;
   rep->done = n < REPORT_PAGE;
-  PQclear(r);
-  return rc ? -1 : 0;
+  return 0;
 }
 
 ssize_t batch_report_read(struct batch_report *rep, char *buf, size_t max)
@@ -95,6 +122,6 @@ ssize_t batch_report_read(struct batch_report *rep, char *buf, size_t max)
 void batch_report_free(struct batch_report *rep)
 {
   if (!rep) return;
-  batch_buf_free(&rep->page);
+  db_batch_buf_free(&rep->page);
   free(rep);
 }

@@ -9,29 +9,6 @@
 #include "crypto/jcs.h"
 #include "domain/cert.h"
 
-int batch_buf_add(struct batch_buf *b, const char *s, size_t n)
-{
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 65536;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *p = realloc(b->p, cap);
-    if (!p) return -1;
-    b->p = p;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->len, s, n);
-  b->len += n;
-  b->p[b->len] = 0;
-  return 0;
-}
-
-void batch_buf_free(struct batch_buf *b)
-{
-  free(b->p);
-  memset(b, 0, sizeof *b);
-}
-
 static const struct {
   const char *name;
   enum batch_col col;
@@ -165,7 +142,9 @@ static int batch_field(struct batch_row *row, enum batch_col col, const char *na
   }
 }
 
-void batch_row_request(const struct batch_row *row, const char *kind, struct cert_mint_req *m)
+/* The request a row stands for (borrowing from it). */
+static void batch_row_request(const struct batch_row *row, const char *kind,
+                              struct cert_mint_req *m)
 {
   *m = (struct cert_mint_req){.kind = kind,
                               .owner_id = row->owner_id,
@@ -292,53 +271,21 @@ int batch_row_ndjson(const char *kind, uint64_t line, const char *text, size_t l
   return rc ? rc : batch_check(row, kind, err);
 }
 
-int batch_copy_value(struct batch_buf *b, const char *s, int last)
+void batch_row_staged(const struct batch_row *row, struct db_batch_row *s)
 {
-  if (s)
-    for (;;) {
-      size_t n = strcspn(s, "\\\n\r\t"); /* a run of bytes that need no escape */
-      if (batch_buf_add(b, s, n)) return -1;
-      s += n;
-      if (!*s) break;
-      char esc[2] = {'\\', *s == '\\' ? '\\' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : 't'};
-      if (batch_buf_add(b, esc, 2)) return -1;
-      s++;
-    }
-  else if (batch_buf_add(b, "\\N", 2))
-    return -1;
-  return batch_buf_add(b, last ? "\n" : "\t", 1);
+  *s = (struct db_batch_row){.line = (int64_t)row->line,
+                             .owner_id = row->owner_id,
+                             .external_ref = row->external_ref,
+                             .content_hash = row->content_hash,
+                             .uri = row->uri,
+                             .valid_from = row->valid_from[0] ? row->valid_from : NULL,
+                             .valid_until = row->valid_until[0] ? row->valid_until : NULL,
+                             .metadata = row->metadata_jcs, /* signed as it is */
+                             .metadata_jcs = 1};
 }
 
-int batch_copy_int(struct batch_buf *b, int64_t v, int last)
+void batch_error_staged(const struct batch_error *e, struct db_batch_error *s)
 {
-  char s[24], *p = s + sizeof s;
-  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-  *--p = last ? '\n' : '\t';
-  do
-    *--p = (char)('0' + u % 10);
-  while (u /= 10);
-  if (v < 0) *--p = '-';
-  return batch_buf_add(b, p, (size_t)(s + sizeof s - p));
-}
-
-int batch_row_copy(const struct batch_row *row, int64_t batch_id, struct batch_buf *b)
-{
-  const char *md = row->metadata_jcs; /* signed as it is */
-  int rc = !md || batch_copy_int(b, batch_id, 0) || batch_copy_int(b, (int64_t)row->line, 0) ||
-           (row->owner_id ? batch_copy_int(b, row->owner_id, 0) : batch_copy_value(b, NULL, 0)) ||
-           batch_copy_value(b, row->external_ref, 0) || batch_copy_value(b, row->content_hash, 0) ||
-           batch_copy_value(b, row->uri, 0) ||
-           batch_copy_value(b, row->valid_from[0] ? row->valid_from : NULL, 0) ||
-           batch_copy_value(b, row->valid_until[0] ? row->valid_until : NULL, 0) ||
-           batch_copy_value(b, md, 0) || batch_copy_value(b, "t", 1);
-  return rc ? -1 : 0;
-}
-
-int batch_error_copy(const struct batch_error *e, int64_t batch_id, struct batch_buf *b)
-{
-  return batch_copy_int(b, batch_id, 0) || batch_copy_int(b, (int64_t)e->line, 0) ||
-                 batch_copy_value(b, e->field, 0) || batch_copy_value(b, e->code, 0) ||
-                 batch_copy_value(b, e->message, 1)
-             ? -1
-             : 0;
+  *s = (struct db_batch_error){
+      .line = (int64_t)e->line, .field = e->field, .code = e->code, .message = e->message};
 }

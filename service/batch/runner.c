@@ -5,10 +5,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "batch/rows.h"
 #include "batch/runner.h"
 #include "bgthread.h"
-#include "crypto/codes.h"
 #include "db/batches.h"
 #include "domain/cert.h"
 #include "domain/mintprep.h"
@@ -56,16 +54,16 @@ struct runner_ctx {
  * each table the chunk writes. */
 struct runner_job {
   const struct runner_ctx *ctx;
-  const PGresult *rows;
+  const struct db_batch_row *rows;
   const int64_t *ddc_ids, *event_ids;
   int from, to, taken;
-  struct batch_buf out[DB_BATCH_TABLES];
+  struct db_batch_buf out[DB_BATCH_TABLES];
   enum ddc_err e;
 };
 
 /* A chunk: its staged rows as read, and the jobs signing them (on threads until joined). */
 struct runner_chunk {
-  PGresult *rows;
+  struct db_batch_rows rows;
   int n, final, k;
   int64_t first, last, *ddc_ids, *event_ids; /* lines (first, last] */
   struct runner_job jobs[RUNNER_SIGNERS_MAX];
@@ -73,74 +71,33 @@ struct runner_chunk {
   int started[RUNNER_SIGNERS_MAX];
 };
 
-/* A staged row (columns of db_batch_rows_after) as a mint request: its metadata's JCS text as
- * staged, or (rows staged before metadata was kept canonical) a new reference to it parsed. */
-static int runner_row(const PGresult *r, int i, struct batch_row *row, const char **jcs)
+/* A staged row as a mint request: its metadata's JCS text as staged, or (rows staged before
+ * metadata was kept canonical) *md, a new reference to it parsed. */
+static int runner_request(const struct runner_ctx *c, const struct db_batch_row *s,
+                          struct cert_mint_req *m, json_t **md)
 {
-  memset(row, 0, sizeof *row);
-  row->owner_id = db_int64(r, i, 1);
-  row->external_ref = PQgetisnull(r, i, 2) ? NULL : PQgetvalue(r, i, 2);
-  row->content_hash = PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3);
-  row->uri = PQgetisnull(r, i, 4) ? NULL : PQgetvalue(r, i, 4);
-  db_copy(row->valid_from, sizeof row->valid_from, r, i, 5);
-  db_copy(row->valid_until, sizeof row->valid_until, r, i, 6);
-  *jcs = strcmp(PQgetvalue(r, i, 8), "t") == 0 ? PQgetvalue(r, i, 7) : NULL;
-  row->metadata = *jcs ? NULL : json_loads(PQgetvalue(r, i, 7), 0, NULL);
-  return row->metadata || *jcs ? 0 : -1;
-}
-
-/* A bytea as a COPY value (hex form). */
-static int runner_bytes(struct batch_buf *b, const uint8_t *p, size_t n, int last)
-{
-  char hex[2 + 2 * 64 + 1] = "\\x";
-  codes_hex(p, n, hex + 2);
-  return batch_copy_value(b, hex, last);
-}
-
-/* The COPY lines of one signed row: its certificate, mint event, log queue entry and line. */
-static int runner_copy(struct runner_job *j, int i, const struct cert_doc *d)
-{
-  const PGresult *r = j->rows;
-  const struct runner_ctx *c = j->ctx;
-  char event[1024];
-  uint8_t ehash[32];
-  size_t elen = cert_mint_event(d, event, sizeof event, ehash);
-  if (!elen) return -1;
-  struct batch_buf *cb = &j->out[DB_BATCH_CERTS], *eb = &j->out[DB_BATCH_EVENTS];
-  const char *nul = NULL;
-  int rc = batch_copy_int(cb, d->row.ddc_id, 0) || batch_copy_value(cb, d->code, 0) ||
-           batch_copy_int(cb, c->issuer, 0) ||
-           batch_copy_int(cb, d->row.owner ? d->row.owner : c->issuer, 0) ||
-           batch_copy_value(cb, c->kind, 0) || batch_copy_value(cb, d->text, 0) ||
-           runner_bytes(cb, d->row.cert_hash, 32, 0) || runner_bytes(cb, d->row.signature, 64, 0) ||
-           batch_copy_int(cb, c->key_id, 0) ||
-           (d->row.has_content_hash ? runner_bytes(cb, d->row.content_hash, 32, 0)
-                                    : batch_copy_value(cb, nul, 0)) ||
-           batch_copy_value(cb, d->row.uri, 0) || batch_copy_value(cb, d->row.external_ref, 0) ||
-           batch_copy_value(cb, d->row.valid_from, 0) ||
-           batch_copy_value(cb, d->row.valid_until, 0) || batch_copy_value(cb, d->issued, 0) ||
-           runner_bytes(cb, ehash, 32, 1);
-  rc = rc || batch_copy_int(eb, j->event_ids[i], 0) || batch_copy_int(eb, d->row.ddc_id, 0) ||
-       batch_copy_value(eb, "mint", 0) || batch_copy_int(eb, c->issuer, 0) ||
-       batch_copy_value(eb, d->issued, 0) || batch_copy_value(eb, event, 0) ||
-       runner_bytes(eb, ehash, 32, 1);
-  rc = rc || batch_copy_int(&j->out[DB_BATCH_PENDING], j->event_ids[i], 1);
-  struct batch_buf *mb = &j->out[DB_BATCH_MINTED];
-  return rc || batch_copy_int(mb, c->batch_id, 0) || batch_copy_int(mb, db_int64(r, i, 0), 0) ||
-                 batch_copy_int(mb, d->row.ddc_id, 1)
-             ? -1
-             : 0;
+  *md = s->metadata_jcs ? NULL : json_loads(s->metadata, 0, NULL);
+  *m = (struct cert_mint_req){.kind = c->kind,
+                              .owner_id = s->owner_id,
+                              .metadata = *md,
+                              .metadata_jcs = s->metadata_jcs ? s->metadata : NULL,
+                              .content_hash = s->content_hash,
+                              .uri = s->uri,
+                              .valid_from = s->valid_from,
+                              .valid_until = s->valid_until,
+                              .external_ref = s->external_ref};
+  return *md || s->metadata_jcs ? 0 : -1;
 }
 
 /* A row whose external_ref was found taken when it was read: an error line instead. */
-static int runner_taken(struct runner_job *j, int i)
+static int runner_taken(struct runner_job *j, const struct db_batch_row *s)
 {
-  struct batch_error err = {.line = (uint64_t)db_int64(j->rows, i, 0),
-                            .field = "external_ref",
-                            .message = "the external_ref was taken while the batch ran"};
-  err.code = errors_info(DDC_ERR_EXTERNAL_REF_TAKEN)->code;
+  struct db_batch_error err = {.line = s->line,
+                               .field = "external_ref",
+                               .code = errors_info(DDC_ERR_EXTERNAL_REF_TAKEN)->code,
+                               .message = "the external_ref was taken while the batch ran"};
   j->taken++;
-  return batch_error_copy(&err, j->ctx->batch_id, &j->out[DB_BATCH_ERRORS]);
+  return db_batch_error_copy(&j->out[DB_BATCH_ERRORS], j->ctx->batch_id, &err);
 }
 
 static void *runner_sign(void *arg)
@@ -148,24 +105,24 @@ static void *runner_sign(void *arg)
   struct runner_job *j = arg;
   const struct runner_ctx *c = j->ctx;
   for (int i = j->from; i < j->to && j->e == DDC_ERR_OK; i++) {
-    if (strcmp(PQgetvalue(j->rows, i, 9), "t") == 0) {
-      if (runner_taken(j, i) != 0) j->e = DDC_ERR_INTERNAL;
+    const struct db_batch_row *s = &j->rows[i];
+    if (s->taken) {
+      if (runner_taken(j, s) != 0) j->e = DDC_ERR_INTERNAL;
       continue;
     }
-    struct batch_row row;
     struct cert_mint_req m;
     struct cert_doc d;
-    const char *jcs;
-    if (runner_row(j->rows, i, &row, &jcs) != 0) {
+    json_t *md;
+    if (runner_request(c, s, &m, &md) != 0) {
       j->e = DDC_ERR_INTERNAL;
       break;
     }
-    batch_row_request(&row, c->kind, &m);
-    m.metadata_jcs = jcs;
     j->e = cert_document(c->issuer, j->ddc_ids[i], c->key_id, c->sk, &m, &d);
-    if (j->e == DDC_ERR_OK && runner_copy(j, i, &d) != 0) j->e = DDC_ERR_INTERNAL;
+    if (j->e == DDC_ERR_OK &&
+        db_batch_mint_copy(j->out, c->batch_id, s->line, j->event_ids[i], &d.row) != 0)
+      j->e = DDC_ERR_INTERNAL;
     cert_doc_free(&d);
-    json_decref(row.metadata);
+    json_decref(md);
   }
   return NULL;
 }
@@ -174,8 +131,8 @@ static void runner_chunk_free(struct runner_chunk *ch)
 {
   for (int t = 0; t < ch->k; t++)
     for (int b = 0; b < DB_BATCH_TABLES; b++)
-      batch_buf_free(&ch->jobs[t].out[b]);
-  PQclear(ch->rows);
+      db_batch_buf_free(&ch->jobs[t].out[b]);
+  db_batch_rows_free(&ch->rows);
   free(ch->ddc_ids);
   free(ch->event_ids);
   memset(ch, 0, sizeof *ch);
@@ -187,21 +144,22 @@ static enum ddc_err runner_read(const struct runner_ctx *c, int64_t next, int ch
                                 struct runner_chunk *ch)
 {
   memset(ch, 0, sizeof *ch);
-  ch->rows = db_batch_rows_after(c->batch_id, next, RUNNER_CHUNK, check ? c->issuer : 0);
-  if (!ch->rows) return db_failure();
-  ch->n = PQntuples(ch->rows);
+  enum ddc_err e =
+      db_batch_rows_after(c->batch_id, next, RUNNER_CHUNK, check ? c->issuer : 0, &ch->rows);
+  if (e != DDC_ERR_OK) return e;
+  ch->n = ch->rows.n;
   ch->final = ch->n < RUNNER_CHUNK;
   ch->first = next;
-  ch->last = ch->n ? db_int64(ch->rows, ch->n - 1, 0) : next;
+  ch->last = ch->n ? ch->rows.row[ch->n - 1].line : next;
   ch->ddc_ids = malloc(sizeof *ch->ddc_ids * (size_t)(ch->n + 1));
   ch->event_ids = malloc(sizeof *ch->event_ids * (size_t)(ch->n + 1));
   if (!ch->ddc_ids || !ch->event_ids) return DDC_ERR_INTERNAL;
-  enum ddc_err e = ch->n ? db_batch_ids(ch->n, ch->ddc_ids, ch->event_ids) : DDC_ERR_OK;
+  e = ch->n ? db_batch_ids(ch->n, ch->ddc_ids, ch->event_ids) : DDC_ERR_OK;
   if (e != DDC_ERR_OK) return e;
   ch->k = ch->n < 64 ? 1 : run.signers;
   for (int t = 0; t < ch->k; t++) {
     ch->jobs[t] = (struct runner_job){.ctx = c,
-                                      .rows = ch->rows,
+                                      .rows = ch->rows.row,
                                       .ddc_ids = ch->ddc_ids,
                                       .event_ids = ch->event_ids,
                                       .from = ch->n * t / ch->k,

@@ -51,7 +51,7 @@ struct batch_upload {
   struct ndjson_lines nd;
   struct batch_header header;
   int have_header;
-  struct batch_buf rows_buf, errs_buf;
+  struct db_batch_buf rows_buf, errs_buf;
   enum ddc_err failed; /* the first failure; the rest of the body is only hashed */
 };
 
@@ -98,10 +98,17 @@ static enum ddc_err upload_flush(struct batch_upload *u, size_t rows_at_least, s
 static int upload_row(struct batch_upload *u, int bad, struct batch_row *row,
                       struct batch_error *err)
 {
+  struct db_batch_row staged;
+  struct db_batch_error error;
+  int rc = -1;
   u->rows++;
-  int rc = bad < 0 ? -1
-           : bad   ? batch_error_copy(err, u->batch_id, &u->errs_buf)
-                   : batch_row_copy(row, u->batch_id, &u->rows_buf);
+  if (bad == 0) {
+    batch_row_staged(row, &staged);
+    rc = db_batch_row_copy(&u->rows_buf, u->batch_id, &staged);
+  } else if (bad == 1) {
+    batch_error_staged(err, &error);
+    rc = db_batch_error_copy(&u->errs_buf, u->batch_id, &error);
+  }
   batch_row_free(row);
   enum ddc_err e = rc ? DDC_ERR_INTERNAL : upload_flush(u, UPLOAD_ROWS_FLUSH, UPLOAD_ERRS_FLUSH);
   if (e != DDC_ERR_OK) u->failed = e;
@@ -275,7 +282,7 @@ void batch_upload_free(struct batch_upload *u)
   else
     csv_free(&u->csv);
   batch_header_free(&u->header);
-  batch_buf_free(&u->rows_buf);
-  batch_buf_free(&u->errs_buf);
+  db_batch_buf_free(&u->rows_buf);
+  db_batch_buf_free(&u->errs_buf);
   free(u);
 }

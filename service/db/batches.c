@@ -1,5 +1,6 @@
 /* batches.c: SQL of batch imports: one PL/pgSQL function per write (sql/functions/batches.sql),
- * COPY for staged and signed rows, keyset pages for the reports. */
+ * COPY for staged and signed rows (their text is encoded here), keyset pages for the reports
+ * (decoded here). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,118 @@ enum ddc_err db_batch_open(PGconn *c, int64_t issuer, const char *kind, const ch
   }
   PQclear(r);
   return e;
+}
+
+int db_batch_buf_add(struct db_batch_buf *b, const char *s, size_t n)
+{
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 65536;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) return -1;
+    b->p = p;
+    b->cap = cap;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = 0;
+  return 0;
+}
+
+void db_batch_buf_free(struct db_batch_buf *b)
+{
+  free(b->p);
+  memset(b, 0, sizeof *b);
+}
+
+int db_batch_copy_value(struct db_batch_buf *b, const char *s, int last)
+{
+  if (s)
+    for (;;) {
+      size_t n = strcspn(s, "\\\n\r\t"); /* a run of bytes that need no escape */
+      if (db_batch_buf_add(b, s, n)) return -1;
+      s += n;
+      if (!*s) break;
+      char esc[2] = {'\\', *s == '\\' ? '\\' : *s == '\n' ? 'n' : *s == '\r' ? 'r' : 't'};
+      if (db_batch_buf_add(b, esc, 2)) return -1;
+      s++;
+    }
+  else if (db_batch_buf_add(b, "\\N", 2))
+    return -1;
+  return db_batch_buf_add(b, last ? "\n" : "\t", 1);
+}
+
+int db_batch_copy_int(struct db_batch_buf *b, int64_t v, int last)
+{
+  char s[24], *p = s + sizeof s;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  *--p = last ? '\n' : '\t';
+  do
+    *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0) *--p = '-';
+  return db_batch_buf_add(b, p, (size_t)(s + sizeof s - p));
+}
+
+/* An id, or \N for 0. */
+static int db_batch_copy_id(struct db_batch_buf *b, int64_t v, int last)
+{
+  return v ? db_batch_copy_int(b, v, last) : db_batch_copy_value(b, NULL, last);
+}
+
+/* A bytea in hex form (at most 64 bytes), or \N for NULL. */
+static int db_batch_copy_bytes(struct db_batch_buf *b, const uint8_t *p, size_t n, int last)
+{
+  char hex[2 + 2 * 64 + 1] = "\\x";
+  if (p) codes_hex(p, n, hex + 2);
+  return db_batch_copy_value(b, p ? hex : NULL, last);
+}
+
+int db_batch_row_copy(struct db_batch_buf *b, int64_t batch_id, const struct db_batch_row *row)
+{
+  int rc =
+      !row->metadata || db_batch_copy_int(b, batch_id, 0) || db_batch_copy_int(b, row->line, 0) ||
+      db_batch_copy_id(b, row->owner_id, 0) || db_batch_copy_value(b, row->external_ref, 0) ||
+      db_batch_copy_value(b, row->content_hash, 0) || db_batch_copy_value(b, row->uri, 0) ||
+      db_batch_copy_value(b, row->valid_from, 0) || db_batch_copy_value(b, row->valid_until, 0) ||
+      db_batch_copy_value(b, row->metadata, 0) || db_batch_copy_value(b, "t", 1);
+  return rc ? -1 : 0;
+}
+
+int db_batch_error_copy(struct db_batch_buf *b, int64_t batch_id, const struct db_batch_error *e)
+{
+  return db_batch_copy_int(b, batch_id, 0) || db_batch_copy_int(b, e->line, 0) ||
+                 db_batch_copy_value(b, e->field, 0) || db_batch_copy_value(b, e->code, 0) ||
+                 db_batch_copy_value(b, e->message, 1)
+             ? -1
+             : 0;
+}
+
+int db_batch_mint_copy(struct db_batch_buf out[DB_BATCH_TABLES], int64_t batch_id, int64_t line,
+                       int64_t event_id, const struct db_mint_row *m)
+{
+  struct db_batch_buf *cb = &out[DB_BATCH_CERTS], *eb = &out[DB_BATCH_EVENTS],
+                      *mb = &out[DB_BATCH_MINTED];
+  int rc = db_batch_copy_int(cb, m->ddc_id, 0) || db_batch_copy_value(cb, m->code, 0) ||
+           db_batch_copy_int(cb, m->issuer, 0) ||
+           db_batch_copy_int(cb, m->owner ? m->owner : m->issuer, 0) ||
+           db_batch_copy_value(cb, m->kind, 0) || db_batch_copy_value(cb, m->document, 0) ||
+           db_batch_copy_bytes(cb, m->cert_hash, 32, 0) ||
+           db_batch_copy_bytes(cb, m->signature, 64, 0) || db_batch_copy_int(cb, m->key_id, 0) ||
+           db_batch_copy_bytes(cb, m->has_content_hash ? m->content_hash : NULL, 32, 0) ||
+           db_batch_copy_value(cb, m->uri, 0) || db_batch_copy_value(cb, m->external_ref, 0) ||
+           db_batch_copy_value(cb, m->valid_from, 0) ||
+           db_batch_copy_value(cb, m->valid_until, 0) || db_batch_copy_value(cb, m->issued_at, 0) ||
+           db_batch_copy_bytes(cb, m->event_hash, 32, 1);
+  rc = rc || db_batch_copy_int(eb, event_id, 0) || db_batch_copy_int(eb, m->ddc_id, 0) ||
+       db_batch_copy_value(eb, "mint", 0) || db_batch_copy_int(eb, m->issuer, 0) ||
+       db_batch_copy_value(eb, m->issued_at, 0) || db_batch_copy_value(eb, m->event, 0) ||
+       db_batch_copy_bytes(eb, m->event_hash, 32, 1);
+  rc = rc || db_batch_copy_int(&out[DB_BATCH_PENDING], event_id, 1);
+  rc = rc || db_batch_copy_int(mb, batch_id, 0) || db_batch_copy_int(mb, line, 0) ||
+       db_batch_copy_int(mb, m->ddc_id, 1);
+  return rc ? -1 : 0;
 }
 
 /* The COPY statement of each table a chunk writes, in the order they are written. */
@@ -208,16 +321,52 @@ static PGresult *db_batch_page(const char *stmt, int64_t batch_id, int64_t line,
   return r;
 }
 
-PGresult *db_batch_rows_after(int64_t batch_id, int64_t line, int limit, int64_t issuer)
+/* A text column, NULL when it is NULL. */
+static const char *db_batch_text(const PGresult *r, int row, int col)
+{
+  return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static int db_batch_true(const PGresult *r, int row, int col)
+{
+  return strcmp(db_text(r, row, col), "t") == 0;
+}
+
+enum ddc_err db_batch_rows_after(int64_t batch_id, int64_t line, int limit, int64_t issuer,
+                                 struct db_batch_rows *rows)
 {
   struct db_params p = {0};
   db_p_int(&p, batch_id);
   db_p_int(&p, line);
   db_p_int(&p, limit);
   db_p_int(&p, issuer);
-  PGresult *r = db_exec("batch_rows_after", p.n, p.v, 1);
+  memset(rows, 0, sizeof *rows);
+  PGresult *r = rows->res = db_exec("batch_rows_after", p.n, p.v, 1);
   db_p_free(&p);
-  return r;
+  if (!r) return db_failure();
+  int n = PQntuples(r);
+  rows->row = calloc((size_t)n + 1, sizeof *rows->row);
+  if (!rows->row) return DDC_ERR_INTERNAL;
+  for (int i = 0; i < n; i++)
+    rows->row[i] = (struct db_batch_row){.line = db_int64(r, i, 0),
+                                         .owner_id = db_int64(r, i, 1),
+                                         .external_ref = db_batch_text(r, i, 2),
+                                         .content_hash = db_batch_text(r, i, 3),
+                                         .uri = db_batch_text(r, i, 4),
+                                         .valid_from = db_batch_text(r, i, 5),
+                                         .valid_until = db_batch_text(r, i, 6),
+                                         .metadata = db_text(r, i, 7),
+                                         .metadata_jcs = db_batch_true(r, i, 8),
+                                         .taken = db_batch_true(r, i, 9)};
+  rows->n = n;
+  return DDC_ERR_OK;
+}
+
+void db_batch_rows_free(struct db_batch_rows *rows)
+{
+  PQclear(rows->res);
+  free(rows->row);
+  memset(rows, 0, sizeof *rows);
 }
 
 enum ddc_err db_batch_ids(int n, int64_t *ddc_ids, int64_t *event_ids)
@@ -236,14 +385,39 @@ enum ddc_err db_batch_ids(int n, int64_t *ddc_ids, int64_t *event_ids)
   return e;
 }
 
-PGresult *db_batch_errors_after(int64_t batch_id, int64_t line, int limit)
+int db_batch_errors_after(int64_t batch_id, int64_t line, int limit,
+                          int (*cb)(void *cls, const struct db_batch_error *e), void *cls)
 {
-  return db_batch_page("batch_errors_after", batch_id, line, limit);
+  PGresult *r = db_batch_page("batch_errors_after", batch_id, line, limit);
+  if (!r) return -1;
+  int n = PQntuples(r), rc = 0;
+  for (int i = 0; i < n && rc == 0; i++) {
+    struct db_batch_error e = {.line = db_int64(r, i, 0),
+                               .field = db_text(r, i, 1),
+                               .code = db_text(r, i, 2),
+                               .message = db_text(r, i, 3)};
+    rc = cb(cls, &e);
+  }
+  PQclear(r);
+  return rc ? -1 : n;
 }
 
-PGresult *db_batch_minted_after(int64_t batch_id, int64_t line, int limit)
+int db_batch_minted_after(int64_t batch_id, int64_t line, int limit,
+                          int (*cb)(void *cls, const struct db_batch_minted *m), void *cls)
 {
-  return db_batch_page("batch_minted_after", batch_id, line, limit);
+  PGresult *r = db_batch_page("batch_minted_after", batch_id, line, limit);
+  if (!r) return -1;
+  int n = PQntuples(r), rc = 0;
+  for (int i = 0; i < n && rc == 0; i++) {
+    struct db_batch_minted m = {.line = db_int64(r, i, 0),
+                                .external_ref = db_batch_text(r, i, 1),
+                                .ddc_id = db_int64(r, i, 2),
+                                .code = db_text(r, i, 3),
+                                .cert_hash = db_text(r, i, 4)};
+    rc = cb(cls, &m);
+  }
+  PQclear(r);
+  return rc ? -1 : n;
 }
 
 enum ddc_err db_batch_copy_chunk(const struct db_copy_part *tables[DB_BATCH_TABLES], int nparts)

@@ -11,7 +11,8 @@ const struct db_stmt db_certs_stmts[] = {
     {"ddc_ids", "SELECT nextval('ddc_id_seq') FROM generate_series(1, $1)"},
     {"current_key", "SELECT id, sealed_secret FROM issuer_keys WHERE issuer_id = $1"
                     " AND retired_at IS NULL ORDER BY id DESC LIMIT 1"},
-    {"mint", "SELECT ddc_mint($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"},
+    {"mint",
+     "SELECT ddc_mint($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"},
     {"cert_get", "SELECT cert, document FROM ddc_cert_get($1, $2, $3)"},
     {"cert_list", "SELECT ddc_cert_list($1, $2, $3, $4, $5, $6, $7, $8)"},
     {"cert_events", "SELECT ddc_cert_events($1, $2, $3)"},
@@ -81,6 +82,7 @@ enum ddc_err db_mint(const struct db_mint_row *m, char **json)
   db_p_str(&p, m->valid_until);
   db_p_str(&p, m->external_ref);
   db_p_str(&p, m->issued_at);
+  db_p_str(&p, m->event);
   return db_p_json("mint", &p, 0, json, NULL);
 }
 

@@ -9,11 +9,13 @@
 
 extern const struct db_stmt db_certs_stmts[];
 
-/* A certificate ready to insert: the document is already canonical, hashed and signed. */
+/* A certificate ready to insert: the document is already canonical, hashed and signed, and its
+ * mint event's canonical text written (event, event_hash; its time is issued_at). A single mint
+ * hands it to ddc_mint (db_mint), a batch COPYs it (db_batch_copy_mint). */
 struct db_mint_row {
   int64_t issuer, ddc_id, owner, key_id; /* owner 0: the issuer */
-  const char *code, *kind, *document;
-  uint8_t cert_hash[32], signature[64], content_hash[32];
+  const char *code, *kind, *document, *event;
+  uint8_t cert_hash[32], signature[64], content_hash[32], event_hash[32];
   int has_content_hash;
   const char *uri, *valid_from, *valid_until, *external_ref, *issued_at; /* NULL: none */
 };

@@ -167,6 +167,23 @@ static char *cert_jcs_document(const struct cert_doc *d, const struct cert_mint_
   return text;
 }
 
+size_t cert_mint_event(const struct cert_doc *d, char *out, size_t cap, uint8_t hash[32])
+{
+  char chex[65];
+  long long issuer = (long long)d->row.issuer;
+  codes_hex(d->row.cert_hash, 32, chex);
+  int n = snprintf(out, cap,
+                   "{\"account\":null,\"actor\":%lld,\"data\":{\"certHash\":\"%s\",\"issuer\":%lld,"
+                   "\"keyId\":%lld,\"kind\":\"%s\",\"owner\":%lld},\"ddcId\":%lld,\"prev\":null,"
+                   "\"time\":\"%s\",\"type\":\"mint\",\"v\":\"ddc.event/v1\"}",
+                   issuer, chex, issuer, (long long)d->row.key_id, d->row.kind,
+                   (long long)(d->row.owner ? d->row.owner : d->row.issuer),
+                   (long long)d->row.ddc_id, d->issued);
+  if (n <= 0 || (size_t)n >= cap) return 0;
+  crypto_hash_sha256(hash, (const uint8_t *)out, (size_t)n);
+  return (size_t)n;
+}
+
 enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
                            const uint8_t sk[crypto_sign_SECRETKEYBYTES],
                            const struct cert_mint_req *m, struct cert_doc *d)
@@ -204,24 +221,9 @@ enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
   d->row.issued_at = d->issued;
   d->row.valid_from = d->from[0] ? d->from : NULL;
   d->row.valid_until = d->until[0] ? d->until : NULL;
+  if (!cert_mint_event(d, d->event, sizeof d->event, d->row.event_hash)) return DDC_ERR_INTERNAL;
+  d->row.event = d->event;
   return DDC_ERR_OK;
-}
-
-size_t cert_mint_event(const struct cert_doc *d, char *out, size_t cap, uint8_t hash[32])
-{
-  char chex[65];
-  long long issuer = (long long)d->row.issuer;
-  codes_hex(d->row.cert_hash, 32, chex);
-  int n = snprintf(out, cap,
-                   "{\"account\":null,\"actor\":%lld,\"data\":{\"certHash\":\"%s\",\"issuer\":%lld,"
-                   "\"keyId\":%lld,\"kind\":\"%s\",\"owner\":%lld},\"ddcId\":%lld,\"prev\":null,"
-                   "\"time\":\"%s\",\"type\":\"mint\",\"v\":\"ddc.event/v1\"}",
-                   issuer, chex, issuer, (long long)d->row.key_id, d->row.kind,
-                   (long long)(d->row.owner ? d->row.owner : d->row.issuer),
-                   (long long)d->row.ddc_id, d->issued);
-  if (n <= 0 || (size_t)n >= cap) return 0;
-  crypto_hash_sha256(hash, (const uint8_t *)out, (size_t)n);
-  return (size_t)n;
 }
 
 void cert_doc_free(struct cert_doc *d)

@@ -248,10 +248,11 @@ END $$;
 
 -- Commits the chunk of lines (p_first_line, p_last_line] whose rows this transaction has COPYed
 -- in, once the batch's resume point is p_first_line (two connections commit chunks in turn; one
--- out of turn is refused): refuses a batch no longer running and a key no longer current (the
--- caller rolls back), counts the certificates minted and charges them, adds the p_taken rows
--- reported taken (their lines may not be told from errors found at sealing), and moves the resume
--- point. p_final: the last chunk; the batch completes.
+-- out of turn is refused): refuses a batch no longer running and a key no longer current
+-- (ddc_mint_key_check, the single mint's check; the caller rolls back), counts the certificates
+-- minted and charges them, adds the p_taken rows reported taken (their lines may not be told from
+-- errors found at sealing), and moves the resume point. p_final: the last chunk; the batch
+-- completes.
 CREATE FUNCTION ddc_batch_commit(p_batch bigint, p_key bigint, p_first_line bigint,
                                  p_last_line bigint, p_taken bigint, p_final boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $$
@@ -268,13 +269,7 @@ BEGIN
                                         ' (the batch is at line %s)', b.id, p_first_line,
                                         b.next_line));
   END IF;
-  PERFORM pg_advisory_xact_lock_shared(ddc_lock_issuer_key(), (b.issuer_id % 2147483647)::integer);
-  PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = b.issuer_id AND retired_at IS NULL
-    AND NOT EXISTS (SELECT 1 FROM issuer_keys n WHERE n.issuer_id = b.issuer_id
-                      AND n.retired_at IS NULL AND n.id > p_key);
-  IF NOT FOUND THEN
-    PERFORM ddc_fail('signing_key_retired', format('key %s is no longer the current key', p_key));
-  END IF;
+  PERFORM ddc_mint_key_check(b.issuer_id, p_key);
   SELECT count(*) INTO v_done FROM batch_minted
     WHERE batch_id = b.id AND line > b.next_line AND line <= p_last_line;
   UPDATE batches SET rows_done = rows_done + v_done, rows_failed = rows_failed + p_taken,

@@ -30,9 +30,26 @@ $$;
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
   FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
--- Appends an event after p_prev in its chain and queues it for the log; returns its hash. p_data is the data object's JCS
--- text (ddc_jcs, or written out by a hot caller); the envelope's keys are written in their JCS
--- order: account, actor, data, ddcId, prev, time, type, v.
+-- Inserts an event whose canonical text p_canon (its "time" p_time, hash p_hash) is already
+-- written, by ddc_event_append or, for a mint, by ddcd (cert_mint_event), and queues it for the
+-- log.
+CREATE FUNCTION ddc_event_insert(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
+                                 p_prev bytea, p_time timestamptz, p_canon text, p_hash bytea)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  v_id bigint;
+BEGIN
+  INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, canonical, event_hash,
+                      prev_event_hash)
+    VALUES (p_ddc, p_account, p_type, p_actor, p_time, p_canon, p_hash, p_prev)
+    RETURNING id INTO v_id;
+  INSERT INTO log_pending (event_id) VALUES (v_id);
+END $$;
+
+-- Appends an event after p_prev in its chain and queues it for the log; returns its hash. p_data
+-- is the data object's JCS text (ddc_jcs); the envelope's keys are written in their JCS order:
+-- account, actor, data, ddcId, prev, time, type, v. (A mint's event is written by ddcd, in the
+-- same envelope: cert_mint_event.)
 CREATE FUNCTION ddc_event_append(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
                                  p_prev bytea, p_data text)
 RETURNS bytea LANGUAGE plpgsql AS $$
@@ -44,13 +61,8 @@ DECLARE
     || ',"time":"' || ddc_ts(v_time) || '","type":' || to_json(p_type)::text
     || ',"v":"ddc.event/v1"}';
   v_hash  bytea := sha256(convert_to(v_canon, 'UTF8'));
-  v_id    bigint;
 BEGIN
-  INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, canonical, event_hash,
-                      prev_event_hash)
-    VALUES (p_ddc, p_account, p_type, p_actor, v_time, v_canon, v_hash, p_prev)
-    RETURNING id INTO v_id;
-  INSERT INTO log_pending (event_id) VALUES (v_id);
+  PERFORM ddc_event_insert(p_ddc, p_account, p_type, p_actor, p_prev, v_time, v_canon, v_hash);
   RETURN v_hash;
 END $$;
 
@@ -292,40 +304,50 @@ BEGIN
   RETURN a;
 END $$;
 
--- Mints a certificate signed by ddcd (document, hash and signature made in C with key p_key,
--- which must still be the issuer's current key; p_ddc drawn from ddc_id_seq). Charges the
--- issuer the mint price.
-CREATE FUNCTION ddc_mint(p_issuer bigint, p_ddc bigint, p_code text, p_owner bigint, p_kind text,
-                         p_document text, p_cert_hash bytea, p_signature bytea, p_key bigint,
-                         p_content_hash bytea, p_uri text, p_valid_from timestamptz,
-                         p_valid_until timestamptz, p_external_ref text, p_issued_at timestamptz)
-RETURNS jsonb LANGUAGE plpgsql AS $$
-DECLARE
-  c certificates;
-  v_owner bigint := coalesce(p_owner, p_issuer);
-  v_hash bytea;
-  v_existing bigint;
+-- The one key check of both writers of certificates (ddc_mint and ddc_batch_commit): p_key must
+-- still be p_issuer's current key, else signing_key_retired (ddcd signed with a key it had
+-- cached: it signs again with the current one). Takes the issuer's key lock until the transaction
+-- ends, shared with other mints and exclusive with ddc_key_retire: a key cannot retire under a
+-- mint.
+CREATE FUNCTION ddc_mint_key_check(p_issuer bigint, p_key bigint) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
-  -- shared with other mints, exclusive with ddc_key_retire: a key cannot retire under a mint
   PERFORM pg_advisory_xact_lock_shared(ddc_lock_issuer_key(), (p_issuer % 2147483647)::integer);
   PERFORM FROM issuer_keys WHERE id = p_key AND issuer_id = p_issuer AND retired_at IS NULL
     AND NOT EXISTS (SELECT 1 FROM issuer_keys n WHERE n.issuer_id = p_issuer
                       AND n.retired_at IS NULL AND n.id > p_key);
-  IF NOT FOUND THEN -- ddcd signed with a key it had cached: it signs again with the current one
+  IF NOT FOUND THEN
     PERFORM ddc_fail('signing_key_retired', format('key %s is no longer the current key', p_key));
   END IF;
+END $$;
+
+-- Mints a certificate signed by ddcd: the document, its hash and signature are made in C with
+-- key p_key, which must still be the issuer's current key, and so is the mint event's canonical
+-- text p_event (its time p_issued_at), by cert_mint_event, its one writer, whose text batches
+-- COPY too; p_ddc drawn from ddc_id_seq. Charges the issuer the mint price.
+CREATE FUNCTION ddc_mint(p_issuer bigint, p_ddc bigint, p_code text, p_owner bigint, p_kind text,
+                         p_document text, p_cert_hash bytea, p_signature bytea, p_key bigint,
+                         p_content_hash bytea, p_uri text, p_valid_from timestamptz,
+                         p_valid_until timestamptz, p_external_ref text, p_issued_at timestamptz,
+                         p_event text)
+RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  c certificates;
+  v_owner bigint := coalesce(p_owner, p_issuer);
+  v_hash bytea := sha256(convert_to(p_event, 'UTF8'));
+  v_existing bigint;
+BEGIN
+  PERFORM ddc_mint_key_check(p_issuer, p_key);
   IF v_owner <> p_issuer THEN
     PERFORM ddc_recipient_check(p_issuer, v_owner, 'owner_id');
   END IF;
-    -- the data's JCS written out (keys in order): the mint is the hottest write
-  v_hash := ddc_event_append(p_ddc, NULL, 'mint', p_issuer, NULL,
-    '{"certHash":"' || encode(p_cert_hash, 'hex') || '","issuer":' || p_issuer || ',"keyId":'
-    || p_key || ',"kind":' || to_json(p_kind)::text || ',"owner":' || v_owner || '}');
+  PERFORM ddc_event_insert(p_ddc, NULL, 'mint', p_issuer, NULL, p_issued_at, p_event, v_hash);
   INSERT INTO certificates (ddc_id, code, issuer_id, owner_id, kind, document, cert_hash,
                             signature, key_id, content_hash, uri, external_ref, valid_from,
                             valid_until, issued_at, last_event_hash)
     VALUES (p_ddc, p_code, p_issuer, v_owner, p_kind, p_document, p_cert_hash, p_signature, p_key,
-            p_content_hash, p_uri, p_external_ref, p_valid_from, p_valid_until, p_issued_at, v_hash)
+            p_content_hash, p_uri, p_external_ref, p_valid_from, p_valid_until, p_issued_at,
+            v_hash)
     ON CONFLICT (issuer_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
     RETURNING * INTO c;
   IF c.ddc_id IS NULL THEN

@@ -14,6 +14,9 @@ import path from 'node:path';
 import { runDdcd, startDdcd, request, until } from './lib.mjs';
 
 const FIXTURE = 'tests/upgrade/release-0fddd37';
+// Functions made or changed on purpose since that release (by name): one writer of the mint
+// event's text (ddc_mint takes it from ddcd; ddc_event_insert), one signing-key check
+// (ddc_mint_key_check, called by ddc_mint and ddc_batch_commit).
 const certs = JSON.parse(fs.readFileSync(`${FIXTURE}/certificates.json`, 'utf8'));
 let work, cluster, dataDir;
 const url = (db) => `${execFileSync('scripts/pg.sh', ['url', cluster]).toString().trim().replace(/dbname=\S+/, '')} dbname=${db}`;

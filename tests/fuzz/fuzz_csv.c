@@ -20,7 +20,7 @@ struct fuzz_pass {
   uint64_t last_line, lines; /* the previous record's line; the input's physical lines */
   int rows, records, header_ok;
   struct batch_header h;
-  struct batch_buf copy;
+  struct db_batch_buf copy;
 };
 
 static void fuzz_log(struct fuzz_pass *f, const void *s, size_t n)
@@ -87,15 +87,19 @@ static void fuzz_row(struct fuzz_pass *f, const struct csv_record *r)
   if (!f->header_ok) return;
   struct batch_row row;
   struct batch_error err;
+  struct db_batch_row staged;
+  struct db_batch_error error;
   int bad = batch_row_csv(&f->h, "diploma", r, &row, &err);
   size_t before = f->copy.len;
   if (bad == 0) {
     if (row.line != r->line || !json_is_object(row.metadata)) abort();
-    if (batch_row_copy(&row, 42, &f->copy) == 0)
+    batch_row_staged(&row, &staged);
+    if (db_batch_row_copy(&f->copy, 42, &staged) == 0)
       fuzz_copy_line(f->copy.p + before, f->copy.len - before, 10);
   } else if (bad == 1) {
     if (err.line != r->line || !err.code || !err.field[0] || !err.message[0]) abort();
-    if (batch_error_copy(&err, 42, &f->copy) == 0)
+    batch_error_staged(&err, &error);
+    if (db_batch_error_copy(&f->copy, 42, &error) == 0)
       fuzz_copy_line(f->copy.p + before, f->copy.len - before, 5);
   }
   batch_row_free(&row);
@@ -173,7 +177,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       (whole.len && memcmp(whole.log, cut.log, whole.len) != 0))
     abort();
   batch_header_free(&whole.h);
-  batch_buf_free(&whole.copy);
+  db_batch_buf_free(&whole.copy);
   free(whole.log);
   free(cut.log);
   return 0;

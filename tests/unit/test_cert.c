@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "crypto/jcs.h"
+#include "db/batches.h"
 #include "domain/cert.h"
 #include "domain/lifecycle.h"
 #include "unit.h"
@@ -127,9 +128,34 @@ static char *document_tree_jcs(const struct cert_mint_req *m, const struct cert_
   return text;
 }
 
+/* The columns of a COPY text line (one line, ended by a newline; tabs in values are escaped). */
+static int copy_columns(const struct db_batch_buf *b)
+{
+  int n = 1;
+  for (size_t i = 0; i < b->len; i++) {
+    n += b->p[i] == '\t';
+    if (b->p[i] == '\n' && i + 1 != b->len) return -1;
+  }
+  return b->len && b->p[b->len - 1] == '\n' ? n : -1;
+}
+
+/* A batch row's COPY lines: one line a table, of its columns, the event's text as written. */
+static void copy_case(const struct cert_doc *d, const char *event)
+{
+  struct db_batch_buf out[DB_BATCH_TABLES] = {0};
+  CHECK(db_batch_mint_copy(out, 9, 3, 77, &d->row) == 0);
+  CHECK(copy_columns(&out[DB_BATCH_CERTS]) == 16 && copy_columns(&out[DB_BATCH_EVENTS]) == 7 &&
+        copy_columns(&out[DB_BATCH_PENDING]) == 1 && copy_columns(&out[DB_BATCH_MINTED]) == 3 &&
+        out[DB_BATCH_ERRORS].len == 0);
+  CHECK(out[DB_BATCH_EVENTS].p && strstr(out[DB_BATCH_EVENTS].p, event)); /* nothing to escape */
+  CHECK(out[DB_BATCH_PENDING].p && strcmp(out[DB_BATCH_PENDING].p, "77\n") == 0);
+  for (int t = 0; t < DB_BATCH_TABLES; t++)
+    db_batch_buf_free(&out[t]);
+}
+
 /* One document: cert_document's text, from the metadata tree and from its JCS text as batches
- * give it, must be JCS of the document built as a tree; the mint event must be its own JCS form
- * and hash to what cert_mint_event says. */
+ * give it, must be JCS of the document built as a tree; the mint event must be its own JCS form,
+ * hash to what cert_mint_event says and be the one the row to insert carries. */
 static void document_case(const char *kind, json_t *md, const char *hash, const char *uri,
                           const char *from, const char *until)
 {
@@ -162,6 +188,9 @@ static void document_case(const char *kind, json_t *md, const char *hash, const 
   CHECK(evc && strcmp(evc, event) == 0);
   crypto_hash_sha256(h2, (const uint8_t *)event, elen);
   CHECK(memcmp(h, h2, 32) == 0);
+  /* the row both writers insert carries that same event (a single mint and a batch alike) */
+  CHECK(d.row.event && strcmp(d.row.event, event) == 0 && memcmp(d.row.event_hash, h, 32) == 0);
+  copy_case(&d, event);
   json_t *data = json_object_get(ev, "data");
   CHECK(json_number_value(json_object_get(ev, "ddcId")) == (double)id && /* jcs_parse: doubles */
         json_number_value(json_object_get(data, "owner")) == (m.owner_id ? m.owner_id : 42) &&

@@ -238,15 +238,15 @@ static void test_row_owner(void)
 /* COPY text values: escapes, NULL, numbers at the ends of their range. */
 static void test_copy_text(void)
 {
-  struct batch_buf b = {0};
-  CHECK(batch_copy_value(&b, "a\\b\tc\nd\re", 0) == 0 && batch_copy_value(&b, NULL, 0) == 0 &&
-        batch_copy_value(&b, "", 0) == 0 && batch_copy_value(&b, "\\", 1) == 0);
+  struct db_batch_buf b = {0};
+  CHECK(db_batch_copy_value(&b, "a\\b\tc\nd\re", 0) == 0 && db_batch_copy_value(&b, NULL, 0) == 0 &&
+        db_batch_copy_value(&b, "", 0) == 0 && db_batch_copy_value(&b, "\\", 1) == 0);
   CHECK(b.p && strcmp(b.p, "a\\\\b\\tc\\nd\\re\t\\N\t\t\\\\\n") == 0);
-  batch_buf_free(&b);
-  CHECK(batch_copy_int(&b, 0, 0) == 0 && batch_copy_int(&b, -42, 0) == 0 &&
-        batch_copy_int(&b, INT64_MAX, 0) == 0 && batch_copy_int(&b, INT64_MIN, 1) == 0);
+  db_batch_buf_free(&b);
+  CHECK(db_batch_copy_int(&b, 0, 0) == 0 && db_batch_copy_int(&b, -42, 0) == 0 &&
+        db_batch_copy_int(&b, INT64_MAX, 0) == 0 && db_batch_copy_int(&b, INT64_MIN, 1) == 0);
   CHECK(b.p && strcmp(b.p, "0\t-42\t9223372036854775807\t-9223372036854775808\n") == 0);
-  batch_buf_free(&b);
+  db_batch_buf_free(&b);
 }
 
 int main(void)
