@@ -13,7 +13,8 @@
 CREATE FUNCTION ddc_ts(t timestamptz) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS
 $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 
--- The public shapes of an account and an API key: the answers are to_jsonb of a row of these.
+-- The public shapes of an account and an API key: the answers are to_json of a row of these
+-- (compact, in the views' column order).
 CREATE VIEW account_v AS
   SELECT id, role, name, issuer_id, status, ddc_ts(created_at) AS created_at,
          ddc_ts(updated_at) AS updated_at
@@ -53,7 +54,7 @@ END $$;
 -- shape (a holder has an issuer, no one else does) was checked by the caller.
 CREATE FUNCTION ddc_account_create(p_actor_role text, p_actor bigint, p_role text, p_name text,
                                    p_issuer bigint)
-RETURNS jsonb LANGUAGE plpgsql AS $$
+RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
   v_id bigint;
 BEGIN
@@ -74,41 +75,42 @@ BEGIN
   END IF;
   INSERT INTO accounts (role, name, issuer_id) VALUES (p_role, p_name, p_issuer)
     RETURNING id INTO v_id;
-  RETURN (SELECT to_jsonb(v) FROM account_v v WHERE v.id = v_id);
+  RETURN (SELECT to_json(v) FROM account_v v WHERE v.id = v_id);
 END $$;
 
 CREATE FUNCTION ddc_account_get(p_role text, p_actor bigint, p_id bigint)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS json LANGUAGE plpgsql STABLE AS $$
 BEGIN
   PERFORM ddc_account_seen(p_role, p_actor, p_id, 'this account may not see that account');
-  RETURN (SELECT to_jsonb(v) FROM account_v v WHERE v.id = p_id);
+  RETURN (SELECT to_json(v) FROM account_v v WHERE v.id = p_id);
 END $$;
 
 -- Accounts after the cursor (an id) that the caller may see, in id order, of one role or all
 -- (p_filter NULL); next_cursor is null at the end.
 CREATE FUNCTION ddc_account_list(p_role text, p_actor bigint, p_filter text, p_after bigint,
                                  p_limit integer)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS json LANGUAGE plpgsql STABLE AS $$
 DECLARE
-  v_items jsonb;
+  v_items text;
   v_last  bigint;
   v_n     integer;
 BEGIN
-  SELECT coalesce(jsonb_agg(to_jsonb(s.a) ORDER BY (s.a).id) FILTER (WHERE s.n <= p_limit), '[]'),
+  SELECT '[' || coalesce(string_agg(to_json(s.a)::text, ',' ORDER BY (s.a).id)
+                          FILTER (WHERE s.n <= p_limit), '') || ']',
          max((s.a).id) FILTER (WHERE s.n <= p_limit), count(*)
     INTO v_items, v_last, v_n
     FROM (SELECT x AS a, row_number() OVER (ORDER BY x.id) AS n FROM account_v x
           WHERE x.id > p_after AND (p_filter IS NULL OR x.role = p_filter)
             AND ddc_account_may_see(p_role, p_actor, x.id, x.issuer_id)
           ORDER BY x.id LIMIT p_limit + 1) s;
-  RETURN jsonb_build_object('items', v_items,
-                            'next_cursor', CASE WHEN v_n > p_limit THEN v_last::text END);
+  RETURN format('{"items":%s,"next_cursor":%s}', v_items,
+                coalesce(to_json(CASE WHEN v_n > p_limit THEN v_last::text END)::text, 'null'))::json;
 END $$;
 
 -- Freeze or unfreeze: operators any non-operator account, issuers their own holders.
 CREATE FUNCTION ddc_account_set_status(p_actor_role text, p_actor bigint, p_target bigint,
                                        p_status text)
-RETURNS jsonb LANGUAGE plpgsql AS $$
+RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
   a accounts;
 BEGIN
@@ -130,7 +132,7 @@ BEGIN
   IF a.status <> p_status THEN
     UPDATE accounts SET status = p_status, updated_at = now() WHERE id = p_target;
   END IF;
-  RETURN (SELECT to_jsonb(v) FROM account_v v WHERE v.id = p_target);
+  RETURN (SELECT to_json(v) FROM account_v v WHERE v.id = p_target);
 END $$;
 
 -- A new API key: operators for anyone, issuers for themselves and their holders. The acting key
@@ -139,7 +141,7 @@ END $$;
 CREATE FUNCTION ddc_api_key_create(p_actor_role text, p_actor bigint, p_account bigint,
                                    p_name text, p_prefix text, p_hash bytea, p_rps integer,
                                    p_rpd integer, p_key bigint)
-RETURNS jsonb LANGUAGE plpgsql AS $$
+RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
   v_id bigint;
 BEGIN
@@ -153,19 +155,19 @@ BEGIN
     VALUES (p_account, p_name, p_prefix, p_hash, p_rps, p_rpd)
     ON CONFLICT (prefix) DO NOTHING
     RETURNING id INTO v_id;
-  RETURN (SELECT to_jsonb(v) FROM api_key_v v WHERE v.id = v_id); -- NULL: prefix taken
+  RETURN (SELECT to_json(v) FROM api_key_v v WHERE v.id = v_id); -- NULL: prefix taken
 END $$;
 
 -- The keys of an account the caller may see, newest first, secrets never (only hashes are kept).
 CREATE FUNCTION ddc_api_key_list(p_role text, p_actor bigint, p_account bigint, p_limit integer)
-RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+RETURNS json LANGUAGE plpgsql STABLE AS $$
 BEGIN
   PERFORM ddc_account_seen(p_role, p_actor, p_account,
                            'this account may not see that account''s keys');
-  RETURN jsonb_build_object('items', coalesce((
-    SELECT jsonb_agg(to_jsonb(s.k) ORDER BY (s.k).id DESC)
+  RETURN format('{"items":[%s]}', coalesce((
+    SELECT string_agg(to_json(s.k)::text, ',' ORDER BY (s.k).id DESC)
     FROM (SELECT x AS k FROM api_key_v x WHERE x.account_id = p_account
-          ORDER BY x.id DESC LIMIT p_limit) s), '[]'));
+          ORDER BY x.id DESC LIMIT p_limit) s), ''))::json;
 END $$;
 
 -- Revoke a key: operators any, issuers their own and their holders', holders their own.
