@@ -61,7 +61,7 @@ static enum ddc_err apikey_with_secret(char **json, const char *key)
 {
   size_t jl = strlen(*json), cap = jl + strlen(key) + 16;
   char *out = jl > 1 ? malloc(cap) : NULL;
-  if (out) snprintf(out, cap, "%.*s, \"key\": \"%s\"}", (int)(jl - 1), *json, key);
+  if (out) snprintf(out, cap, "%.*s,\"key\":\"%s\"}", (int)(jl - 1), *json, key);
   free(*json);
   *json = out;
   return out ? DDC_ERR_OK : DDC_ERR_INTERNAL;
