@@ -254,7 +254,8 @@ PGconn *db_connect(void)
   return NULL;
 }
 
-PGconn *db_connect_keepalive(void)
+/* db_connect with TCP keepalives. */
+static PGconn *db_connect_keepalive(void)
 {
   /* later keywords override what the expanded connection string says */
   static const char *const keys[] = {
@@ -266,6 +267,32 @@ PGconn *db_connect_keepalive(void)
   db_count_error("connect", c);
   PQfinish(c);
   return NULL;
+}
+
+PGconn *db_connect_listen(const char *channel)
+{
+  PGconn *c = db_connect_keepalive();
+  if (!c) return NULL;
+  const char *app = PQparameterStatus(c, "application_name");
+  char name[128], listen[128];
+  snprintf(name, sizeof name, "%s/listen", app && *app ? app : "ddcd");
+  snprintf(listen, sizeof listen, "LISTEN %s", channel);
+  const char *v[1] = {name};
+  PGresult *r = PQexecParams(c, "SELECT set_config('application_name', $1, false)", 1, NULL, v,
+                             NULL, NULL, 0);
+  int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+  PQclear(r);
+  if (ok) {
+    r = PQexec(c, listen);
+    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+  }
+  if (!ok) {
+    db_count_error("listen", c);
+    PQfinish(c);
+    return NULL;
+  }
+  return c;
 }
 
 /* This thread's connection, checked, or a new one; NULL if a connect failed. Inside a

@@ -62,9 +62,11 @@ enum ddc_err db_copy_in(const char *sql, const struct db_copy_part *parts, int n
  * (a COPY streamed while a body arrives, a session lock): PQfinish it. NULL if the database
  * cannot be reached. Statements are not prepared on it. */
 PGconn *db_connect(void);
-/* db_connect with TCP keepalives (idle 5 s, then 3 probes 2 s apart), for a connection that waits
- * idle for notifications and must notice a silently dead network. */
-PGconn *db_connect_keepalive(void);
+/* A connection of the caller's own that LISTENs on channel (an identifier of ours), with TCP
+ * keepalives (idle 5 s, then 3 probes 2 s apart: it waits idle and must notice a silently dead
+ * network), named "<its application_name>/listen" so that it can be found in pg_stat_activity.
+ * NULL if any step fails. Read it with PQconsumeInput and PQnotifies; PQfinish it. */
+PGconn *db_connect_listen(const char *channel);
 /* Runs a registry statement (by name, its SQL unprepared) on such a connection, without retries;
  * like db_exec otherwise. */
 PGresult *db_exec_on(PGconn *c, const char *stmt, int nparams, const char *const *values);

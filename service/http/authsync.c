@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bgthread.h"
@@ -47,32 +46,6 @@ void authsync_apply(const char *payload)
     auth_notified(1); /* unknown: forget every key row */
 }
 
-/* A connection named "<its application_name>/listen" (so that operators and tests can find it in
- * pg_stat_activity) with the LISTEN in place; NULL if any step fails. */
-static PGconn *authsync_connect(void)
-{
-  PGconn *c = db_connect_keepalive();
-  if (!c) return NULL;
-  const char *app = PQparameterStatus(c, "application_name");
-  char name[128];
-  snprintf(name, sizeof name, "%s/listen", app && *app ? app : "ddcd");
-  const char *v[1] = {name};
-  PGresult *r = PQexecParams(c, "SELECT set_config('application_name', $1, false)", 1, NULL, v,
-                             NULL, NULL, 0);
-  int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-  PQclear(r);
-  if (ok) {
-    r = PQexec(c, "LISTEN ddc_auth");
-    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-  }
-  if (!ok) {
-    PQfinish(c);
-    return NULL;
-  }
-  return c;
-}
-
 /* Applies notifications until the connection fails or the thread is told to stop. */
 static void authsync_listen(PGconn *c)
 {
@@ -97,7 +70,7 @@ static void *authsync_main(void *arg)
   unsigned retry_ms = AUTHSYNC_RETRY_MIN_MS;
   int failing = 0;
   while (!bgthread_stopping(&authsync_bg)) {
-    PGconn *c = authsync_connect();
+    PGconn *c = db_connect_listen("ddc_auth");
     if (c) {
       auth_notified(1); /* only after the LISTEN: what was missed before is read again */
       atomic_store(&authsync_live, 1);
