@@ -50,6 +50,11 @@
   X(HOLDER_KEY_NOT_SET, "holder_key_not_set", 409, "The owner has not registered a holder key")    \
   X(NONCE_REUSED, "nonce_reused", 409, "The holder signature's nonce was already used")            \
   X(KEY_RETIRED, "key_retired", 409, "The signing key is retired")                                 \
+  X(DOMAIN_NOT_CLAIMED, "domain_not_claimed", 409, "The issuer has not claimed a domain")          \
+  X(DOMAIN_CHANGED, "domain_changed", 409,                                                         \
+    "The claimed domain changed while it was being checked")                                       \
+  X(DOMAIN_CHECK_FAILED, "domain_check_failed", 422,                                               \
+    "The domain does not serve the issuer's DID document over HTTPS")                              \
   X(SIGNING_KEY_RETIRED, "signing_key_retired", 409,                                               \
     "The issuer's signing key changed while the request ran; retry")                               \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
