@@ -282,6 +282,13 @@ static const struct config_setting config_settings[] = {
                      "http:// and the request's Host",
                      "the citizen's page as the public reaches it (http(s)://host[:port][/path]),"
                      " put in QR codes"),
+    CONFIG_TEXT_ROW("DDC_DOMAIN_CA_FILE", "--domain-ca-file", "FILE", domain.ca_file,
+                    "the system's roots only",
+                    "extra trust roots (PEM) for checking issuers' claimed domains over HTTPS"),
+    CONFIG_TEXT_ROW("DDC_DOMAIN_RESOLVE", "--domain-resolve", "HOST:PORT:ADDR", domain.resolve,
+                    "DNS",
+                    "where a claimed domain is reached instead of DNS, as curl's "
+                    "--resolve (for tests)"),
     CONFIG_UINT_ROW("DDC_MAX_CONNECTIONS", "--max-connections", http.max_conns, 16, 1000000, "",
                     "4000", "open connections at once (the open-files limit is raised to fit)"),
     CONFIG_UINT_ROW("DDC_CONN_PER_ADDR", "--conn-per-addr", http.conn_per_addr, 0, 1000000,

@@ -37,8 +37,12 @@ struct config {
   unsigned verify_cache_ms;    /* how long a verdict may be served from memory; 0: never */
   struct config_witness witnesses[CONFIG_WITNESSES_MAX];
   unsigned n_witnesses;
-  unsigned witness_quorum; /* cosignatures that make a checkpoint final (1..n_witnesses) */
-  char public_url[256];    /* where the public reaches the web pages; "" : from Host */
+  unsigned witness_quorum;         /* cosignatures that make a checkpoint final (1..n_witnesses) */
+  char public_url[256];            /* where the public reaches the web pages; "" : from Host */
+  struct config_domain {           /* checking an issuer's claimed domain over HTTPS */
+    char ca_file[CONFIG_PATH_MAX]; /* extra trust roots (PEM); "": the system's only */
+    char resolve[256];             /* "HOST:PORT:ADDRESS" as curl's --resolve; "": DNS */
+  } domain;
   struct config_http {
     unsigned max_conns;            /* connections at once, all clients */
     unsigned conn_per_addr;        /* ... from one IPv4 address or IPv6 /64; 0: no cap */

@@ -20,6 +20,7 @@
 #include "db/migrate.h"
 #include "db/pg.h"
 #include "domain/account.h"
+#include "domain/profile.h"
 #include "http/addrlimit.h"
 #include "http/auth.h"
 #include "http/authsync.h"
@@ -105,6 +106,7 @@ static int cmd_serve(const struct config *c)
   respcache_init(c->verify_cache_ms);
   bundle_chain_init(c->chain.contract, c->chain.chain_id);
   api_web_init(c->public_url);
+  profile_init(&c->domain);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
   if (seq != 0 || authsync_start() != 0 || witness_client_start(c) != 0 || runner_start() != 0 ||

@@ -73,10 +73,23 @@ void api_batches_errors(struct req *r);
 void api_batches_certificates(struct req *r);
 /* web.c */
 void api_web_init(const char *public_url); /* "" : the page URL comes from the Host header */
+/* The public URL (no final '/'): DDC_PUBLIC_URL, else http:// and a well-formed Host header, else
+ * http://127.0.0.1:8080. */
+void api_public_base(struct req *r, char *out, size_t cap);
 void api_web_index(struct req *r);
 void api_web_cert(struct req *r);
 void api_web_qr(struct req *r);
 void api_web_static(struct req *r);
+/* credentials.c */
+void api_vc_code(struct req *r);
+void api_certs_vc(struct req *r);
+void api_vc_context(struct req *r);
+void api_did_issuer(struct req *r);
+void api_did_domain(struct req *r);
+void api_domain_put(struct req *r);
+void api_domain_check(struct req *r);
+void api_profile_put(struct req *r);
+void api_well_known_log(struct req *r);
 /* chain.c */
 void api_chain_anchors(struct req *r);
 

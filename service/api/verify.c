@@ -11,7 +11,9 @@
 #include "http/respcache.h"
 #include "ledger/bundle.h"
 #include "ledger/logkey.h"
+#include "domain/vc.h"
 #include "ledger/witness_client.h"
+#include "verify/vc.h"
 
 /* The {code} parameter: 26 base32 characters; anything else cannot exist (404). */
 static const char *verify_code(struct req *r)
@@ -105,11 +107,54 @@ void api_verify_by_content(struct req *r)
   reply_result(r, e, 200, json);
 }
 
+/* A credential sent in (JSON with @context): the issuer's DID document as served here, the
+ * certificate's bundle and verdict, then vc_verdict (status from the logged events). */
+static void verify_credential(struct req *r, json_t *cred)
+{
+  const char *code =
+      json_string_value(json_object_get(json_object_get(cred, "credentialSubject"), "code"));
+  json_t *bundle = NULL, *bv = NULL, *doc = NULL, *v = NULL;
+  char base[300], *text;
+  size_t len;
+  if (!code || !codes_is_base32(code, 26)) {
+    reply_problem(r, DDC_ERR_INVALID_FIELD, "credentialSubject.code",
+                  "a ddcd credential names its certificate's code");
+    return;
+  }
+  enum ddc_err e = bundle_build(code, &bundle);
+  json_int_t issuer = json_integer_value(json_object_get(json_object_get(bundle, "issuer"), "id"));
+  api_public_base(r, base, sizeof base);
+  if (e == DDC_ERR_OK) e = vc_did_document(base, issuer, 0, &text, &len);
+  if (e == DDC_ERR_OK) {
+    doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    bv = verify_verdict(bundle, 0);
+  }
+  if (doc && bv) {
+    struct vc_inputs in = {.did_doc = doc, .bundle = bundle, .bundle_verdict = bv};
+    v = vc_verdict(cred, &in);
+  }
+  if (e != DDC_ERR_OK)
+    reply_error(r, e);
+  else if (v)
+    reply_json(r, 200, v);
+  else
+    reply_error(r, DDC_ERR_INTERNAL);
+  json_decref(bundle);
+  json_decref(bv);
+  json_decref(doc);
+}
+
 void api_verify_post(struct req *r)
 {
   if (addrlimit_take(r) != 0) return;
   json_t *bundle = body_object(r);
   if (!bundle) return;
+  if (json_object_get(bundle, "@context")) {
+    verify_credential(r, bundle);
+    json_decref(bundle);
+    return;
+  }
   const char *type = json_string_value(json_object_get(bundle, "type"));
   if (!type || strcmp(type, "ddc.bundle/v1") != 0) {
     json_decref(bundle);

@@ -122,17 +122,23 @@ void api_web_static(struct req *r)
     reply_problem(r, DDC_ERR_NOT_FOUND, NULL, "no such file");
 }
 
-/* The public URL of the certificate page: DDC_PUBLIC_URL, else http:// and a well-formed Host
- * header, else http://127.0.0.1:8080. */
-static void web_page_url(struct req *r, const char *code, char *out, size_t cap)
+void api_public_base(struct req *r, char *out, size_t cap)
 {
   const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
   if (web_public_url[0])
-    snprintf(out, cap, "%s/c/%s", web_public_url, code);
+    snprintf(out, cap, "%s", web_public_url);
   else if (host && config_host_valid(host, strlen(host)))
-    snprintf(out, cap, "http://%s/c/%s", host, code);
+    snprintf(out, cap, "http://%s", host);
   else
-    snprintf(out, cap, "http://127.0.0.1:8080/c/%s", code);
+    snprintf(out, cap, "http://127.0.0.1:8080");
+}
+
+/* The public URL of the certificate page. */
+static void web_page_url(struct req *r, const char *code, char *out, size_t cap)
+{
+  char base[300];
+  api_public_base(r, base, sizeof base);
+  snprintf(out, cap, "%s/c/%s", base, code);
 }
 
 void api_web_qr(struct req *r)
