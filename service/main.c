@@ -178,7 +178,8 @@ static int main_create_account(const struct config *c, const struct principal *b
                                const char *name, int64_t issuer_id, const char *file, int64_t *id)
 {
   char key[APIKEY_LEN + 1], *json;
-  if (account_create(&main_cli, role_name(role), name, issuer_id, &json) != DDC_ERR_OK) return -1;
+  if (account_create(&main_cli, role_name(role), name, issuer_id, 0, &json) != DDC_ERR_OK)
+    return -1;
   *id = main_json_id(json, 0);
   free(json);
   struct principal self = {*id, 0, 0, role};

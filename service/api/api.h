@@ -29,6 +29,13 @@ void api_recharges_create(struct req *r);
 void api_balance_get(struct req *r);
 void api_journal_list(struct req *r);
 void api_statement_get(struct req *r);
+void api_rollup_get(struct req *r);
+/* batch_ops.c */
+void api_recharges_batch(struct req *r);
+void api_certs_batch(struct req *r);
+void api_certs_uri_put(struct req *r);
+/* events.c */
+void api_events_list(struct req *r);
 /* certificates.c */
 void api_certs_create(struct req *r);
 void api_certs_get(struct req *r);

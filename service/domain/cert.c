@@ -73,7 +73,7 @@ static enum ddc_err cert_check_metadata(const struct kind *k, json_t *md)
   return DDC_ERR_OK;
 }
 
-static int cert_uri_ok(const char *s)
+int cert_uri_ok(const char *s)
 {
   size_t n = strlen(s), i = 0;
   if (n == 0 || n > 2048 || !((s[0] | 32) >= 'a' && (s[0] | 32) <= 'z')) return 0;

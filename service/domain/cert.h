@@ -43,6 +43,8 @@ struct cert_doc {
  * On failure the detail names the field (errors_detail). A request that passes, with
  * metadata_jcs not NULL: *metadata_jcs is its metadata's JCS text, to free (and to sign). */
 enum ddc_err cert_check(const struct cert_mint_req *m, char **metadata_jcs);
+/* 1 if s is an absolute URI (scheme:...) of at most 2048 printable ASCII characters. */
+int cert_uri_ok(const char *s);
 /* Checks, builds and signs the document with the issuer's current key (made on first use),
  * stores the certificate and charges the mint price; *json is the new certificate. */
 enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *m, char **json);

@@ -54,10 +54,31 @@ static const char *const bundle_fields[][2] = {
     {"issuedAt", "issued_at"},
 };
 
+static json_t *bundle_canon(json_t *event);
+
+/* 1 if an event of the bundle sets the write-once URI (uri_set, for a document signed without
+ * one) to uri: the URI is then the log's word, not the issuer's signature's. */
+static int bundle_uri_logged(json_t *events, json_t *uri)
+{
+  size_t i;
+  json_t *e;
+  int found = 0;
+  json_array_foreach(events, i, e)
+  {
+    json_t *c = bundle_canon(e);
+    const char *type = json_string_value(json_object_get(c, "type"));
+    found |= type && !strcmp(type, "uri_set") && json_is_string(uri) &&
+             json_equal(json_object_get(json_object_get(c, "data"), "uri"), uri);
+    json_decref(c);
+  }
+  return found;
+}
+
 /* The issuer's signature: the document hashes to cert_hash, every field the certificate shows
- * is the document's, and the signing key signed it. */
+ * is the document's (a URI set after the mint: the one its logged event names), and the signing
+ * key signed it. */
 static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, json_t *cert,
-                                   json_t *key)
+                                   json_t *key, json_t *events)
 {
   uint8_t sig[64], pub[32];
   bundle_check(checks, "document_hash", bundle_sha256_is(doc, bundle_str(cert, "cert_hash")),
@@ -66,7 +87,9 @@ static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, j
   for (size_t i = 0; same && i < sizeof bundle_fields / sizeof bundle_fields[0]; i++) {
     json_t *a = json_object_get(d, bundle_fields[i][0]),
            *b = json_object_get(cert, bundle_fields[i][1]);
-    same = a && b && json_equal(a, b);
+    same = a && b &&
+           (json_equal(a, b) || (!strcmp(bundle_fields[i][0], "uri") && json_is_null(a) &&
+                                 bundle_uri_logged(events, b)));
   }
   same = same && json_equal(json_object_get(d, "keyId"), json_object_get(key, "key_id"));
   bundle_check(checks, "document_names_certificate", same,
@@ -118,11 +141,11 @@ static int bundle_check_key(json_t *checks, json_t *d, json_t *key)
  * status they lead to, or NULL. */
 static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc, json_t *d)
 {
-  static const char *const moves[][2] = {{"mint", "active"},     {"freeze", "frozen"},
-                                         {"unfreeze", "active"}, {"revoke", "revoked"},
-                                         {"burn", "burned"},     {"transfer", NULL},
-                                         {"approve", NULL},      {"edition_transfer", NULL},
-                                         {"edition_burn", NULL}, {"mint_more", NULL}};
+  static const char *const moves[][2] = {
+      {"mint", "active"},     {"freeze", "frozen"}, {"unfreeze", "active"},
+      {"revoke", "revoked"},  {"burn", "burned"},   {"transfer", NULL},
+      {"approve", NULL},      {"uri_set", NULL},    {"edition_transfer", NULL},
+      {"edition_burn", NULL}, {"mint_more", NULL}};
   char prev[65] = "", doc_hash[65];
   uint8_t h[32];
   const char *status = NULL;
@@ -363,7 +386,7 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   json_t *key = json_object_get(b, "signing_key"), *events = json_object_get(b, "events");
   const char *doc = bundle_str(b, "document");
   json_t *d = bundle_load_signed(doc);
-  bundle_check_signature(checks, doc, d, cert, key);
+  bundle_check_signature(checks, doc, d, cert, key, events);
   bundle_check_key(checks, d, key);
   const char *status = bundle_check_events(checks, events, doc, d);
   bundle_check(checks, "status_matches_events",

@@ -46,20 +46,27 @@ BEGIN
   INSERT INTO log_pending (event_id) VALUES (v_id);
 END $$;
 
--- Appends an event after p_prev in its chain and queues it for the log; returns its hash. p_data
--- is the data object's JCS text (ddc_jcs); the envelope's keys are written in their JCS order:
--- account, actor, data, ddcId, prev, time, type, v. (A mint's event is written by ddcd, in the
--- same envelope: cert_mint_event.)
+-- An event's canonical text: p_data is the data object's JCS text (ddc_jcs); the envelope's keys
+-- are written in their JCS order: account, actor, data, ddcId, prev, time, type, v. The one
+-- writer of the envelope in SQL, for single events and batches alike (a mint's event is written
+-- by ddcd, in the same envelope: cert_mint_event).
+CREATE FUNCTION ddc_event_canon(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
+                                p_prev bytea, p_data text, p_time timestamptz)
+RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT '{"account":' || coalesce(p_account::text, 'null') || ',"actor":' || p_actor
+    || ',"data":' || p_data || ',"ddcId":' || coalesce(p_ddc::text, 'null')
+    || ',"prev":' || coalesce('"' || encode(p_prev, 'hex') || '"', 'null')
+    || ',"time":"' || ddc_ts(p_time) || '","type":' || to_json(p_type)::text
+    || ',"v":"ddc.event/v1"}'
+$$;
+
+-- Appends an event after p_prev in its chain and queues it for the log; returns its hash.
 CREATE FUNCTION ddc_event_append(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
                                  p_prev bytea, p_data text)
 RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
   v_time  timestamptz := now();
-  v_canon text := '{"account":' || coalesce(p_account::text, 'null') || ',"actor":' || p_actor
-    || ',"data":' || p_data || ',"ddcId":' || coalesce(p_ddc::text, 'null')
-    || ',"prev":' || coalesce('"' || encode(p_prev, 'hex') || '"', 'null')
-    || ',"time":"' || ddc_ts(v_time) || '","type":' || to_json(p_type)::text
-    || ',"v":"ddc.event/v1"}';
+  v_canon text := ddc_event_canon(p_ddc, p_account, p_type, p_actor, p_prev, p_data, v_time);
   v_hash  bytea := sha256(convert_to(v_canon, 'UTF8'));
 BEGIN
   PERFORM ddc_event_insert(p_ddc, p_account, p_type, p_actor, p_prev, v_time, v_canon, v_hash);
@@ -247,18 +254,23 @@ LANGUAGE sql STABLE AS $$
                     WHERE owner_id = c.owner_id AND operator_id = p_actor)
 $$;
 
--- Who may read a certificate: operators; its issuer; its owner; the owner's issuer; and of an
--- edition, every account that holds units of it and the issuer keeping that account.
+-- Who may read a certificate: operators; its issuer; its owner; the owner's issuer; a platform
+-- those of its issuers and of their holders; and of an edition, every account that holds units of
+-- it, the issuer keeping that account and that issuer's platform.
 CREATE FUNCTION ddc_cert_visible(p_role text, p_actor bigint, c certificates) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT p_role = 'operator' OR c.issuer_id = p_actor OR c.owner_id = p_actor
          OR p_role = 'issuer' AND EXISTS (SELECT 1 FROM accounts o
                                           WHERE o.id = c.owner_id AND o.issuer_id = p_actor)
+         OR p_role = 'platform' AND EXISTS (SELECT 1 FROM accounts o
+                                            WHERE o.id IN (c.issuer_id, c.owner_id)
+                                              AND o.platform_id = p_actor)
          OR ddc_is_approved(p_actor, c)
          OR c.edition_supply IS NOT NULL AND EXISTS (
               SELECT 1 FROM edition_balances b JOIN accounts o ON o.id = b.holder_id
               WHERE b.ddc_id = c.ddc_id AND b.amount > 0
-                AND (b.holder_id = p_actor OR p_role = 'issuer' AND o.issuer_id = p_actor))
+                AND (b.holder_id = p_actor OR p_role = 'issuer' AND o.issuer_id = p_actor
+                     OR p_role = 'platform' AND o.platform_id = p_actor))
 $$;
 
 -- The certificate as JSON and its document text, or a rule failure.
@@ -268,6 +280,9 @@ DECLARE
   c certificates;
 BEGIN
   SELECT * INTO c FROM certificates WHERE ddc_id = p_ddc;
+  IF NOT FOUND AND p_role = 'platform' THEN -- the same 403 whatever exists
+    PERFORM ddc_fail('forbidden', format('certificate %s is not visible to this account', p_ddc));
+  END IF;
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', format('no certificate %s', p_ddc));
   END IF;
