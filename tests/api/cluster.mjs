@@ -2,7 +2,7 @@
 // temporary directory next to the test logs), for the replica and failover suites, which stop,
 // pause, kill and promote servers that other suites must not share. Everything is destroyed at the
 // end, also when the suite's process exits early.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,7 +53,9 @@ export async function cluster(tag) {
     },
     start: (name) => (name === 'pg' ? pg('start', dir(name)) : pg('replica', dir(name), dir('pg'))),
     stop: (name) => pg('stop', dir(name)),
-    promote: (name) => pg('promote', dir(name)),
+    // resolves once it is a primary; the event loop (ddcd's clients) runs on meanwhile
+    promote: (name) => new Promise((resolve, reject) =>
+      execFile(PG, ['promote', dir(name)], (err) => (err ? reject(err) : resolve()))),
     // kill -9 of the postmaster and every server process of the cluster, at once
     kill(name) {
       const pids = pg('pids', dir(name)).split('\n').filter(Boolean).map(Number);
