@@ -363,5 +363,6 @@ fi
 mkdir -p "$WORK/logs"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
   node tests/bench/chain.mjs || fail "the chain rows failed (logs: $WORK/logs)"
+tests/bench/replica.sh "$WORK" "$WORK/verify.lua" "$THREADS" "$CONNS" "$DUR" || fail "the replica rows failed"
 echo
 echo "($((SECONDS - START)) s)"
