@@ -26,6 +26,8 @@ struct config {
   char listen[128];                    /* as given, e.g. "127.0.0.1:8080" */
   struct sockaddr_storage listen_addr; /* parsed form of listen */
   char database_url[CONFIG_PATH_MAX];
+  char database_read_url[4 * CONFIG_PATH_MAX]; /* replicas for public reads, ';'-separated */
+  unsigned read_max_lag_ms;                    /* a replica further behind is skipped */
   char data_dir[CONFIG_PATH_MAX];
   char master_key_file[CONFIG_PATH_MAX];
   unsigned threads;

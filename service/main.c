@@ -19,6 +19,7 @@
 #include "crypto/keys.h"
 #include "db/migrate.h"
 #include "db/pg.h"
+#include "db/reads.h"
 #include "domain/account.h"
 #include "domain/profile.h"
 #include "http/addrlimit.h"
@@ -86,7 +87,9 @@ static int main_check_schema(void)
 static int cmd_serve(const struct config *c)
 {
   if (main_load_keys(c) != 0) return 2;
-  if (db_init(c->database_url) != 0 || main_check_schema() != 0) {
+  if (db_init(c->database_url) != 0 || main_check_schema() != 0 ||
+      db_reads_init(c->database_read_url, c->read_max_lag_ms) != 0) {
+    db_reads_stop();
     db_shutdown();
     return 1;
   }
@@ -99,6 +102,7 @@ static int cmd_serve(const struct config *c)
   struct note_signer log_key;
   if (logkey_load(c->log_origin, &log_key) != DDC_ERR_OK) {
     log_msg(LOG_ERROR, "log: the log key cannot be loaded or made");
+    db_reads_stop();
     db_shutdown();
     return 1;
   }
@@ -109,13 +113,15 @@ static int cmd_serve(const struct config *c)
   profile_init(&c->domain);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || authsync_start() != 0 || witness_client_start(c) != 0 || runner_start() != 0 ||
-      anchorer_start(c) != 0 || server_start(c, api_routes, api_routes_count) != 0) {
+  if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||
+      runner_start() != 0 || anchorer_start(c) != 0 ||
+      server_start(c, api_routes, api_routes_count) != 0) {
     authsync_stop();
     anchorer_stop();
     runner_stop();
     witness_client_stop();
     sequencer_stop();
+    db_reads_stop();
     db_shutdown();
     return 1;
   }
@@ -128,6 +134,7 @@ static int cmd_serve(const struct config *c)
   runner_stop();
   witness_client_stop();
   sequencer_stop();
+  db_reads_stop();
   db_shutdown();
   auth_shutdown();
   log_msg(LOG_INFO, "stopped");

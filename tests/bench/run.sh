@@ -366,5 +366,6 @@ DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DAT
 node tests/bench/vc.mjs "$DDCD" "$BKEY" || fail "the credential rows failed (logs: $WORK/logs)"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/editions.mjs || fail "the edition rows failed (logs: $WORK/logs)"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/batchops.mjs || fail "the batch operation rows failed (logs: $WORK/logs)"
+tests/bench/replica.sh "$WORK" "$WORK/verify.lua" "$THREADS" "$CONNS" "$DUR" || fail "the replica rows failed"
 echo
 echo "($((SECONDS - START)) s)"
