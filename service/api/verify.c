@@ -1,5 +1,6 @@
 /* verify.c: public verification (no key needed): a certificate by its code (the verdict and its
- * checks), its proof bundle, certificates by content hash, and checking a bundle sent in. */
+ * checks, ledger/verdict.c, cached for a moment in this process), its proof bundle, certificates by
+ * content hash, and checking a bundle sent in. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,7 @@
 #include "http/reply.h"
 #include "http/respcache.h"
 #include "ledger/bundle.h"
-#include "ledger/logkey.h"
-#include "ledger/witness_client.h"
+#include "ledger/verdict.h"
 
 /* The {code} parameter: 26 base32 characters; anything else cannot exist (404). */
 static const char *verify_code(struct req *r)
@@ -23,59 +23,26 @@ static const char *verify_code(struct req *r)
   return NULL;
 }
 
-/* The verdict on a bundle against the log's own key and witnesses. */
-static json_t *verify_verdict(json_t *bundle, int sent)
-{
-  struct note_verifier log_key;
-  const struct witness_set *ws = witness_client_set();
-  struct bundle_trust t = {&log_key, ws->keys, ws->n, ws->quorum};
-  if (logkey_public(&log_key) != DDC_ERR_OK) return NULL;
-  return sent ? bundle_verdict_sent(bundle, &t) : bundle_verdict(bundle, &t);
-}
-
-/* Renders a verdict on one of ours, with its bundle URL; a settled one (anchored and not
- * invalid) is cached for a moment under key, for the generation gen. */
-static void verify_render(struct req *r, json_t *v, const char *code, const char *key, uint64_t gen)
-{
-  char url[64];
-  snprintf(url, sizeof url, "/v1/verify/%s/bundle", code);
-  json_object_set_new(v, "bundle_url", json_string(url));
-  const char *result = json_string_value(json_object_get(v, "result"));
-  int settled = result && strcmp(result, "not_yet_anchored") && strcmp(result, "invalid");
-  char *text = json_dumps(v, JSON_COMPACT);
-  json_decref(v);
-  if (!text) {
-    reply_error(r, DDC_ERR_INTERNAL);
-    return;
-  }
-  if (settled) respcache_put(key, gen, text, strlen(text));
-  reply_buffer(r, 200, "application/json", text, strlen(text));
-}
-
 void api_verify_code(struct req *r)
 {
   const char *code = verify_code(r);
-  char key[40], *cached;
+  char key[40], *text;
   size_t len;
-  json_t *bundle, *v;
+  int settled;
   if (!code) return;
   snprintf(key, sizeof key, "verify/%s", code);
-  if (respcache_get(key, &cached, &len)) {
-    reply_buffer(r, 200, "application/json", cached, len);
+  if (respcache_get(key, &text, &len)) {
+    reply_buffer(r, 200, "application/json", text, len);
     return;
   }
   uint64_t gen = respcache_generation();
-  enum ddc_err e = bundle_build(code, &bundle);
+  enum ddc_err e = verdict_public(code, &text, &len, &settled);
   if (e != DDC_ERR_OK) {
     reply_error(r, e);
     return;
   }
-  v = verify_verdict(bundle, 0);
-  json_decref(bundle);
-  if (v)
-    verify_render(r, v, code, key, gen);
-  else
-    reply_error(r, DDC_ERR_INTERNAL);
+  if (settled) respcache_put(key, gen, text, len);
+  reply_buffer(r, 200, "application/json", text, len);
 }
 
 void api_verify_bundle_get(struct req *r)
@@ -116,7 +83,7 @@ void api_verify_post(struct req *r)
     reply_problem(r, DDC_ERR_INVALID_FIELD, "type", "a proof bundle has type ddc.bundle/v1");
     return;
   }
-  json_t *v = verify_verdict(bundle, 1);
+  json_t *v = verdict_judge(bundle, 1);
   json_decref(bundle);
   if (v)
     reply_json(r, 200, v);
