@@ -19,8 +19,9 @@
 
 #define READS_RING 128      /* primary samples kept: 128 periods, many times the lag allowed */
 #define READS_QUERY_MS 1000 /* a monitor query without an answer by then: that server is down */
-#define READS_STALE_MS 5000 /* a replica not heard from for this long (+ the lag) counts as down   \
-                             */
+#define READS_STALE_MS                                                                             \
+  5000 /* a replica not heard from for this long (+ the lag) counts as down                        \
+        */
 
 static const char *const reads_replay_sql =
     "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
@@ -242,16 +243,22 @@ static int reads_skip(int i, uint64_t now)
 }
 
 /* fn in one read-only snapshot on target. */
-static enum ddc_err reads_on(int target, db_read_fn fn, void *arg)
+/* fn on target: in a snapshot transaction of its own, or (one statement) as it is. */
+static enum ddc_err reads_on(int target, db_read_fn fn, void *arg, int snapshot)
 {
   int was = db_target(target);
-  enum ddc_err e = db_tx_begin_snapshot() == 0 ? fn(arg) : DDC_ERR_DB_UNAVAILABLE;
-  db_tx_rollback(); /* read only: nothing to commit */
+  enum ddc_err e;
+  if (snapshot) {
+    e = db_tx_begin_snapshot() == 0 ? fn(arg) : DDC_ERR_DB_UNAVAILABLE;
+    db_tx_rollback(); /* read only: nothing to commit */
+  } else {
+    e = fn(arg);
+  }
   db_target(was);
   return e;
 }
 
-enum ddc_err db_public_read(db_read_fn fn, void *arg)
+static enum ddc_err reads_route(db_read_fn fn, void *arg, int snapshot)
 {
   if (db_in_transaction()) return fn(arg);
   int n = rd.n;
@@ -262,7 +269,7 @@ enum ddc_err db_public_read(db_read_fn fn, void *arg)
       atomic_fetch_add(&rd.fallbacks[skip], 1);
       continue;
     }
-    enum ddc_err e = reads_on(i, fn, arg);
+    enum ddc_err e = reads_on(i, fn, arg, snapshot);
     if (e != DDC_ERR_NOT_FOUND && e != DDC_ERR_DB_UNAVAILABLE) {
       atomic_fetch_add(&rd.served[i], 1);
       return e;
@@ -272,7 +279,17 @@ enum ddc_err db_public_read(db_read_fn fn, void *arg)
     if (e == DDC_ERR_NOT_FOUND) break; /* the primary has the newest: ask it, not another */
   }
   atomic_fetch_add(&rd.primary_served, 1);
-  return reads_on(DB_PRIMARY, fn, arg);
+  return reads_on(DB_PRIMARY, fn, arg, snapshot);
+}
+
+enum ddc_err db_public_read(db_read_fn fn, void *arg)
+{
+  return reads_route(fn, arg, 1);
+}
+
+enum ddc_err db_public_read_one(db_read_fn fn, void *arg)
+{
+  return reads_route(fn, arg, 0);
 }
 
 const char *db_reads_reason_name(enum db_reads_reason r)

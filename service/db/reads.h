@@ -24,6 +24,9 @@ typedef enum ddc_err (*db_read_fn)(void *arg);
  * primary (a mint's 201) is never not_found. Inside a transaction of the caller's: fn runs in it.
  */
 enum ddc_err db_public_read(db_read_fn fn, void *arg);
+/* The same for a read of one statement (its own snapshot): routed alike, without the transaction
+ * around it (no BEGIN and ROLLBACK: the one-lookup verify). */
+enum ddc_err db_public_read_one(db_read_fn fn, void *arg);
 
 /* Checks DDC_DATABASE_READ_URL: connection strings separated by ';' (each a libpq key=value string
  * or a postgresql:// URI), at most DB_READS_MAX. The number of them, or -1. */

@@ -278,8 +278,18 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- Keys are never updated but to revoke them; accounts and certificates only on a status change
--- (accounts.last_event_hash and certificate transfers are frequent and change nothing cached).
+-- Something every kept verdict may depend on changed (a signing key retired, a chain anchor
+-- confirmed): every process drops its cached verdicts.
+CREATE FUNCTION ddc_notify_verdicts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('ddc_auth', 'cert:' || TG_TABLE_NAME);
+  RETURN NULL;
+END $$;
+
+-- Keys are never updated but to revoke them; accounts only on a status change
+-- (accounts.last_event_hash is frequent and changes nothing cached); certificates on any event
+-- (a new event changes the verdict: its status, or an event not in the log yet), which a mint,
+-- an INSERT, does not fire.
 CREATE TRIGGER api_keys_notify AFTER UPDATE OR DELETE ON api_keys
   FOR EACH ROW EXECUTE FUNCTION ddc_notify_key ();
 
@@ -289,8 +299,10 @@ CREATE TRIGGER accounts_notify AFTER UPDATE OF status ON accounts
 CREATE TRIGGER accounts_notify_delete AFTER DELETE ON accounts
   FOR EACH ROW EXECUTE FUNCTION ddc_notify_account ();
 
-CREATE TRIGGER certificates_notify AFTER UPDATE OF status ON certificates
-  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ddc_notify_cert ();
+CREATE TRIGGER certificates_notify AFTER UPDATE OF status, last_event_hash ON certificates
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
+                     OR OLD.last_event_hash IS DISTINCT FROM NEW.last_event_hash)
+  EXECUTE FUNCTION ddc_notify_cert ();
 
 -- The acting API key is still live and its account active, checked under FOR SHARE locks held to
 -- the commit: a revocation or freeze in flight either commits first (and is seen here) or waits

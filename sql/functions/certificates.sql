@@ -30,6 +30,12 @@ $$;
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
   FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
+-- A retired signing key changes the bundles of its certificates (the retirement event): every
+-- process drops its cached verdicts (kept ones check the key, see ddc_verdict_get).
+CREATE TRIGGER issuer_keys_notify AFTER UPDATE OF retired_at ON issuer_keys
+  FOR EACH ROW WHEN (OLD.retired_at IS DISTINCT FROM NEW.retired_at)
+  EXECUTE FUNCTION ddc_notify_verdicts ();
+
 -- Inserts an event whose canonical text p_canon (its "time" p_time, hash p_hash) is already
 -- written, by ddc_event_append or, for a mint, by ddcd (cert_mint_event), and queues it for the
 -- log.
