@@ -19,8 +19,9 @@ static const char *const journal_query[] = {"currency", "limit", "cursor", NULL}
 static const char *const statement_query[] = {"currency", "from", "to", NULL};
 static const char *const batches_query[] = {"kind", "mode", "dry_run", NULL};
 static const char *const lang_query[] = {"lang", NULL};
-static const char *const certs_query[] = {"issuer_id", "owner_id", "status", "kind",
-                                          "limit",     "cursor",   NULL};
+static const char *const certs_query[] = {"issuer_id",   "owner_id",  "status",       "kind",
+                                          "limit",       "cursor",    "external_ref", "q",
+                                          "issued_from", "issued_to", "order",        NULL};
 
 const struct route api_routes[] = {
     {"GET", "/", api_web_index, 0, BODY_NONE, lang_query},
