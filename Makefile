@@ -8,7 +8,7 @@ SRC := $(shell find service -name '*.c' ! -name main.c | sort)
 # Schema migrations in order; function files in the order sql/functions/ORDER lists them.
 SQL_SCHEMA := $(sort $(wildcard sql/schema/[0-9][0-9][0-9]_*.sql))
 SQL_FUNCTIONS := $(wildcard sql/functions/*.sql) sql/functions/ORDER
-WEB := $(sort $(wildcard web/*.*))
+WEB := $(sort $(wildcard web/*.* web/console/*.*))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 # What an outside verifier needs (service/verify/ and the pure code it calls): linked alone, with

@@ -53,6 +53,10 @@ struct config {
     unsigned body_min_rate;        /* bytes a second a body must keep up; 0: no floor */
     unsigned body_rate_grace_s;    /* ... judged over windows this long, the first a grace */
   } http;
+  struct config_console {
+    unsigned idle_s, max_s;   /* a console session's idle and absolute timeouts */
+    unsigned signin_failures; /* failed sign-ins per address and per key prefix a window */
+  } console;
   struct config_chain {
     char rpc_url[CONFIG_PATH_MAX]; /* "": no chain anchoring */
     uint64_t chain_id;             /* 0: as the node says */

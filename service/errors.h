@@ -20,6 +20,8 @@
   X(INSUFFICIENT_FUNDS, "insufficient_funds", 402, "The balance does not cover the price")         \
   X(FORBIDDEN, "forbidden", 403, "This account may not do that")                                   \
   X(ACCOUNT_FROZEN, "account_frozen", 403, "The account is frozen")                                \
+  X(CSRF_REJECTED, "csrf_rejected", 403,                                                           \
+    "A session's state-changing request lacks its CSRF token or comes from another site")          \
   X(CROSS_ISSUER_NOT_APPROVED, "cross_issuer_not_approved", 403,                                   \
     "The receiving side's issuer has not approved certificates of this issuer")                    \
   X(HOLDER_SIGNATURE_REQUIRED, "holder_signature_required", 403,                                   \

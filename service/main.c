@@ -27,6 +27,7 @@
 #include "http/authsync.h"
 #include "http/respcache.h"
 #include "http/server.h"
+#include "http/session.h"
 #include "ledger/bundle.h"
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
@@ -111,6 +112,7 @@ static int cmd_serve(const struct config *c)
   bundle_chain_init(c->chain.contract, c->chain.chain_id);
   api_web_init(c->public_url);
   profile_init(&c->domain);
+  session_init(c->console.idle_s, c->console.max_s, c->console.signin_failures, c->public_url);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
   if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||

@@ -69,6 +69,10 @@ void api_approvals_set(struct req *r);
 void api_approvals_list(struct req *r);
 void api_holder_key_put(struct req *r);
 void api_holder_key_get(struct req *r);
+/* sessions.c */
+void api_session_create(struct req *r);
+void api_session_get(struct req *r);
+void api_session_delete(struct req *r);
 /* signing_keys.c */
 void api_signing_keys_create(struct req *r);
 void api_signing_keys_list(struct req *r);
@@ -100,6 +104,7 @@ void api_web_init(const char *public_url); /* "" : the page URL comes from the H
 void api_public_base(struct req *r, char *out, size_t cap);
 void api_web_index(struct req *r);
 void api_web_cert(struct req *r);
+void api_web_console(struct req *r); /* the issuer's console, web/console/ */
 void api_web_qr(struct req *r);
 void api_web_static(struct req *r);
 /* credentials.c */

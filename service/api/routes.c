@@ -27,14 +27,19 @@ static const char *const lang_query[] = {"lang", NULL};
 static const char *const page_query[] = {"limit", "cursor", NULL};
 static const char *const holder_query[] = {"holder", NULL};
 static const char *const events_query[] = {"after", "limit", "type", NULL};
-static const char *const certs_query[] = {"issuer_id", "owner_id", "status", "kind",
-                                          "limit",     "cursor",   NULL};
+static const char *const certs_query[] = {"issuer_id",   "owner_id",  "status",       "kind",
+                                          "limit",       "cursor",    "external_ref", "q",
+                                          "issued_from", "issued_to", "order",        NULL};
 
 const struct route api_routes[] = {
     {"GET", "/", api_web_index, 0, BODY_NONE, lang_query},
     {"GET", "/c/{code}", api_web_cert, 0, BODY_NONE, lang_query},
     {"GET", "/c/{code}/qr.svg", api_web_qr, 0, BODY_NONE, NULL},
     {"GET", "/static/{file*}", api_web_static, 0, BODY_NONE, NULL},
+    {"GET", "/console", api_web_console, 0, BODY_NONE, lang_query},
+    {"POST", "/v1/session", api_session_create, 0, BODY_JSON, NULL},
+    {"GET", "/v1/session", api_session_get, ANY, BODY_NONE, NULL},
+    {"DELETE", "/v1/session", api_session_delete, ANY, BODY_NONE, NULL},
     {"GET", "/healthz", api_healthz, 0, BODY_NONE, NULL},
     {"GET", "/readyz", api_readyz, 0, BODY_NONE, NULL},
     {"GET", "/metrics", api_metrics, 0, BODY_NONE, NULL},

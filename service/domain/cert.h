@@ -64,8 +64,7 @@ void cert_doc_free(struct cert_doc *d);
  * hash = SHA-256 of the text. Returns its length, or 0 if cap is too small. */
 size_t cert_mint_event(const struct cert_doc *d, char *out, size_t cap, uint8_t hash[32]);
 enum ddc_err cert_get(const struct principal *who, int64_t ddc, char **json, char **document);
-enum ddc_err cert_list(const struct principal *who, int64_t issuer, int64_t owner,
-                       const char *status, const char *kind, int64_t after, int limit, char **json);
+enum ddc_err cert_list(const struct principal *who, const struct cert_query *q, char **json);
 enum ddc_err cert_events(const struct principal *who, int64_t ddc, char **json);
 
 #endif

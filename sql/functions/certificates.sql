@@ -705,10 +705,13 @@ BEGIN
   RETURN ddc_holder_key_json(h);
 END $$;
 
--- A page of the certificates the caller may see, in ddc_id order after p_after. Holders list
--- what they own; an issuer without filters lists what it issued.
+-- A page of the certificates the caller may see, in ddc_id order (descending when p_desc) after
+-- the cursor p_after, each with its metadata. Holders list what they own; an issuer without
+-- filters lists what it issued. The search filters are described at ddc_cert_search_sql.
 CREATE FUNCTION ddc_cert_list(p_role text, p_actor bigint, p_issuer bigint, p_owner bigint,
-                              p_status text, p_kind text, p_after bigint, p_limit integer)
+                              p_status text, p_kind text, p_after bigint, p_limit integer,
+                              p_external_ref text, p_q text, p_from timestamptz,
+                              p_to timestamptz, p_desc boolean)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_items jsonb;
@@ -732,18 +735,58 @@ BEGIN
     PERFORM ddc_fail('forbidden', 'owner_id is not this issuer or one of its holders',
                      '{"field":"owner_id"}');
   END IF;
-  SELECT coalesce(jsonb_agg(ddc_cert_json(s.c) ORDER BY (s.c).ddc_id) FILTER (WHERE s.n <= p_limit),
-                  '[]'),
-         max((s.c).ddc_id) FILTER (WHERE s.n <= p_limit), count(*)
+  EXECUTE 'SELECT coalesce(jsonb_agg(ddc_cert_json(s.c) || jsonb_build_object(''metadata'','
+          ' (s.c).document::jsonb -> ''metadata'') ORDER BY s.n) FILTER (WHERE s.n <= $12), ''[]''),'
+          ' (array_agg((s.c).ddc_id ORDER BY s.n) FILTER (WHERE s.n <= $12))[$12], count(*)'
+          ' FROM (SELECT q.c, row_number() OVER (ORDER BY (q.c).ddc_id'
+          || CASE WHEN p_desc THEN ' DESC' ELSE '' END || ') AS n FROM ('
+          || ddc_cert_search_sql(p_issuer, p_owner, p_status, p_kind, p_after, p_external_ref,
+                                 regexp_split_to_array(btrim(p_q, E' \t\n\r\u3000'),
+                                                       E'[ \t\n\r\u3000]+'),
+                                 p_from, p_to, p_desc)
+          || ' LIMIT $12 + 1) q) s'
     INTO v_items, v_last, v_n
-    FROM (SELECT x AS c, row_number() OVER (ORDER BY x.ddc_id) AS n FROM certificates x
-          WHERE x.ddc_id > p_after
-            AND (p_issuer IS NULL OR x.issuer_id = p_issuer)
-            AND (p_owner IS NULL OR x.owner_id = p_owner)
-            AND (p_status IS NULL OR x.status = p_status)
-            AND (p_kind IS NULL OR x.kind = p_kind)
-            AND ddc_cert_visible(p_role, p_actor, x)
-          ORDER BY x.ddc_id LIMIT p_limit + 1) s;
+    USING p_issuer, p_owner, p_status, p_kind, p_after, p_external_ref, p_from, p_to, p_role,
+          p_actor, p_desc, p_limit;
   RETURN jsonb_build_object('items', v_items,
                             'next_cursor', CASE WHEN v_n > p_limit THEN v_last::text END);
+END $$;
+
+-- The search behind ddc_cert_list, as SQL text with its parameters $1..$11 (issuer, owner, status,
+-- kind, cursor, external_ref, from, to, role, actor, descending), ordered by ddc_id: only the
+-- filters given appear, so each EXECUTE is planned for them. Words of 3 or more characters match
+-- through the trigram index certificates_search_idx (same expression); shorter ones (1 or 2 CJK
+-- characters) are checked on the rows the other conditions leave. Words are matched in the
+-- JSON text of the strings, so they are JSON-escaped first, then LIKE-escaped.
+CREATE FUNCTION ddc_cert_search_sql(p_issuer bigint, p_owner bigint, p_status text, p_kind text,
+                                    p_after bigint, p_external_ref text, p_words text[],
+                                    p_from timestamptz, p_to timestamptz, p_desc boolean)
+RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v_expr text := '(jsonb_path_query_array(c.document::jsonb, ''strict $."metadata".** ? '
+                 '(@.type() == "string")'')::text)';
+  v_sql  text := 'SELECT c FROM certificates c WHERE ddc_cert_visible($9, $10, c)';
+  v_w    text;
+BEGIN
+  IF p_after > 0 THEN
+    v_sql := v_sql || CASE WHEN p_desc THEN ' AND c.ddc_id < $5' ELSE ' AND c.ddc_id > $5' END;
+  END IF;
+  IF p_issuer IS NOT NULL THEN v_sql := v_sql || ' AND c.issuer_id = $1'; END IF;
+  IF p_owner IS NOT NULL THEN v_sql := v_sql || ' AND c.owner_id = $2'; END IF;
+  IF p_status IS NOT NULL THEN v_sql := v_sql || ' AND c.status = $3'; END IF;
+  IF p_kind IS NOT NULL THEN v_sql := v_sql || ' AND c.kind = $4'; END IF;
+  IF p_external_ref IS NOT NULL THEN v_sql := v_sql || ' AND c.external_ref = $6'; END IF;
+  IF p_from IS NOT NULL THEN v_sql := v_sql || ' AND c.issued_at >= $7'; END IF;
+  IF p_to IS NOT NULL THEN v_sql := v_sql || ' AND c.issued_at < $8'; END IF;
+  FOREACH v_w IN ARRAY coalesce(p_words, '{}') LOOP
+    v_w := lower(substr(to_jsonb(v_w)::text, 2, length(to_jsonb(v_w)::text) - 2));
+    IF char_length(v_w) >= 3 THEN
+      v_sql := v_sql || ' AND ' || v_expr || ' ILIKE '
+        || quote_literal('%' || replace(replace(replace(v_w, '\', '\\'), '%', '\%'), '_', '\_')
+                         || '%');
+    ELSE
+      v_sql := v_sql || ' AND strpos(lower(' || v_expr || '), ' || quote_literal(v_w) || ') > 0';
+    END IF;
+  END LOOP;
+  RETURN v_sql || CASE WHEN p_desc THEN ' ORDER BY c.ddc_id DESC' ELSE ' ORDER BY c.ddc_id' END;
 END $$;
