@@ -1,7 +1,7 @@
 // platforms.test.mjs: the platform tier (accounts, recharges, floors, roll-up), batch operations
 // on certificates and recharges, the event feed and the write-once URI, against a real ddcd. Every
 // new route is called by six callers: the operator, a platform, its issuer, another platform's
-// issuer, a holder, and anonymous. Money through the tier (operator -> platform -> issuer ->
+// issuer, a holder, and anonymous; the edition routes (DDC-1155) too. Money through the tier (operator -> platform -> issuer ->
 // mints) must add up to the minor unit in the roll-up and in every statement.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -347,7 +347,20 @@ const rows = [
   ['POST /v1/accounts/{issuer}/recharges', [201, 201, 403, 403, 403, 401],
     (k) => post(`/v1/accounts/${t.i1.id}/recharges`, k, { amount_minor: 1, currency: 'CNY', reference: uniq('x') })],
   ['POST /v1/accounts (an issuer)', [201, 201, 403, 403, 403, 401], (k) => post('/v1/accounts', k, { role: 'issuer', name: uniq('i') })],
+  // editions (DDC-1155): a class the platform's issuer minted to its holder
+  ['POST /v1/editions', [403, 403, 201, 201, 403, 401], (k) => post('/v1/editions', k, { kind: 'generic', metadata: { title: uniq('ed') }, supply: 2 })],
+  ['GET /v1/editions/{id}/balances', [200, 200, 200, 403, 200, 401], async (k) => get(`/v1/editions/${(await edition()).ddc_id}/balances`, k)],
+  ['GET /v1/accounts/{holder}/editions', [200, 200, 200, 403, 200, 401], (k) => get(`/v1/accounts/${t.h1.id}/editions`, k)],
+  ['POST /v1/editions/{id}/transfer', [403, 403, 200, 403, 200, 401],
+    async (k) => post(`/v1/editions/${(await edition()).ddc_id}/transfer`, k, { from: t.h1.id, to: t.i1.id, amount: 1 })],
+  ['POST /v1/editions/{id}/burn', [200, 403, 200, 403, 200, 401],
+    async (k) => post(`/v1/editions/${(await edition()).ddc_id}/burn`, k, { from: t.h1.id, amount: 1 })],
+  ['POST /v1/editions/{id}/mint-more', [403, 403, 200, 403, 403, 401],
+    async (k) => post(`/v1/editions/${(await edition({ mintable: true })).ddc_id}/mint-more`, k, { to: t.h1.id, amount: 1 })],
 ];
+// A new edition of 5 units, minted by the platform's issuer to its holder.
+const edition = async (extra = {}) => ok(await post('/v1/editions', t.i1.key,
+  { kind: 'generic', owner_id: t.h1.id, metadata: { title: uniq('ed') }, supply: 5, ...extra }), 201);
 for (const [name, statuses, run] of rows) {
   test(`roles: ${name}`, async () => {
     for (const [i, role] of ROLES.entries()) {
