@@ -8,6 +8,7 @@
 #include "crypto/jcs.h"
 #include "db/certs.h"
 #include "domain/lifecycle.h"
+#include "ledger/statuspub.h"
 #include "timefmt.h"
 
 char *lifecycle_transfer_message(int64_t ddc, int64_t to, const char *nonce, const char *deadline,
@@ -74,7 +75,9 @@ enum ddc_err lifecycle_approve(const struct principal *who, int64_t ddc, int64_t
 enum ddc_err lifecycle_set_status(const struct principal *who, int64_t ddc, const char *op,
                                   const char *reason, char **json)
 {
-  return db_cert_status(role_name(who->role), who->account_id, ddc, op, reason, json);
+  enum ddc_err e = db_cert_status(role_name(who->role), who->account_id, ddc, op, reason, json);
+  if (e == DDC_ERR_OK) statuspub_poke(); /* the certificate's status list changed */
+  return e;
 }
 
 enum ddc_err lifecycle_operator_set(const struct principal *who, int64_t owner, int64_t operator_id,
