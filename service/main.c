@@ -109,8 +109,9 @@ static int cmd_serve(const struct config *c)
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
   if (seq != 0 || authsync_start() != 0 || witness_client_start(c) != 0 || runner_start() != 0 ||
-      anchorer_start(c) != 0 || statuspub_start(c) != 0 ||
-      server_start(c, api_routes, api_routes_count) != 0) {
+      anchorer_start(c) != 0 || server_start(c, api_routes, api_routes_count) != 0 ||
+      statuspub_start(c, server_url_bound()) != 0) {
+    server_stop();
     statuspub_stop();
     authsync_stop();
     anchorer_stop();

@@ -1,6 +1,7 @@
 /* statuspub.c: the status-list publisher (see statuspub.h). */
 #include "ledger/statuspub.h"
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +22,9 @@
 static struct {
   struct bgthread bg;
   unsigned interval_ms;
-  char base[256];
+  char base[256];   /* written once, before ready is set */
+  atomic_int ready; /* base is set: lists may be published */
 } pub = {.bg = BGTHREAD_INIT};
-
-void statuspub_init(const struct config *c)
-{
-  if (c->public_url[0])
-    snprintf(pub.base, sizeof pub.base, "%s", c->public_url);
-  else
-    snprintf(pub.base, sizeof pub.base, "http://%s", c->listen);
-}
 
 void statuspub_url(int64_t issuer, const char *purpose, int32_t list, char *out, size_t cap)
 {
@@ -80,6 +74,7 @@ static enum ddc_err statuspub_changed(int64_t issuer, int32_t list, uint8_t *bit
 
 enum ddc_err statuspub_publish(int64_t issuer, int32_t list)
 {
+  if (!atomic_load(&pub.ready)) return DDC_ERR_SHUTTING_DOWN; /* not started, or starting */
   uint8_t *bits[DB_STATUS_PURPOSES] = {calloc(1, STATUSPUB_BYTES), calloc(1, STATUSPUB_BYTES)};
   enum ddc_err e = bits[0] && bits[1] ? DDC_ERR_OK : DDC_ERR_INTERNAL;
   if (e == DDC_ERR_OK && db_tx_begin() != 0) e = DDC_ERR_DB_UNAVAILABLE;
@@ -122,10 +117,11 @@ static void *statuspub_main(void *arg)
   return NULL;
 }
 
-int statuspub_start(const struct config *c)
+int statuspub_start(const struct config *c, const char *base)
 {
   pub.interval_ms = c->anchor_interval_ms;
-  statuspub_init(c);
+  snprintf(pub.base, sizeof pub.base, "%s", c->public_url[0] ? c->public_url : base);
+  atomic_store(&pub.ready, 1);
   return bgthread_start(&pub.bg, statuspub_main, NULL);
 }
 

@@ -10,15 +10,15 @@
 #include "config.h"
 #include "errors.h"
 
-/* The base of the lists' URLs: DDC_PUBLIC_URL, else http://<listen address>. Before serving. */
-void statuspub_init(const struct config *c);
-/* Starts the thread. 0 or -1. */
-int statuspub_start(const struct config *c);
+/* Starts the thread; the lists' URLs start with base (DDC_PUBLIC_URL, else the address the
+ * server listens on: so start it once the server is bound). 0 or -1. */
+int statuspub_start(const struct config *c, const char *base);
 /* Wakes it: a status changed. */
 void statuspub_poke(void);
 void statuspub_stop(void);
 /* Publishes the list now if it never was or its bits changed, on the calling thread's
- * connection (its own transaction). DDC_ERR_NOT_FOUND when the issuer has no such list. */
+ * connection (its own transaction). DDC_ERR_NOT_FOUND when the issuer has no such list;
+ * DDC_ERR_SHUTTING_DOWN before statuspub_start (no URL to write yet). */
 enum ddc_err statuspub_publish(int64_t issuer, int32_t list);
 /* The URL of a list: <base>/v1/status/<issuer>/<purpose>/<list>. */
 void statuspub_url(int64_t issuer, const char *purpose, int32_t list, char *out, size_t cap);
