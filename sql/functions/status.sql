@@ -2,11 +2,11 @@
 -- certificate gets an entry at mint: ddc_status_draw in ddc_mint, ddc_status_reserve for a batch
 -- chunk (before it is signed) and for certificates minted before entries existed
 -- (ddc_status_backfill, run by the status-list publisher). A list's positions 0..131071 are
--- handed out by 16 stripe counters of 8,192 positions each; position p is entry
+-- handed out by 16 stripe counters of 8,192 positions each (ddc_status_take); position p is entry
 -- ddc_status_index(seed, p), a keyed permutation, so that entries come out in no telling order
 -- (Bitstring Status List §6.3) while a draw costs one row lock, on a stripe no concurrent mint of
 -- the issuer holds. A change of a certificate's status marks its list dirty
--- (ddc_status_dirty_mark); the publisher (service/ledger/statuslist.c) signs the list's new
+-- (ddc_status_dirty_mark); the publisher (service/ledger/statuspub.c) signs the list's new
 -- credentials and stores them with ddc_status_publish, which logs their hashes.
 -- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
 
@@ -33,46 +33,56 @@ BEGIN
   RETURN x;
 END $$;
 
--- Opens the issuer's next list when it has no position left to hand out (a concurrent
--- transaction may have opened one meanwhile: then nothing), with a random key and its stripes,
--- and marks it dirty so that its empty credentials are published.
+-- Opens the issuer's next list when its newest has no position left (a concurrent transaction
+-- may have opened one meanwhile: then nothing), with a random key and its stripes, and marks it
+-- dirty so that its empty credentials are published.
 CREATE FUNCTION ddc_status_list_new(p_issuer bigint) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   v_list integer;
+  v_seed bigint := ('x' || left(md5(gen_random_uuid()::text), 16))::bit(64)::bigint;
 BEGIN
-  PERFORM FROM status_stripes WHERE issuer_id = p_issuer AND next < stop LIMIT 1;
+  SELECT coalesce(max(list) + 1, 0) INTO v_list FROM status_lists WHERE issuer_id = p_issuer;
+  PERFORM FROM status_stripes WHERE issuer_id = p_issuer AND list = v_list - 1 AND next < stop;
   IF FOUND THEN
     RETURN;
   END IF;
-  SELECT coalesce(max(list) + 1, 0) INTO v_list FROM status_lists WHERE issuer_id = p_issuer;
-  INSERT INTO status_lists (issuer_id, list, seed)
-    VALUES (p_issuer, v_list, ('x' || left(md5(gen_random_uuid()::text), 16))::bit(64)::bigint)
+  INSERT INTO status_lists (issuer_id, list, seed) VALUES (p_issuer, v_list, v_seed)
     ON CONFLICT DO NOTHING;
   IF FOUND THEN
-    INSERT INTO status_stripes (issuer_id, list, stripe, next, stop)
-      SELECT p_issuer, v_list, s, s * 8192, (s + 1) * 8192 FROM generate_series(0, 15) s;
+    INSERT INTO status_stripes (issuer_id, list, stripe, seed, next, stop)
+      SELECT p_issuer, v_list, s, v_seed, s * 8192, (s + 1) * 8192 FROM generate_series(0, 15) s;
     INSERT INTO status_dirty (issuer_id, list) VALUES (p_issuer, v_list) ON CONFLICT DO NOTHING;
   END IF;
 END $$;
 
--- A stripe of the issuer's lowest open list to hand positions out of, locked until the
--- transaction ends: one no other transaction holds, else (all busy) the first, waited for. Opens
--- a new list when none is left.
-CREATE FUNCTION ddc_status_stripe(p_issuer bigint) RETURNS status_stripes
+-- Counts up to p_n positions off a stripe of the issuer's newest list: one no other transaction
+-- holds, else (all busy) the first, waited for; the stripe stays locked until the transaction
+-- ends. Opens a new list when none is left. The list, its key, the first position and how many.
+CREATE FUNCTION ddc_status_take(p_issuer bigint, p_n integer, OUT o_list integer,
+                                OUT o_seed bigint, OUT o_first integer, OUT o_count integer)
 LANGUAGE plpgsql AS $$
 DECLARE
-  s status_stripes;
+  v_list integer;
 BEGIN
   LOOP
-    SELECT * INTO s FROM status_stripes WHERE issuer_id = p_issuer AND next < stop
-      ORDER BY list, stripe LIMIT 1 FOR UPDATE SKIP LOCKED;
+    SELECT max(list) INTO v_list FROM status_lists WHERE issuer_id = p_issuer;
+    UPDATE status_stripes s SET next = x.next + least(p_n, x.stop - x.next)
+      FROM (SELECT * FROM status_stripes WHERE issuer_id = p_issuer AND list = v_list
+              AND next < stop ORDER BY stripe LIMIT 1 FOR UPDATE SKIP LOCKED) x
+      WHERE s.issuer_id = x.issuer_id AND s.list = x.list AND s.stripe = x.stripe
+      RETURNING x.list, x.seed, x.next, least(p_n, x.stop - x.next)
+      INTO o_list, o_seed, o_first, o_count;
     IF FOUND THEN
-      RETURN s;
+      RETURN;
     END IF;
-    SELECT * INTO s FROM status_stripes WHERE issuer_id = p_issuer AND next < stop
-      ORDER BY list, stripe LIMIT 1 FOR UPDATE;
+    UPDATE status_stripes s SET next = x.next + least(p_n, x.stop - x.next)
+      FROM (SELECT * FROM status_stripes WHERE issuer_id = p_issuer AND list = v_list
+              AND next < stop ORDER BY stripe LIMIT 1 FOR UPDATE) x
+      WHERE s.issuer_id = x.issuer_id AND s.list = x.list AND s.stripe = x.stripe
+      RETURNING x.list, x.seed, x.next, least(p_n, x.stop - x.next)
+      INTO o_list, o_seed, o_first, o_count;
     IF FOUND THEN
-      RETURN s;
+      RETURN;
     END IF;
     PERFORM ddc_status_list_new(p_issuer);
   END LOOP;
@@ -82,13 +92,11 @@ END $$;
 CREATE FUNCTION ddc_status_draw(p_issuer bigint, OUT o_list integer, OUT o_index integer)
 LANGUAGE plpgsql AS $$
 DECLARE
-  s status_stripes := ddc_status_stripe(p_issuer);
+  t record;
 BEGIN
-  UPDATE status_stripes SET next = next + 1
-    WHERE issuer_id = p_issuer AND list = s.list AND stripe = s.stripe;
-  o_list := s.list;
-  o_index := ddc_status_index((SELECT seed FROM status_lists
-                               WHERE issuer_id = p_issuer AND list = s.list), s.next);
+  SELECT * INTO t FROM ddc_status_take(p_issuer, 1);
+  o_list := t.o_list;
+  o_index := ddc_status_index(t.o_seed, t.o_first);
 END $$;
 
 -- p_n entries at once, for a batch chunk about to be signed (in a transaction of their own: the
@@ -96,20 +104,14 @@ END $$;
 CREATE FUNCTION ddc_status_reserve(p_issuer bigint, p_n integer)
 RETURNS TABLE (o_list integer, o_index integer) LANGUAGE plpgsql AS $$
 DECLARE
-  s status_stripes;
+  t record;
   v_left integer := p_n;
-  v_take integer;
-  v_seed bigint;
 BEGIN
   WHILE v_left > 0 LOOP
-    s := ddc_status_stripe(p_issuer);
-    v_take := least(v_left, s.stop - s.next);
-    UPDATE status_stripes SET next = next + v_take
-      WHERE issuer_id = p_issuer AND list = s.list AND stripe = s.stripe;
-    SELECT seed INTO v_seed FROM status_lists WHERE issuer_id = p_issuer AND list = s.list;
-    RETURN QUERY SELECT s.list, ddc_status_index(v_seed, p)
-      FROM generate_series(s.next, s.next + v_take - 1) p;
-    v_left := v_left - v_take;
+    SELECT * INTO t FROM ddc_status_take(p_issuer, v_left);
+    RETURN QUERY SELECT t.o_list, ddc_status_index(t.o_seed, p)
+      FROM generate_series(t.o_first, t.o_first + t.o_count - 1) p;
+    v_left := v_left - t.o_count;
   END LOOP;
 END $$;
 

@@ -2,7 +2,8 @@
 -- the same list for both purposes) is drawn from through a keyed permutation: position p of the
 -- list (taken in turn) is entry ddc_status_index(seed, p), so entries come out in random order
 -- while positions are handed out by counters. The positions are split into stripes, each with
--- its own counter row, so that concurrent mints of one issuer each lock a different row.
+-- its own counter row, so that concurrent mints of one issuer each lock a different row. Lists
+-- fill in order: only the newest has positions left.
 CREATE TABLE status_lists (
   issuer_id  bigint NOT NULL REFERENCES accounts (id),
   list       integer NOT NULL CHECK (list >= 0),
@@ -10,18 +11,19 @@ CREATE TABLE status_lists (
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (issuer_id, list)
 );
+-- A list's stripes: a mint takes one (FOR UPDATE SKIP LOCKED) and counts a position off it. The
+-- counter is no index's column, so the update is HOT: the row is rewritten on its own page.
 CREATE TABLE status_stripes (
   issuer_id bigint NOT NULL,
   list      integer NOT NULL,
   stripe    integer NOT NULL,
+  seed      bigint NOT NULL,  -- the list's, kept here too: a draw reads one row
   next      integer NOT NULL, -- the next position this stripe hands out ...
   stop      integer NOT NULL, -- ... up to here (excluded)
   CHECK (next <= stop),
   PRIMARY KEY (issuer_id, list, stripe),
   FOREIGN KEY (issuer_id, list) REFERENCES status_lists
-);
-CREATE INDEX status_stripes_open_idx ON status_stripes (issuer_id, list, stripe)
-  WHERE next < stop;
+) WITH (fillfactor = 50);
 -- The newest published credential of each list and purpose (older ones live on as the hashes in
 -- their status_list_published events).
 CREATE TABLE status_published (

@@ -12,7 +12,8 @@
 # proof times at 1M and 10M leaves (build/bench/proof_bench, its own database: synthetic leaves
 # through the tiles code); last, a 100,000-row diploma batch (upload to completed and to anchored,
 # rows/s, ddcd's peak RSS) beside a bare COPY of the same rows into a similar table; then chain
-# anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs).
+# anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs), and the
+# status-list publication time for an issuer of 1,000,000 certificates (tests/bench/status.mjs).
 # Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
 # Loopback only; about four and a half minutes on 2 cores. Needs build/ddcd, build/bench/bare_mhd and
@@ -363,5 +364,6 @@ fi
 mkdir -p "$WORK/logs"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
   node tests/bench/chain.mjs || fail "the chain rows failed (logs: $WORK/logs)"
+DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/status.mjs "$DDCD" || fail "the status-list rows failed"
 echo
 echo "($((SECONDS - START)) s)"
