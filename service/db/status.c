@@ -10,7 +10,8 @@ const struct db_stmt db_status_stmts[] = {
     {"status_backfill", "SELECT ddc_status_backfill($1)"},
     {"status_dirty", "SELECT issuer_id, list FROM status_dirty ORDER BY issuer_id, list LIMIT $1"},
     {"status_lock", "WITH d AS (DELETE FROM status_dirty WHERE issuer_id = $1 AND list = $2)"
-                    " SELECT 1 FROM status_lists WHERE issuer_id = $1 AND list = $2 FOR UPDATE"},
+                    " SELECT 1 FROM status_lists WHERE issuer_id = $1 AND list = $2"
+                    " FOR NO KEY UPDATE"},
     {"status_bits", "SELECT status_index, status FROM certificates"
                     " WHERE issuer_id = $1 AND status_list = $2 AND status <> 'active'"},
     {"status_last", "SELECT purpose, encode(bits_sha256, 'hex') FROM status_published"
