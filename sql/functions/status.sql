@@ -4,8 +4,8 @@
 -- (ddc_status_backfill, run by the status-list publisher). A list's positions 0..131071 are
 -- handed out by 16 stripe counters of 8,192 positions each (ddc_status_take); position p is entry
 -- ddc_status_index(seed, p), a keyed permutation, so that entries come out in no telling order
--- (Bitstring Status List §6.3) while a draw costs one row lock, on a stripe no concurrent mint of
--- the issuer holds. A change of a certificate's status marks its list dirty
+-- (Bitstring Status List §6.3) while a single mint touches a stripe (one no concurrent mint of the
+-- issuer holds) only once in 64 mints on its connection. A change of a certificate's status marks its list dirty
 -- (ddc_status_dirty_mark); the publisher (service/ledger/statuspub.c) signs the list's new
 -- credentials and stores them with ddc_status_publish, which logs their hashes.
 -- Loaded whole by `ddcd migrate`, after the files listed before it in ORDER (sql/README.md).
@@ -88,15 +88,25 @@ BEGIN
   END LOOP;
 END $$;
 
--- One certificate's entry (ddc_mint): its list and index.
+-- One certificate's entry (ddc_mint): its list and index. Positions are taken from a stripe 64 at
+-- a time and kept in a setting of the database session (ddc.status_block_<issuer>: list, key,
+-- next position, end), so that the next 63 mints of the issuer on this connection touch no row
+-- at all. The setting is transactional like the stripe: a mint that rolls back gives its
+-- position back. Positions a connection held when it closed stay unused.
 CREATE FUNCTION ddc_status_draw(p_issuer bigint, OUT o_list integer, OUT o_index integer)
 LANGUAGE plpgsql AS $$
 DECLARE
+  v_name text := 'ddc.status_block_' || p_issuer;
+  v text[] := string_to_array(current_setting(v_name, true), ':');
   t record;
 BEGIN
-  SELECT * INTO t FROM ddc_status_take(p_issuer, 1);
-  o_list := t.o_list;
-  o_index := ddc_status_index(t.o_seed, t.o_first);
+  IF cardinality(v) IS DISTINCT FROM 4 OR v[3]::integer >= v[4]::integer THEN
+    SELECT * INTO t FROM ddc_status_take(p_issuer, 64);
+    v := ARRAY[t.o_list::text, t.o_seed::text, t.o_first::text, (t.o_first + t.o_count)::text];
+  END IF;
+  o_list := v[1]::integer;
+  o_index := ddc_status_index(v[2]::bigint, v[3]::integer);
+  PERFORM set_config(v_name, concat_ws(':', v[1], v[2], v[3]::integer + 1, v[4]), false);
 END $$;
 
 -- p_n entries at once, for a batch chunk about to be signed (in a transaction of their own: the
