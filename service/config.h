@@ -26,6 +26,8 @@ struct config {
   char listen[128];                    /* as given, e.g. "127.0.0.1:8080" */
   struct sockaddr_storage listen_addr; /* parsed form of listen */
   char database_url[CONFIG_PATH_MAX];
+  char database_read_url[4 * CONFIG_PATH_MAX]; /* replicas for public reads, ';'-separated */
+  unsigned read_max_lag_ms;                    /* a replica further behind is skipped */
   char data_dir[CONFIG_PATH_MAX];
   char master_key_file[CONFIG_PATH_MAX];
   unsigned threads;
@@ -37,8 +39,12 @@ struct config {
   unsigned verify_cache_ms;    /* how long a verdict may be served from memory; 0: never */
   struct config_witness witnesses[CONFIG_WITNESSES_MAX];
   unsigned n_witnesses;
-  unsigned witness_quorum; /* cosignatures that make a checkpoint final (1..n_witnesses) */
-  char public_url[256];    /* where the public reaches the web pages; "" : from Host */
+  unsigned witness_quorum;         /* cosignatures that make a checkpoint final (1..n_witnesses) */
+  char public_url[256];            /* where the public reaches the web pages; "" : from Host */
+  struct config_domain {           /* checking an issuer's claimed domain over HTTPS */
+    char ca_file[CONFIG_PATH_MAX]; /* extra trust roots (PEM); "": the system's only */
+    char resolve[256];             /* "HOST:PORT:ADDRESS" as curl's --resolve; "": DNS */
+  } domain;
   struct config_http {
     unsigned max_conns;            /* connections at once, all clients */
     unsigned conn_per_addr;        /* ... from one IPv4 address or IPv6 /64; 0: no cap */
@@ -47,6 +53,10 @@ struct config {
     unsigned body_min_rate;        /* bytes a second a body must keep up; 0: no floor */
     unsigned body_rate_grace_s;    /* ... judged over windows this long, the first a grace */
   } http;
+  struct config_console {
+    unsigned idle_s, max_s;   /* a console session's idle and absolute timeouts */
+    unsigned signin_failures; /* failed sign-ins per address and per key prefix a window */
+  } console;
   struct config_chain {
     char rpc_url[CONFIG_PATH_MAX]; /* "": no chain anchoring */
     uint64_t chain_id;             /* 0: as the node says */

@@ -20,6 +20,8 @@
   X(INSUFFICIENT_FUNDS, "insufficient_funds", 402, "The balance does not cover the price")         \
   X(FORBIDDEN, "forbidden", 403, "This account may not do that")                                   \
   X(ACCOUNT_FROZEN, "account_frozen", 403, "The account is frozen")                                \
+  X(CSRF_REJECTED, "csrf_rejected", 403,                                                           \
+    "A session's state-changing request lacks its CSRF token or comes from another site")          \
   X(CROSS_ISSUER_NOT_APPROVED, "cross_issuer_not_approved", 403,                                   \
     "The receiving side's issuer has not approved certificates of this issuer")                    \
   X(HOLDER_SIGNATURE_REQUIRED, "holder_signature_required", 403,                                   \
@@ -50,8 +52,21 @@
   X(HOLDER_KEY_NOT_SET, "holder_key_not_set", 409, "The owner has not registered a holder key")    \
   X(NONCE_REUSED, "nonce_reused", 409, "The holder signature's nonce was already used")            \
   X(KEY_RETIRED, "key_retired", 409, "The signing key is retired")                                 \
+  X(DOMAIN_NOT_CLAIMED, "domain_not_claimed", 409, "The issuer has not claimed a domain")          \
+  X(DOMAIN_CHANGED, "domain_changed", 409,                                                         \
+    "The claimed domain changed while it was being checked")                                       \
+  X(DOMAIN_CHECK_FAILED, "domain_check_failed", 422,                                               \
+    "The domain does not serve the issuer's DID document over HTTPS")                              \
   X(SIGNING_KEY_RETIRED, "signing_key_retired", 409,                                               \
     "The issuer's signing key changed while the request ran; retry")                               \
+  X(IS_EDITION, "is_edition", 409, "The certificate is an edition: move its units instead")        \
+  X(INSUFFICIENT_UNITS, "insufficient_units", 409, "The holder does not hold that many units")     \
+  X(EDITION_NOT_MINTABLE, "edition_not_mintable", 409, "The edition's supply is fixed")            \
+  X(SUPPLY_LIMIT, "supply_limit", 409, "The supply would exceed 2^53 units")                       \
+  X(PRICE_BELOW_FLOOR, "price_below_floor", 409,                                                   \
+    "The price is below the floor the operator set for the platform")                              \
+  X(URI_ALREADY_SET, "uri_already_set", 409, "The certificate's URI is set; it is written once")   \
+  X(BATCH_REFUSED, "batch_refused", 422, "Items of the batch were refused; nothing was applied")   \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \

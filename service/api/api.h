@@ -1,6 +1,8 @@
 /* api.h: every HTTP handler. Handlers parse and validate, call one domain function, render. */
 #ifndef DDC_API_H
 #define DDC_API_H
+#include <jansson.h>
+#include "http/body.h"
 #include "http/request.h"
 #include "http/routes.h"
 
@@ -27,6 +29,13 @@ void api_recharges_create(struct req *r);
 void api_balance_get(struct req *r);
 void api_journal_list(struct req *r);
 void api_statement_get(struct req *r);
+void api_rollup_get(struct req *r);
+/* batch_ops.c */
+void api_recharges_batch(struct req *r);
+void api_certs_batch(struct req *r);
+void api_certs_uri_put(struct req *r);
+/* events.c */
+void api_events_list(struct req *r);
 /* certificates.c */
 void api_certs_create(struct req *r);
 void api_certs_get(struct req *r);
@@ -34,12 +43,25 @@ void api_certs_list(struct req *r);
 void api_certs_document(struct req *r);
 void api_certs_events(struct req *r);
 /* cert_ops.c */
+struct lifecycle_holder_sig;
+/* A body's holder_signature member, checked, into *hs: 1, or 0 when absent, -1 (400 queued). */
+int api_holder_sig(struct req *r, json_t *body, struct lifecycle_holder_sig *hs);
+/* body_checked(fields) plus its holder_signature: *sig is hs or NULL; NULL with a 400 queued. */
+json_t *api_body_signed(struct req *r, const struct field_spec *fields,
+                        struct lifecycle_holder_sig *hs, const struct lifecycle_holder_sig **sig);
 void api_certs_transfer(struct req *r);
 void api_certs_approve(struct req *r);
 void api_certs_freeze(struct req *r);
 void api_certs_unfreeze(struct req *r);
 void api_certs_revoke(struct req *r);
 void api_certs_burn(struct req *r);
+/* editions.c */
+void api_editions_create(struct req *r);
+void api_editions_balances(struct req *r);
+void api_editions_transfer(struct req *r);
+void api_editions_burn(struct req *r);
+void api_editions_mint_more(struct req *r);
+void api_account_editions(struct req *r);
 /* approvals.c */
 void api_operators_set(struct req *r);
 void api_operators_list(struct req *r);
@@ -47,6 +69,10 @@ void api_approvals_set(struct req *r);
 void api_approvals_list(struct req *r);
 void api_holder_key_put(struct req *r);
 void api_holder_key_get(struct req *r);
+/* sessions.c */
+void api_session_create(struct req *r);
+void api_session_get(struct req *r);
+void api_session_delete(struct req *r);
 /* signing_keys.c */
 void api_signing_keys_create(struct req *r);
 void api_signing_keys_list(struct req *r);
@@ -75,10 +101,24 @@ void api_batches_errors(struct req *r);
 void api_batches_certificates(struct req *r);
 /* web.c */
 void api_web_init(const char *public_url); /* "" : the page URL comes from the Host header */
+/* The public URL (no final '/'): DDC_PUBLIC_URL, else http:// and a well-formed Host header, else
+ * http://127.0.0.1:8080. */
+void api_public_base(struct req *r, char *out, size_t cap);
 void api_web_index(struct req *r);
 void api_web_cert(struct req *r);
+void api_web_console(struct req *r); /* the issuer's console, web/console/ */
 void api_web_qr(struct req *r);
 void api_web_static(struct req *r);
+/* credentials.c */
+void api_vc_code(struct req *r);
+void api_certs_vc(struct req *r);
+void api_vc_context(struct req *r);
+void api_did_issuer(struct req *r);
+void api_did_domain(struct req *r);
+void api_domain_put(struct req *r);
+void api_domain_check(struct req *r);
+void api_profile_put(struct req *r);
+void api_well_known_log(struct req *r);
 /* chain.c */
 void api_chain_anchors(struct req *r);
 

@@ -1,17 +1,20 @@
 /* verify.c: public verification (no key needed): a certificate by its code (the verdict and its
- * checks), its proof bundle, certificates by content hash, and checking a bundle sent in. */
+ * checks, ledger/verdict.c, cached for a moment in this process; of an edition, with ?holder= that
+ * holder's balance as of the logged events), its proof bundle, certificates by content hash, and
+ * checking a bundle or a credential sent in. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "api/api.h"
 #include "crypto/codes.h"
+#include "domain/vc.h"
 #include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
 #include "http/respcache.h"
 #include "ledger/bundle.h"
-#include "ledger/logkey.h"
-#include "ledger/witness_client.h"
+#include "ledger/verdict.h"
+#include "verify/vc.h"
 
 /* The {code} parameter: 26 base32 characters; anything else cannot exist (404). */
 static const char *verify_code(struct req *r)
@@ -23,59 +26,53 @@ static const char *verify_code(struct req *r)
   return NULL;
 }
 
-/* The verdict on a bundle against the log's own key and witnesses. */
-static json_t *verify_verdict(json_t *bundle, int sent)
+/* Of an edition's verdict, the holder's units as the edition's logged balances show them. */
+static void verify_holder(json_t *v, int64_t holder)
 {
-  struct note_verifier log_key;
-  const struct witness_set *ws = witness_client_set();
-  struct bundle_trust t = {&log_key, ws->keys, ws->n, ws->quorum};
-  if (logkey_public(&log_key) != DDC_ERR_OK) return NULL;
-  return sent ? bundle_verdict_sent(bundle, &t) : bundle_verdict(bundle, &t);
-}
-
-/* Renders a verdict on one of ours, with its bundle URL; a settled one (anchored and not
- * invalid) is cached for a moment under key, for the generation gen. */
-static void verify_render(struct req *r, json_t *v, const char *code, const char *key, uint64_t gen)
-{
-  char url[64];
-  snprintf(url, sizeof url, "/v1/verify/%s/bundle", code);
-  json_object_set_new(v, "bundle_url", json_string(url));
-  const char *result = json_string_value(json_object_get(v, "result"));
-  int settled = result && strcmp(result, "not_yet_anchored") && strcmp(result, "invalid");
-  char *text = json_dumps(v, JSON_COMPACT);
-  json_decref(v);
-  if (!text) {
-    reply_error(r, DDC_ERR_INTERNAL);
-    return;
-  }
-  if (settled) respcache_put(key, gen, text, strlen(text));
-  reply_buffer(r, 200, "application/json", text, strlen(text));
+  json_t *items = json_object_get(json_object_get(v, "edition"), "balances"), *it;
+  json_int_t amount = 0;
+  size_t i;
+  if (!items) return;
+  json_array_foreach(items, i,
+                     it) if (json_integer_value(json_object_get(it, "account_id")) == holder)
+      amount = json_integer_value(json_object_get(it, "amount"));
+  json_object_set_new(v, "holder",
+                      json_pack("{s:I, s:I}", "account_id", (json_int_t)holder, "amount", amount));
 }
 
 void api_verify_code(struct req *r)
 {
   const char *code = verify_code(r);
-  char key[40], *cached;
+  char key[64], *text;
   size_t len;
-  json_t *bundle, *v;
-  if (!code) return;
-  snprintf(key, sizeof key, "verify/%s", code);
-  if (respcache_get(key, &cached, &len)) {
-    reply_buffer(r, 200, "application/json", cached, len);
+  int settled;
+  int64_t holder;
+  if (!code || query_int(r, "holder", 1, INT64_MAX, 0, &holder) != 0) return;
+  snprintf(key, sizeof key, "verify/%s/%lld", code, (long long)holder);
+  if (respcache_get(key, &text, &len)) {
+    reply_buffer(r, 200, "application/json", text, len);
     return;
   }
   uint64_t gen = respcache_generation();
-  enum ddc_err e = bundle_build(code, &bundle);
+  enum ddc_err e = verdict_public(code, &text, &len, &settled);
   if (e != DDC_ERR_OK) {
     reply_error(r, e);
     return;
   }
-  v = verify_verdict(bundle, 0);
-  json_decref(bundle);
-  if (v)
-    verify_render(r, v, code, key, gen);
-  else
-    reply_error(r, DDC_ERR_INTERNAL);
+  if (holder) {
+    json_t *v = json_loadb(text, len, 0, NULL);
+    free(text);
+    text = NULL;
+    if (v) verify_holder(v, holder), text = json_dumps(v, JSON_COMPACT);
+    json_decref(v);
+    if (!text) {
+      reply_error(r, DDC_ERR_INTERNAL);
+      return;
+    }
+    len = strlen(text);
+  }
+  if (settled) respcache_put(key, gen, text, len);
+  reply_buffer(r, 200, "application/json", text, len);
 }
 
 void api_verify_bundle_get(struct req *r)
@@ -105,18 +102,61 @@ void api_verify_by_content(struct req *r)
   reply_result(r, e, 200, json);
 }
 
+/* A credential sent in (JSON with @context): the issuer's DID document as served here, the
+ * certificate's bundle and verdict, then vc_verdict (status from the logged events). */
+static void verify_credential(struct req *r, json_t *cred)
+{
+  const char *code =
+      json_string_value(json_object_get(json_object_get(cred, "credentialSubject"), "code"));
+  json_t *bundle = NULL, *bv = NULL, *doc = NULL, *v = NULL;
+  char base[300], *text;
+  size_t len;
+  if (!code || !codes_is_base32(code, 26)) {
+    reply_problem(r, DDC_ERR_INVALID_FIELD, "credentialSubject.code",
+                  "a ddcd credential names its certificate's code");
+    return;
+  }
+  enum ddc_err e = bundle_build(code, &bundle);
+  json_int_t issuer = json_integer_value(json_object_get(json_object_get(bundle, "issuer"), "id"));
+  api_public_base(r, base, sizeof base);
+  if (e == DDC_ERR_OK) e = vc_did_document(base, issuer, 0, &text, &len);
+  if (e == DDC_ERR_OK) {
+    doc = json_loadb(text, len, 0, NULL);
+    free(text);
+    bv = verdict_judge(bundle, 0);
+  }
+  if (doc && bv) {
+    struct vc_inputs in = {.did_doc = doc, .bundle = bundle, .bundle_verdict = bv};
+    v = vc_verdict(cred, &in);
+  }
+  if (e != DDC_ERR_OK)
+    reply_error(r, e);
+  else if (v)
+    reply_json(r, 200, v);
+  else
+    reply_error(r, DDC_ERR_INTERNAL);
+  json_decref(bundle);
+  json_decref(bv);
+  json_decref(doc);
+}
+
 void api_verify_post(struct req *r)
 {
   if (addrlimit_take(r) != 0) return;
   json_t *bundle = body_object(r);
   if (!bundle) return;
+  if (json_object_get(bundle, "@context")) {
+    verify_credential(r, bundle);
+    json_decref(bundle);
+    return;
+  }
   const char *type = json_string_value(json_object_get(bundle, "type"));
   if (!type || strcmp(type, "ddc.bundle/v1") != 0) {
     json_decref(bundle);
     reply_problem(r, DDC_ERR_INVALID_FIELD, "type", "a proof bundle has type ddc.bundle/v1");
     return;
   }
-  json_t *v = verify_verdict(bundle, 1);
+  json_t *v = verdict_judge(bundle, 1);
   json_decref(bundle);
   if (v)
     reply_json(r, 200, v);

@@ -1,6 +1,7 @@
-/* web.c: the citizen's pages (GET /, GET /c/{code}), their static files and the QR code of a
- * certificate page. Every response here carries the pages' security headers; the pages choose
- * their language (zh or en) from ?lang=, then the ddc_lang cookie, then Accept-Language. */
+/* web.c: the citizen's pages (GET /, GET /c/{code}), the issuer's console (GET /console), their
+ * static files and the QR code of a certificate page. Every response here carries the pages'
+ * security headers; the pages choose their language (zh or en) from ?lang=, then the ddc_lang
+ * cookie, then Accept-Language. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,12 @@ void api_web_cert(struct req *r)
   web_page(r, "certificate.html");
 }
 
+/* The console's one page; its views are drawn by its script from the API's answers. */
+void api_web_console(struct req *r)
+{
+  web_page(r, "console/index.html");
+}
+
 void api_web_static(struct req *r)
 {
   web_headers(r);
@@ -122,17 +129,23 @@ void api_web_static(struct req *r)
     reply_problem(r, DDC_ERR_NOT_FOUND, NULL, "no such file");
 }
 
-/* The public URL of the certificate page: DDC_PUBLIC_URL, else http:// and a well-formed Host
- * header, else http://127.0.0.1:8080. */
-static void web_page_url(struct req *r, const char *code, char *out, size_t cap)
+void api_public_base(struct req *r, char *out, size_t cap)
 {
   const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
   if (web_public_url[0])
-    snprintf(out, cap, "%s/c/%s", web_public_url, code);
+    snprintf(out, cap, "%s", web_public_url);
   else if (host && config_host_valid(host, strlen(host)))
-    snprintf(out, cap, "http://%s/c/%s", host, code);
+    snprintf(out, cap, "http://%s", host);
   else
-    snprintf(out, cap, "http://127.0.0.1:8080/c/%s", code);
+    snprintf(out, cap, "http://127.0.0.1:8080");
+}
+
+/* The public URL of the certificate page. */
+static void web_page_url(struct req *r, const char *code, char *out, size_t cap)
+{
+  char base[300];
+  api_public_base(r, base, sizeof base);
+  snprintf(out, cap, "%s/c/%s", base, code);
 }
 
 void api_web_qr(struct req *r)

@@ -11,6 +11,7 @@
 const struct db_stmt db_batches_stmts[] = {
     {"batch_open", "SELECT batch_id, existing, encode(body_sha256, 'hex')"
                    " FROM ddc_batch_open($1, $2, $3, $4, $5, $6)"},
+    {"upload_slot", DB_LOCK_UPLOAD_SLOT_SQL},
     {"batch_seal", "SELECT ddc_batch_seal($1, decode($2, 'hex'), $3, $4)"},
     {"batch_start", "SELECT ddc_batch_start($1)"},
     {"batch_fail", "SELECT ddc_batch_fail($1, $2)"},
@@ -40,6 +41,19 @@ const struct db_stmt db_batches_stmts[] = {
      " WHERE m.batch_id = $1 AND m.line > $2 ORDER BY m.line LIMIT $3"},
     {NULL, NULL},
 };
+
+enum ddc_err db_upload_slot(PGconn *c, int64_t issuer, int slots, int *taken)
+{
+  struct db_params p = {0};
+  db_p_int(&p, issuer);
+  db_p_int(&p, slots);
+  PGresult *r = db_exec_on(c, "upload_slot", p.n, p.v);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  *taken = PQntuples(r) == 1;
+  PQclear(r);
+  return DDC_ERR_OK;
+}
 
 enum ddc_err db_batch_open(PGconn *c, int64_t issuer, const char *kind, const char *mode,
                            int dry_run, const char *format, const char *key, int64_t *batch_id,

@@ -5,8 +5,9 @@
 
 int billing_operation_known(const char *op)
 {
-  static const char *const ops[] = {"mint",     "transfer", "approve", "freeze",
-                                    "unfreeze", "revoke",   "burn",    "batch_row"};
+  static const char *const ops[] = {
+      "mint", "transfer",  "approve",      "freeze",           "unfreeze",     "revoke",
+      "burn", "batch_row", "edition_mint", "edition_transfer", "edition_burn", "edition_mint_more"};
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
     if (strcmp(ops[i], op) == 0) return 1;
   return 0;
@@ -21,16 +22,16 @@ enum ddc_err billing_price_set(const struct principal *who, const char *op, int6
                                int64_t amount, const char *currency, char **json)
 {
   *json = NULL;
-  if (who->role != ROLE_OPERATOR) return DDC_ERR_FORBIDDEN;
-  return db_price_set(op, issuer, amount, currency, json);
+  if (who->role != ROLE_OPERATOR && who->role != ROLE_PLATFORM) return DDC_ERR_FORBIDDEN;
+  return db_price_set(role_name(who->role), who->account_id, op, issuer, amount, currency, json);
 }
 
 enum ddc_err billing_price_delete(const struct principal *who, const char *op, int64_t issuer,
                                   char **json)
 {
   *json = NULL;
-  if (who->role != ROLE_OPERATOR) return DDC_ERR_FORBIDDEN;
-  return db_price_delete(op, issuer, json);
+  if (who->role != ROLE_OPERATOR && who->role != ROLE_PLATFORM) return DDC_ERR_FORBIDDEN;
+  return db_price_delete(role_name(who->role), who->account_id, op, issuer, json);
 }
 
 enum ddc_err billing_recharge(const struct principal *who, int64_t account, int64_t amount,

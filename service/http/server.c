@@ -25,6 +25,7 @@
 #include "http/respcache.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "http/session.h"
 #include "log.h"
 
 static struct MHD_Daemon *server_daemon;
@@ -75,9 +76,15 @@ static int server_is_json(const char *ctype)
 static int server_authorize(struct req *r)
 {
   const char *authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-  enum ddc_err e = auth_check(authz, &r->who, &r->retry_after);
-  if (e == DDC_ERR_UNAUTHORIZED)
+  int by_session = session_carried(r);
+  enum ddc_err e = by_session ? session_auth(r, &r->who, &r->retry_after)
+                              : auth_check(authz, &r->who, &r->retry_after);
+  if (e == DDC_ERR_UNAUTHORIZED && by_session)
+    reply_problem(r, e, NULL, "the console session has ended: sign in again");
+  else if (e == DDC_ERR_UNAUTHORIZED)
     reply_problem(r, e, NULL, "send Authorization: Bearer <API key> with a live key");
+  else if (e == DDC_ERR_CSRF_REJECTED)
+    reply_problem(r, e, "X-CSRF-Token", "the CSRF token is not this session's");
   else if (e != DDC_ERR_OK)
     reply_error(r, e);
   else if (!(r->route->roles & r->who.role))
@@ -152,6 +159,7 @@ static void server_begin(struct req *r, const char *url)
       reply_problem(r, DDC_ERR_ROUTE_NOT_FOUND, NULL, "no route for %.200s", url);
     return;
   }
+  if (r->route->roles && session_carried(r) && session_guard(r) != 0) return;
   static const char *const no_query[] = {NULL};
   if (query_only(r, r->route->query ? r->route->query : no_query) != 0) return;
   const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");

@@ -10,6 +10,7 @@
 #include "crypto/jcs.h"
 #include "db/chain.h"
 #include "db/ledger.h"
+#include "db/reads.h"
 #include "db/status.h"
 #include "db/witness.h"
 #include "ledger/bundle.h"
@@ -138,8 +139,16 @@ static enum ddc_err bundle_status_lists(const char *code, json_t **lists)
   return e;
 }
 
-enum ddc_err bundle_build(const char *code, json_t **bundle)
+/* A bundle and what it is built for, as a public read. */
+struct bundle_read {
+  const char *code;
+  json_t **bundle;
+};
+
+static enum ddc_err bundle_build_read(void *arg)
 {
+  const char *code = ((struct bundle_read *)arg)->code;
+  json_t **bundle = ((struct bundle_read *)arg)->bundle;
   struct db_public_cert p;
   char vkey[NOTE_VKEY_MAX];
   struct note_verifier v;
@@ -163,12 +172,36 @@ enum ddc_err bundle_build(const char *code, json_t **bundle)
   return e;
 }
 
+/* One snapshot, so that the proofs, the checkpoint and the chain anchor agree. */
+enum ddc_err bundle_build(const char *code, json_t **bundle)
+{
+  struct bundle_read b = {code, bundle};
+  return db_public_read(bundle_build_read, &b);
+}
+
 enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json_t **bundle)
 {
   char code[27];
   enum ddc_err e = db_cert_code(role, actor, ddc, code);
   *bundle = NULL;
   return e == DDC_ERR_OK ? bundle_build(code, bundle) : e;
+}
+
+/* Whether the log's last event of certificate code has hash last (hex) and it has n events, as
+ * a public read: NOT_FOUND when not (a replica behind is then asked no further). */
+struct bundle_head {
+  const char *code, *last;
+  int64_t n;
+};
+
+static enum ddc_err bundle_head_read(void *arg)
+{
+  struct bundle_head *h = arg;
+  char last[65];
+  int64_t n = 0;
+  enum ddc_err e = db_cert_head(h->code, last, &n);
+  if (e == DDC_ERR_OK && (n != h->n || strcmp(last, h->last) != 0)) e = DDC_ERR_NOT_FOUND;
+  return e;
 }
 
 /* Whether the bundle's last event is the log's last event of the certificate, and the bundle
@@ -181,15 +214,14 @@ static int bundle_is_current(json_t *b)
       json_object_get(json_array_get(events, json_array_size(events) - 1), "canonical"));
   json_t *d = doc ? jcs_load(doc, strlen(doc), NULL) : NULL;
   const char *code = json_string_value(json_object_get(d, "code"));
-  char last[65], got[65];
+  char got[65];
   uint8_t h[32];
-  int64_t n = 0;
-  int current = code && canon && db_cert_head(code, last, &n) == DDC_ERR_OK &&
-                (int64_t)json_array_size(events) == n;
+  int current = code && canon;
   if (current) {
     crypto_hash_sha256(h, (const uint8_t *)canon, strlen(canon));
     codes_hex(h, 32, got);
-    current = strcmp(got, last) == 0;
+    struct bundle_head head = {code, got, (int64_t)json_array_size(events)};
+    current = db_public_read(bundle_head_read, &head) == DDC_ERR_OK;
   }
   json_decref(d);
   return current;
@@ -207,7 +239,27 @@ json_t *bundle_verdict_sent(json_t *b, const struct bundle_trust *trust)
   return v;
 }
 
+/* On a replica, no certificate with the hash yet is NOT_FOUND, so that the primary is asked. */
+struct bundle_content {
+  const uint8_t *hash;
+  char *json;
+};
+
+static enum ddc_err bundle_by_content_read(void *arg)
+{
+  struct bundle_content *c = arg;
+  free(c->json);
+  enum ddc_err e = db_public_by_content(c->hash, &c->json);
+  if (e == DDC_ERR_OK && strstr(c->json, "\"items\": []")) e = DDC_ERR_NOT_FOUND;
+  return e;
+}
+
 enum ddc_err bundle_by_content(const uint8_t hash[32], char **json)
 {
-  return db_public_by_content(hash, json);
+  struct bundle_content c = {hash, NULL};
+  enum ddc_err e = db_public_read(bundle_by_content_read, &c);
+  if (e == DDC_ERR_NOT_FOUND && c.json) e = DDC_ERR_OK; /* the primary has none either */
+  if (e != DDC_ERR_OK) free(c.json), c.json = NULL;
+  *json = c.json;
+  return e;
 }

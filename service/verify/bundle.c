@@ -54,10 +54,31 @@ static const char *const bundle_fields[][2] = {
     {"issuedAt", "issued_at"},
 };
 
+static json_t *bundle_canon(json_t *event);
+
+/* 1 if an event of the bundle sets the write-once URI (uri_set, for a document signed without
+ * one) to uri: the URI is then the log's word, not the issuer's signature's. */
+static int bundle_uri_logged(json_t *events, json_t *uri)
+{
+  size_t i;
+  json_t *e;
+  int found = 0;
+  json_array_foreach(events, i, e)
+  {
+    json_t *c = bundle_canon(e);
+    const char *type = json_string_value(json_object_get(c, "type"));
+    found |= type && !strcmp(type, "uri_set") && json_is_string(uri) &&
+             json_equal(json_object_get(json_object_get(c, "data"), "uri"), uri);
+    json_decref(c);
+  }
+  return found;
+}
+
 /* The issuer's signature: the document hashes to cert_hash, every field the certificate shows
- * is the document's, and the signing key signed it. */
+ * is the document's (a URI set after the mint: the one its logged event names), and the signing
+ * key signed it. */
 static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, json_t *cert,
-                                   json_t *key)
+                                   json_t *key, json_t *events)
 {
   uint8_t sig[64], pub[32];
   bundle_check(checks, "document_hash", bundle_sha256_is(doc, bundle_str(cert, "cert_hash")),
@@ -66,7 +87,9 @@ static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, j
   for (size_t i = 0; same && i < sizeof bundle_fields / sizeof bundle_fields[0]; i++) {
     json_t *a = json_object_get(d, bundle_fields[i][0]),
            *b = json_object_get(cert, bundle_fields[i][1]);
-    same = a && b && json_equal(a, b);
+    same = a && b &&
+           (json_equal(a, b) || (!strcmp(bundle_fields[i][0], "uri") && json_is_null(a) &&
+                                 bundle_uri_logged(events, b)));
   }
   same = same && json_equal(json_object_get(d, "keyId"), json_object_get(key, "key_id"));
   bundle_check(checks, "document_names_certificate", same,
@@ -119,8 +142,10 @@ static int bundle_check_key(json_t *checks, json_t *d, json_t *key)
 static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc, json_t *d)
 {
   static const char *const moves[][2] = {
-      {"mint", "active"}, {"freeze", "frozen"}, {"unfreeze", "active"}, {"revoke", "revoked"},
-      {"burn", "burned"}, {"transfer", NULL},   {"approve", NULL}};
+      {"mint", "active"},     {"freeze", "frozen"}, {"unfreeze", "active"},
+      {"revoke", "revoked"},  {"burn", "burned"},   {"transfer", NULL},
+      {"approve", NULL},      {"uri_set", NULL},    {"edition_transfer", NULL},
+      {"edition_burn", NULL}, {"mint_more", NULL}};
   char prev[65] = "", doc_hash[65];
   uint8_t h[32];
   const char *status = NULL;
@@ -328,13 +353,70 @@ static json_t *bundle_signed_view(const char *doc, json_t *d, const char *status
   return v;
 }
 
+/* Adds n units (a double from a signed text: exact up to 2^53) to account's entry of bal. */
+static void bundle_units(json_t *bal, json_t *account, double n)
+{
+  char key[32];
+  if (!json_is_number(account)) return;
+  snprintf(key, sizeof key, "%.0f", json_number_value(account));
+  json_t *have = json_object_get(bal, key);
+  json_object_set_new(bal, key, json_real((have ? json_number_value(have) : 0) + n));
+}
+
+json_t *bundle_edition(json_t *b)
+{
+  json_t *d = bundle_load_signed(bundle_str(b, "document")), *events = json_object_get(b, "events");
+  if (!d || strcmp(bundle_str(d, "standard"), "ddc-1155") != 0) {
+    json_decref(d);
+    return NULL;
+  }
+  json_t *bal = json_object(), *e, *items = json_array();
+  double supply = 0, burned = 0;
+  int64_t logged = -1;
+  size_t i;
+  json_array_foreach(events, i, e)
+  {
+    json_t *c = bundle_canon(e), *data = json_object_get(c, "data");
+    const char *type = bundle_str(c, "type");
+    double n =
+        json_number_value(json_object_get(data, !strcmp(type, "mint") ? "supply" : "amount"));
+    int64_t leaf = bundle_leaf(e);
+    if (leaf < 0 || !c) { /* the logged events are a prefix of the chain: stop at the first not */
+      json_decref(c);
+      break;
+    }
+    logged = leaf;
+    if (!strcmp(type, "mint") || !strcmp(type, "mint_more")) {
+      supply += n;
+      bundle_units(bal, json_object_get(data, !strcmp(type, "mint") ? "owner" : "to"), n);
+    } else if (!strcmp(type, "edition_transfer")) {
+      bundle_units(bal, json_object_get(data, "from"), -n);
+      bundle_units(bal, json_object_get(data, "to"), n);
+    } else if (!strcmp(type, "edition_burn")) {
+      burned += n;
+      bundle_units(bal, json_object_get(data, "from"), -n);
+    }
+    json_decref(c);
+  }
+  const char *k;
+  json_t *v;
+  json_object_foreach(bal, k, v) if (json_number_value(v) != 0)
+      json_array_append_new(items, json_pack("{s:I, s:I}", "account_id", (json_int_t)atoll(k),
+                                             "amount", (json_int_t)json_number_value(v)));
+  json_decref(bal);
+  json_decref(d);
+  return json_pack("{s:s, s:I, s:I, s:o, s:o}", "standard", "ddc-1155", "supply",
+                   (json_int_t)supply, "burned", (json_int_t)burned, "balances", items,
+                   "as_of_leaf", logged >= 0 ? json_integer(logged) : json_null());
+}
+
 json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
 {
   json_t *checks = json_array(), *cert = json_object_get(b, "certificate");
   json_t *key = json_object_get(b, "signing_key"), *events = json_object_get(b, "events");
   const char *doc = bundle_str(b, "document");
   json_t *d = bundle_load_signed(doc);
-  bundle_check_signature(checks, doc, d, cert, key);
+  bundle_check_signature(checks, doc, d, cert, key, events);
   bundle_check_key(checks, d, key);
   const char *status = bundle_check_events(checks, events, doc, d);
   bundle_check(checks, "status_matches_events",
@@ -364,6 +446,8 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   json_t *v =
       json_pack("{s:s, s:b, s:o, s:o, s:o}", "result", result, "final", anchored > 0, "certificate",
                 bundle_signed_view(doc, d, status), "issuer", issuer, "checks", checks);
+  json_t *edition = failed ? NULL : bundle_edition(b);
+  if (v && edition) json_object_set_new(v, "edition", edition);
   json_decref(d);
   return v;
 }

@@ -8,7 +8,11 @@
  * --log-key and the certificate is valid; 1: a check failed; 3: every check passed but the
  * certificate is not valid (revoked, frozen, burned, expired, not yet valid or not yet anchored);
  * 4: every check passed but no --log-key was given, so the log could be anyone's; 2: usage or
- * unreadable input. */
+ * unreadable input.
+ * `ddcd verify CRED.json --did-doc FILE [--status-list FILE ...] [--bundle FILE] [--log-key KEY]
+ * ...`: a W3C Verifiable Credential instead (verify/vc.h): its proof against the issuer's DID
+ * document, its status bits in the status list credentials, and with the certificate's bundle the
+ * log's checks against --log-key. Exit codes as above; 4 also when no bundle was given. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +22,29 @@
 #include "verify/chainproof.h"
 #include "verify/cli.h"
 #include "verify/note.h"
+#include "verify/vc.h"
 
 static int verify_usage(const char *why)
 {
   if (why) fprintf(stderr, "ddcd verify: %s\n", why);
   fprintf(stderr, "usage: ddcd verify BUNDLE.json [--log-key KEY] [--witness-key KEY ...]"
-                  " [--witness-quorum K] [--rpc URL]\n");
+                  " [--witness-quorum K] [--rpc URL]\n"
+                  "       ddcd verify CRED.json --did-doc FILE [--status-list FILE ...]"
+                  " [--bundle FILE] [--log-key KEY] [--witness-key KEY ...]\n");
   return 2;
 }
 
-/* Reads the options into t (keys in log and w); the bundle file in *file. 0 or an exit code. */
+/* The files a credential is checked with: --did-doc, --status-list (up to 3), --bundle. */
+struct verify_files {
+  const char *did_doc, *lists[4], *bundle;
+  int n_lists;
+};
+
+/* Reads the options into t (keys in log and w) and f; the file to check in *file. 0 or an exit
+ * code. */
 static int verify_args(int argc, char **argv, const char **file, const char **rpc,
-                       struct bundle_trust *t, struct note_verifier *log, struct note_verifier *w)
+                       struct bundle_trust *t, struct note_verifier *log, struct note_verifier *w,
+                       struct verify_files *f)
 {
   long quorum = 0;
   for (int i = 0; i < argc; i++) {
@@ -46,6 +61,12 @@ static int verify_args(int argc, char **argv, const char **file, const char **rp
       t->n_witnesses++, i++;
     } else if (!strcmp(a, "--rpc") && v) {
       *rpc = v, i++;
+    } else if (!strcmp(a, "--did-doc") && v) {
+      f->did_doc = v, i++;
+    } else if (!strcmp(a, "--bundle") && v) {
+      f->bundle = v, i++;
+    } else if (!strcmp(a, "--status-list") && v && f->n_lists < 3) {
+      f->lists[f->n_lists++] = v, i++;
     } else if (!strcmp(a, "--witness-quorum") && v) {
       char *end;
       quorum = strtol(v, &end, 10), i++;
@@ -75,23 +96,53 @@ static void verify_on_chain(json_t *verdict, json_t *bundle, const char *rpc)
       json_pack("{s:s, s:b, s:s}", "name", "chain_anchor_on_chain", "ok", ok, "detail", detail));
 }
 
+/* A JSON object from file, or NULL (reported). */
+static json_t *verify_load(const char *file)
+{
+  json_error_t err;
+  json_t *o = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
+  if (json_is_object(o)) return o;
+  fprintf(stderr, "ddcd verify: %s: %s\n", file, o ? "not a JSON object" : err.text);
+  json_decref(o);
+  return NULL;
+}
+
+/* The credential's verdict; NULL when a file cannot be read (reported). */
+static json_t *verify_credential(const json_t *cred, const struct verify_files *f,
+                                 const struct bundle_trust *t)
+{
+  json_t *doc = f->did_doc ? verify_load(f->did_doc) : NULL, *lists[4] = {0}, *v = NULL;
+  struct vc_inputs in = {.did_doc = doc, .trust = t};
+  int ok = doc != NULL;
+  if (!f->did_doc) verify_usage("a credential needs --did-doc, the issuer's DID document");
+  for (int i = 0; ok && i < f->n_lists; i++)
+    ok = (in.lists[i] = lists[i] = verify_load(f->lists[i])) != NULL;
+  if (ok && f->bundle) ok = (in.bundle = verify_load(f->bundle)) != NULL;
+  if (ok) v = vc_verdict(cred, &in);
+  json_decref(doc);
+  json_decref(in.bundle);
+  for (int i = 0; i < 4; i++)
+    json_decref(lists[i]);
+  return v;
+}
+
 int verify_cli(int argc, char **argv)
 {
   const char *file = NULL, *rpc = NULL;
   struct note_verifier v, w[BUNDLE_WITNESSES_MAX];
   struct bundle_trust t = {0};
-  int rc = verify_args(argc, argv, &file, &rpc, &t, &v, w);
+  struct verify_files f = {0};
+  int rc = verify_args(argc, argv, &file, &rpc, &t, &v, w, &f);
   if (rc) return rc;
-  json_error_t err;
-  json_t *bundle = json_load_file(file, JSON_REJECT_DUPLICATES, &err);
-  if (!json_is_object(bundle)) {
-    fprintf(stderr, "ddcd verify: %s: %s\n", file, bundle ? "not a JSON object" : err.text);
-    json_decref(bundle);
-    return 2;
-  }
-  json_t *verdict = bundle_verdict(bundle, &t);
-  if (verdict && rpc) verify_on_chain(verdict, bundle, rpc);
-  json_decref(bundle);
+  json_t *input = verify_load(file), *verdict = NULL;
+  if (!input) return 2;
+  int cred = json_object_get(input, "@context") != NULL;
+  if (cred)
+    verdict = verify_credential(input, &f, &t);
+  else
+    verdict = bundle_verdict(input, &t);
+  if (verdict && rpc && !cred) verify_on_chain(verdict, input, rpc);
+  json_decref(input);
   if (!verdict) return 2;
   int failed = 0;
   size_t i;
@@ -104,8 +155,15 @@ int verify_cli(int argc, char **argv)
            json_string_value(json_object_get(c, "detail")));
   }
   const char *result = json_string_value(json_object_get(verdict, "result"));
-  printf("result: %s%s\n", result, t.log ? "" : " (trusting the bundle's own log key)");
-  rc = failed ? 1 : strcmp(result, "valid") ? 3 : t.log ? 0 : 4;
+  printf("result: %s%s\n", result,
+         !strcmp(result, "not_checked_in_log") ? " (no --bundle: the log was not consulted)"
+         : t.log                               ? ""
+                                               : " (trusting the bundle's own log key)");
+  rc = failed                                  ? 1
+       : !strcmp(result, "not_checked_in_log") ? 4
+       : strcmp(result, "valid")               ? 3
+       : t.log                                 ? 0
+                                               : 4;
   json_decref(verdict);
   return rc;
 }
