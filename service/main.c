@@ -31,6 +31,7 @@
 #include "ledger/bundle.h"
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
+#include "ledger/statuspub.h"
 #include "ledger/witness_client.h"
 #include "log.h"
 #include "import_cli.h"
@@ -117,7 +118,10 @@ static int cmd_serve(const struct config *c)
   note_signer_wipe(&log_key);
   if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||
       runner_start() != 0 || anchorer_start(c) != 0 ||
-      server_start(c, api_routes, api_routes_count) != 0) {
+      server_start(c, api_routes, api_routes_count) != 0 ||
+      statuspub_start(c, server_url_bound()) != 0) {
+    server_stop();
+    statuspub_stop();
     authsync_stop();
     anchorer_stop();
     runner_stop();
@@ -131,6 +135,7 @@ static int cmd_serve(const struct config *c)
   sigwait(&sigs, &sig);
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
+  statuspub_stop();
   authsync_stop();
   anchorer_stop();
   runner_stop();

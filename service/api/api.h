@@ -77,6 +77,8 @@ void api_session_delete(struct req *r);
 void api_signing_keys_create(struct req *r);
 void api_signing_keys_list(struct req *r);
 void api_signing_keys_retire(struct req *r);
+/* status.c */
+void api_status_get(struct req *r);
 /* ledger.c */
 void api_log_key(struct req *r);
 void api_log_checkpoint(struct req *r);

@@ -64,6 +64,7 @@ const struct route api_routes[] = {
     {"GET", "/v1/accounts/{id}/domain/did.json", api_did_domain, OP_ISS, BODY_NONE, NULL},
     {"POST", "/v1/accounts/{id}/domain/check", api_domain_check, OP_ISS, BODY_JSON_OPTIONAL, NULL},
     {"GET", "/v1/chain/anchors", api_chain_anchors, 0, BODY_NONE, anchors_query},
+    {"GET", "/v1/status/{issuer_id}/{purpose}/{list}", api_status_get, 0, BODY_NONE, NULL},
     {"POST", "/v1/accounts", api_accounts_create, OP_PLAT_ISS, BODY_JSON, NULL},
     {"GET", "/v1/accounts", api_accounts_list, ANY, BODY_NONE, accounts_list_query},
     {"GET", "/v1/accounts/{id}", api_accounts_get, ANY, BODY_NONE, NULL},

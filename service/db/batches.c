@@ -180,7 +180,8 @@ int db_batch_mint_copy(struct db_batch_buf out[DB_BATCH_TABLES], int64_t batch_i
            db_batch_copy_value(cb, m->uri, 0) || db_batch_copy_value(cb, m->external_ref, 0) ||
            db_batch_copy_value(cb, m->valid_from, 0) ||
            db_batch_copy_value(cb, m->valid_until, 0) || db_batch_copy_value(cb, m->issued_at, 0) ||
-           db_batch_copy_bytes(cb, m->event_hash, 32, 1);
+           db_batch_copy_bytes(cb, m->event_hash, 32, 0) ||
+           db_batch_copy_int(cb, m->status_list, 0) || db_batch_copy_int(cb, m->status_index, 1);
   rc = rc || db_batch_copy_int(eb, event_id, 0) || db_batch_copy_int(eb, m->ddc_id, 0) ||
        db_batch_copy_value(eb, "mint", 0) || db_batch_copy_int(eb, m->issuer, 0) ||
        db_batch_copy_value(eb, m->issued_at, 0) || db_batch_copy_value(eb, m->event, 0) ||
@@ -195,7 +196,8 @@ int db_batch_mint_copy(struct db_batch_buf out[DB_BATCH_TABLES], int64_t batch_i
 static const char *const db_batch_copies[DB_BATCH_TABLES] = {
     [DB_BATCH_CERTS] = "COPY certificates (ddc_id, code, issuer_id, owner_id, kind, document,"
                        " cert_hash, signature, key_id, content_hash, uri, external_ref, valid_from,"
-                       " valid_until, issued_at, last_event_hash) FROM STDIN",
+                       " valid_until, issued_at, last_event_hash, status_list, status_index)"
+                       " FROM STDIN",
     [DB_BATCH_EVENTS] = ("COPY events (id, ddc_id, type, actor_id, created_at, canonical,"
                          " event_hash) FROM STDIN"),
     [DB_BATCH_PENDING] = "COPY log_pending (event_id) FROM STDIN",

@@ -93,7 +93,7 @@ enum ddc_err db_batch_ids(int n, int64_t *ddc_ids, int64_t *event_ids);
 
 /* The tables a chunk writes, in COPY text: certificates (ddc_id, code, issuer_id, owner_id, kind,
  * document, cert_hash, signature, key_id, content_hash, uri, external_ref, valid_from,
- * valid_until, issued_at, last_event_hash), events (id, ddc_id, type, actor_id, created_at,
+ * valid_until, issued_at, last_event_hash, status_list, status_index), events (id, ddc_id, type, actor_id, created_at,
  * canonical, event_hash), log_pending (event_id), batch_minted (batch_id, line, ddc_id),
  * batch_errors (batch_id, line, field, code, message). */
 enum {

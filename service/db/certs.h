@@ -18,8 +18,10 @@ struct db_mint_row {
   uint8_t cert_hash[32], signature[64], content_hash[32], event_hash[32];
   int has_content_hash;
   const char *uri, *valid_from, *valid_until, *external_ref, *issued_at; /* NULL: none */
-  int64_t supply; /* an edition's units (DDC-1155); 0: a single certificate */
-  int mintable;   /* an edition that may be minted more of */
+  int64_t supply;                    /* an edition's units (DDC-1155); 0: a single certificate */
+  int mintable;                      /* an edition that may be minted more of */
+  int32_t status_list, status_index; /* a batch's row: its status-list entry (a single mint's is
+                                      * drawn by ddc_mint) */
 };
 
 /* n new ddc_ids from ddc_id_seq. */

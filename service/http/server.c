@@ -29,6 +29,7 @@
 #include "log.h"
 
 static struct MHD_Daemon *server_daemon;
+static char server_url[96]; /* http://host:port as bound; "" before server_start */
 static atomic_int server_inflight;
 static atomic_int server_stopping;
 
@@ -421,10 +422,16 @@ int server_start(const struct config *c, const struct route *routes, int nroutes
               sizeof host);
   else
     inet_ntop(AF_INET, &((const struct sockaddr_in *)&c->listen_addr)->sin_addr, host, sizeof host);
-  log_msg(LOG_INFO, "listening on http://%s%s%s:%u with %u threads",
-          c->listen_addr.ss_family == AF_INET6 ? "[" : "", host,
-          c->listen_addr.ss_family == AF_INET6 ? "]" : "", info ? info->port : 0, c->threads);
+  snprintf(server_url, sizeof server_url, "http://%s%s%s:%u",
+           c->listen_addr.ss_family == AF_INET6 ? "[" : "", host,
+           c->listen_addr.ss_family == AF_INET6 ? "]" : "", info ? info->port : 0);
+  log_msg(LOG_INFO, "listening on %s with %u threads", server_url, c->threads);
   return 0;
+}
+
+const char *server_url_bound(void)
+{
+  return server_url;
 }
 
 void server_stop(void)

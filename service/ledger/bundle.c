@@ -11,10 +11,12 @@
 #include "db/chain.h"
 #include "db/ledger.h"
 #include "db/reads.h"
+#include "db/status.h"
 #include "db/witness.h"
 #include "ledger/bundle.h"
 #include "ledger/logkey.h"
 #include "ledger/proofs.h"
+#include "ledger/statuspub.h"
 #include "ledger/witness_client.h"
 
 static char bundle_chain_contract[41]; /* the configured registry; "" : no chain */
@@ -71,8 +73,8 @@ static int64_t bundle_max_leaf(json_t *event, int64_t max)
 }
 
 /* Adds the checkpoint the proofs are against and the inclusion proofs: the newest final
- * checkpoint holding every anchored event, else the newest. */
-static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
+ * checkpoint holding every anchored event (the status lists' too), else the newest. */
+static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t *lists)
 {
   const struct witness_set *ws = witness_client_set();
   struct db_checkpoint cp;
@@ -81,12 +83,14 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
   json_t *ev, *keys = json_array();
   need = bundle_max_leaf(json_object_get(key, "retired_event"), need);
   json_array_foreach(events, i, ev) need = bundle_max_leaf(ev, need);
+  json_array_foreach(lists, i, ev) need = bundle_max_leaf(json_object_get(ev, "event"), need);
   enum ddc_err e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
   if (e == DDC_ERR_NOT_FOUND) cp = (struct db_checkpoint){0}, e = DDC_ERR_OK;
   struct tiles_reader *rd = e == DDC_ERR_OK ? calloc(1, sizeof *rd) : NULL;
   if (e == DDC_ERR_OK && !rd) e = DDC_ERR_INTERNAL;
   if (e == DDC_ERR_OK) {
     json_array_foreach(events, i, ev) bundle_prove(rd, ev, cp.size);
+    json_array_foreach(lists, i, ev) bundle_prove(rd, json_object_get(ev, "event"), cp.size);
     bundle_prove(rd, json_object_get(key, "key_event"), cp.size);
     if (json_is_object(json_object_get(key, "retired_event")))
       bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
@@ -100,6 +104,38 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
     json_decref(keys);
   free(rd);
   free(cp.note);
+  return e;
+}
+
+/* The newest logged publication of each purpose of the certificate's status list: {purpose,
+ * list, index, url, event: {canonical, leaf_index}} (an empty array before the first one is in
+ * the log, or for a certificate that has no entry yet). */
+static enum ddc_err bundle_status_lists(const char *code, json_t **lists)
+{
+  char *text = NULL, url[512];
+  size_t i;
+  json_t *row;
+  enum ddc_err e = db_status_for_cert(code, &text);
+  json_t *rows = e == DDC_ERR_OK ? json_loads(text, 0, NULL) : NULL;
+  free(text);
+  *lists = json_array();
+  if (e == DDC_ERR_OK && (!rows || !*lists)) e = DDC_ERR_INTERNAL;
+  json_array_foreach(rows, i, row)
+  {
+    json_t *p = json_object_get(row, "purpose"), *l = json_object_get(row, "list");
+    const char *doc = json_string_value(json_object_get(row, "canonical"));
+    json_t *d = doc ? json_loads(doc, 0, NULL) : NULL; /* an event: its issuer's account */
+    statuspub_url(json_integer_value(json_object_get(d, "account")), json_string_value(p),
+                  (int32_t)json_integer_value(l), url, sizeof url);
+    json_decref(d);
+    json_array_append_new(*lists,
+                          json_pack("{s:O, s:O, s:O, s:s, s:{s:O, s:O}}", "purpose", p, "list", l,
+                                    "index", json_object_get(row, "index"), "url", url, "event",
+                                    "canonical", json_object_get(row, "canonical"), "leaf_index",
+                                    json_object_get(row, "leaf_index")));
+  }
+  json_decref(rows);
+  if (e != DDC_ERR_OK) json_decref(*lists), *lists = NULL;
   return e;
 }
 
@@ -126,7 +162,10 @@ static enum ddc_err bundle_build_read(void *arg)
                         p.document, "certificate", json_loads(p.cert, 0, NULL), "issuer",
                         json_loads(p.issuer, 0, NULL), "signing_key", key, "events", events,
                         "log_key", vkey);
-    e = *bundle ? bundle_anchor(*bundle, events, key) : DDC_ERR_INTERNAL;
+    json_t *lists = NULL;
+    e = *bundle ? bundle_status_lists(code, &lists) : DDC_ERR_INTERNAL;
+    if (e == DDC_ERR_OK) json_object_set_new(*bundle, "status_lists", lists);
+    if (e == DDC_ERR_OK) e = bundle_anchor(*bundle, events, key, lists);
     if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
   }
   db_public_cert_free(&p);

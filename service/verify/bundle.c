@@ -267,7 +267,37 @@ static int bundle_events_in(json_t *b, const struct note_checkpoint *cp)
     in = bundle_in_log(json_object_get(key, "retired_event"), cp->size, cp->root);
     worst = in < worst ? in : worst;
   }
+  json_array_foreach(json_object_get(b, "status_lists"), i, e)
+  {
+    in = bundle_in_log(json_object_get(e, "event"), cp->size, cp->root);
+    worst = in < worst ? in : worst;
+  }
   return worst;
+}
+
+/* Each status list the bundle names (when it names any) is the issuer's status_list_published
+ * event of that list and purpose; what the event says (the sha256 of the list's credential) is
+ * for the verifier to compare with the list it fetches. */
+static void bundle_check_status_lists(json_t *checks, json_t *b, json_t *d)
+{
+  json_t *lists = json_object_get(b, "status_lists"), *s;
+  size_t i;
+  int ok = 1;
+  if (!json_array_size(lists)) return;
+  json_array_foreach(lists, i, s)
+  {
+    json_t *ev = bundle_canon(json_object_get(s, "event")), *data = json_object_get(ev, "data");
+    ok &= json_is_object(ev) && !strcmp(bundle_str(ev, "type"), "status_list_published") &&
+          json_is_integer(json_object_get(ev, "account")) &&
+          json_equal(json_object_get(ev, "account"), json_object_get(d, "issuer")) &&
+          json_equal(json_object_get(data, "list"), json_object_get(s, "list")) &&
+          json_equal(json_object_get(data, "purpose"), json_object_get(s, "purpose")) &&
+          json_integer_value(json_object_get(s, "index")) >= 0 &&
+          json_integer_value(json_object_get(s, "index")) < 131072;
+    json_decref(ev);
+  }
+  bundle_check(checks, "status_lists_logged", ok,
+               "each status list named is the issuer's logged publication of it");
 }
 
 /* The checkpoint is signed by the log key (and cosigned by the quorum of witnesses); every event
@@ -393,6 +423,7 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
                status && !strcmp(status, bundle_str(cert, "status")),
                "the status shown is the one the events lead to");
   bundle_check_key_order(checks, key, events);
+  bundle_check_status_lists(checks, b, d);
   int anchored = bundle_check_log(checks, b, trust);
   int failed = 0;
   size_t i;

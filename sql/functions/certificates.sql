@@ -36,6 +36,12 @@ CREATE TRIGGER issuer_keys_notify AFTER UPDATE OF retired_at ON issuer_keys
   FOR EACH ROW WHEN (OLD.retired_at IS DISTINCT FROM NEW.retired_at)
   EXECUTE FUNCTION ddc_notify_verdicts ();
 
+-- A status change (revoke, freeze, unfreeze, burn) changes the bits of the certificate's status
+-- list: it is published again (status.sql).
+CREATE TRIGGER certificates_status_dirty AFTER UPDATE OF status ON certificates
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status AND NEW.status_list IS NOT NULL)
+  EXECUTE FUNCTION ddc_status_dirty_mark ();
+
 -- Inserts an event whose canonical text p_canon (its "time" p_time, hash p_hash) is already
 -- written, by ddc_event_append or, for a mint, by ddcd (cert_mint_event), and queues it for the
 -- log.
@@ -353,9 +359,9 @@ END $$;
 -- Mints a certificate signed by ddcd: the document, its hash and signature are made in C with
 -- key p_key, which must still be the issuer's current key, and so is the mint event's canonical
 -- text p_event (its time p_issued_at), by cert_mint_event, its one writer, whose text batches
--- COPY too; p_ddc drawn from ddc_id_seq. Charges the issuer the mint price. With p_supply, an
--- edition (DDC-1155) of p_supply units, all the owner's, p_mintable if more may be minted later;
--- charged edition_mint.
+-- COPY too; p_ddc drawn from ddc_id_seq. Draws its status-list entry (status.sql). Charges the
+-- issuer the mint price. With p_supply, an edition (DDC-1155) of p_supply units, all the owner's,
+-- p_mintable if more may be minted later; charged edition_mint.
 CREATE FUNCTION ddc_mint(p_issuer bigint, p_ddc bigint, p_code text, p_owner bigint, p_kind text,
                          p_document text, p_cert_hash bytea, p_signature bytea, p_key bigint,
                          p_content_hash bytea, p_uri text, p_valid_from timestamptz,
@@ -367,8 +373,10 @@ DECLARE
   v_owner bigint := coalesce(p_owner, p_issuer);
   v_hash bytea := sha256(convert_to(p_event, 'UTF8'));
   v_existing bigint;
+  v_entry record;
 BEGIN
   PERFORM ddc_mint_key_check(p_issuer, p_key);
+  SELECT * INTO v_entry FROM ddc_status_draw(p_issuer);
   IF v_owner <> p_issuer THEN
     PERFORM ddc_recipient_check(p_issuer, v_owner, 'owner_id');
   END IF;
@@ -376,11 +384,12 @@ BEGIN
   INSERT INTO certificates (ddc_id, code, issuer_id, owner_id, kind, document, cert_hash,
                             signature, key_id, content_hash, uri, external_ref, valid_from,
                             valid_until, issued_at, last_event_hash, edition_supply,
-                            edition_burned, edition_mintable)
+                            edition_burned, edition_mintable, status_list, status_index)
     VALUES (p_ddc, p_code, p_issuer, v_owner, p_kind, p_document, p_cert_hash, p_signature, p_key,
             p_content_hash, p_uri, p_external_ref, p_valid_from, p_valid_until, p_issued_at,
             v_hash, p_supply, CASE WHEN p_supply IS NOT NULL THEN 0 END,
-            CASE WHEN p_supply IS NOT NULL THEN coalesce(p_mintable, false) END)
+            CASE WHEN p_supply IS NOT NULL THEN coalesce(p_mintable, false) END, v_entry.o_list,
+            v_entry.o_index)
     ON CONFLICT (issuer_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
     RETURNING * INTO c;
   IF c.ddc_id IS NULL THEN

@@ -13,7 +13,8 @@
 # real certificates: each code's first verification (which makes and keeps its verdict), requests
 # spread over all of them with no cache in memory, the same against 3 ddcd processes, a hot set of
 # 1000 codes with the verdict cache on, and the bundles (/bundle) likewise; ddcd's peak RSS; last,
-# chain anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs).
+# chain anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs), and the
+# status-list publication time for an issuer of 1,000,000 certificates (tests/bench/status.mjs).
 # Owns everything it starts: a throwaway PostgreSQL cluster, the ddcds, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
 # Loopback only; about seven minutes on 2 cores. Needs build/ddcd, build/bench/bare_mhd and
@@ -455,5 +456,6 @@ node tests/bench/vc.mjs "$DDCD" "$BKEY" || fail "the credential rows failed (log
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/editions.mjs || fail "the edition rows failed (logs: $WORK/logs)"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/batchops.mjs || fail "the batch operation rows failed (logs: $WORK/logs)"
 tests/bench/replica.sh "$WORK" "$WORK/verify.lua" "$THREADS" "$CONNS" "$DUR" || fail "the replica rows failed"
+DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/status.mjs "$DDCD" || fail "the status-list rows failed"
 echo
 echo "($((SECONDS - START)) s)"
