@@ -71,8 +71,10 @@ static int64_t bundle_max_leaf(json_t *event, int64_t max)
 }
 
 /* Adds the checkpoint the proofs are against and the inclusion proofs: the newest final
- * checkpoint holding every anchored event, else the newest. */
-static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
+ * checkpoint holding every anchored event, else the newest. final: the newest final checkpoint
+ * read already by the caller (NULL: none), used when it holds every anchored event. */
+static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key,
+                                  const struct db_checkpoint *final)
 {
   const struct witness_set *ws = witness_client_set();
   struct db_checkpoint cp;
@@ -81,7 +83,12 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
   json_t *ev, *keys = json_array();
   need = bundle_max_leaf(json_object_get(key, "retired_event"), need);
   json_array_foreach(events, i, ev) need = bundle_max_leaf(ev, need);
-  enum ddc_err e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
+  int given = final && final->final && final->note && (int64_t) final->size > need;
+  enum ddc_err e = DDC_ERR_OK;
+  if (given)
+    cp = *final, cp.note = strdup(final->note), e = cp.note ? e : DDC_ERR_INTERNAL;
+  else
+    e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
   if (e == DDC_ERR_NOT_FOUND) cp = (struct db_checkpoint){0}, e = DDC_ERR_OK;
   struct tiles_reader *rd = e == DDC_ERR_OK ? calloc(1, sizeof *rd) : NULL;
   if (e == DDC_ERR_OK && !rd) e = DDC_ERR_INTERNAL;
@@ -109,26 +116,34 @@ struct bundle_read {
   json_t **bundle;
 };
 
+enum ddc_err bundle_from(const struct db_public_cert *p, const struct db_checkpoint *final,
+                         json_t **bundle)
+{
+  char vkey[NOTE_VKEY_MAX];
+  struct note_verifier v;
+  *bundle = NULL;
+  enum ddc_err e = logkey_public(&v);
+  if (e == DDC_ERR_OK && note_verifier_format(&v, vkey, sizeof vkey) < 0) e = DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) {
+    json_t *events = json_loads(p->events, 0, NULL), *key = json_loads(p->signing_key, 0, NULL);
+    *bundle = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "type", "ddc.bundle/v1", "document",
+                        p->document, "certificate", json_loads(p->cert, 0, NULL), "issuer",
+                        json_loads(p->issuer, 0, NULL), "signing_key", key, "events", events,
+                        "log_key", vkey);
+    e = *bundle ? bundle_anchor(*bundle, events, key, final) : DDC_ERR_INTERNAL;
+    if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
+  }
+  return e;
+}
+
 static enum ddc_err bundle_build_read(void *arg)
 {
   const char *code = ((struct bundle_read *)arg)->code;
   json_t **bundle = ((struct bundle_read *)arg)->bundle;
   struct db_public_cert p;
-  char vkey[NOTE_VKEY_MAX];
-  struct note_verifier v;
   *bundle = NULL;
   enum ddc_err e = db_public_cert(code, &p);
-  if (e == DDC_ERR_OK) e = logkey_public(&v);
-  if (e == DDC_ERR_OK && note_verifier_format(&v, vkey, sizeof vkey) < 0) e = DDC_ERR_INTERNAL;
-  if (e == DDC_ERR_OK) {
-    json_t *events = json_loads(p.events, 0, NULL), *key = json_loads(p.signing_key, 0, NULL);
-    *bundle = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "type", "ddc.bundle/v1", "document",
-                        p.document, "certificate", json_loads(p.cert, 0, NULL), "issuer",
-                        json_loads(p.issuer, 0, NULL), "signing_key", key, "events", events,
-                        "log_key", vkey);
-    e = *bundle ? bundle_anchor(*bundle, events, key) : DDC_ERR_INTERNAL;
-    if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
-  }
+  if (e == DDC_ERR_OK) e = bundle_from(&p, NULL, bundle);
   db_public_cert_free(&p);
   return e;
 }
