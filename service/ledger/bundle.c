@@ -74,7 +74,7 @@ static int64_t bundle_max_leaf(json_t *event, int64_t max)
  * checkpoint holding every anchored event, else the newest. final: the newest final checkpoint
  * read already by the caller (NULL: none), used when it holds every anchored event. */
 static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key,
-                                  const struct db_checkpoint *final)
+                                  const struct db_checkpoint *final, int *settled)
 {
   const struct witness_set *ws = witness_client_set();
   struct db_checkpoint cp;
@@ -99,6 +99,13 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key,
       bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
     for (i = 0; i < ws->n; i++)
       json_array_append_new(keys, json_string(ws->vkeys[i]));
+    /* every event is in the log, under a final checkpoint: only a new event or checkpoint (or
+     * anchor) makes another bundle of it */
+    int all = bundle_max_leaf(json_object_get(key, "key_event"), -1) >= 0;
+    json_array_foreach(events, i, ev) all = all && bundle_max_leaf(ev, -1) >= 0;
+    if (json_is_object(json_object_get(key, "retired_event")))
+      all = all && bundle_max_leaf(json_object_get(key, "retired_event"), -1) >= 0;
+    *settled = all && cp.final && cp.note && (int64_t)cp.size > need;
     e = bundle_chain_add(b, need, cp.size);
     json_object_set_new(b, "checkpoint", cp.note ? json_string(cp.note) : json_null());
     json_object_set_new(b, "witnesses", keys);
@@ -114,14 +121,16 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key,
 struct bundle_read {
   const char *code;
   json_t **bundle;
+  int settled;
 };
 
 enum ddc_err bundle_from(const struct db_public_cert *p, const struct db_checkpoint *final,
-                         json_t **bundle)
+                         json_t **bundle, int *settled)
 {
   char vkey[NOTE_VKEY_MAX];
   struct note_verifier v;
   *bundle = NULL;
+  *settled = 0;
   enum ddc_err e = logkey_public(&v);
   if (e == DDC_ERR_OK && note_verifier_format(&v, vkey, sizeof vkey) < 0) e = DDC_ERR_INTERNAL;
   if (e == DDC_ERR_OK) {
@@ -130,7 +139,7 @@ enum ddc_err bundle_from(const struct db_public_cert *p, const struct db_checkpo
                         p->document, "certificate", json_loads(p->cert, 0, NULL), "issuer",
                         json_loads(p->issuer, 0, NULL), "signing_key", key, "events", events,
                         "log_key", vkey);
-    e = *bundle ? bundle_anchor(*bundle, events, key, final) : DDC_ERR_INTERNAL;
+    e = *bundle ? bundle_anchor(*bundle, events, key, final, settled) : DDC_ERR_INTERNAL;
     if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
   }
   return e;
@@ -143,7 +152,7 @@ static enum ddc_err bundle_build_read(void *arg)
   struct db_public_cert p;
   *bundle = NULL;
   enum ddc_err e = db_public_cert(code, &p);
-  if (e == DDC_ERR_OK) e = bundle_from(&p, NULL, bundle);
+  if (e == DDC_ERR_OK) e = bundle_from(&p, NULL, bundle, &((struct bundle_read *)arg)->settled);
   db_public_cert_free(&p);
   return e;
 }
@@ -151,8 +160,15 @@ static enum ddc_err bundle_build_read(void *arg)
 /* One snapshot, so that the proofs, the checkpoint and the chain anchor agree. */
 enum ddc_err bundle_build(const char *code, json_t **bundle)
 {
-  struct bundle_read b = {code, bundle};
-  return db_public_read(bundle_build_read, &b);
+  return bundle_build_settled(code, bundle, NULL);
+}
+
+enum ddc_err bundle_build_settled(const char *code, json_t **bundle, int *settled)
+{
+  struct bundle_read b = {code, bundle, 0};
+  enum ddc_err e = db_public_read(bundle_build_read, &b);
+  if (settled) *settled = e == DDC_ERR_OK && b.settled;
+  return e;
 }
 
 enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json_t **bundle)

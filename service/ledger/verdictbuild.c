@@ -37,7 +37,7 @@ static void verdictbuild_one(const char *code, const struct db_public_cert *p, v
   size_t len;
   int settled = 0;
   s->seen++;
-  if (bundle_from(p, s->cp, &b) != DDC_ERR_OK) return;
+  if (bundle_from(p, s->cp, &b, &settled) != DDC_ERR_OK) return;
   if (verdict_from_bundle(code, s->trust, b, &vb.memo, &text, &len, &settled) == DDC_ERR_OK &&
       settled)
     s->made++;
