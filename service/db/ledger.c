@@ -31,6 +31,7 @@ const struct db_stmt db_ledger_stmts[] = {
     {"verdict_cursor", "SELECT built_size FROM verdict_builder FOR UPDATE"},
     {"verdict_cursor_set", "UPDATE verdict_builder SET built_size = $1"},
     {"verdict_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_VERDICTS)},
+    {"verdicts_put", "SELECT ddc_verdicts_put($1::jsonb)"},
     {"verdict_put", "SELECT ddc_verdict_put($1, decode($2, 'hex'), $3, $4, $5, $6, $7)"},
     {"log_entries", "SELECT e.canonical FROM log_leaves l JOIN events e ON e.id = l.event_id"
                     " WHERE l.leaf_index >= $1 AND l.leaf_index < $1 + $2 ORDER BY l.leaf_index"},
@@ -363,4 +364,16 @@ enum ddc_err db_verdict_cursor_set(uint64_t size)
 enum ddc_err db_verdict_lock(int *taken)
 {
   return db_bool("verdict_lock", taken);
+}
+
+enum ddc_err db_verdicts_put(json_t *items)
+{
+  char *text = json_dumps(items, JSON_COMPACT);
+  if (!text) return DDC_ERR_INTERNAL;
+  const char *v[1] = {text};
+  PGresult *r = db_exec("verdicts_put", 1, v, 0);
+  free(text);
+  if (!r) return db_failure();
+  PQclear(r);
+  return DDC_ERR_OK;
 }

@@ -2,6 +2,7 @@
  * step, tiles, checkpoints and the log key. */
 #ifndef DDC_DB_LEDGER_H
 #define DDC_DB_LEDGER_H
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "db/pg.h"
@@ -63,6 +64,9 @@ struct db_verdict {
   int key_retired;
 };
 enum ddc_err db_verdict_put(const struct db_verdict *v);
+/* Many at once: items is an array of {code, event_hash, trust, fresh_until, anchor_size,
+ * key_retired, body}, the fields of struct db_verdict. */
+enum ddc_err db_verdicts_put(json_t *items);
 /* The verdict builder (025_verdict_builder.sql), in the caller's transaction: calls fn for each
  * certificate with an event at leaves [from, to) and no verdict kept from its last event against
  * trust, with its code and public view (valid during the call only). */

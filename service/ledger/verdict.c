@@ -88,7 +88,7 @@ static const char *verdict_str(json_t *o, const char *k)
 /* Keeps verdict v (its text) made from bundle b, if it is final and not invalid. A failure is
  * only logged: the verdict is right all the same, and is made again next time. */
 static void verdict_keep(const char *code, const char *trust, json_t *b, json_t *v,
-                         const char *text)
+                         const char *text, json_t *kept)
 {
   json_t *events = json_object_get(b, "events"), *cert = json_object_get(v, "certificate");
   const char *result = verdict_str(v, "result");
@@ -105,13 +105,21 @@ static void verdict_keep(const char *code, const char *trust, json_t *b, json_t 
           json_integer_value(json_object_get(json_object_get(b, "chain_anchor"), "tree_size")),
       .key_retired = *verdict_str(json_object_get(b, "signing_key"), "retired_at") != 0};
   if (strlen(k.event_hash) != 64) return;
+  if (kept) { /* a builder's: stored with the others in one statement (db_verdicts_put) */
+    json_array_append_new(kept, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:s}", "code", code,
+                                          "event_hash", k.event_hash, "trust", trust, "fresh_until",
+                                          k.fresh_until, "anchor_size", (json_int_t)k.anchor_size,
+                                          "key_retired", k.key_retired, "body", text));
+    return;
+  }
   enum ddc_err e = db_verdict_put(&k);
   if (e != DDC_ERR_OK)
     log_msg(LOG_DEBUG, "verify %s: the verdict was not kept (%s)", code, errors_info(e)->title);
 }
 
 enum ddc_err verdict_from_bundle(const char *code, const char *trust, json_t *b,
-                                 struct bundle_memo *memo, char **text, size_t *len, int *settled)
+                                 struct bundle_memo *memo, json_t *kept, char **text, size_t *len,
+                                 int *settled)
 {
   char url[64];
   json_t *v = verdict_judge_memo(b, 0, memo);
@@ -123,7 +131,7 @@ enum ddc_err verdict_from_bundle(const char *code, const char *trust, json_t *b,
     const char *result = verdict_str(v, "result");
     *settled = strcmp(result, "not_yet_anchored") && strcmp(result, "invalid");
     *text = json_dumps(v, JSON_COMPACT);
-    if (*text) verdict_keep(code, trust, b, v, *text);
+    if (*text) verdict_keep(code, trust, b, v, *text, kept);
   }
   enum ddc_err e = v && *text ? DDC_ERR_OK : DDC_ERR_INTERNAL;
   if (*text) *len = strlen(*text);
@@ -138,7 +146,7 @@ static enum ddc_err verdict_make(const char *code, const char *trust, char **tex
   json_t *b;
   enum ddc_err e = bundle_build(code, &b);
   if (e != DDC_ERR_OK) return e;
-  e = verdict_from_bundle(code, trust, b, NULL, text, len, settled);
+  e = verdict_from_bundle(code, trust, b, NULL, NULL, text, len, settled);
   json_decref(b);
   return e;
 }
