@@ -32,6 +32,7 @@
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
 #include "ledger/statuspub.h"
+#include "ledger/verdictbuild.h"
 #include "ledger/witness_client.h"
 #include "log.h"
 #include "import_cli.h"
@@ -117,7 +118,7 @@ static int cmd_serve(const struct config *c)
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
   if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||
-      runner_start() != 0 || anchorer_start(c) != 0 ||
+      verdictbuild_start(c) != 0 || runner_start() != 0 || anchorer_start(c) != 0 ||
       server_start(c, api_routes, api_routes_count) != 0 ||
       statuspub_start(c, server_url_bound()) != 0) {
     server_stop();
@@ -125,6 +126,7 @@ static int cmd_serve(const struct config *c)
     authsync_stop();
     anchorer_stop();
     runner_stop();
+    verdictbuild_stop();
     witness_client_stop();
     sequencer_stop();
     db_reads_stop();
@@ -139,6 +141,7 @@ static int cmd_serve(const struct config *c)
   authsync_stop();
   anchorer_stop();
   runner_stop();
+  verdictbuild_stop();
   witness_client_stop();
   sequencer_stop();
   db_reads_stop();

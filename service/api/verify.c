@@ -1,6 +1,7 @@
 /* verify.c: public verification (no key needed): a certificate by its code (the verdict and its
  * checks, ledger/verdict.c, cached for a moment in this process; of an edition, with ?holder= that
- * holder's balance as of the logged events), its proof bundle, certificates by content hash, and
+ * holder's balance as of the logged events), its proof bundle (once settled, cached likewise),
+ * certificates by content hash, and
  * checking a bundle or a credential sent in. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,12 +80,30 @@ void api_verify_bundle_get(struct req *r)
 {
   const char *code = verify_code(r);
   json_t *bundle;
+  char key[64], *text;
+  size_t len;
+  int settled;
   if (!code) return;
-  enum ddc_err e = bundle_build(code, &bundle);
-  if (e == DDC_ERR_OK)
-    reply_json(r, 200, bundle);
-  else
+  snprintf(key, sizeof key, "bundle/%s", code);
+  if (respcache_get(key, &text, &len)) {
+    reply_buffer(r, 200, "application/json", text, len);
+    return;
+  }
+  uint64_t gen = respcache_generation();
+  enum ddc_err e = bundle_build_settled(code, &bundle, &settled);
+  if (e != DDC_ERR_OK) {
     reply_error(r, e);
+    return;
+  }
+  text = json_dumps(bundle, JSON_COMPACT);
+  json_decref(bundle);
+  if (!text) {
+    reply_error(r, DDC_ERR_INTERNAL);
+    return;
+  }
+  len = strlen(text);
+  if (settled) respcache_put(key, gen, text, len);
+  reply_buffer(r, 200, "application/json", text, len);
 }
 
 void api_verify_by_content(struct req *r)

@@ -26,6 +26,12 @@ const struct db_stmt db_ledger_stmts[] = {
     {"public_cert", "SELECT cert, document, issuer, signing_key, events FROM ddc_public_cert($1)"},
     {"public_by_content", "SELECT ddc_public_by_content(decode($1, 'hex'))"},
     {"verdict_get", "SELECT body FROM ddc_verdict_get($1, $2)"},
+    {"verdict_todo", "SELECT code, cert, document, issuer, signing_key, events"
+                     " FROM ddc_verdict_todo($1, $2, $3)"},
+    {"verdict_cursor", "SELECT built_size FROM verdict_builder FOR UPDATE"},
+    {"verdict_cursor_set", "UPDATE verdict_builder SET built_size = $1"},
+    {"verdict_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_VERDICTS)},
+    {"verdicts_put", "SELECT ddc_verdicts_put($1::jsonb)"},
     {"verdict_put", "SELECT ddc_verdict_put($1, decode($2, 'hex'), $3, $4, $5, $6, $7)"},
     {"log_entries", "SELECT e.canonical FROM log_leaves l JOIN events e ON e.id = l.event_id"
                     " WHERE l.leaf_index >= $1 AND l.leaf_index < $1 + $2 ORDER BY l.leaf_index"},
@@ -308,6 +314,65 @@ enum ddc_err db_verdict_put(const struct db_verdict *v)
   db_p_str(&p, v->body);
   PGresult *r = db_exec("verdict_put", p.n, p.v, 0);
   db_p_free(&p);
+  if (!r) return db_failure();
+  PQclear(r);
+  return DDC_ERR_OK;
+}
+
+enum ddc_err
+db_verdict_todo(uint64_t from, uint64_t to, const char *trust,
+                void (*fn)(const char *code, const struct db_public_cert *p, void *arg), void *arg)
+{
+  struct db_params q = {0};
+  db_p_int(&q, (int64_t)from);
+  db_p_int(&q, (int64_t)to);
+  db_p_str(&q, trust);
+  PGresult *r = db_exec("verdict_todo", q.n, q.v, 1);
+  db_p_free(&q);
+  if (!r) return db_failure();
+  for (int i = 0; i < PQntuples(r); i++) {
+    struct db_public_cert p = {(char *)db_text(r, i, 1), (char *)db_text(r, i, 2),
+                               (char *)db_text(r, i, 3), (char *)db_text(r, i, 4),
+                               (char *)db_text(r, i, 5)};
+    fn(db_text(r, i, 0), &p, arg);
+  }
+  PQclear(r);
+  return DDC_ERR_OK;
+}
+
+enum ddc_err db_verdict_cursor(uint64_t *size)
+{
+  PGresult *r = db_exec("verdict_cursor", 0, NULL, 1);
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
+  if (e == DDC_ERR_OK) *size = (uint64_t)db_int64(r, 0, 0);
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_verdict_cursor_set(uint64_t size)
+{
+  struct db_params p = {0};
+  db_p_int(&p, (int64_t)size);
+  PGresult *r = db_exec("verdict_cursor_set", p.n, p.v, 0);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  PQclear(r);
+  return DDC_ERR_OK;
+}
+
+enum ddc_err db_verdict_lock(int *taken)
+{
+  return db_bool("verdict_lock", taken);
+}
+
+enum ddc_err db_verdicts_put(json_t *items)
+{
+  char *text = json_dumps(items, JSON_COMPACT);
+  if (!text) return DDC_ERR_INTERNAL;
+  const char *v[1] = {text};
+  PGresult *r = db_exec("verdicts_put", 1, v, 0);
+  free(text);
   if (!r) return db_failure();
   PQclear(r);
   return DDC_ERR_OK;

@@ -2,6 +2,7 @@
  * step, tiles, checkpoints and the log key. */
 #ifndef DDC_DB_LEDGER_H
 #define DDC_DB_LEDGER_H
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "db/pg.h"
@@ -63,6 +64,20 @@ struct db_verdict {
   int key_retired;
 };
 enum ddc_err db_verdict_put(const struct db_verdict *v);
+/* Many at once: items is an array of {code, event_hash, trust, fresh_until, anchor_size,
+ * key_retired, body}, the fields of struct db_verdict. */
+enum ddc_err db_verdicts_put(json_t *items);
+/* The verdict builder (025_verdict_builder.sql), in the caller's transaction: calls fn for each
+ * certificate with an event at leaves [from, to) and no verdict kept from its last event against
+ * trust, with its code and public view (valid during the call only). */
+enum ddc_err
+db_verdict_todo(uint64_t from, uint64_t to, const char *trust,
+                void (*fn)(const char *code, const struct db_public_cert *p, void *arg), void *arg);
+/* How far the builder has gone (its row locked to the transaction's end), and moving it on. */
+enum ddc_err db_verdict_cursor(uint64_t *size);
+enum ddc_err db_verdict_cursor_set(uint64_t size);
+/* Takes the verdict builder's lock on this thread's connection: 1 taken (or held), 0 elsewhere. */
+enum ddc_err db_verdict_lock(int *taken);
 /* Takes the sequencer lock on this thread's connection: 1 taken (or held), 0 held elsewhere. */
 enum ddc_err db_sequencer_lock(int *taken);
 

@@ -230,7 +230,8 @@ void db_reset(void)
   }
   if (t->conn && PQstatus(t->conn) == CONNECTION_OK && PQtransactionStatus(t->conn) != PQTRANS_IDLE)
     db_drop(t, 0); /* stuck in a COPY, say */
-  db_check(t);
+  /* its liveness is checked when next used (db_take): a request that needs no database (a cached
+   * verdict, /healthz) makes no system call here */
 }
 
 int db_in_transaction(void)

@@ -1,16 +1,16 @@
 /* respcache.h: a short-lived cache of public GET answers (the verification of a certificate by
- * its code), kept per process. An entry lives DDC_VERIFY_CACHE_MS (default 1000; 0 turns the
- * cache off) and dies at once when this process commits any write (every 2xx answer to an
- * authenticated method other than GET/HEAD), so a client never reads a verdict older than its own
- * last write here; a certificate event (other than its mint), a key retirement or a confirmed
- * chain anchor through another ddcd process drops every entry when its notification arrives
- * (http/authsync.c). */
+ * its code, and its settled proof bundle), kept per process. An entry lives DDC_VERIFY_CACHE_MS
+ * (default 1000; 0 turns the cache off) and dies at once when this process commits any write (every
+ * 2xx answer to an authenticated method other than GET/HEAD), so a client never reads a verdict
+ * older than its own last write here; a certificate event (other than its mint), a key retirement
+ * or a confirmed chain anchor through another ddcd process drops every entry when its notification
+ * arrives (http/authsync.c). */
 #ifndef DDC_RESPCACHE_H
 #define DDC_RESPCACHE_H
 #include <stddef.h>
 #include <stdint.h>
 
-#define RESPCACHE_SLOTS 4096 /* direct-mapped by key */
+#define RESPCACHE_SLOTS 16384 /* direct-mapped by key: verdicts and bundles of a hot set */
 #define RESPCACHE_KEY_MAX 64
 
 void respcache_init(unsigned ttl_ms);

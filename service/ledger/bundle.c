@@ -73,8 +73,11 @@ static int64_t bundle_max_leaf(json_t *event, int64_t max)
 }
 
 /* Adds the checkpoint the proofs are against and the inclusion proofs: the newest final
- * checkpoint holding every anchored event (the status lists' too), else the newest. */
-static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t *lists)
+ * checkpoint holding every anchored event (the status lists' too), else the newest. final: the
+ * newest final checkpoint read already by the caller (NULL: none), used when it holds every
+ * anchored event. */
+static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t *lists,
+                                  const struct db_checkpoint *final, int *settled)
 {
   const struct witness_set *ws = witness_client_set();
   struct db_checkpoint cp;
@@ -84,7 +87,12 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
   need = bundle_max_leaf(json_object_get(key, "retired_event"), need);
   json_array_foreach(events, i, ev) need = bundle_max_leaf(ev, need);
   json_array_foreach(lists, i, ev) need = bundle_max_leaf(json_object_get(ev, "event"), need);
-  enum ddc_err e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
+  int given = final && final->final && final->note && (int64_t) final->size > need;
+  enum ddc_err e = DDC_ERR_OK;
+  if (given)
+    cp = *final, cp.note = strdup(final->note), e = cp.note ? e : DDC_ERR_INTERNAL;
+  else
+    e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
   if (e == DDC_ERR_NOT_FOUND) cp = (struct db_checkpoint){0}, e = DDC_ERR_OK;
   struct tiles_reader *rd = e == DDC_ERR_OK ? calloc(1, sizeof *rd) : NULL;
   if (e == DDC_ERR_OK && !rd) e = DDC_ERR_INTERNAL;
@@ -96,6 +104,13 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
       bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
     for (i = 0; i < ws->n; i++)
       json_array_append_new(keys, json_string(ws->vkeys[i]));
+    /* every event is in the log, under a final checkpoint: only a new event or checkpoint (or
+     * anchor) makes another bundle of it */
+    int all = bundle_max_leaf(json_object_get(key, "key_event"), -1) >= 0;
+    json_array_foreach(events, i, ev) all = all && bundle_max_leaf(ev, -1) >= 0;
+    if (json_is_object(json_object_get(key, "retired_event")))
+      all = all && bundle_max_leaf(json_object_get(key, "retired_event"), -1) >= 0;
+    *settled = all && cp.final && cp.note && (int64_t)cp.size > need;
     e = bundle_chain_add(b, need, cp.size);
     json_object_set_new(b, "checkpoint", cp.note ? json_string(cp.note) : json_null());
     json_object_set_new(b, "witnesses", keys);
@@ -143,31 +158,43 @@ static enum ddc_err bundle_status_lists(const char *code, json_t **lists)
 struct bundle_read {
   const char *code;
   json_t **bundle;
+  int settled;
 };
+
+enum ddc_err bundle_from(const struct db_public_cert *p, const struct db_checkpoint *final,
+                         json_t **bundle, int *settled)
+{
+  char vkey[NOTE_VKEY_MAX];
+  struct note_verifier v;
+  *bundle = NULL;
+  *settled = 0;
+  enum ddc_err e = logkey_public(&v);
+  if (e == DDC_ERR_OK && note_verifier_format(&v, vkey, sizeof vkey) < 0) e = DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) {
+    json_t *events = json_loads(p->events, 0, NULL), *key = json_loads(p->signing_key, 0, NULL);
+    *bundle = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "type", "ddc.bundle/v1", "document",
+                        p->document, "certificate", json_loads(p->cert, 0, NULL), "issuer",
+                        json_loads(p->issuer, 0, NULL), "signing_key", key, "events", events,
+                        "log_key", vkey);
+    const char *code =
+        json_string_value(json_object_get(json_object_get(*bundle, "certificate"), "code"));
+    json_t *lists = NULL;
+    e = *bundle && code ? bundle_status_lists(code, &lists) : DDC_ERR_INTERNAL;
+    if (e == DDC_ERR_OK) json_object_set_new(*bundle, "status_lists", lists);
+    if (e == DDC_ERR_OK) e = bundle_anchor(*bundle, events, key, lists, final, settled);
+    if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
+  }
+  return e;
+}
 
 static enum ddc_err bundle_build_read(void *arg)
 {
   const char *code = ((struct bundle_read *)arg)->code;
   json_t **bundle = ((struct bundle_read *)arg)->bundle;
   struct db_public_cert p;
-  char vkey[NOTE_VKEY_MAX];
-  struct note_verifier v;
   *bundle = NULL;
   enum ddc_err e = db_public_cert(code, &p);
-  if (e == DDC_ERR_OK) e = logkey_public(&v);
-  if (e == DDC_ERR_OK && note_verifier_format(&v, vkey, sizeof vkey) < 0) e = DDC_ERR_INTERNAL;
-  if (e == DDC_ERR_OK) {
-    json_t *events = json_loads(p.events, 0, NULL), *key = json_loads(p.signing_key, 0, NULL);
-    *bundle = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s}", "type", "ddc.bundle/v1", "document",
-                        p.document, "certificate", json_loads(p.cert, 0, NULL), "issuer",
-                        json_loads(p.issuer, 0, NULL), "signing_key", key, "events", events,
-                        "log_key", vkey);
-    json_t *lists = NULL;
-    e = *bundle ? bundle_status_lists(code, &lists) : DDC_ERR_INTERNAL;
-    if (e == DDC_ERR_OK) json_object_set_new(*bundle, "status_lists", lists);
-    if (e == DDC_ERR_OK) e = bundle_anchor(*bundle, events, key, lists);
-    if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
-  }
+  if (e == DDC_ERR_OK) e = bundle_from(&p, NULL, bundle, &((struct bundle_read *)arg)->settled);
   db_public_cert_free(&p);
   return e;
 }
@@ -175,8 +202,15 @@ static enum ddc_err bundle_build_read(void *arg)
 /* One snapshot, so that the proofs, the checkpoint and the chain anchor agree. */
 enum ddc_err bundle_build(const char *code, json_t **bundle)
 {
-  struct bundle_read b = {code, bundle};
-  return db_public_read(bundle_build_read, &b);
+  return bundle_build_settled(code, bundle, NULL);
+}
+
+enum ddc_err bundle_build_settled(const char *code, json_t **bundle, int *settled)
+{
+  struct bundle_read b = {code, bundle, 0};
+  enum ddc_err e = db_public_read(bundle_build_read, &b);
+  if (settled) *settled = e == DDC_ERR_OK && b.settled;
+  return e;
 }
 
 enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json_t **bundle)

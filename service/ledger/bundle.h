@@ -4,6 +4,8 @@
 #define DDC_BUNDLE_H
 #include <jansson.h>
 #include <stdint.h>
+#include "db/ledger.h"
+#include "db/witness.h"
 #include "errors.h"
 #include "verify/bundle.h"
 
@@ -12,6 +14,15 @@
 void bundle_chain_init(const char *contract, uint64_t chain_id);
 /* The bundle of the certificate with this code (new reference in *bundle). */
 enum ddc_err bundle_build(const char *code, json_t **bundle);
+/* The same; *settled: every event is in the log under a final checkpoint (only a new event,
+ * checkpoint or chain anchor makes another bundle of it), fit to cache for a moment. */
+enum ddc_err bundle_build_settled(const char *code, json_t **bundle, int *settled);
+/* The bundle of the certificate p read (in the caller's snapshot or transaction): against final
+ * (the newest final checkpoint, read by the caller) when it holds every event, else against the
+ * checkpoint bundle_build would take. What bundle_build gives, for builders of many bundles;
+ * *settled as bundle_build_settled's. */
+enum ddc_err bundle_from(const struct db_public_cert *p, const struct db_checkpoint *final,
+                         json_t **bundle, int *settled);
 /* The bundle of certificate ddc, for a caller (role, account) who may read it. */
 enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json_t **bundle);
 /* {items: [{code, kind, status, issuer_id, issued_at}]} of the certificates whose content_hash

@@ -11,6 +11,7 @@
 #include "db/ledger.h"
 #include "ledger/sequencer.h"
 #include "ledger/tiles.h"
+#include "ledger/verdictbuild.h"
 #include "log.h"
 
 static struct {
@@ -63,7 +64,8 @@ static enum ddc_err sequencer_batch(int *n)
   if (e != DDC_ERR_OK) {
     db_tx_rollback();
     *n = 0;
-  }
+  } else
+    verdictbuild_poke(); /* the new checkpoint's certificates get their verdicts */
   return e;
 }
 

@@ -3,7 +3,9 @@
  * the bundle's last event, the trust it was checked against, the chain anchor it names, whether
  * its key was retired, and when its result turns with time; db_verdict_get returns it only while
  * all of that still holds, so a kept verdict is the one its bundle would give now. */
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +18,23 @@
 #include "ledger/witness_client.h"
 #include "log.h"
 
-json_t *verdict_judge(json_t *bundle, int sent)
+static json_t *verdict_judge_memo(json_t *bundle, int sent, struct bundle_memo *memo)
 {
   struct note_verifier log_key;
   const struct witness_set *ws = witness_client_set();
-  struct bundle_trust t = {&log_key, ws->keys, ws->n, ws->quorum};
+  struct bundle_trust t = {&log_key, ws->keys, ws->n, ws->quorum, memo};
   if (logkey_public(&log_key) != DDC_ERR_OK) return NULL;
   return sent ? bundle_verdict_sent(bundle, &t) : bundle_verdict(bundle, &t);
 }
 
+json_t *verdict_judge(json_t *bundle, int sent)
+{
+  return verdict_judge_memo(bundle, sent, NULL);
+}
+
 /* What a verdict is checked against, as 32 hex digits of SHA-256: the log key, the trusted
  * witnesses and their quorum (a ddcd configured otherwise makes its own verdicts). */
-static enum ddc_err verdict_trust(char out[33])
+static enum ddc_err verdict_trust_make(char out[33])
 {
   struct note_verifier v;
   char vkey[NOTE_VKEY_MAX], q[16];
@@ -49,6 +56,29 @@ static enum ddc_err verdict_trust(char out[33])
   return DDC_ERR_OK;
 }
 
+/* The trust, made once: the log key and the witnesses do not change while ddcd runs. */
+static struct {
+  pthread_mutex_t mu;
+  atomic_int known;
+  char id[33];
+} verdict_trust_seen = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+enum ddc_err verdict_trust(char out[33])
+{
+  if (atomic_load_explicit(&verdict_trust_seen.known, memory_order_acquire)) {
+    memcpy(out, verdict_trust_seen.id, 33);
+    return DDC_ERR_OK;
+  }
+  pthread_mutex_lock(&verdict_trust_seen.mu);
+  enum ddc_err e = verdict_trust_make(out);
+  if (e == DDC_ERR_OK && !verdict_trust_seen.known) {
+    memcpy(verdict_trust_seen.id, out, 33);
+    atomic_store_explicit(&verdict_trust_seen.known, 1, memory_order_release);
+  }
+  pthread_mutex_unlock(&verdict_trust_seen.mu);
+  return e;
+}
+
 static const char *verdict_str(json_t *o, const char *k)
 {
   const char *s = json_string_value(json_object_get(o, k));
@@ -58,7 +88,7 @@ static const char *verdict_str(json_t *o, const char *k)
 /* Keeps verdict v (its text) made from bundle b, if it is final and not invalid. A failure is
  * only logged: the verdict is right all the same, and is made again next time. */
 static void verdict_keep(const char *code, const char *trust, json_t *b, json_t *v,
-                         const char *text)
+                         const char *text, json_t *kept)
 {
   json_t *events = json_object_get(b, "events"), *cert = json_object_get(v, "certificate");
   const char *result = verdict_str(v, "result");
@@ -75,31 +105,48 @@ static void verdict_keep(const char *code, const char *trust, json_t *b, json_t 
           json_integer_value(json_object_get(json_object_get(b, "chain_anchor"), "tree_size")),
       .key_retired = *verdict_str(json_object_get(b, "signing_key"), "retired_at") != 0};
   if (strlen(k.event_hash) != 64) return;
+  if (kept) { /* a builder's: stored with the others in one statement (db_verdicts_put) */
+    json_array_append_new(kept, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:s}", "code", code,
+                                          "event_hash", k.event_hash, "trust", trust, "fresh_until",
+                                          k.fresh_until, "anchor_size", (json_int_t)k.anchor_size,
+                                          "key_retired", k.key_retired, "body", text));
+    return;
+  }
   enum ddc_err e = db_verdict_put(&k);
   if (e != DDC_ERR_OK)
     log_msg(LOG_DEBUG, "verify %s: the verdict was not kept (%s)", code, errors_info(e)->title);
 }
 
-/* Makes the verdict from the bundle, renders it with its bundle URL and keeps it if final. */
-static enum ddc_err verdict_make(const char *code, const char *trust, char **text, size_t *len,
+enum ddc_err verdict_from_bundle(const char *code, const char *trust, json_t *b,
+                                 struct bundle_memo *memo, json_t *kept, char **text, size_t *len,
                                  int *settled)
 {
-  json_t *b, *v;
   char url[64];
-  enum ddc_err e = bundle_build(code, &b);
-  if (e != DDC_ERR_OK) return e;
-  v = verdict_judge(b, 0);
+  json_t *v = verdict_judge_memo(b, 0, memo);
+  *text = NULL;
+  *settled = 0;
   if (v) {
     snprintf(url, sizeof url, "/v1/verify/%s/bundle", code);
     json_object_set_new(v, "bundle_url", json_string(url));
     const char *result = verdict_str(v, "result");
     *settled = strcmp(result, "not_yet_anchored") && strcmp(result, "invalid");
     *text = json_dumps(v, JSON_COMPACT);
-    if (*text) verdict_keep(code, trust, b, v, *text);
+    if (*text) verdict_keep(code, trust, b, v, *text, kept);
   }
-  e = v && *text ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+  enum ddc_err e = v && *text ? DDC_ERR_OK : DDC_ERR_INTERNAL;
   if (*text) *len = strlen(*text);
   json_decref(v);
+  return e;
+}
+
+/* Makes the verdict from the bundle, renders it with its bundle URL and keeps it if final. */
+static enum ddc_err verdict_make(const char *code, const char *trust, char **text, size_t *len,
+                                 int *settled)
+{
+  json_t *b;
+  enum ddc_err e = bundle_build(code, &b);
+  if (e != DDC_ERR_OK) return e;
+  e = verdict_from_bundle(code, trust, b, NULL, NULL, text, len, settled);
   json_decref(b);
   return e;
 }

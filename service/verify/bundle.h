@@ -11,13 +11,27 @@
 /* The most witness keys a verdict weighs. */
 #define BUNDLE_WITNESSES_MAX 16
 
+/* The checkpoint's signature check, remembered for the next bundle naming the same checkpoint
+ * note under the same trust (a builder judging many bundles against one checkpoint checks it
+ * once). Zeroed before first use; one thread at a time; bundle_memo_free frees it. */
+struct bundle_memo {
+  char *note; /* the note checked, NULL: nothing remembered */
+  int ok;
+  size_t text_len;
+  struct note_check seen[1 + BUNDLE_WITNESSES_MAX];
+  struct note_checkpoint cp; /* points into note */
+};
+void bundle_memo_free(struct bundle_memo *m);
+
 /* Whom a verdict trusts: the log key (NULL: the bundle's own) and the witnesses, quorum of which
- * must cosign the checkpoint for it to be final (no witnesses: the log's signature is enough). */
+ * must cosign the checkpoint for it to be final (no witnesses: the log's signature is enough).
+ * memo: NULL, or where the checkpoint's check is remembered (the trust must stay the same). */
 struct bundle_trust {
   const struct note_verifier *log;
   const struct note_verifier *witnesses;
   size_t n_witnesses;
   unsigned quorum;
+  struct bundle_memo *memo;
 };
 
 /* Runs every check on a bundle: {result, final, certificate, issuer, checks[{name, ok, detail}]}.

@@ -112,6 +112,34 @@ RETURNS void LANGUAGE sql AS $$
     fresh_until = EXCLUDED.fresh_until, body = EXCLUDED.body, made_at = now()
 $$;
 
+-- The verdict builder's step (025_verdict_builder.sql): what public verification needs about each
+-- certificate with an event at leaves [p_from, p_to), as ddc_public_cert gives it, unless a
+-- verdict made from its last event against the trust p_trust is kept already.
+CREATE FUNCTION ddc_verdict_todo(p_from bigint, p_to bigint, p_trust text)
+RETURNS TABLE (code text, cert jsonb, document text, issuer jsonb, signing_key jsonb, events jsonb)
+LANGUAGE sql STABLE AS $$
+  SELECT c.code, p.cert, p.document, p.issuer, p.signing_key, p.events
+    FROM certificates c CROSS JOIN LATERAL ddc_public_cert(c.code) p
+   WHERE c.ddc_id IN (SELECT e.ddc_id FROM log_leaves l JOIN events e ON e.id = l.event_id
+                       WHERE l.leaf_index >= p_from AND l.leaf_index < p_to)
+     AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.ddc_id = c.ddc_id
+                      AND v.event_hash = c.last_event_hash AND v.trust = p_trust)
+$$;
+
+-- Many verdicts at once, as ddc_verdict_put keeps each: p_items is an array of {code,
+-- event_hash (hex), trust, fresh_until ("" none), anchor_size, key_retired, body}.
+CREATE FUNCTION ddc_verdicts_put(p_items jsonb) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO verdicts AS v (code, ddc_id, key_id, event_hash, trust, anchor_size, key_retired,
+                             fresh_until, body)
+  SELECT c.code, c.ddc_id, c.key_id, decode(i ->> 'event_hash', 'hex'), i ->> 'trust',
+         (i ->> 'anchor_size')::bigint, (i ->> 'key_retired')::boolean,
+         nullif(i ->> 'fresh_until', '')::timestamptz, i ->> 'body'
+    FROM jsonb_array_elements(p_items) i JOIN certificates c ON c.code = i ->> 'code'
+  ON CONFLICT (code) DO UPDATE SET event_hash = EXCLUDED.event_hash, trust = EXCLUDED.trust,
+    anchor_size = EXCLUDED.anchor_size, key_retired = EXCLUDED.key_retired,
+    fresh_until = EXCLUDED.fresh_until, body = EXCLUDED.body, made_at = now()
+$$;
+
 -- Content-hash lookup: the codes of certificates of that content (public view only).
 CREATE FUNCTION ddc_public_by_content(p_hash bytea) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(

@@ -322,3 +322,33 @@ test('the kept verdict is exactly what checking the bundle gives, and is made ag
     await other.stop();
   }
 });
+
+// The verdict builder (025_verdict_builder) keeps the verdicts of newly logged certificates once a
+// final checkpoint holds them, before anyone asks: each is kept with no GET made, and what the GET
+// then reads (in a process that keeps nothing in memory) is what checking the bundle gives.
+test('verdicts are kept ahead of the first verification, exactly as checking the bundle gives them', async () => {
+  const other = await startDdcd({ env: { DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '0' } });
+  const sql = (q) => execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc', q]).toString().trim();
+  try {
+    const minted = [];
+    for (let i = 0; i < 6; i++) minted.push(await mint());
+    assert.equal((await post(`/v1/certificates/${minted[0].ddc_id}/revoke`, w.issuerKey, { reason: 'ahead' })).status, 200);
+    const codes = minted.map((c) => `'${c.code}'`).join(',');
+    const kept = () => Number(sql(`SELECT count(*) FROM verdicts v JOIN certificates c USING (ddc_id)
+      WHERE v.code IN (${codes}) AND v.event_hash = c.last_event_hash`));
+    const t0 = Date.now();
+    while (kept() < minted.length && Date.now() - t0 < 10000) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(kept(), minted.length, 'every verdict kept before its first verification');
+    assert.ok(Number(sql('SELECT built_size FROM verdict_builder')) > 0, 'the builder moved on');
+    for (const c of minted) {
+      const v = (await request(other.base, 'GET', `/v1/verify/${c.code}`)).json;
+      const fresh = (await post('/v1/verify', undefined, (await get(`/v1/verify/${c.code}/bundle`)).json)).json;
+      delete v.bundle_url;
+      fresh.checks = fresh.checks.filter((x) => x.name !== 'bundle_is_current');
+      assert.deepEqual(v, fresh, c.code);
+      assert.equal(v.result, c === minted[0] ? 'revoked' : 'valid');
+    }
+  } finally {
+    await other.stop();
+  }
+});
