@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "api/api.h"
-#include "db/status.h"
 #include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
@@ -17,9 +16,7 @@
 static int status_params(struct req *r, const char **purpose, int32_t *list)
 {
   const char *p = r->params[1], *n = r->params[2];
-  *purpose = NULL;
-  for (int k = 0; k < DB_STATUS_PURPOSES; k++)
-    if (strcmp(p, db_status_purposes[k]) == 0) *purpose = db_status_purposes[k];
+  *purpose = statuspub_purpose(p);
   if (!*purpose) {
     reply_problem(r, DDC_ERR_INVALID_PARAMETER, "purpose",
                   "purpose must be revocation or suspension");
@@ -43,12 +40,7 @@ void api_status_get(struct req *r)
       status_params(r, &purpose, &list) != 0)
     return;
   char *text, sha[65], etag[70];
-  int exists;
-  enum ddc_err e = db_status_get(issuer, list, purpose, &text, sha, &exists);
-  if (e == DDC_ERR_NOT_FOUND && exists) { /* its first publication is due: make it now */
-    e = statuspub_publish(issuer, list);
-    if (e == DDC_ERR_OK) e = db_status_get(issuer, list, purpose, &text, sha, &exists);
-  }
+  enum ddc_err e = statuspub_served(issuer, list, purpose, &text, sha);
   if (e != DDC_ERR_OK) {
     if (e == DDC_ERR_NOT_FOUND)
       reply_problem(r, e, NULL, "issuer %lld has no status list %d", (long long)issuer, list);

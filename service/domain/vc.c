@@ -6,6 +6,7 @@
 #include <string.h>
 #include "crypto/dataint.h"
 #include "crypto/jcs.h"
+#include "db/reads.h"
 #include "domain/did.h"
 #include "domain/signkey.h"
 
@@ -161,11 +162,33 @@ static enum ddc_err vc_sign(const char *base, const struct db_vc_material *m, ch
   return *text ? DDC_ERR_OK : DDC_ERR_INTERNAL;
 }
 
+/* The public reads of credentials (a replica may answer): a certificate's material by its code,
+ * an issuer's keys and profile. */
+struct vc_read {
+  const char *code;
+  int64_t issuer;
+  struct db_vc_material *m;
+  char **json;
+};
+
+static enum ddc_err vc_material_read(void *arg)
+{
+  struct vc_read *q = arg;
+  return db_vc_material(NULL, 0, 0, q->code, q->m);
+}
+
+static enum ddc_err vc_issuer_read(void *arg)
+{
+  struct vc_read *q = arg;
+  return db_issuer_did(q->issuer, q->json);
+}
+
 enum ddc_err vc_by_code(const char *base, const char *code, char **text, size_t *len)
 {
   struct db_vc_material m;
+  struct vc_read q = {.code = code, .m = &m};
   *text = NULL;
-  enum ddc_err e = db_vc_material(NULL, 0, 0, code, &m);
+  enum ddc_err e = db_public_read_one(vc_material_read, &q);
   if (e != DDC_ERR_OK) return e;
   e = vc_sign(base, &m, text, len);
   db_vc_material_free(&m);
@@ -260,8 +283,9 @@ enum ddc_err vc_did_document(const char *base, int64_t issuer, int domain_doc, c
                              size_t *len)
 {
   char *json, did[DID_MAX], ddid[DID_MAX];
+  struct vc_read q = {.issuer = issuer, .json = &json};
   *text = NULL;
-  enum ddc_err e = db_issuer_did(issuer, &json);
+  enum ddc_err e = db_public_read_one(vc_issuer_read, &q);
   if (e != DDC_ERR_OK) return e;
   json_t *mat = json_loads(json, 0, NULL), *d = NULL;
   free(json);

@@ -8,6 +8,7 @@
 #include "bgthread.h"
 #include "crypto/codes.h"
 #include "db/certs.h"
+#include "db/reads.h"
 #include "db/status.h"
 #include "domain/did.h"
 #include "domain/signkey.h"
@@ -133,4 +134,38 @@ void statuspub_poke(void)
 void statuspub_stop(void)
 {
   bgthread_stop(&pub.bg);
+}
+
+const char *statuspub_purpose(const char *name)
+{
+  for (int k = 0; k < DB_STATUS_PURPOSES; k++)
+    if (strcmp(name, db_status_purposes[k]) == 0) return db_status_purposes[k];
+  return NULL;
+}
+
+/* The served list's read. */
+struct statuspub_read {
+  int64_t issuer;
+  int32_t list;
+  const char *purpose;
+  char **text, *sha;
+  int exists;
+};
+
+static enum ddc_err statuspub_read(void *arg)
+{
+  struct statuspub_read *q = arg;
+  return db_status_get(q->issuer, q->list, q->purpose, q->text, q->sha, &q->exists);
+}
+
+enum ddc_err statuspub_served(int64_t issuer, int32_t list, const char *purpose, char **text,
+                              char sha[65])
+{
+  struct statuspub_read q = {issuer, list, purpose, text, sha, 0};
+  enum ddc_err e = db_public_read_one(statuspub_read, &q);
+  if (e == DDC_ERR_NOT_FOUND && q.exists) { /* its first publication is due: make it now */
+    e = statuspub_publish(issuer, list);
+    if (e == DDC_ERR_OK) e = db_status_get(issuer, list, purpose, text, sha, &q.exists);
+  }
+  return e;
 }

@@ -21,6 +21,13 @@ void statuspub_stop(void);
  * DDC_ERR_SHUTTING_DOWN before statuspub_start (no URL to write yet). */
 enum ddc_err statuspub_publish(int64_t issuer, int32_t list);
 /* The URL of a list: <base>/v1/status/<issuer>/<purpose>/<list>. */
+/* The purpose named name as the lists know it ("revocation" or "suspension"), or NULL. */
+const char *statuspub_purpose(const char *name);
+/* The stored credential of the issuer's list for purpose (malloc'ed text, its SHA-256 in hex in
+ * sha), read as a public read (a replica may answer); a list that exists but was never published
+ * is published first. DDC_ERR_NOT_FOUND when the issuer has no such list. Any HTTP thread. */
+enum ddc_err statuspub_served(int64_t issuer, int32_t list, const char *purpose, char **text,
+                              char sha[65]);
 void statuspub_url(int64_t issuer, const char *purpose, int32_t list, char *out, size_t cap);
 
 #endif

@@ -1,6 +1,6 @@
 // replica.test.mjs: public reads from a real streaming replica (its own primary and replica,
-// cluster.mjs; ddcd with DDC_DATABASE_READ_URL). Verifications, bundles, checkpoints, proofs and
-// tiles are answered by the replica (its pg_stat_activity shows ddcd's connection, /metrics counts
+// cluster.mjs; ddcd with DDC_DATABASE_READ_URL). Verifications, bundles, credentials, DID
+// documents, status lists, checkpoints, proofs and tiles are answered by the replica (its pg_stat_activity shows ddcd's connection, /metrics counts
 // them) and the bundles verify offline. With the replica's replay paused, a certificate minted on
 // the primary is never not_found (the replica's not_found sends the read to the primary), and once
 // the replica is further behind than DDC_READ_MAX_LAG_MS it is skipped (a lag fallback); with the
@@ -60,7 +60,17 @@ test('public reads are served by the replica, and its bundles verify', async () 
   const certs = [await mint(), await mint(), await mint()];
   for (const c of certs)
     await until('valid', async () => (await verify(c.code)).json?.result === 'valid');
+  // the credential, its issuer's DID document and its status list, once the replica has the list
+  const vc = await request(srv.base, 'GET', `/v1/verify/${certs[0].code}/vc`);
+  assert.equal(vc.status, 200, vc.text);
+  const listPath = new URL(vc.json.credentialStatus[0].statusListCredential).pathname;
+  const idPaths = [`/v1/verify/${certs[0].code}/vc`, `/issuers/${w.issuer.id}/did.json`, listPath];
+  await until('the status list served by the replica', async () => {
+    const p0 = (await reads()).primary;
+    return (await request(srv.base, 'GET', listPath)).status === 200 && (await reads()).primary === p0;
+  });
   const before = await reads();
+  for (const p of idPaths) assert.equal((await request(srv.base, 'GET', p)).status, 200, p);
   for (const c of certs) {
     const v = await verify(c.code);
     assert.equal(v.status, 200, v.text);
@@ -81,8 +91,9 @@ test('public reads are served by the replica, and its bundles verify', async () 
   assert.equal((await request(srv.base, 'GET', `/v1/log/proof/inclusion?index=0&size=${size}`)).status, 200);
   assert.equal((await request(srv.base, 'GET', `/v1/log/tile/0/000.p/${size}`)).status, 200);
   const after = await reads();
-  // 3 verifies, 3 bundles, 3 currency checks, the checkpoint, a proof and a tile
-  assert.ok(after.replica - before.replica >= 12, `replica served ${after.replica - before.replica}`);
+  // a credential, a DID document, a status list, 3 verifies, 3 bundles, 3 currency checks, the
+  // checkpoint, a proof and a tile
+  assert.ok(after.replica - before.replica >= 15, `replica served ${after.replica - before.replica}`);
   assert.equal(after.primary, before.primary, 'the primary answered no public read');
   assert.ok(Number(db.sql('r1', `SELECT count(*) FROM pg_stat_activity WHERE application_name = '${APP}'`)) >= 1,
     'ddcd is connected to the replica');
