@@ -52,6 +52,7 @@
   X(KEY_RETIRED, "key_retired", 409, "The signing key is retired")                                 \
   X(SIGNING_KEY_RETIRED, "signing_key_retired", 409,                                               \
     "The issuer's signing key changed while the request ran; retry")                               \
+  X(WEBHOOK_LIMIT, "webhook_limit", 409, "The account has as many webhooks as it may have")        \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \

@@ -20,6 +20,7 @@
 #include "db/idempotency.h"
 #include "db/ledger.h"
 #include "db/pg.h"
+#include "db/webhooks.h"
 #include "db/witness.h"
 #include "log.h"
 
@@ -40,8 +41,8 @@ static atomic_uint_fast64_t db_quiet_until; /* a connect timed out: none tried b
 
 /* Every statement module contributes one table here. */
 static const struct db_stmt *const db_stmt_tables[] = {
-    db_accounts_stmts, db_idempotency_stmts, db_billing_stmts, db_certs_stmts,
-    db_ledger_stmts,   db_witness_stmts,     db_batches_stmts, db_chain_stmts};
+    db_accounts_stmts, db_idempotency_stmts, db_billing_stmts, db_certs_stmts,   db_ledger_stmts,
+    db_witness_stmts,  db_batches_stmts,     db_chain_stmts,   db_webhooks_stmts};
 
 static void db_thread_free(void *p)
 {

@@ -32,7 +32,7 @@ CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
 
 -- Inserts an event whose canonical text p_canon (its "time" p_time, hash p_hash) is already
 -- written, by ddc_event_append or, for a mint, by ddcd (cert_mint_event), and queues it for the
--- log.
+-- log and for the webhooks that want it (webhooks.sql).
 CREATE FUNCTION ddc_event_insert(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
                                  p_prev bytea, p_time timestamptz, p_canon text, p_hash bytea)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -44,6 +44,7 @@ BEGIN
     VALUES (p_ddc, p_account, p_type, p_actor, p_time, p_canon, p_hash, p_prev)
     RETURNING id INTO v_id;
   INSERT INTO log_pending (event_id) VALUES (v_id);
+  PERFORM ddc_webhook_event(v_id, p_ddc, p_account, p_type);
 END $$;
 
 -- Appends an event after p_prev in its chain and queues it for the log; returns its hash. p_data
@@ -357,6 +358,7 @@ BEGIN
       format('certificate %s already has external_ref %s', v_existing, p_external_ref),
       jsonb_build_object('field', 'external_ref', 'existing_ddc_id', v_existing));
   END IF;
+  PERFORM ddc_webhook_mint(p_ddc, p_issuer, v_owner);
   RETURN ddc_cert_json(c) || jsonb_build_object(
     'charged', ddc_charge(p_issuer, 'issuer', p_issuer, 'mint', p_ddc));
 END $$;
