@@ -363,5 +363,7 @@ fi
 mkdir -p "$WORK/logs"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
   node tests/bench/chain.mjs || fail "the chain rows failed (logs: $WORK/logs)"
+DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
+  node tests/bench/search_webhooks.mjs || fail "the search and webhook rows failed (logs: $WORK/logs)"
 echo
 echo "($((SECONDS - START)) s)"

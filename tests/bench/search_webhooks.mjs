@@ -1,0 +1,78 @@
+// search_webhooks.mjs: the search and webhook rows of `make bench` (run by tests/bench/run.sh
+// after the fill, with DDC_DATABASE_URL, DDC_DATA_DIR, DDC_OPERATOR_KEY_FILE and DDC_BIN set).
+// Search: GET /v1/certificates latency (one connection, one request at a time) at the database's
+// size, for an exact external_ref, a word of 3+ characters and a Chinese word of 2 characters
+// narrowed by kind and dates, as the operator and as the largest issuer. Webhooks: a backlog of
+// DELIVERIES deliveries to a local receiver in a database of its own (so that no other ddcd
+// claims them), timed from the first to the last. Prints one line per figure.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { startDdcd, request, createKey, operatorKey, world, ownDatabase, uniq } from '../api/lib.mjs';
+
+const QUERIES = 300;
+const DELIVERIES = 20000;
+const sql = (url, q) => execFileSync('psql', [url, '-qXAtc', q]).toString().trim();
+const pct = (xs, p) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+async function searchRows() {
+  const url = process.env.DDC_DATABASE_URL;
+  const srv = await startDdcd();
+  try {
+    const op = operatorKey();
+    const [issuer, count] = sql(url, 'SELECT issuer_id, count(*) FROM certificates GROUP BY 1 ORDER BY 2 DESC LIMIT 1').split('|');
+    const issuerKey = (await createKey(srv.base, op, Number(issuer))).key;
+    const refs = sql(url, `SELECT external_ref FROM certificates WHERE external_ref IS NOT NULL ORDER BY random() LIMIT ${QUERIES}`).split('\n').filter(Boolean);
+    const words = sql(url, `SELECT w FROM (SELECT regexp_split_to_table(document::jsonb #>> '{metadata,student_name}', '[ ,]+') AS w
+                            FROM certificates TABLESAMPLE SYSTEM (1) WHERE kind = 'diploma') s WHERE length(w) >= 3 LIMIT ${QUERIES}`).split('\n').filter(Boolean);
+    const kinds = [
+      ['external_ref', (i) => `external_ref=${encodeURIComponent(refs[i % refs.length])}`],
+      ['q, a word', (i) => `q=${encodeURIComponent(words[i % words.length] || 'Student')}&limit=20`],
+      ['q, 2 Chinese chars + kind, dates', () => `q=${encodeURIComponent('张伟')}&kind=diploma&issued_from=2026-01-01&limit=20`],
+    ];
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (const [who, key] of [['operator', op], [`issuer (${count} certificates)`, issuerKey]])
+      for (const [label, q] of kinds) {
+        const ms = [];
+        for (let i = 0; i < QUERIES; i++) {
+          const t0 = process.hrtime.bigint();
+          const r = await request(srv.base, 'GET', `/v1/certificates?${q(i)}`, { key, agent });
+          ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          assert.equal(r.status, 200, r.text);
+        }
+        console.log(`${`search ${label}, ${who}`.padEnd(60)} p50 ${pct(ms, 0.5).toFixed(2)} ms  p99 ${pct(ms, 0.99).toFixed(2)} ms`);
+      }
+    agent.destroy();
+  } finally {
+    await srv.stop();
+  }
+}
+
+async function deliveryRow() {
+  const db = await ownDatabase('whbench');
+  let got = 0;
+  const rx = http.createServer((req, res) => { req.resume(); req.on('end', () => { got++; res.writeHead(204).end(); }); });
+  await new Promise((r) => rx.listen(0, '127.0.0.1', r));
+  const srv = await startDdcd({ env: { ...db.env, DDC_WEBHOOK_ALLOW_PRIVATE: '1' } });
+  try {
+    const w = await world(srv.base, db.op);
+    await request(srv.base, 'POST', `/v1/accounts/${w.issuer.id}/recharges`, { key: db.op, json: { amount_minor: 1e9, currency: 'CNY', reference: uniq('b') } });
+    for (let i = 0; i < 10; i++)
+      assert.equal((await request(srv.base, 'POST', '/v1/certificates', { key: w.issuerKey, json: { kind: 'generic', metadata: { title: uniq('t') } } })).status, 201);
+    execFileSync('psql', [db.env.DDC_DATABASE_URL, '-qX', '-v', 'ON_ERROR_STOP=1', '-v', `fill=${DELIVERIES}`, '-f', 'tests/bench/fill.sql']);
+    const h = await request(srv.base, 'POST', '/v1/webhooks', { key: w.issuerKey, json: { url: `http://127.0.0.1:${rx.address().port}/`, events: ['mint'] } });
+    assert.equal(h.status, 201, h.text);
+    const t0 = Date.now();
+    db.sql(`INSERT INTO webhook_outbox (webhook_id, event_id, ddc_id) SELECT ${h.json.id}, id, ddc_id FROM events WHERE type = 'mint'`);
+    while (Number(db.sql('SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL')) > 0) await new Promise((r) => setTimeout(r, 100));
+    const s = (Date.now() - t0) / 1000;
+    console.log(`${'webhook deliveries'.padEnd(60)} ${(DELIVERIES / s).toFixed(0)} /s  (${DELIVERIES} queued at once, ${got} received in ${s.toFixed(1)} s, one ddcd, receiver on loopback)`);
+  } finally {
+    await srv.stop();
+    rx.close();
+    db.drop();
+  }
+}
+
+await searchRows();
+await deliveryRow();
