@@ -1,4 +1,5 @@
 /* webhooks.c: SQL of the webhook endpoints and their deliveries (see webhooks.h). */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@ const struct db_stmt db_webhooks_stmts[] = {
     {"webhook_deliveries", "SELECT ddc_webhook_deliveries($1, $2, $3, $4, $5)"},
     {"webhook_claim", "SELECT outbox_id, webhook_id, url, sealed_secret, attempts, body"
                       " FROM ddc_webhook_claim($1)"},
-    {"webhook_result", "SELECT ddc_webhook_result($1, $2, $3, $4, $5, $6)"},
+    {"webhook_results", "SELECT ddc_webhook_results($1::jsonb, $2)"},
     {NULL, NULL},
 };
 
@@ -86,20 +87,27 @@ void db_webhook_claim_free(struct db_webhook_due *d, int n, void *res)
   PQclear(res);
 }
 
-enum ddc_err db_webhook_result(int64_t outbox_id, int status, const char *error, int ms,
-                               double retry_s, unsigned give_up_s)
+enum ddc_err db_webhook_results(const struct db_webhook_outcome *o, int n, unsigned give_up_s)
 {
-  char retry[32];
+  json_t *a = json_array();
+  for (int i = 0; a && i < n; i++) {
+    json_t *x = json_pack("{s:I, s:o, s:s?, s:i, s:f}", "id", (json_int_t)o[i].outbox_id, "status",
+                          o[i].status ? json_integer(o[i].status) : json_null(), "error",
+                          o[i].error, "ms", o[i].ms, "retry_s", o[i].retry_s);
+    if (!x || json_array_append_new(a, x) != 0) {
+      json_decref(a);
+      a = NULL;
+    }
+  }
+  char *text = a ? json_dumps(a, JSON_COMPACT) : NULL;
+  json_decref(a);
+  if (!text) return DDC_ERR_INTERNAL;
   struct db_params p = {0};
-  snprintf(retry, sizeof retry, "%.3f", retry_s);
-  db_p_int(&p, outbox_id);
-  db_p_id(&p, status);
-  db_p_str(&p, error);
-  db_p_int(&p, ms);
-  db_p_str(&p, retry);
+  db_p_str(&p, text);
   db_p_int(&p, give_up_s);
-  PGresult *r = db_exec("webhook_result", p.n, p.v, 0);
+  PGresult *r = db_exec("webhook_results", p.n, p.v, 0);
   db_p_free(&p);
+  free(text);
   if (!r) return db_failure();
   PQclear(r);
   return DDC_ERR_OK;

@@ -31,8 +31,15 @@ struct db_webhook_due {
  * it after use). Returns how many (0..limit), or -1. */
 int db_webhook_claim(int limit, struct db_webhook_due *out, void **res);
 void db_webhook_claim_free(struct db_webhook_due *d, int n, void *res);
-/* Records an attempt's outcome (status 0: no HTTP answer). */
-enum ddc_err db_webhook_result(int64_t outbox_id, int status, const char *error, int ms,
-                               double retry_s, unsigned give_up_s);
+/* The outcome of an attempt at a claimed row: HTTP status (0: no HTTP answer), what went wrong
+ * (NULL on a 2xx), its duration and, when it failed, the wait before the next attempt. */
+struct db_webhook_outcome {
+  int64_t outbox_id;
+  int status, ms;
+  const char *error;
+  double retry_s;
+};
+/* Records a round's attempts in one statement (ddc_webhook_results). */
+enum ddc_err db_webhook_results(const struct db_webhook_outcome *o, int n, unsigned give_up_s);
 
 #endif

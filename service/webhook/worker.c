@@ -21,6 +21,8 @@ struct delivery {
   struct curl_slist *headers, *resolve;
   int status;      /* HTTP status, 0: none */
   char error[256]; /* why there is none, or why it is not a 2xx */
+  char pin[WEBHOOK_PIN_MAX];
+  int url_bad; /* the URL was refused (error says why) */
   struct timespec t0;
   int ms;
 };
@@ -29,6 +31,10 @@ static struct {
   struct bgthread bg;
   struct config_webhook cfg;
   CURLM *multi; /* kept across rounds: its connections are reused */
+  /* the current round, kept here (one worker thread) rather than on its stack */
+  struct db_webhook_due due[WEBHOOK_CLAIM_MAX];
+  struct delivery d[WEBHOOK_CLAIM_MAX];
+  struct db_webhook_outcome out[WEBHOOK_CLAIM_MAX];
 } wh = {.bg = BGTHREAD_INIT};
 
 const struct config_webhook *webhook_settings(void)
@@ -50,14 +56,32 @@ static size_t webhook_discard(char *p, size_t size, size_t n, void *cls)
   return size * n;
 }
 
-/* Builds the request of d; 0, or -1 with d->error set (nothing to send). */
-static int webhook_prepare(struct delivery *d)
+/* Checks d's URL and resolves its host, once per endpoint and round: a delivery to the same
+ * endpoint earlier in the round (prev[0..n)) lends its outcome. 0 with pin set, or -1. */
+static int webhook_check(struct delivery *d, const struct delivery *prev, int n, char *pin)
 {
-  char pin[WEBHOOK_PIN_MAX], id[40], hdr[160], sig[WEBHOOK_SIG_TEXT];
-  size_t key_len = 0;
-  if (webhook_url_check(d->due->url, (int)wh.cfg.allow_private, pin, d->error, sizeof d->error) !=
+  for (int i = n - 1; i >= 0; i--)
+    if (prev[i].due->webhook_id == d->due->webhook_id) {
+      snprintf(pin, WEBHOOK_PIN_MAX, "%s", prev[i].pin);
+      if (!prev[i].url_bad) return 0;
+      snprintf(d->error, sizeof d->error, "%s", prev[i].error);
+      d->url_bad = 1;
+      return -1;
+    }
+  if (webhook_url_check(d->due->url, (int)wh.cfg.allow_private, pin, d->error, sizeof d->error) ==
       0)
-    return -1;
+    return 0;
+  d->url_bad = 1;
+  return -1;
+}
+
+/* Builds the request of d (prev: the round's deliveries before it); 0, or -1 with d->error set
+ * (nothing to send). */
+static int webhook_prepare(struct delivery *d, const struct delivery *prev, int n)
+{
+  char *pin = d->pin, id[40], hdr[160], sig[WEBHOOK_SIG_TEXT];
+  size_t key_len = 0;
+  if (webhook_check(d, prev, n, pin) != 0) return -1;
   uint8_t *key = keys_open(KEYS_WEBHOOK_SECRETS, d->due->sealed, d->due->sealed_len, &key_len);
   if (!key) {
     snprintf(d->error, sizeof d->error, "the endpoint's secret cannot be opened");
@@ -137,11 +161,27 @@ static int webhook_send(struct delivery *d, int n)
   return stopped ? -1 : 0;
 }
 
+/* Records the round's n outcomes in one statement. */
+static enum ddc_err webhook_record(const struct delivery *d, int n)
+{
+  for (int i = 0; i < n; i++) {
+    int ok = d[i].status >= 200 && d[i].status <= 299;
+    wh.out[i] = (struct db_webhook_outcome){
+        .outbox_id = d[i].due->outbox_id,
+        .status = d[i].status,
+        .ms = d[i].ms,
+        .error = ok ? NULL : d[i].error,
+        .retry_s = webhook_backoff_s(d[i].due->attempts, wh.cfg.backoff_max_s,
+                                     randombytes_uniform(1000000) / 1e6)};
+  }
+  return db_webhook_results(wh.out, n, wh.cfg.give_up_s);
+}
+
 /* One round: claim, send, record, commit. Returns how many were claimed, or -1. */
 static int webhook_round(void)
 {
-  struct db_webhook_due due[WEBHOOK_CLAIM_MAX];
-  struct delivery d[WEBHOOK_CLAIM_MAX];
+  struct db_webhook_due *due = wh.due;
+  struct delivery *d = wh.d;
   void *res = NULL;
   if (db_tx_begin() != 0) return -1;
   int n = db_webhook_claim(WEBHOOK_CLAIM_MAX, due, &res);
@@ -150,23 +190,16 @@ static int webhook_round(void)
     db_tx_rollback();
     return n;
   }
-  memset(d, 0, sizeof d);
+  memset(d, 0, sizeof wh.d);
   for (int i = 0; i < n; i++) {
     d[i].due = &due[i];
-    if (webhook_prepare(&d[i]) != 0 && d[i].h) {
+    if (webhook_prepare(&d[i], d, i) != 0 && d[i].h) {
       curl_easy_cleanup(d[i].h);
       d[i].h = NULL;
     }
   }
   int rc = webhook_send(d, n);
-  enum ddc_err e = DDC_ERR_OK;
-  for (int i = 0; i < n && rc == 0 && e == DDC_ERR_OK; i++) {
-    double retry = webhook_backoff_s(due[i].attempts, wh.cfg.backoff_max_s,
-                                     randombytes_uniform(1000000) / 1e6);
-    int ok = d[i].status >= 200 && d[i].status <= 299;
-    e = db_webhook_result(due[i].outbox_id, d[i].status, ok ? NULL : d[i].error, d[i].ms, retry,
-                          wh.cfg.give_up_s);
-  }
+  enum ddc_err e = rc == 0 ? webhook_record(d, n) : DDC_ERR_OK;
   for (int i = 0; i < n; i++) {
     if (d[i].h) curl_easy_cleanup(d[i].h);
     curl_slist_free_all(d[i].headers);

@@ -112,13 +112,15 @@ BEGIN
   RETURN ddc_webhook_json(ddc_webhook_lock(p_role, p_actor, p_id, false));
 END $$;
 
--- Deleting keeps the row (its deliveries stay listed for the record) and stops its deliveries.
+-- Deleting keeps the row (its deliveries stay listed for the record) and stops its deliveries:
+-- its waiting rows are no longer due.
 CREATE FUNCTION ddc_webhook_delete(p_role text, p_actor bigint, p_id bigint)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   w webhooks := ddc_webhook_lock(p_role, p_actor, p_id, true);
 BEGIN
   UPDATE webhooks SET deleted_at = now() WHERE id = w.id;
+  PERFORM ddc_webhook_park(w.id);
   RETURN jsonb_build_object('id', w.id);
 END $$;
 
@@ -165,23 +167,49 @@ BEGIN
                             'next_cursor', CASE WHEN v_n > p_limit THEN v_last::text END);
 END $$;
 
+-- Takes the waiting rows of endpoint p_hook (disabled or deleted) out of the due ones (next_at
+-- infinity) so that claims do not walk them; rows another process has claimed are left to the
+-- claims, which park any they meet. Enabling makes them due again.
+CREATE FUNCTION ddc_webhook_park(p_hook bigint) RETURNS void LANGUAGE sql AS $$
+  UPDATE webhook_outbox SET next_at = 'infinity'
+    WHERE id IN (SELECT id FROM webhook_outbox
+                 WHERE webhook_id = p_hook AND delivered_at IS NULL AND failed_at IS NULL
+                 FOR UPDATE SKIP LOCKED)
+$$;
+
 -- Claims up to p_limit due deliveries for this transaction (FOR UPDATE SKIP LOCKED: other ddcd
 -- processes skip them; a ddcd that dies mid-delivery releases them with its connection), at most
--- one per certificate and endpoint, and only one whose earlier rows were all delivered.
+-- one per certificate and endpoint, and only one whose earlier rows were all delivered. The due
+-- rows are walked in webhook_outbox_due_idx's order and the walk stops at p_limit, so a claim
+-- reads about p_limit rows however long the queue (a set-based NOT EXISTS over the whole queue
+-- and a sort made each claim read all of it). Rows of disabled or deleted endpoints are not due
+-- (next_at infinity, see ddc_webhook_failed and ddc_webhook_delete).
 CREATE FUNCTION ddc_webhook_claim(p_limit integer)
 RETURNS TABLE (outbox_id bigint, webhook_id bigint, url text, sealed_secret bytea, attempts integer,
                body text)
-LANGUAGE sql AS $$
-  WITH due AS (
-    SELECT o.id FROM webhook_outbox o
-    WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_at <= now()
-      AND NOT EXISTS (SELECT 1 FROM webhook_outbox p
-                      WHERE p.webhook_id = o.webhook_id AND p.ddc_id = o.ddc_id AND p.id < o.id
-                        AND p.delivered_at IS NULL AND p.failed_at IS NULL)
-      AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = o.webhook_id
-                    AND w.disabled_at IS NULL AND w.deleted_at IS NULL)
-    ORDER BY o.next_at, o.id LIMIT p_limit
-    FOR UPDATE OF o SKIP LOCKED)
+LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+  v_ids bigint[] := '{}';
+BEGIN
+  FOR r IN SELECT o.id, o.webhook_id AS hook, o.ddc_id FROM webhook_outbox o
+           WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_at <= now()
+           ORDER BY o.next_at, o.id LOOP
+    CONTINUE WHEN EXISTS (SELECT 1 FROM webhook_outbox p
+                          WHERE p.webhook_id = r.hook AND p.ddc_id = r.ddc_id AND p.id < r.id
+                            AND p.delivered_at IS NULL AND p.failed_at IS NULL);
+    PERFORM 1 FROM webhook_outbox o WHERE o.id = r.id AND o.delivered_at IS NULL
+      AND o.failed_at IS NULL FOR UPDATE SKIP LOCKED;
+    CONTINUE WHEN NOT FOUND;
+    IF NOT EXISTS (SELECT 1 FROM webhooks w WHERE w.id = r.hook
+                     AND w.disabled_at IS NULL AND w.deleted_at IS NULL) THEN
+      UPDATE webhook_outbox SET next_at = 'infinity' WHERE id = r.id; -- one the parking missed
+      CONTINUE;
+    END IF;
+    v_ids := v_ids || r.id;
+    EXIT WHEN cardinality(v_ids) >= p_limit;
+  END LOOP;
+  RETURN QUERY
   SELECT o.id, w.id, w.url, w.sealed_secret, o.attempts,
          jsonb_build_object('type', e.type, 'timestamp', ddc_ts(e.created_at), 'data',
            jsonb_build_object('event_id', e.id, 'ddc_id', e.ddc_id, 'account_id', e.account_id,
@@ -190,34 +218,56 @@ LANGUAGE sql AS $$
                               'event_hash', encode(e.event_hash, 'hex'),
                               'prev_event_hash', encode(e.prev_event_hash, 'hex'),
                               'canonical', e.canonical))::text
-  FROM due JOIN webhook_outbox o ON o.id = due.id JOIN webhooks w ON w.id = o.webhook_id
+  FROM webhook_outbox o JOIN webhooks w ON w.id = o.webhook_id
   JOIN events e ON e.id = o.event_id
-  ORDER BY o.id
-$$;
+  WHERE o.id = ANY (v_ids)
+  ORDER BY o.id;
+END $$;
 
--- Records an attempt of claimed row p_outbox: HTTP status p_status (NULL: none came back),
--- p_error, p_ms. A 2xx delivers it (and, when it had failed before, makes the endpoint's other
--- waiting rows due now: the receiver is back). Otherwise it is due again in p_retry_s seconds,
--- unless it has been failing for p_give_up_s: then it is given up and its endpoint disabled.
-CREATE FUNCTION ddc_webhook_result(p_outbox bigint, p_status integer, p_error text, p_ms integer,
+-- Records the attempts of a round's claimed rows at once, p_results being
+-- [{"id": outbox row, "status": HTTP status or null when none came back, "error", "ms",
+-- "retry_s"}, ...]: one attempt row each; a 2xx delivers its row (and, when that row had failed
+-- before, makes its endpoint's other waiting rows due now: the receiver is back); any other
+-- outcome goes through ddc_webhook_failed.
+CREATE FUNCTION ddc_webhook_results(p_results jsonb, p_give_up_s integer)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  r record;
+BEGIN
+  INSERT INTO webhook_attempts (outbox_id, webhook_id, status_code, error, duration_ms)
+    SELECT o.id, o.webhook_id, x.status, left(x.error, 500), x.ms
+    FROM jsonb_to_recordset(p_results) AS x(id bigint, status integer, error text, ms integer)
+    JOIN webhook_outbox o ON o.id = x.id
+    ORDER BY x.id;
+  WITH d AS (
+    UPDATE webhook_outbox o SET delivered_at = now(), attempts = o.attempts + 1
+    FROM jsonb_to_recordset(p_results) AS x(id bigint, status integer)
+    WHERE o.id = x.id AND x.status BETWEEN 200 AND 299
+    RETURNING o.webhook_id, o.failing_since)
+  UPDATE webhook_outbox SET next_at = now()
+    WHERE id IN (SELECT id FROM webhook_outbox
+                 WHERE webhook_id IN (SELECT webhook_id FROM d WHERE failing_since IS NOT NULL)
+                   AND delivered_at IS NULL AND failed_at IS NULL AND next_at > now()
+                   AND next_at < 'infinity'
+                 FOR UPDATE SKIP LOCKED);
+  FOR r IN SELECT * FROM jsonb_to_recordset(p_results)
+                           AS x(id bigint, status integer, error text, retry_s float8)
+           WHERE x.status IS NULL OR x.status NOT BETWEEN 200 AND 299 ORDER BY x.id LOOP
+    PERFORM ddc_webhook_failed(r.id, r.status, r.error, r.retry_s, p_give_up_s);
+  END LOOP;
+END $$;
+
+-- A failed attempt of claimed row p_outbox (HTTP status p_status, or NULL with p_error): due
+-- again in p_retry_s seconds, unless it has been failing for p_give_up_s: then it is given up and
+-- its endpoint disabled, the endpoint's other rows waiting (not due) until it is enabled again.
+CREATE FUNCTION ddc_webhook_failed(p_outbox bigint, p_status integer, p_error text,
                                    p_retry_s double precision, p_give_up_s integer)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   o webhook_outbox;
 BEGIN
   SELECT * INTO o FROM webhook_outbox WHERE id = p_outbox;
-  INSERT INTO webhook_attempts (outbox_id, webhook_id, status_code, error, duration_ms)
-    VALUES (o.id, o.webhook_id, p_status, left(p_error, 500), p_ms);
-  IF p_status BETWEEN 200 AND 299 THEN
-    UPDATE webhook_outbox SET delivered_at = now(), attempts = attempts + 1 WHERE id = o.id;
-    IF o.failing_since IS NOT NULL THEN
-      UPDATE webhook_outbox SET next_at = now()
-        WHERE id IN (SELECT id FROM webhook_outbox
-                     WHERE webhook_id = o.webhook_id AND delivered_at IS NULL
-                       AND failed_at IS NULL AND next_at > now()
-                     FOR UPDATE SKIP LOCKED);
-    END IF;
-  ELSIF now() - coalesce(o.failing_since, now()) >= make_interval(secs => p_give_up_s) THEN
+  IF now() - coalesce(o.failing_since, now()) >= make_interval(secs => p_give_up_s) THEN
     UPDATE webhook_outbox SET failed_at = now(), attempts = attempts + 1 WHERE id = o.id;
     UPDATE webhooks SET disabled_at = now(),
         disabled_reason = format('event %s failed for %s since %s (last: %s)', o.event_id,
@@ -225,6 +275,7 @@ BEGIN
                                  ddc_ts(o.failing_since),
                                  coalesce('HTTP ' || p_status, left(p_error, 200)))
       WHERE id = o.webhook_id AND disabled_at IS NULL;
+    PERFORM ddc_webhook_park(o.webhook_id);
   ELSE
     UPDATE webhook_outbox SET attempts = attempts + 1,
         failing_since = coalesce(failing_since, now()),
