@@ -348,6 +348,15 @@ static const struct config_setting config_settings[] = {
     CONFIG_UINT_ROW("DDC_CHAIN_CONFIRMATIONS", "--chain-confirmations", chain.confirmations, 1,
                     1000, " (blocks)", "1",
                     "blocks until an anchor is confirmed (QBFT is final in one)"),
+    CONFIG_UINT_ROW("DDC_WEBHOOK_ALLOW_PRIVATE", "--webhook-allow-private", webhook.allow_private,
+                    0, 1, " (1: allowed)", "0",
+                    "1: webhook URLs may resolve to loopback, private or link-local addresses"),
+    CONFIG_UINT_ROW("DDC_WEBHOOK_BACKOFF_MAX_S", "--webhook-backoff-max-s", webhook.backoff_max_s,
+                    1, 86400, " (seconds)", "3600",
+                    "the longest wait between two attempts of a webhook delivery"),
+    CONFIG_UINT_ROW("DDC_WEBHOOK_GIVE_UP_S", "--webhook-give-up-s", webhook.give_up_s, 1, 2592000,
+                    " (seconds)", "259200",
+                    "a webhook delivery failing this long disables its endpoint (3 days)"),
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 

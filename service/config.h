@@ -64,6 +64,11 @@ struct config {
     char contract[43]; /* 0x + 40 hex digits; "" until deployed */
     unsigned interval_s, confirmations;
   } chain;
+  struct config_webhook {
+    unsigned allow_private; /* 1: URLs may resolve to loopback/private addresses (tests) */
+    unsigned backoff_max_s; /* the longest wait between two attempts of a delivery */
+    unsigned give_up_s;     /* a delivery failing this long disables its endpoint */
+  } webhook;
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

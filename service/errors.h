@@ -67,6 +67,7 @@
     "The price is below the floor the operator set for the platform")                              \
   X(URI_ALREADY_SET, "uri_already_set", 409, "The certificate's URI is set; it is written once")   \
   X(BATCH_REFUSED, "batch_refused", 422, "Items of the batch were refused; nothing was applied")   \
+  X(WEBHOOK_LIMIT, "webhook_limit", 409, "The account has as many webhooks as it may have")        \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "import_cli.h"
 #include "verify/cli.h"
+#include "webhook/worker.h"
 #include "witness_cli.h"
 
 static const char *main_getenv(const char *name)
@@ -119,10 +120,11 @@ static int cmd_serve(const struct config *c)
   note_signer_wipe(&log_key);
   if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||
       verdictbuild_start(c) != 0 || runner_start() != 0 || anchorer_start(c) != 0 ||
-      server_start(c, api_routes, api_routes_count) != 0 ||
+      webhook_worker_start(c) != 0 || server_start(c, api_routes, api_routes_count) != 0 ||
       statuspub_start(c, server_url_bound()) != 0) {
     server_stop();
     statuspub_stop();
+    webhook_worker_stop();
     authsync_stop();
     anchorer_stop();
     runner_stop();
@@ -138,6 +140,7 @@ static int cmd_serve(const struct config *c)
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
   statuspub_stop();
+  webhook_worker_stop();
   authsync_stop();
   anchorer_stop();
   runner_stop();

@@ -99,6 +99,13 @@ void api_batches_progress(struct req *r);
 void api_batches_cancel(struct req *r);
 void api_batches_errors(struct req *r);
 void api_batches_certificates(struct req *r);
+/* webhooks.c */
+void api_webhooks_create(struct req *r);
+void api_webhooks_list(struct req *r);
+void api_webhooks_get(struct req *r);
+void api_webhooks_delete(struct req *r);
+void api_webhooks_enable(struct req *r);
+void api_webhooks_deliveries(struct req *r);
 /* web.c */
 void api_web_init(const char *public_url); /* "" : the page URL comes from the Host header */
 /* The public URL (no final '/'): DDC_PUBLIC_URL, else http:// and a well-formed Host header, else

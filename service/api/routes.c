@@ -124,5 +124,11 @@ const struct route api_routes[] = {
     {"POST", "/v1/batches/{id}/cancel", api_batches_cancel, OP_ISS, BODY_JSON_OPTIONAL, NULL},
     {"GET", "/v1/batches/{id}/errors", api_batches_errors, OP_ISS, BODY_NONE, NULL},
     {"GET", "/v1/batches/{id}/certificates", api_batches_certificates, OP_ISS, BODY_NONE, NULL},
+    {"POST", "/v1/webhooks", api_webhooks_create, ANY, BODY_JSON, NULL},
+    {"GET", "/v1/webhooks", api_webhooks_list, ANY, BODY_NONE, NULL},
+    {"GET", "/v1/webhooks/{id}", api_webhooks_get, ANY, BODY_NONE, NULL},
+    {"DELETE", "/v1/webhooks/{id}", api_webhooks_delete, ANY, BODY_NONE, NULL},
+    {"POST", "/v1/webhooks/{id}/enable", api_webhooks_enable, ANY, BODY_JSON_OPTIONAL, NULL},
+    {"GET", "/v1/webhooks/{id}/deliveries", api_webhooks_deliveries, ANY, BODY_NONE, page_query},
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

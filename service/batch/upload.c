@@ -249,6 +249,25 @@ static enum ddc_err upload_start(char **json)
   return DDC_ERR_OK;
 }
 
+/* Closes the upload's connection (releasing its upload lock) and gives its slot back. */
+static void upload_release(struct batch_upload *u)
+{
+  PQfinish(u->conn);
+  u->conn = NULL;
+  if (u->slot >= 0) upload_slot_give(u->slot);
+  u->slot = -1;
+}
+
+/* A finished upload (sealed, or the batch of its Idempotency-Key found) gives its connection and
+ * slot back here, before its answer goes out: a client that has the answer may upload again at
+ * once (when the completed request's cleanup gave them back, an uploader of one upload after
+ * another could meet its own finished upload in the count and be told 429). */
+static enum ddc_err upload_finished(struct batch_upload *u, enum ddc_err e)
+{
+  if (e == DDC_ERR_OK) upload_release(u);
+  return e;
+}
+
 enum ddc_err batch_upload_finish(struct batch_upload *u, char **json, int *existing)
 {
   uint8_t sha[32];
@@ -257,7 +276,7 @@ enum ddc_err batch_upload_finish(struct batch_upload *u, char **json, int *exist
   *existing = u->existing;
   crypto_hash_sha256_final(&u->sha, sha);
   codes_hex(sha, 32, hex);
-  if (u->existing) return upload_replay(u, hex, json);
+  if (u->existing) return upload_finished(u, upload_replay(u, hex, json));
   if (!u->failed && (u->o.ndjson ? ndjson_finish(&u->nd) : csv_finish(&u->csv)) && !u->failed)
     u->failed = DDC_ERR_INTERNAL;
   if (u->failed) return u->failed;
@@ -272,7 +291,7 @@ enum ddc_err batch_upload_finish(struct batch_upload *u, char **json, int *exist
   json_t *b = json_loads(*json, 0, NULL);
   *existing = json_is_true(json_object_get(b, "existing"));
   json_decref(b);
-  return upload_start(json);
+  return upload_finished(u, upload_start(json));
 }
 
 void batch_upload_free(struct batch_upload *u)
@@ -282,8 +301,7 @@ void batch_upload_free(struct batch_upload *u)
   if (u->batch_id && !u->existing && !u->finished)
     db_batch_fail(u->batch_id,
                   u->failed ? errors_info(u->failed)->title : "the upload did not finish");
-  PQfinish(u->conn); /* releases the upload lock */
-  if (u->slot >= 0) upload_slot_give(u->slot);
+  upload_release(u); /* when the upload did not finish */
   if (u->o.ndjson)
     ndjson_free(&u->nd);
   else

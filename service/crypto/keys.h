@@ -11,7 +11,8 @@ enum keys_purpose {
   KEYS_APIKEY_HASH = 1,
   KEYS_SIGNING_KEYS = 2,
   KEYS_STORED_RESPONSES = 3,
-  KEYS_LOG_KEY = 4
+  KEYS_LOG_KEY = 4,
+  KEYS_WEBHOOK_SECRETS = 5
 };
 
 /* Reads the master key. Returns 0, or -1 with a reason in err. */

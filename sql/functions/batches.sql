@@ -272,6 +272,7 @@ BEGIN
   PERFORM ddc_mint_key_check(b.issuer_id, p_key);
   SELECT count(*) INTO v_done FROM batch_minted
     WHERE batch_id = b.id AND line > b.next_line AND line <= p_last_line;
+  PERFORM ddc_webhook_batch(b.id, b.next_line, p_last_line);
   UPDATE batches SET rows_done = rows_done + v_done, rows_failed = rows_failed + p_taken,
       charged_minor = charged_minor + v_done * unit_price, next_line = p_last_line,
       updated_at = now()

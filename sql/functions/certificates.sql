@@ -44,7 +44,7 @@ CREATE TRIGGER certificates_status_dirty AFTER UPDATE OF status ON certificates
 
 -- Inserts an event whose canonical text p_canon (its "time" p_time, hash p_hash) is already
 -- written, by ddc_event_append or, for a mint, by ddcd (cert_mint_event), and queues it for the
--- log.
+-- log and for the webhooks that want it (webhooks.sql).
 CREATE FUNCTION ddc_event_insert(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
                                  p_prev bytea, p_time timestamptz, p_canon text, p_hash bytea)
 RETURNS void LANGUAGE plpgsql AS $$
@@ -56,6 +56,7 @@ BEGIN
     VALUES (p_ddc, p_account, p_type, p_actor, p_time, p_canon, p_hash, p_prev)
     RETURNING id INTO v_id;
   INSERT INTO log_pending (event_id) VALUES (v_id);
+  PERFORM ddc_webhook_event(v_id, p_ddc, p_account, p_type);
 END $$;
 
 -- An event's canonical text: p_data is the data object's JCS text (ddc_jcs); the envelope's keys
@@ -402,6 +403,7 @@ BEGIN
   IF p_supply IS NOT NULL THEN
     INSERT INTO edition_balances (ddc_id, holder_id, amount) VALUES (p_ddc, v_owner, p_supply);
   END IF;
+  PERFORM ddc_webhook_mint(p_ddc, p_issuer, v_owner);
   RETURN ddc_cert_json(c) || jsonb_build_object(
     'charged', ddc_charge(p_issuer, 'issuer', p_issuer,
                           CASE WHEN p_supply IS NULL THEN 'mint' ELSE 'edition_mint' END, p_ddc));
@@ -765,17 +767,25 @@ END $$;
 -- kind, cursor, external_ref, from, to, role, actor, descending), ordered by ddc_id: only the
 -- filters given appear, so each EXECUTE is planned for them. Words of 3 or more characters match
 -- through the trigram index certificates_search_idx (same expression); shorter ones (1 or 2 CJK
--- characters) are checked on the rows the other conditions leave. Words are matched in the
--- JSON text of the strings, so they are JSON-escaped first, then LIKE-escaped.
+-- characters) are checked on the rows the other conditions leave: with a date range (and no
+-- longer word), those rows are first taken by the range (certificates_issued_idx for an issuer,
+-- certificates_time_idx for all) behind a fence (OFFSET 0), since the planner, guessing the short
+-- words common, would rather walk ddc_id order and test every row the range does not hold. Words
+-- are matched in the JSON text of the strings, so they are JSON-escaped first, then LIKE-escaped.
 CREATE FUNCTION ddc_cert_search_sql(p_issuer bigint, p_owner bigint, p_status text, p_kind text,
                                     p_after bigint, p_external_ref text, p_words text[],
                                     p_from timestamptz, p_to timestamptz, p_desc boolean)
 RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
 DECLARE
-  v_expr text := '(jsonb_path_query_array(c.document::jsonb, ''strict $."metadata".** ? '
-                 '(@.type() == "string")'')::text)';
-  v_sql  text := 'SELECT c FROM certificates c WHERE ddc_cert_visible($9, $10, c)';
-  v_w    text;
+  v_expr  text := '(jsonb_path_query_array(%s.document::jsonb, ''strict $."metadata".** ? '
+                  '(@.type() == "string")'')::text)';
+  v_sql   text := 'SELECT c FROM certificates c WHERE ddc_cert_visible($9, $10, c)';
+  v_short text := '';
+  v_w     text;
+  -- only short words and a date range: the range's rows behind a fence, the words tested on them
+  v_fence boolean := (p_from IS NOT NULL OR p_to IS NOT NULL)
+                     AND EXISTS (SELECT 1 FROM unnest(p_words) w WHERE char_length(w) < 3)
+                     AND NOT EXISTS (SELECT 1 FROM unnest(p_words) w WHERE char_length(w) >= 3);
 BEGIN
   IF p_after > 0 THEN
     v_sql := v_sql || CASE WHEN p_desc THEN ' AND c.ddc_id < $5' ELSE ' AND c.ddc_id > $5' END;
@@ -790,12 +800,19 @@ BEGIN
   FOREACH v_w IN ARRAY coalesce(p_words, '{}') LOOP
     v_w := lower(substr(to_jsonb(v_w)::text, 2, length(to_jsonb(v_w)::text) - 2));
     IF char_length(v_w) >= 3 THEN
-      v_sql := v_sql || ' AND ' || v_expr || ' ILIKE '
+      v_sql := v_sql || ' AND ' || format(v_expr, 'c') || ' ILIKE '
         || quote_literal('%' || replace(replace(replace(v_w, '\', '\\'), '%', '\%'), '_', '\_')
                          || '%');
     ELSE
-      v_sql := v_sql || ' AND strpos(lower(' || v_expr || '), ' || quote_literal(v_w) || ') > 0';
+      v_short := v_short || ' AND strpos(lower('
+        || format(v_expr, CASE WHEN v_fence THEN '(x.c)' ELSE 'c' END) || '), '
+        || quote_literal(v_w) || ') > 0';
     END IF;
   END LOOP;
-  RETURN v_sql || CASE WHEN p_desc THEN ' ORDER BY c.ddc_id DESC' ELSE ' ORDER BY c.ddc_id' END;
+  IF v_fence THEN
+    RETURN 'SELECT x.c FROM (' || v_sql || ' OFFSET 0) x WHERE true' || v_short
+      || CASE WHEN p_desc THEN ' ORDER BY (x.c).ddc_id DESC' ELSE ' ORDER BY (x.c).ddc_id' END;
+  END IF;
+  RETURN v_sql || v_short
+    || CASE WHEN p_desc THEN ' ORDER BY c.ddc_id DESC' ELSE ' ORDER BY c.ddc_id' END;
 END $$;

@@ -28,18 +28,21 @@ CREATE INDEX webhooks_account_idx ON webhooks (account_id, id);
 
 -- The outbox: one row per event and endpoint, written with the event. A row is due at
 -- next_at; the delivery worker claims due rows (FOR UPDATE SKIP LOCKED), the oldest of each
--- certificate first (a certificate's next event waits for the previous one's success), and
--- deletes nothing: delivered_at marks success, failed_at a row given up with its endpoint.
+-- certificate first (a certificate's next event waits for the previous one's success; ddc_id 0
+-- orders an account's own events the same way), and deletes nothing: delivered_at marks
+-- success, failed_at the row given up when its endpoint was disabled. failing_since: the first
+-- failed attempt of the current run of failures.
 CREATE TABLE webhook_outbox (
-  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  webhook_id   bigint NOT NULL REFERENCES webhooks (id),
-  event_id     bigint NOT NULL,
-  ddc_id       bigint,
-  created_at   timestamptz NOT NULL DEFAULT now(),
-  next_at      timestamptz NOT NULL DEFAULT now(),
-  attempts     integer NOT NULL DEFAULT 0,
-  delivered_at timestamptz,
-  failed_at    timestamptz,
+  id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  webhook_id    bigint NOT NULL REFERENCES webhooks (id),
+  event_id      bigint NOT NULL,
+  ddc_id        bigint NOT NULL,
+  created_at    timestamptz NOT NULL DEFAULT now(),
+  next_at       timestamptz NOT NULL DEFAULT now(),
+  attempts      integer NOT NULL DEFAULT 0,
+  failing_since timestamptz,
+  delivered_at  timestamptz,
+  failed_at     timestamptz,
   UNIQUE (webhook_id, event_id)
 );
 CREATE INDEX webhook_outbox_due_idx ON webhook_outbox (next_at, id)

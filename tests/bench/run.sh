@@ -467,5 +467,7 @@ DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DAT
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/batchops.mjs || fail "the batch operation rows failed (logs: $WORK/logs)"
 tests/bench/replica.sh "$WORK" "$WORK/verify.lua" "$THREADS" "$CONNS" "$DUR" || fail "the replica rows failed"
 DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/status.mjs "$DDCD" || fail "the status-list rows failed"
+DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
+  node tests/bench/search_webhooks.mjs || fail "the search and webhook rows failed (logs: $WORK/logs)"
 echo
 echo "($((SECONDS - START)) s)"
