@@ -69,8 +69,9 @@ static int64_t bundle_max_leaf(json_t *event, int64_t max)
   return json_is_integer(li) && json_integer_value(li) > max ? json_integer_value(li) : max;
 }
 
-/* Adds the checkpoint the proofs are against and the inclusion proofs: the newest final
- * checkpoint holding every anchored event, else the newest. */
+/* Adds the checkpoint the proofs are against and the inclusion proofs (the events', the key's
+ * and the issuer's newest profile event's): the newest final checkpoint holding every anchored
+ * one, else the newest. */
 static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
 {
   const struct witness_set *ws = witness_client_set();
@@ -78,7 +79,9 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
   int64_t need = bundle_max_leaf(json_object_get(key, "key_event"), -1);
   size_t i;
   json_t *ev, *keys = json_array();
+  json_t *profile = json_object_get(json_object_get(b, "issuer"), "profile_event");
   need = bundle_max_leaf(json_object_get(key, "retired_event"), need);
+  need = bundle_max_leaf(profile, need);
   json_array_foreach(events, i, ev) need = bundle_max_leaf(ev, need);
   enum ddc_err e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
   if (e == DDC_ERR_NOT_FOUND) cp = (struct db_checkpoint){0}, e = DDC_ERR_OK;
@@ -89,6 +92,7 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
     bundle_prove(rd, json_object_get(key, "key_event"), cp.size);
     if (json_is_object(json_object_get(key, "retired_event")))
       bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
+    if (json_is_object(profile)) bundle_prove(rd, profile, cp.size);
     for (i = 0; i < ws->n; i++)
       json_array_append_new(keys, json_string(ws->vkeys[i]));
     e = bundle_chain_add(b, need, cp.size);

@@ -220,6 +220,8 @@ json_t *vc_verdict(const json_t *cred, const struct vc_inputs *in)
   json_t *v = json_pack("{s:s, s:o, s:{s:s?, s:s?, s:s?}}", "result", result, "checks", checks,
                         "credential", "id", vc_s(cred, "id"), "issuer", vc_issuer(cred),
                         "verification_method", vm);
+  json_t *profile = json_object_get(json_object_get(bv, "issuer"), "profile");
+  if (v && profile) json_object_set(v, "issuer_profile", profile); /* logged, in the tree */
   json_decref(bv);
   return v;
 }
