@@ -286,6 +286,22 @@ test('the domain claim: served document, HTTPS check, the DID document names the
   const profile = doc.service.find((s) => s.type === 'DdcIssuerProfile').serviceEndpoint;
   assert.equal(profile.domain, domain);
   assert.equal(profile.domainCheckedAt, ok.json.domain_checked_at);
+  // The check is logged: bundles carry the issuer's newest profile event, verdicts its profile.
+  const c0 = await mint('generic');
+  const pv = await until('the logged profile in the verdict', async () => {
+    const x = (await get(`/v1/verify/${c0.code}`)).json;
+    return x.issuer.profile?.domain_checked_at === ok.json.domain_checked_at && x;
+  });
+  assert.deepEqual(pv.issuer.profile, { name: w.issuer.name, url: null, logo_url: null, domain, domain_checked_at: ok.json.domain_checked_at });
+  assert.ok(pv.checks.find((x) => x.name === 'issuer_profile').ok);
+  const pb = (await get(`/v1/verify/${c0.code}/bundle`)).json;
+  assert.equal(pb.issuer.profile_event.type, 'profile_set');
+  assert.ok(pb.issuer.profile_event.inclusion);
+  assert.equal((await post('/v1/verify', null, (await get(`/v1/verify/${c0.code}/vc`)).json)).json.issuer_profile.domain, domain);
+  pb.issuer.profile_event.canonical = pb.issuer.profile_event.canonical.replace(DOMAIN_HOST, 'evil.test');
+  const tv = await post('/v1/verify', null, pb);
+  assert.equal(tv.json.result, 'invalid');
+  assert.deepEqual(tv.json.checks.filter((x) => !x.ok).map((x) => x.name), ['issuer_profile']);
   // A profile page and logo; an http:// one is refused.
   assertProblem(await put(`/v1/accounts/${w.issuer.id}/profile`, w.issuerKey, { url: 'http://x.example' }), 400, 'invalid_field', 'url');
   const p = await put(`/v1/accounts/${w.issuer.id}/profile`, w.issuerKey, { url: 'https://uni.example', logo_url: 'https://uni.example/logo.png' });
