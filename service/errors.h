@@ -57,6 +57,10 @@
     "The domain does not serve the issuer's DID document over HTTPS")                              \
   X(SIGNING_KEY_RETIRED, "signing_key_retired", 409,                                               \
     "The issuer's signing key changed while the request ran; retry")                               \
+  X(IS_EDITION, "is_edition", 409, "The certificate is an edition: move its units instead")        \
+  X(INSUFFICIENT_UNITS, "insufficient_units", 409, "The holder does not hold that many units")     \
+  X(EDITION_NOT_MINTABLE, "edition_not_mintable", 409, "The edition's supply is fixed")            \
+  X(SUPPLY_LIMIT, "supply_limit", 409, "The supply would exceed 2^53 units")                       \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \

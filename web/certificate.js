@@ -2,7 +2,9 @@
 // ddcd (/.well-known/ddc-log, or the key this browser pinned), checks the bundle here
 // (verify.js) and shows the status, the signed fields, the issuer's domain as its logged profile
 // states it, the history, one line per check, the log key checked against with its pin, and
-// the links to the bundle and the W3C credential. The page's code comes from its own address.
+// the links to the bundle and the W3C credential; for an edition (DDC-1155) its class and, given
+// ?holder=<account id>, that holder's units as the events in the log show them. The page's code
+// comes from its own address.
 import { applyI18n, formatTime, t } from './i18n.js';
 import { keyShape, logKey, pinKey } from './logkey.js';
 import { ed25519Supported } from './note.js';
@@ -92,6 +94,36 @@ function showFields(d, issuer, code) {
   addField(dl, t('f_uri'), d.uri, 'mono');
   addField(dl, t('f_code'), code, 'mono');
   $('details').hidden = false;
+}
+
+// An edition's supply, burned units and balances from the bundle's events that are in the log
+// (up to the first one not yet there), read from their signed texts only.
+function editionView(bundle) {
+  const bal = new Map();
+  let supply = 0, burned = 0;
+  const add = (a, n) => bal.set(a, (bal.get(a) || 0) + n);
+  for (const e of Array.isArray(bundle?.events) ? bundle.events : []) {
+    if (!e?.inclusion || typeof e.leaf_index !== 'number') break;
+    let c;
+    try { c = JSON.parse(e.canonical); } catch { break; }
+    const d = c.data || {};
+    if (c.type === 'mint') { supply += d.supply || 0; add(d.owner, d.supply || 0); }
+    else if (c.type === 'mint_more') { supply += d.amount; add(d.to, d.amount); }
+    else if (c.type === 'edition_transfer') { add(d.from, -d.amount); add(d.to, d.amount); }
+    else if (c.type === 'edition_burn') { burned += d.amount; add(d.from, -d.amount); }
+  }
+  return { supply, burned, bal };
+}
+
+function showEdition(d, bundle) {
+  if (d.standard !== 'ddc-1155') return;
+  const dl = $('fields'), v = editionView(bundle);
+  addField(dl, t('f_standard'), 'DDC-1155');
+  addField(dl, t('f_supply'), String(v.supply));
+  addField(dl, t('f_burned'), String(v.burned));
+  const holder = Number(new URLSearchParams(location.search).get('holder'));
+  if (Number.isSafeInteger(holder) && holder > 0)
+    addField(dl, t('f_holder_balance', { id: holder }), String(v.bal.get(holder) || 0));
 }
 
 function eventText(e) {
@@ -193,6 +225,7 @@ async function main() {
     try { parsed = JSON.parse(bundle.text); } catch { parsed = null; }
     const v = await checkBundle(parsed || {}, key.trusted);
     showResult(v, code);
+    if (v.result !== 'invalid' && v.doc) showEdition(v.doc, parsed);
     showChecks(v.checks, key);
     const url = `${location.origin}/c/${code}`;
     $('qr').src = `/c/${encodeURIComponent(code)}/qr.svg`;

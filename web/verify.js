@@ -19,7 +19,8 @@ const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
 const FIELDS = [['code', 'code'], ['ddcId', 'ddc_id'], ['keyId', 'key_id'], ['issuer', 'issuer_id'],
   ['kind', 'kind'], ['contentHash', 'content_hash'], ['uri', 'uri'], ['validFrom', 'valid_from'],
   ['validUntil', 'valid_until'], ['issuedAt', 'issued_at']];
-const MOVES = { mint: 'active', freeze: 'frozen', unfreeze: 'active', revoke: 'revoked', burn: 'burned', transfer: null, approve: null };
+const MOVES = { mint: 'active', freeze: 'frozen', unfreeze: 'active', revoke: 'revoked', burn: 'burned', transfer: null, approve: null,
+  edition_transfer: null, edition_burn: null, mint_more: null };
 
 function parse(text) {
   try { return JSON.parse(text); } catch { return undefined; }

@@ -1,6 +1,8 @@
 /* api.h: every HTTP handler. Handlers parse and validate, call one domain function, render. */
 #ifndef DDC_API_H
 #define DDC_API_H
+#include <jansson.h>
+#include "http/body.h"
 #include "http/request.h"
 #include "http/routes.h"
 
@@ -34,12 +36,25 @@ void api_certs_list(struct req *r);
 void api_certs_document(struct req *r);
 void api_certs_events(struct req *r);
 /* cert_ops.c */
+struct lifecycle_holder_sig;
+/* A body's holder_signature member, checked, into *hs: 1, or 0 when absent, -1 (400 queued). */
+int api_holder_sig(struct req *r, json_t *body, struct lifecycle_holder_sig *hs);
+/* body_checked(fields) plus its holder_signature: *sig is hs or NULL; NULL with a 400 queued. */
+json_t *api_body_signed(struct req *r, const struct field_spec *fields,
+                        struct lifecycle_holder_sig *hs, const struct lifecycle_holder_sig **sig);
 void api_certs_transfer(struct req *r);
 void api_certs_approve(struct req *r);
 void api_certs_freeze(struct req *r);
 void api_certs_unfreeze(struct req *r);
 void api_certs_revoke(struct req *r);
 void api_certs_burn(struct req *r);
+/* editions.c */
+void api_editions_create(struct req *r);
+void api_editions_balances(struct req *r);
+void api_editions_transfer(struct req *r);
+void api_editions_burn(struct req *r);
+void api_editions_mint_more(struct req *r);
+void api_account_editions(struct req *r);
 /* approvals.c */
 void api_operators_set(struct req *r);
 void api_operators_list(struct req *r);

@@ -8,17 +8,21 @@
 static const struct field_spec operator_fields[] = {
     {"operator_id", FIELD_INT, 1, 0, 1, INT64_MAX},
     {"approved", FIELD_BOOL, 1, 0, 0, 0},
+    {"holder_signature", FIELD_OBJECT, 0, 1, 0, 0},
     {NULL},
 };
 
 void api_operators_set(struct req *r)
 {
   int64_t id;
-  json_t *body = path_id(r, 0, &id) == 0 ? body_checked(r, operator_fields) : NULL;
+  struct lifecycle_holder_sig hs;
+  const struct lifecycle_holder_sig *sig;
+  json_t *body = path_id(r, 0, &id) == 0 ? api_body_signed(r, operator_fields, &hs, &sig) : NULL;
   if (!body) return;
   char *json;
-  enum ddc_err e = lifecycle_operator_set(&r->who, id, body_int(body, "operator_id"),
-                                          json_is_true(json_object_get(body, "approved")), &json);
+  enum ddc_err e =
+      lifecycle_operator_set(&r->who, id, body_int(body, "operator_id"),
+                             json_is_true(json_object_get(body, "approved")), sig, &json);
   json_decref(body);
   reply_result(r, e, 200, json);
 }

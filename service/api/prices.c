@@ -19,8 +19,8 @@ static const char *prices_operation(struct req *r)
   const char *op = r->params[0];
   if (billing_operation_known(op)) return op;
   reply_problem(r, DDC_ERR_INVALID_PARAMETER, "operation",
-                "operation must be mint, transfer, approve, freeze, unfreeze, revoke, burn or "
-                "batch_row");
+                "operation must be mint, transfer, approve, freeze, unfreeze, revoke, burn, "
+                "batch_row, edition_mint, edition_transfer, edition_burn or edition_mint_more");
   return NULL;
 }
 

@@ -19,6 +19,8 @@ static const char *const journal_query[] = {"currency", "limit", "cursor", NULL}
 static const char *const statement_query[] = {"currency", "from", "to", NULL};
 static const char *const batches_query[] = {"kind", "mode", "dry_run", NULL};
 static const char *const lang_query[] = {"lang", NULL};
+static const char *const page_query[] = {"limit", "cursor", NULL};
+static const char *const holder_query[] = {"holder", NULL};
 static const char *const certs_query[] = {"issuer_id", "owner_id", "status", "kind",
                                           "limit",     "cursor",   NULL};
 
@@ -38,7 +40,7 @@ const struct route api_routes[] = {
     {"GET", "/v1/log/tile/{tile*}", api_log_tile, 0, BODY_NONE, NULL},
     {"GET", "/v1/verify", api_verify_by_content, 0, BODY_NONE, content_query},
     {"POST", "/v1/verify", api_verify_post, 0, BODY_JSON, NULL},
-    {"GET", "/v1/verify/{code}", api_verify_code, 0, BODY_NONE, NULL},
+    {"GET", "/v1/verify/{code}", api_verify_code, 0, BODY_NONE, holder_query},
     {"GET", "/v1/verify/{code}/bundle", api_verify_bundle_get, 0, BODY_NONE, NULL},
     /* W3C credentials, DID documents, the issuer profile (api/credentials.c) */
     {"GET", "/.well-known/ddc-log", api_well_known_log, 0, BODY_NONE, NULL},
@@ -90,6 +92,13 @@ const struct route api_routes[] = {
      NULL},
     {"POST", "/v1/certificates/{ddc_id}/revoke", api_certs_revoke, OP_ISS, BODY_JSON, NULL},
     {"POST", "/v1/certificates/{ddc_id}/burn", api_certs_burn, ANY, BODY_JSON_OPTIONAL, NULL},
+    /* editions (DDC-1155) */
+    {"POST", "/v1/editions", api_editions_create, ISS, BODY_JSON, NULL},
+    {"GET", "/v1/editions/{ddc_id}/balances", api_editions_balances, ANY, BODY_NONE, page_query},
+    {"POST", "/v1/editions/{ddc_id}/transfer", api_editions_transfer, ANY, BODY_JSON, NULL},
+    {"POST", "/v1/editions/{ddc_id}/burn", api_editions_burn, ANY, BODY_JSON, NULL},
+    {"POST", "/v1/editions/{ddc_id}/mint-more", api_editions_mint_more, ISS, BODY_JSON, NULL},
+    {"GET", "/v1/accounts/{id}/editions", api_account_editions, ANY, BODY_NONE, page_query},
     {"POST", "/v1/batches", api_batches_create, ISS, BODY_STREAM, batches_query},
     {"GET", "/v1/batches/{id}", api_batches_get, OP_ISS, BODY_NONE, NULL},
     {"GET", "/v1/batches/{id}/progress", api_batches_progress, OP_ISS, BODY_NONE, NULL},

@@ -1,5 +1,6 @@
 /* verify.c: public verification (no key needed): a certificate by its code (the verdict and its
- * checks), its proof bundle, certificates by content hash, and checking a bundle sent in. */
+ * checks; of an edition, with ?holder= that holder's balance as of the logged events), its proof
+ * bundle, certificates by content hash, and checking a bundle sent in. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,14 +55,29 @@ static void verify_render(struct req *r, json_t *v, const char *code, const char
   reply_buffer(r, 200, "application/json", text, strlen(text));
 }
 
+/* Of an edition's verdict, the holder's units as the edition's logged balances show them. */
+static void verify_holder(json_t *v, int64_t holder)
+{
+  json_t *items = json_object_get(json_object_get(v, "edition"), "balances"), *it;
+  json_int_t amount = 0;
+  size_t i;
+  if (!items) return;
+  json_array_foreach(items, i,
+                     it) if (json_integer_value(json_object_get(it, "account_id")) == holder)
+      amount = json_integer_value(json_object_get(it, "amount"));
+  json_object_set_new(v, "holder",
+                      json_pack("{s:I, s:I}", "account_id", (json_int_t)holder, "amount", amount));
+}
+
 void api_verify_code(struct req *r)
 {
   const char *code = verify_code(r);
-  char key[40], *cached;
+  char key[64], *cached;
   size_t len;
   json_t *bundle, *v;
-  if (!code) return;
-  snprintf(key, sizeof key, "verify/%s", code);
+  int64_t holder;
+  if (!code || query_int(r, "holder", 1, INT64_MAX, 0, &holder) != 0) return;
+  snprintf(key, sizeof key, "verify/%s/%lld", code, (long long)holder);
   if (respcache_get(key, &cached, &len)) {
     reply_buffer(r, 200, "application/json", cached, len);
     return;
@@ -74,6 +90,7 @@ void api_verify_code(struct req *r)
   }
   v = verify_verdict(bundle, 0);
   json_decref(bundle);
+  if (v && holder) verify_holder(v, holder);
   if (v)
     verify_render(r, v, code, key, gen);
   else

@@ -12,16 +12,24 @@ const struct db_stmt db_certs_stmts[] = {
     {"current_key", "SELECT id, sealed_secret FROM issuer_keys WHERE issuer_id = $1"
                     " AND retired_at IS NULL ORDER BY id DESC LIMIT 1"},
     {"mint",
-     "SELECT ddc_mint($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"},
+     "SELECT ddc_mint($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
+     " $18)"},
     {"cert_get", "SELECT cert, document FROM ddc_cert_get($1, $2, $3)"},
     {"cert_list", "SELECT ddc_cert_list($1, $2, $3, $4, $5, $6, $7, $8)"},
     {"cert_events", "SELECT ddc_cert_events($1, $2, $3)"},
     {"transfer_signer", "SELECT owner_id, encode(public_key, 'hex'), version"
                         " FROM ddc_transfer_signer($1, $2, $3)"},
     {"transfer", "SELECT ddc_transfer($1, $2, $3, $4, $5, $6, $7)"},
-    {"approve", "SELECT ddc_approve($1, $2, $3, $4)"},
-    {"cert_status", "SELECT ddc_cert_status($1, $2, $3, $4, $5)"},
-    {"operator_set", "SELECT ddc_operator_set($1, $2, $3, $4, $5)"},
+    {"approve", "SELECT ddc_approve($1, $2, $3, $4, $5, $6, $7)"},
+    {"cert_status", "SELECT ddc_cert_status($1, $2, $3, $4, $5, $6, $7, $8)"},
+    {"operator_set", "SELECT ddc_operator_set($1, $2, $3, $4, $5, $6, $7)"},
+    {"holder_signer",
+     "SELECT encode(public_key, 'hex'), version FROM ddc_holder_signer($1, $2, $3)"},
+    {"edition_transfer", "SELECT ddc_edition_transfer($1, $2, $3, $4, $5, $6, $7, $8)"},
+    {"edition_burn", "SELECT ddc_edition_burn($1, $2, $3, $4, $5, $6, $7)"},
+    {"edition_mint_more", "SELECT ddc_edition_mint_more($1, $2, $3, $4, $5)"},
+    {"edition_balances", "SELECT ddc_edition_balances($1, $2, $3, $4, $5)"},
+    {"account_editions", "SELECT ddc_account_editions($1, $2, $3, $4, $5)"},
     {"operators_list", "SELECT ddc_operators_list($1, $2, $3)"},
     {"issuer_approval_set", "SELECT ddc_issuer_approval_set($1, $2, $3, $4, $5)"},
     {"issuer_approvals_list", "SELECT ddc_issuer_approvals_list($1, $2, $3, $4)"},
@@ -83,6 +91,8 @@ enum ddc_err db_mint(const struct db_mint_row *m, char **json)
   db_p_str(&p, m->external_ref);
   db_p_str(&p, m->issued_at);
   db_p_str(&p, m->event);
+  db_p_id(&p, m->supply);
+  db_p_str(&p, m->supply ? (m->mintable ? "true" : "false") : NULL);
   return db_p_json("mint", &p, 0, json, NULL);
 }
 
@@ -169,33 +179,116 @@ enum ddc_err db_transfer(const char *role, int64_t actor, int64_t ddc, int64_t t
   return db_p_json("transfer", &p, 0, json, NULL);
 }
 
+enum ddc_err db_holder_signer(const char *role, int64_t actor, int64_t holder,
+                              uint8_t public_key[32], int *version)
+{
+  struct db_params p = {0};
+  db_p_who(&p, role, actor, holder);
+  PGresult *r = db_exec("holder_signer", p.n, p.v, 1);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) {
+    *version = (int)db_int64(r, 0, 1);
+    if (*version && codes_unhex(PQgetvalue(r, 0, 0), public_key, 32) != 0) e = DDC_ERR_INTERNAL;
+  }
+  PQclear(r);
+  return e;
+}
+
+/* A signature's parameters, or NULLs (holder only when with_holder). */
+static void db_p_signed(struct db_params *p, const struct db_signed *sig, int with_holder)
+{
+  int signed_ = sig && sig->version;
+  if (with_holder) db_p_id(p, signed_ ? sig->holder : 0);
+  db_p_id(p, signed_ ? sig->version : 0);
+  db_p_str(p, signed_ ? sig->nonce : NULL);
+}
+
 enum ddc_err db_approve(const char *role, int64_t actor, int64_t ddc, int64_t operator_id,
-                        char **json)
+                        const struct db_signed *sig, char **json)
 {
   struct db_params p = {0};
   db_p_who(&p, role, actor, ddc);
   db_p_id(&p, operator_id);
+  db_p_signed(&p, sig, 1);
   return db_p_json("approve", &p, 0, json, NULL);
 }
 
 enum ddc_err db_cert_status(const char *role, int64_t actor, int64_t ddc, const char *op,
-                            const char *reason, char **json)
+                            const char *reason, const struct db_signed *sig, char **json)
 {
   struct db_params p = {0};
   db_p_who(&p, role, actor, ddc);
   db_p_str(&p, op);
   db_p_str(&p, reason);
+  db_p_signed(&p, sig, 1);
   return db_p_json("cert_status", &p, 0, json, NULL);
 }
 
 enum ddc_err db_operator_set(const char *role, int64_t actor, int64_t owner, int64_t operator_id,
-                             int approved, char **json)
+                             int approved, const struct db_signed *sig, char **json)
 {
   struct db_params p = {0};
   db_p_who(&p, role, actor, owner);
   db_p_int(&p, operator_id);
   db_p_str(&p, approved ? "true" : "false");
+  db_p_signed(&p, sig, 0);
   return db_p_json("operator_set", &p, 0, json, NULL);
+}
+
+enum ddc_err db_edition_transfer(const char *role, int64_t actor, int64_t ddc, int64_t from,
+                                 int64_t to, int64_t amount, const struct db_signed *sig,
+                                 char **json)
+{
+  struct db_params p = {0};
+  db_p_who(&p, role, actor, ddc);
+  db_p_id(&p, from);
+  db_p_int(&p, to);
+  db_p_int(&p, amount);
+  db_p_signed(&p, sig, 0);
+  return db_p_json("edition_transfer", &p, 0, json, NULL);
+}
+
+enum ddc_err db_edition_burn(const char *role, int64_t actor, int64_t ddc, int64_t from,
+                             int64_t amount, const struct db_signed *sig, char **json)
+{
+  struct db_params p = {0};
+  db_p_who(&p, role, actor, ddc);
+  db_p_id(&p, from);
+  db_p_int(&p, amount);
+  db_p_signed(&p, sig, 0);
+  return db_p_json("edition_burn", &p, 0, json, NULL);
+}
+
+enum ddc_err db_edition_mint_more(const char *role, int64_t actor, int64_t ddc, int64_t to,
+                                  int64_t amount, char **json)
+{
+  struct db_params p = {0};
+  db_p_who(&p, role, actor, ddc);
+  db_p_id(&p, to);
+  db_p_int(&p, amount);
+  return db_p_json("edition_mint_more", &p, 0, json, NULL);
+}
+
+enum ddc_err db_edition_balances(const char *role, int64_t actor, int64_t ddc, int64_t after,
+                                 int limit, char **json)
+{
+  struct db_params p = {0};
+  db_p_who(&p, role, actor, ddc);
+  db_p_int(&p, after);
+  db_p_int(&p, limit);
+  return db_p_json("edition_balances", &p, 1, json, NULL);
+}
+
+enum ddc_err db_account_editions(const char *role, int64_t actor, int64_t account, int64_t after,
+                                 int limit, char **json)
+{
+  struct db_params p = {0};
+  db_p_who(&p, role, actor, account);
+  db_p_int(&p, after);
+  db_p_int(&p, limit);
+  return db_p_json("account_editions", &p, 1, json, NULL);
 }
 
 enum ddc_err db_operators_list(const char *role, int64_t actor, int64_t owner, char **json)

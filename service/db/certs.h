@@ -18,6 +18,8 @@ struct db_mint_row {
   uint8_t cert_hash[32], signature[64], content_hash[32], event_hash[32];
   int has_content_hash;
   const char *uri, *valid_from, *valid_until, *external_ref, *issued_at; /* NULL: none */
+  int64_t supply; /* an edition's units (DDC-1155); 0: a single certificate */
+  int mintable;   /* an edition that may be minted more of */
 };
 
 /* n new ddc_ids from ddc_id_seq. */
@@ -40,13 +42,35 @@ enum ddc_err db_transfer_signer(const char *role, int64_t actor, int64_t ddc, in
  * signature was verified for (the transfer is refused if either changed since). */
 enum ddc_err db_transfer(const char *role, int64_t actor, int64_t ddc, int64_t to,
                          int64_t signed_owner, int signed_version, const char *nonce, char **json);
+/* A holder's signature on an action, as ddcd verified it: the holder and its key version (0:
+ * none, the action is unsigned) and the nonce to spend. */
+struct db_signed {
+  int64_t holder;
+  int version;
+  const char *nonce;
+};
+/* The holder key of an account (version 0 when none), for a caller who may act for it. */
+enum ddc_err db_holder_signer(const char *role, int64_t actor, int64_t holder,
+                              uint8_t public_key[32], int *version);
 enum ddc_err db_approve(const char *role, int64_t actor, int64_t ddc, int64_t operator_id,
-                        char **json);
-/* op: freeze, unfreeze, revoke (with reason) or burn. */
+                        const struct db_signed *sig, char **json);
+/* op: freeze, unfreeze, revoke (with reason) or burn (sig: a holder's signature on it). */
 enum ddc_err db_cert_status(const char *role, int64_t actor, int64_t ddc, const char *op,
-                            const char *reason, char **json);
+                            const char *reason, const struct db_signed *sig, char **json);
 enum ddc_err db_operator_set(const char *role, int64_t actor, int64_t owner, int64_t operator_id,
-                             int approved, char **json);
+                             int approved, const struct db_signed *sig, char **json);
+/* Editions (sql/functions/editions.sql): from 0 is the caller; to 0 the issuer (mint_more). */
+enum ddc_err db_edition_transfer(const char *role, int64_t actor, int64_t ddc, int64_t from,
+                                 int64_t to, int64_t amount, const struct db_signed *sig,
+                                 char **json);
+enum ddc_err db_edition_burn(const char *role, int64_t actor, int64_t ddc, int64_t from,
+                             int64_t amount, const struct db_signed *sig, char **json);
+enum ddc_err db_edition_mint_more(const char *role, int64_t actor, int64_t ddc, int64_t to,
+                                  int64_t amount, char **json);
+enum ddc_err db_edition_balances(const char *role, int64_t actor, int64_t ddc, int64_t after,
+                                 int limit, char **json);
+enum ddc_err db_account_editions(const char *role, int64_t actor, int64_t account, int64_t after,
+                                 int limit, char **json);
 enum ddc_err db_operators_list(const char *role, int64_t actor, int64_t owner, char **json);
 enum ddc_err db_issuer_approval_set(const char *role, int64_t actor, int64_t issuer, int64_t other,
                                     int approved, char **json);

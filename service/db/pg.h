@@ -87,7 +87,7 @@ enum ddc_err db_json(const char *stmt, int nparams, const char *const *values, i
                      char **json, size_t *len);
 
 /* Building the text parameters of a statement: 0 as an id means NULL. */
-#define DB_PARAMS_MAX 16
+#define DB_PARAMS_MAX 20
 struct db_params {
   const char *v[DB_PARAMS_MAX];
   char num[DB_PARAMS_MAX][24];

@@ -1,6 +1,7 @@
 /* cert.c: the certificate document and minting. The document is
  * {"type":"ddc.certificate/v1", ddcId, code, issuer, kind, metadata, contentHash, uri, validFrom,
- *  validUntil, issuedAt, keyId}; cert_hash = SHA-256(JCS(document)), and the issuer's Ed25519
+ *  validUntil, issuedAt, keyId}, and for an edition (DDC-1155) also "standard":"ddc-1155", its
+ *  supply and whether it is mintable; cert_hash = SHA-256(JCS(document)), and the issuer's Ed25519
  * signature is over the same JCS bytes. Anyone can recompute both from the document alone. */
 #include <sodium.h>
 #include <stdio.h>
@@ -146,7 +147,11 @@ static char *cert_jcs_document(const struct cert_doc *d, const struct cert_mint_
 {
   char *kind = cert_jcs_string(m->kind), *uri = cert_jcs_string(m->uri);
   char hash[68] = "null", from[TIMEFMT_LEN + 3] = "null", until[TIMEFMT_LEN + 3] = "null";
+  char edition[80] = "";
   if (chex) snprintf(hash, sizeof hash, "\"%s\"", chex);
+  if (m->supply)
+    snprintf(edition, sizeof edition, ",\"mintable\":%s,\"standard\":\"ddc-1155\",\"supply\":%lld",
+             m->mintable ? "true" : "false", (long long)m->supply);
   if (d->from[0]) snprintf(from, sizeof from, "\"%s\"", d->from);
   if (d->until[0]) snprintf(until, sizeof until, "\"%s\"", d->until);
   char *text = NULL;
@@ -154,11 +159,11 @@ static char *cert_jcs_document(const struct cert_doc *d, const struct cert_mint_
       kind && uri
           ? asprintf(&text,
                      "{\"code\":\"%s\",\"contentHash\":%s,\"ddcId\":%lld,\"issuedAt\":\"%s\","
-                     "\"issuer\":%lld,\"keyId\":%lld,\"kind\":%s,\"metadata\":%s,"
+                     "\"issuer\":%lld,\"keyId\":%lld,\"kind\":%s,\"metadata\":%s%s,"
                      "\"type\":\"ddc.certificate/v1\",\"uri\":%s,\"validFrom\":%s,"
                      "\"validUntil\":%s}",
                      d->code, hash, (long long)d->row.ddc_id, d->issued, (long long)d->row.issuer,
-                     (long long)d->row.key_id, kind, md, uri, from, until)
+                     (long long)d->row.key_id, kind, md, edition, uri, from, until)
           : -1;
   free(kind);
   free(uri);
@@ -170,14 +175,16 @@ static char *cert_jcs_document(const struct cert_doc *d, const struct cert_mint_
 size_t cert_mint_event(const struct cert_doc *d, char *out, size_t cap, uint8_t hash[32])
 {
   char chex[65];
+  char supply[32] = "";
   long long issuer = (long long)d->row.issuer;
   codes_hex(d->row.cert_hash, 32, chex);
+  if (d->row.supply) snprintf(supply, sizeof supply, ",\"supply\":%lld", (long long)d->row.supply);
   int n = snprintf(out, cap,
                    "{\"account\":null,\"actor\":%lld,\"data\":{\"certHash\":\"%s\",\"issuer\":%lld,"
-                   "\"keyId\":%lld,\"kind\":\"%s\",\"owner\":%lld},\"ddcId\":%lld,\"prev\":null,"
+                   "\"keyId\":%lld,\"kind\":\"%s\",\"owner\":%lld%s},\"ddcId\":%lld,\"prev\":null,"
                    "\"time\":\"%s\",\"type\":\"mint\",\"v\":\"ddc.event/v1\"}",
                    issuer, chex, issuer, (long long)d->row.key_id, d->row.kind,
-                   (long long)(d->row.owner ? d->row.owner : d->row.issuer),
+                   (long long)(d->row.owner ? d->row.owner : d->row.issuer), supply,
                    (long long)d->row.ddc_id, d->issued);
   if (n <= 0 || (size_t)n >= cap) return 0;
   crypto_hash_sha256(hash, (const uint8_t *)out, (size_t)n);
@@ -196,7 +203,9 @@ enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
                                 .key_id = key_id,
                                 .kind = m->kind,
                                 .uri = m->uri,
-                                .external_ref = m->external_ref};
+                                .external_ref = m->external_ref,
+                                .supply = m->supply,
+                                .mintable = m->mintable};
   char chex[65];
   randombytes_buf(rnd, sizeof rnd);
   codes_base32(rnd, sizeof rnd, d->code);
@@ -255,6 +264,9 @@ enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *
   *json = NULL;
   if (who->role != ROLE_ISSUER)
     return errors_refuse(DDC_ERR_FORBIDDEN, "kind", "only issuers mint certificates");
+  if (m->supply < 0 || m->supply > CERT_SUPPLY_MAX)
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "supply",
+                         "supply must be an integer from 1 to 2^53 (9007199254740992)");
   char *md = NULL;
   enum ddc_err e = cert_check(m, &md);
   struct cert_mint_req checked = *m;

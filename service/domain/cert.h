@@ -1,5 +1,6 @@
-/* cert.h: certificates (DDC-721): the kinds and their required metadata, the signed document,
- * minting, reading, and the life-cycle operations (rules enforced under the row lock in SQL). */
+/* cert.h: certificates (DDC-721) and editions (DDC-1155): the kinds and their required metadata,
+ * the signed document, minting, reading, and the life-cycle operations (rules enforced under the
+ * row lock in SQL). */
 #ifndef DDC_DOMAIN_CERT_H
 #define DDC_DOMAIN_CERT_H
 #include <jansson.h>
@@ -14,7 +15,8 @@
 
 #define CERT_METADATA_MAX 65536 /* bytes of the metadata's canonical form */
 #define CERT_LIST_MAX 200
-#define CERT_EVENT_MAX 512 /* bytes of a mint event's canonical text (about 360 at most) */
+#define CERT_EVENT_MAX 512 /* bytes of a mint event's canonical text (about 390 at most) */
+#define CERT_SUPPLY_MAX 9007199254740992LL /* 2^53 units: exact in every JSON reader */
 
 struct cert_mint_req {
   const char *kind;
@@ -22,6 +24,8 @@ struct cert_mint_req {
   json_t *metadata;         /* borrowed */
   const char *metadata_jcs; /* or, instead, its JCS text (cert_document only) */
   const char *content_hash, *uri, *valid_from, *valid_until, *external_ref; /* NULL: none */
+  int64_t supply; /* an edition (DDC-1155) of this many units; 0: a single certificate */
+  int mintable;   /* an edition whose issuer may mint more units later */
 };
 
 /* A signed certificate document ready to insert: row points into the buffers here and at text,
@@ -52,7 +56,8 @@ enum ddc_err cert_document(int64_t issuer, int64_t ddc_id, int64_t key_id,
 void cert_doc_free(struct cert_doc *d);
 /* The mint event of a signed document: the one writer of its canonical text, which a single
  * mint's ddc_mint inserts and a batch COPYs (ddc_event_append writes every other event in the same
- * envelope): {"account":null,"actor","data":{"certHash","issuer","keyId","kind","owner"},"ddcId",
+ * envelope): {"account":null,"actor","data":{"certHash","issuer","keyId","kind","owner"[,"supply"
+ * of an edition]},"ddcId",
  * "prev":null,"time","type":"mint","v":"ddc.event/v1"}, its time the document's issuedAt.
  * hash = SHA-256 of the text. Returns its length, or 0 if cap is too small. */
 size_t cert_mint_event(const struct cert_doc *d, char *out, size_t cap, uint8_t hash[32]);

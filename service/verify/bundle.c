@@ -118,9 +118,11 @@ static int bundle_check_key(json_t *checks, json_t *d, json_t *key)
  * status they lead to, or NULL. */
 static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc, json_t *d)
 {
-  static const char *const moves[][2] = {
-      {"mint", "active"}, {"freeze", "frozen"}, {"unfreeze", "active"}, {"revoke", "revoked"},
-      {"burn", "burned"}, {"transfer", NULL},   {"approve", NULL}};
+  static const char *const moves[][2] = {{"mint", "active"},     {"freeze", "frozen"},
+                                         {"unfreeze", "active"}, {"revoke", "revoked"},
+                                         {"burn", "burned"},     {"transfer", NULL},
+                                         {"approve", NULL},      {"edition_transfer", NULL},
+                                         {"edition_burn", NULL}, {"mint_more", NULL}};
   char prev[65] = "", doc_hash[65];
   uint8_t h[32];
   const char *status = NULL;
@@ -328,6 +330,63 @@ static json_t *bundle_signed_view(const char *doc, json_t *d, const char *status
   return v;
 }
 
+/* Adds n units (a double from a signed text: exact up to 2^53) to account's entry of bal. */
+static void bundle_units(json_t *bal, json_t *account, double n)
+{
+  char key[32];
+  if (!json_is_number(account)) return;
+  snprintf(key, sizeof key, "%.0f", json_number_value(account));
+  json_t *have = json_object_get(bal, key);
+  json_object_set_new(bal, key, json_real((have ? json_number_value(have) : 0) + n));
+}
+
+json_t *bundle_edition(json_t *b)
+{
+  json_t *d = bundle_load_signed(bundle_str(b, "document")), *events = json_object_get(b, "events");
+  if (!d || strcmp(bundle_str(d, "standard"), "ddc-1155") != 0) {
+    json_decref(d);
+    return NULL;
+  }
+  json_t *bal = json_object(), *e, *items = json_array();
+  double supply = 0, burned = 0;
+  int64_t logged = -1;
+  size_t i;
+  json_array_foreach(events, i, e)
+  {
+    json_t *c = bundle_canon(e), *data = json_object_get(c, "data");
+    const char *type = bundle_str(c, "type");
+    double n =
+        json_number_value(json_object_get(data, !strcmp(type, "mint") ? "supply" : "amount"));
+    int64_t leaf = bundle_leaf(e);
+    if (leaf < 0 || !c) { /* the logged events are a prefix of the chain: stop at the first not */
+      json_decref(c);
+      break;
+    }
+    logged = leaf;
+    if (!strcmp(type, "mint") || !strcmp(type, "mint_more")) {
+      supply += n;
+      bundle_units(bal, json_object_get(data, !strcmp(type, "mint") ? "owner" : "to"), n);
+    } else if (!strcmp(type, "edition_transfer")) {
+      bundle_units(bal, json_object_get(data, "from"), -n);
+      bundle_units(bal, json_object_get(data, "to"), n);
+    } else if (!strcmp(type, "edition_burn")) {
+      burned += n;
+      bundle_units(bal, json_object_get(data, "from"), -n);
+    }
+    json_decref(c);
+  }
+  const char *k;
+  json_t *v;
+  json_object_foreach(bal, k, v) if (json_number_value(v) != 0)
+      json_array_append_new(items, json_pack("{s:I, s:I}", "account_id", (json_int_t)atoll(k),
+                                             "amount", (json_int_t)json_number_value(v)));
+  json_decref(bal);
+  json_decref(d);
+  return json_pack("{s:s, s:I, s:I, s:o, s:o}", "standard", "ddc-1155", "supply",
+                   (json_int_t)supply, "burned", (json_int_t)burned, "balances", items,
+                   "as_of_leaf", logged >= 0 ? json_integer(logged) : json_null());
+}
+
 json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
 {
   json_t *checks = json_array(), *cert = json_object_get(b, "certificate");
@@ -367,6 +426,8 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   json_t *v =
       json_pack("{s:s, s:b, s:o, s:o, s:o}", "result", result, "final", anchored > 0, "certificate",
                 bundle_signed_view(doc, d, status), "issuer", issuer, "checks", checks);
+  json_t *edition = failed ? NULL : bundle_edition(b);
+  if (v && edition) json_object_set_new(v, "edition", edition);
   json_decref(d);
   return v;
 }

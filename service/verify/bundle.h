@@ -27,5 +27,11 @@ struct bundle_trust {
  * the checkpoint lacks its quorum of cosignatures), or invalid (a check failed). final: every
  * event is in a checkpoint with its quorum. */
 json_t *bundle_verdict(json_t *bundle, const struct bundle_trust *trust);
+/* Of an edition's bundle (its document says "standard":"ddc-1155"), the class as its logged
+ * events show it, read from their signed texts only: {standard, supply, burned, balances
+ * [{account_id, amount}] (holders with units, in the order they first got some), as_of_leaf (the
+ * newest event counted: the events in the log, up to the first one not yet in it)}. NULL for a
+ * single certificate. The verdict carries it as "edition" unless a check failed. */
+json_t *bundle_edition(json_t *bundle);
 
 #endif

@@ -133,7 +133,8 @@ BEGIN
                      CASE WHEN p.issuer_id IS NULL THEN 'default' ELSE 'issuer' END)
                      ORDER BY o.n)
     FROM unnest(ARRAY['mint', 'transfer', 'approve', 'freeze', 'unfreeze', 'revoke', 'burn',
-                      'batch_row']) WITH ORDINALITY AS o(op, n), ddc_price(o.op, v_issuer) AS p));
+                      'batch_row', 'edition_mint', 'edition_transfer', 'edition_burn',
+                      'edition_mint_more']) WITH ORDINALITY AS o(op, n), ddc_price(o.op, v_issuer) AS p));
 END $$;
 
 CREATE FUNCTION ddc_price_set(p_operation text, p_issuer bigint, p_amount bigint, p_currency text)

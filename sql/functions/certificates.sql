@@ -226,6 +226,9 @@ CREATE FUNCTION ddc_cert_json(c certificates) RETURNS jsonb LANGUAGE sql STABLE 
     'approved_id', c.approved_id, 'revoke_reason', c.revoke_reason,
     'issued_at', ddc_ts(c.issued_at), 'updated_at', ddc_ts(c.updated_at),
     'last_event_hash', encode(c.last_event_hash, 'hex'))
+    || CASE WHEN c.edition_supply IS NOT NULL THEN jsonb_build_object(
+         'standard', 'ddc-1155', 'supply', c.edition_supply, 'burned', c.edition_burned,
+         'mintable', c.edition_mintable) ELSE '{}' END
 $$;
 
 -- May the actor act as the owner (the owner itself, or the issuer that keeps a holder's account)
@@ -244,13 +247,18 @@ LANGUAGE sql STABLE AS $$
                     WHERE owner_id = c.owner_id AND operator_id = p_actor)
 $$;
 
--- Who may read a certificate: operators; its issuer; its owner; the owner's issuer.
+-- Who may read a certificate: operators; its issuer; its owner; the owner's issuer; and of an
+-- edition, every account that holds units of it and the issuer keeping that account.
 CREATE FUNCTION ddc_cert_visible(p_role text, p_actor bigint, c certificates) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT p_role = 'operator' OR c.issuer_id = p_actor OR c.owner_id = p_actor
          OR p_role = 'issuer' AND EXISTS (SELECT 1 FROM accounts o
                                           WHERE o.id = c.owner_id AND o.issuer_id = p_actor)
          OR ddc_is_approved(p_actor, c)
+         OR c.edition_supply IS NOT NULL AND EXISTS (
+              SELECT 1 FROM edition_balances b JOIN accounts o ON o.id = b.holder_id
+              WHERE b.ddc_id = c.ddc_id AND b.amount > 0
+                AND (b.holder_id = p_actor OR p_role = 'issuer' AND o.issuer_id = p_actor))
 $$;
 
 -- The certificate as JSON and its document text, or a rule failure.
@@ -324,12 +332,14 @@ END $$;
 -- Mints a certificate signed by ddcd: the document, its hash and signature are made in C with
 -- key p_key, which must still be the issuer's current key, and so is the mint event's canonical
 -- text p_event (its time p_issued_at), by cert_mint_event, its one writer, whose text batches
--- COPY too; p_ddc drawn from ddc_id_seq. Charges the issuer the mint price.
+-- COPY too; p_ddc drawn from ddc_id_seq. Charges the issuer the mint price. With p_supply, an
+-- edition (DDC-1155) of p_supply units, all the owner's, p_mintable if more may be minted later;
+-- charged edition_mint.
 CREATE FUNCTION ddc_mint(p_issuer bigint, p_ddc bigint, p_code text, p_owner bigint, p_kind text,
                          p_document text, p_cert_hash bytea, p_signature bytea, p_key bigint,
                          p_content_hash bytea, p_uri text, p_valid_from timestamptz,
                          p_valid_until timestamptz, p_external_ref text, p_issued_at timestamptz,
-                         p_event text)
+                         p_event text, p_supply bigint, p_mintable boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   c certificates;
@@ -344,10 +354,12 @@ BEGIN
   PERFORM ddc_event_insert(p_ddc, NULL, 'mint', p_issuer, NULL, p_issued_at, p_event, v_hash);
   INSERT INTO certificates (ddc_id, code, issuer_id, owner_id, kind, document, cert_hash,
                             signature, key_id, content_hash, uri, external_ref, valid_from,
-                            valid_until, issued_at, last_event_hash)
+                            valid_until, issued_at, last_event_hash, edition_supply,
+                            edition_burned, edition_mintable)
     VALUES (p_ddc, p_code, p_issuer, v_owner, p_kind, p_document, p_cert_hash, p_signature, p_key,
             p_content_hash, p_uri, p_external_ref, p_valid_from, p_valid_until, p_issued_at,
-            v_hash)
+            v_hash, p_supply, CASE WHEN p_supply IS NOT NULL THEN 0 END,
+            CASE WHEN p_supply IS NOT NULL THEN coalesce(p_mintable, false) END)
     ON CONFLICT (issuer_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
     RETURNING * INTO c;
   IF c.ddc_id IS NULL THEN
@@ -357,8 +369,12 @@ BEGIN
       format('certificate %s already has external_ref %s', v_existing, p_external_ref),
       jsonb_build_object('field', 'external_ref', 'existing_ddc_id', v_existing));
   END IF;
+  IF p_supply IS NOT NULL THEN
+    INSERT INTO edition_balances (ddc_id, holder_id, amount) VALUES (p_ddc, v_owner, p_supply);
+  END IF;
   RETURN ddc_cert_json(c) || jsonb_build_object(
-    'charged', ddc_charge(p_issuer, 'issuer', p_issuer, 'mint', p_ddc));
+    'charged', ddc_charge(p_issuer, 'issuer', p_issuer,
+                          CASE WHEN p_supply IS NULL THEN 'mint' ELSE 'edition_mint' END, p_ddc));
 END $$;
 
 -- Locks a certificate. Callers check the caller's rights first and the status after, so that
@@ -372,6 +388,15 @@ BEGIN
     PERFORM ddc_fail('not_found', format('no certificate %s', p_ddc));
   END IF;
   RETURN c;
+END $$;
+
+-- Refuses an edition on a route that moves a single certificate as a whole.
+CREATE FUNCTION ddc_cert_single(c certificates, p_op text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  IF c.edition_supply IS NOT NULL THEN
+    PERFORM ddc_fail('is_edition', format('certificate %s is an edition: %s its units through '
+                                          '/v1/editions/%s', c.ddc_id, p_op, c.ddc_id));
+  END IF;
 END $$;
 
 -- Refuses a revoked or burned certificate, and (unless p_frozen_ok) a frozen one.
@@ -411,6 +436,7 @@ BEGIN
   IF NOT (v_approved OR ddc_acts_for_owner(p_role, p_actor, c)) THEN
     PERFORM ddc_fail('forbidden', 'only the owner or an approved operator transfers');
   END IF;
+  PERFORM ddc_cert_single(c, 'transfer');
   PERFORM ddc_cert_movable(c, false);
   SELECT * INTO h FROM holder_keys WHERE account_id = c.owner_id FOR SHARE; -- no key change now
   IF h.account_id IS NOT NULL AND NOT v_approved THEN
@@ -468,21 +494,28 @@ BEGIN
     LEFT JOIN holder_keys h ON h.account_id = c.owner_id;
 END $$;
 
--- Approve one account to transfer one certificate (NULL clears it). The owner (or the issuer
--- keeping a holder without a holder key) or an operator-for-all approves.
-CREATE FUNCTION ddc_approve(p_role text, p_actor bigint, p_ddc bigint, p_operator bigint)
+-- Approve one account to transfer one certificate (NULL clears it). The owner, an
+-- operator-for-all, or the issuer keeping the owner's account approves; that issuer needs the
+-- holder's signature (owner p_signed_owner, key version p_signed_version, nonce p_nonce, checked
+-- by ddcd) once the holder registered a key.
+CREATE FUNCTION ddc_approve(p_role text, p_actor bigint, p_ddc bigint, p_operator bigint,
+                            p_signed_owner bigint, p_signed_version integer, p_nonce text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   c certificates := ddc_cert_lock(p_ddc);
 BEGIN
   IF NOT (c.owner_id = p_actor
           OR ddc_acts_for_owner(p_role, p_actor, c)
-             AND NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = c.owner_id)
+             AND (p_signed_version IS NOT NULL
+                  OR NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = c.owner_id))
           OR EXISTS (SELECT 1 FROM operator_approvals
                      WHERE owner_id = c.owner_id AND operator_id = p_actor)) THEN
     PERFORM ddc_fail('forbidden', 'only the owner or its operators approve');
   END IF;
+  PERFORM ddc_cert_single(c, 'approve');
   PERFORM ddc_cert_movable(c, false);
+  PERFORM ddc_holder_consent(c.owner_id, true, p_signed_owner, p_signed_version, p_nonce,
+                             'approve', p_ddc);
   IF p_operator = c.owner_id THEN
     PERFORM ddc_fail('recipient_invalid', format('account %s owns the certificate', p_operator),
                      '{"field":"operator_id"}');
@@ -496,10 +529,12 @@ BEGIN
     'charged', ddc_charge(p_actor, p_role, c.issuer_id, 'approve', p_ddc));
 END $$;
 
--- freeze, unfreeze, revoke (issuer of the certificate or operator) and burn (owner, approved,
--- or operator; only an operator burns a frozen certificate).
+-- freeze, unfreeze, revoke (issuer of the certificate or operator; of an edition, the whole
+-- class) and burn (owner, approved, or operator; only an operator burns a frozen certificate;
+-- the issuer keeping the owner's account with the holder's signature once it registered a key).
 CREATE FUNCTION ddc_cert_status(p_role text, p_actor bigint, p_ddc bigint, p_op text,
-                                p_reason text)
+                                p_reason text, p_signed_owner bigint, p_signed_version integer,
+                                p_nonce text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   c certificates := ddc_cert_lock(p_ddc);
@@ -509,10 +544,14 @@ BEGIN
   IF p_op = 'burn' THEN
     IF NOT (p_role = 'operator' OR ddc_is_approved(p_actor, c) OR c.owner_id = p_actor
             OR ddc_acts_for_owner(p_role, p_actor, c)
-               AND NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = c.owner_id)) THEN
+               AND (p_signed_version IS NOT NULL
+                    OR NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = c.owner_id))) THEN
       PERFORM ddc_fail('forbidden', 'only the owner, an approved operator or the service operator burns');
     END IF;
+    PERFORM ddc_cert_single(c, 'burn');
     PERFORM ddc_cert_movable(c, p_role = 'operator'); -- only the operator burns a frozen one
+    PERFORM ddc_holder_consent(c.owner_id, true, p_signed_owner, p_signed_version, p_nonce, 'burn',
+                               p_ddc);
   ELSIF NOT (p_role = 'operator' OR c.issuer_id = p_actor) THEN
     PERFORM ddc_fail('forbidden', format('only the issuer of certificate %s or the operator may %s it',
                                          p_ddc, p_op));
@@ -534,10 +573,11 @@ BEGIN
     'charged', ddc_charge(p_actor, p_role, c.issuer_id, p_op, p_ddc));
 END $$;
 
--- setApprovalForAll: the owner (or the issuer keeping a holder without a holder key) lets
--- p_operator move all its certificates, or stops it. Charged as 'approve'.
+-- setApprovalForAll: the owner (or the issuer keeping a holder's account: with the holder's
+-- signature once it registered a key) lets p_operator move all its certificates and edition
+-- units, or stops it. Charged as 'approve'.
 CREATE FUNCTION ddc_operator_set(p_role text, p_actor bigint, p_owner bigint, p_operator bigint,
-                                 p_approved boolean)
+                                 p_approved boolean, p_signed_version integer, p_nonce text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   o accounts;
@@ -549,9 +589,12 @@ BEGIN
   END IF;
   IF NOT (p_actor = p_owner OR p_role = 'operator'
           OR p_role = 'issuer' AND coalesce(o.issuer_id = p_actor, false)
-             AND NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = p_owner)) THEN
+             AND (p_signed_version IS NOT NULL
+                  OR NOT EXISTS (SELECT 1 FROM holder_keys WHERE account_id = p_owner))) THEN
     PERFORM ddc_fail('forbidden', 'only the owner names its operators');
   END IF;
+  PERFORM ddc_holder_consent(p_owner, true, p_owner, p_signed_version, p_nonce,
+                             'approval_for_all', NULL);
   IF p_operator = p_owner THEN
     PERFORM ddc_fail('recipient_invalid', format('account %s cannot be its own operator',
                                                  p_operator), '{"field":"operator_id"}');

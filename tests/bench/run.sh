@@ -364,5 +364,6 @@ mkdir -p "$WORK/logs"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
   node tests/bench/chain.mjs || fail "the chain rows failed (logs: $WORK/logs)"
 node tests/bench/vc.mjs "$DDCD" "$BKEY" || fail "the credential rows failed (logs: $WORK/logs)"
+DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/editions.mjs || fail "the edition rows failed (logs: $WORK/logs)"
 echo
 echo "($((SECONDS - START)) s)"
