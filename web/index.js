@@ -95,7 +95,8 @@ function checkItem(c) {
   const label = c.id === 'inclusion' ? t('c_inclusion', { ...a, type: t(`t_${a.type}`) }) : t(`c_${c.id}`, a);
   const detail = t(`c_${c.id}_${state}${why}`, a);
   const body = el('div');
-  body.append(el('strong', '', label), el('span', 'detail', detail === `c_${c.id}_${state}${why}` ? t(`c_${c.id}_${state}`, a) : detail));
+  const logged = a.logged ? ` ${t(`vc_list_logged_${a.logged}`)}` : '';
+  body.append(el('strong', '', label), el('span', 'detail', (detail === `c_${c.id}_${state}${why}` ? t(`c_${c.id}_${state}`, a) : detail) + logged));
   li.append(mark, body);
   return li;
 }

@@ -7,7 +7,7 @@
 // origin is reachable (the pages' CSP: connect-src 'self'), so a DID document, list or bundle
 // elsewhere is reported as out of reach. Checks are {id, ok: true | false | null, args}.
 import { jcs } from './jcs.js';
-import { ed25519Verify, sha256, unbase64url } from './note.js';
+import { ed25519Verify, sha256, toHex, unbase64url } from './note.js';
 import { checkBundle } from './verify.js';
 
 const enc = new TextEncoder();
@@ -140,9 +140,23 @@ async function getJson(url) {
   return { status: r.status, json };
 }
 
-// The status entries' bits from their lists: {bits: [{purpose, bit}], why} with why set when a
-// list could not be used ('unpublished': not served; 'bad': its proof, purpose or bits fail).
-async function readStatus(cred, doc) {
+// Whether list (as served) is the publication the bundle names as logged for its purpose and
+// number: 'yes' (the SHA-256 of its JCS text is the one its status_list_published event holds),
+// 'no' (another, e.g. newer than the log's), or 'none' (the bundle names none).
+async function listLogged(list, purpose, bundle) {
+  const m = /\/(\d+)$/.exec(str(list.id));
+  const named = (Array.isArray(bundle?.status_lists) ? bundle.status_lists : [])
+    .find((x) => obj(x) && x.purpose === purpose && m && x.list === Number(m[1]));
+  let logged = '';
+  try { logged = str(JSON.parse(str(named?.event?.canonical)).data?.sha256); } catch { logged = ''; }
+  if (!logged) return 'none';
+  return toHex(await sha256(enc.encode(jcs(list)))) === logged ? 'yes' : 'no';
+}
+
+// The status entries' bits from their lists: {bits: [{purpose, bit, logged}], why} with why set
+// when a list could not be used ('unpublished': not served; 'bad': its proof, purpose or bits
+// fail).
+async function readStatus(cred, doc, bundle) {
   const cs = cred.credentialStatus;
   const entries = Array.isArray(cs) ? cs : obj(cs) ? [cs] : [];
   if (!entries.length) return { bits: [], why: 'none' };
@@ -156,7 +170,7 @@ async function readStatus(cred, doc) {
     const bit = signed.ok && str(l.id) === str(e.statusListCredential) &&
       str(obj(l.credentialSubject)?.statusPurpose) === purpose ? await statusBit(l, index) : null;
     if (bit === null) return { bits, why: 'bad', purpose };
-    bits.push({ purpose, bit });
+    bits.push({ purpose, bit, logged: await listLogged(l, purpose, bundle) });
   }
   return { bits, why: '' };
 }
@@ -188,11 +202,12 @@ async function logChecks(checks, cred, key, bundle, v) {
 }
 
 // The status check: from the lists' bits when every list is served, else the log's events.
-async function statusCheck(checks, cred, doc, v) {
-  const s = await readStatus(cred, doc);
+async function statusCheck(checks, cred, doc, v, bundle) {
+  const s = await readStatus(cred, doc, bundle);
   if (!s.why) {
     const set = s.bits.filter((b) => b.bit === 1).map((b) => b.purpose);
-    checks.push({ id: 'vc_status', ok: true, args: { why: set.length ? 'set' : 'clear', purposes: set.join(', ') } });
+    const logged = s.bits.every((b) => b.logged === 'yes') ? 'yes' : s.bits.some((b) => b.logged === 'no') ? 'no' : 'none';
+    checks.push({ id: 'vc_status', ok: true, args: { why: set.length ? 'set' : 'clear', purposes: set.join(', '), logged } });
     return set.includes('revocation') ? 'revoked' : set.length ? 'frozen' : null;
   }
   if (s.why === 'bad') {
@@ -223,7 +238,7 @@ export async function checkCredential(cred, trusted) {
   } else {
     checks.push({ id: 'vc_bundle', ok: false, args: { status: b.status } });
   }
-  const status = doc ? await statusCheck(checks, cred, doc, v) : null;
+  const status = doc ? await statusCheck(checks, cred, doc, v, b.json) : null;
   const failed = checks.some((c) => c.ok === false);
   const result = failed ? 'invalid' : status || (v ? v.result : 'invalid');
   return {

@@ -4,11 +4,14 @@
  * specification's example list; refusals: no multibase "u", not GZIP, an index beyond the list or
  * negative, a list inflating past VC_LIST_MAX. Then a credential with two status entries judged
  * against lists signed (eddsa-jcs-2022) by a key of a DID document made here: clear, revoked,
- * suspended, a list signed by another key, a list of the wrong purpose, a missing list. */
+ * suspended, a list signed by another key, a list of the wrong purpose, a missing list; and
+ * whether a list is the publication a bundle names as logged. */
 #include <sodium.h>
 #include <string.h>
+#include "crypto/codes.h"
 #include "crypto/dataint.h"
 #include "crypto/gzip.h"
+#include "crypto/jcs.h"
 #include "unit.h"
 #include "verify/vc.h"
 
@@ -148,12 +151,32 @@ static json_t *credential(long index)
   return s;
 }
 
+/* The canonical text of a status_list_published event logging list (the SHA-256 of its JCS). */
+static json_t *logged_event(const json_t *list)
+{
+  size_t len;
+  char *text = jcs_canonicalize(list, &len), hex[65], canon[300];
+  uint8_t h[32];
+  crypto_hash_sha256(h, (const uint8_t *)text, len);
+  codes_hex(h, 32, hex);
+  snprintf(canon, sizeof canon,
+           "{\"account\":7,\"data\":{\"list\":0,\"sha256\":\"%s\"},"
+           "\"type\":\"status_list_published\",\"v\":\"ddc.event/v1\"}",
+           hex);
+  free(text);
+  return json_string(canon);
+}
+
 /* vc_verdict of cred against doc and the lists a, b: its result, its status check's ok and
  * detail (into detail). */
+static json_t *bundle_for_status; /* a bundle naming logged lists, or NULL */
+
 static const char *judge(json_t *cred, json_t *doc, json_t *a, json_t *b, int *ok, char *detail)
 {
   static char result[40];
-  struct vc_inputs in = {.did_doc = doc, .lists = {a, b, NULL}};
+  static const struct bundle_trust trust = {0};
+  struct vc_inputs in = {
+      .did_doc = doc, .lists = {a, b, NULL}, .bundle = bundle_for_status, .trust = &trust};
   json_t *v = vc_verdict(cred, &in), *c;
   size_t i;
   *ok = -1;
@@ -194,6 +217,19 @@ static void test_verdict_status(void)
   json_object_set(sus0, "id", json_object_get(rev0, "id"));
   CHECK(!strcmp(judge(cred, doc, sus0, NULL, &ok, detail), "invalid"));
   CHECK(ok == 0 && strstr(detail, "is not for revocation") != NULL);
+  /* a bundle naming the logged publications: the list served is, or is not, the logged one */
+  json_decref(sus0);
+  sus0 = signed_list("suspension", -1, sk);
+  bundle_for_status =
+      json_pack("{s:[{s:s, s:i, s:{s:o}}, {s:s, s:i, s:{s:o}}]}", "status_lists", "purpose",
+                "revocation", "list", 0, "event", "canonical", logged_event(rev1), "purpose",
+                "suspension", "list", 0, "event", "canonical", logged_event(rev0));
+  judge(cred, doc, rev1, sus0, &ok, detail);
+  CHECK(ok == 1);
+  CHECK(!strcmp(detail, "revocation: set (the logged list); suspension: clear (not the logged "
+                        "list: newer than the log's)"));
+  json_decref(bundle_for_status);
+  bundle_for_status = NULL;
   json_t *all[] = {doc, cred, rev0, sus0, rev1, sus1, near, forged};
   for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
     json_decref(all[i]);
