@@ -83,6 +83,13 @@ function verdictBox(result, word, sub) {
   return box;
 }
 
+// The text by key, or by fallback when there is none by key.
+function tOr(key, fallback, args) {
+  const s = t(key, args);
+  return s === key ? t(fallback, args) : s;
+}
+
+// One named check: its mark, its name, and what it found (by its reason when it has one).
 function checkItem(c) {
   const state = c.ok === true ? 'ok' : c.ok === false ? 'fail' : 'wait';
   const li = el('li', `check check-${state}`);
@@ -90,13 +97,10 @@ function checkItem(c) {
   const mark = el('span', 'mark', { ok: '✓', fail: '✗', wait: '…' }[state]);
   mark.setAttribute('role', 'img');
   mark.setAttribute('aria-label', t(`mark_${state}`));
-  const a = c.args || {};
-  const why = a.why ? `_${a.why}` : '';
-  const label = c.id === 'inclusion' ? t('c_inclusion', { ...a, type: t(`t_${a.type}`) }) : t(`c_${c.id}`, a);
-  const detail = t(`c_${c.id}_${state}${why}`, a);
-  const body = el('div');
+  const a = c.args || {}, key = `c_${c.id}_${state}`;
   const logged = a.logged ? ` ${t(`vc_list_logged_${a.logged}`)}` : '';
-  body.append(el('strong', '', label), el('span', 'detail', (detail === `c_${c.id}_${state}${why}` ? t(`c_${c.id}_${state}`, a) : detail) + logged));
+  const body = el('div');
+  body.append(el('strong', '', t(`c_${c.id}`, a)), el('span', 'detail', tOr(`${key}_${a.why}`, key, a) + logged));
   li.append(mark, body);
   return li;
 }
