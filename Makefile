@@ -8,7 +8,7 @@ SRC := $(shell find service -name '*.c' ! -name main.c | sort)
 # Schema migrations in order; function files in the order sql/functions/ORDER lists them.
 SQL_SCHEMA := $(sort $(wildcard sql/schema/[0-9][0-9][0-9]_*.sql))
 SQL_FUNCTIONS := $(wildcard sql/functions/*.sql) sql/functions/ORDER
-WEB := $(sort $(wildcard web/*.*))
+WEB := $(sort $(wildcard web/*.* web/console/*.*))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
 # What an outside verifier needs (service/verify/ and the pure code it calls): linked alone, with
@@ -81,18 +81,20 @@ build/fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CFLAGS_BASE) $(FUZZ) -fsanitize=fuzzer-no-link -c $< -o $@
 
+# Archives are made afresh each time: `ar r` into an old one would keep the objects of deleted or
+# renamed sources, and replace by base name (api/accounts.o and db/accounts.o share one).
 build/libddcd.a: $(OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 build/asan/libddcd.a: $(ASAN_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 build/fuzz/libddcd.a: $(FUZZ_OBJ)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 build/fuzz/fuzz_%: build/fuzz/obj/tests/fuzz/fuzz_%.o build/fuzz/libddcd.a
 	$(FUZZ_CC) $(FUZZ) -fsanitize=fuzzer $^ -o $@ $(LDLIBS)
 build/asan/libverify.a: $(VERIFY_SRC:%.c=build/asan/obj/%.o)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 build/fuzz/libverify.a: $(VERIFY_SRC:%.c=build/fuzz/obj/%.o)
-	ar rcs $@ $^
+	rm -f $@ && ar rcs $@ $^
 $(VERIFY_FUZZ:%=build/fuzz/%): build/fuzz/%: build/fuzz/obj/tests/fuzz/%.o build/fuzz/libverify.a
 	$(FUZZ_CC) $(FUZZ) -fsanitize=fuzzer $^ -o $@ $(VERIFY_LDLIBS)
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Writes a C file embedding the files of web/ as the static file table ddcd serves: each file's
-# name, bytes, content type and a strong ETag (the first 32 hex digits of its SHA-256).
+# name (its path under web/, e.g. "style.css", "console/console.js"), bytes, content type and a strong ETag (the first 32 hex digits of its SHA-256).
 set -eu
 out=$1; shift
 ctype() {
@@ -30,7 +30,7 @@ ctype() {
   for f in "$@"; do
     tag=$(sha256sum "$f" | cut -c1-32)
     printf '  {"%s", "%s", "\\"%s\\"", static_data_%s, sizeof static_data_%s},\n' \
-      "$(basename "$f")" "$(ctype "$f")" "$tag" "$i" "$i"
+      "${f#web/}" "$(ctype "$f")" "$tag" "$i" "$i"
     i=$((i + 1))
   done
   echo "};"

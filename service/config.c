@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "config.h"
+#include "db/reads.h"
 #include "verify/note.h"
 
 _Static_assert(CONFIG_VKEY_MAX >= NOTE_VKEY_MAX, "CONFIG_VKEY_MAX holds a verifier key");
@@ -213,6 +214,16 @@ static int apply_chain_contract(struct config *c, const char *v, char *why, size
   return 0;
 }
 
+static int apply_read_url(struct config *c, const char *v, char *why, size_t whylen)
+{
+  if (db_reads_count(v) < 1) {
+    snprintf(why, whylen, "must be 1 to %d libpq connection strings separated by ';'",
+             DB_READS_MAX);
+    return -1;
+  }
+  return config_copy(c->database_read_url, sizeof c->database_read_url, v, why, whylen);
+}
+
 /* How a setting's value is read. */
 enum config_type {
   CONFIG_UINT,  /* unsigned at offset, from min to max */
@@ -259,6 +270,13 @@ static const struct config_setting config_settings[] = {
      "where keys and the private cluster live"},
     CONFIG_TEXT_ROW("DDC_MASTER_KEY_FILE", "--master-key-file", "FILE", master_key_file,
                     "DATA_DIR/master.key", "the key that encrypts issuers' signing keys"),
+    CONFIG_PARSE_ROW("DDC_DATABASE_READ_URL", "--database-read-url", "LIST", apply_read_url, NULL,
+                     "none: the primary serves them",
+                     "read replicas for public reads (verify, bundles, proofs, tiles, checkpoints):"
+                     " libpq connection strings separated by ';'"),
+    CONFIG_UINT_ROW("DDC_READ_MAX_LAG_MS", "--read-max-lag-ms", read_max_lag_ms, 1, 3600000,
+                    " (milliseconds)", "1000",
+                    "a read replica further behind the primary than this is skipped"),
     {"DDC_THREADS", "--threads", "N", CONFIG_UINT, CONFIG_AT(threads), 1, 1024, "", NULL, NULL,
      "4 x CPUs", "HTTP worker threads"},
     CONFIG_PARSE_ROW("DDC_LOG_LEVEL", "--log-level", "LEVEL", apply_log_level, "info", NULL,
@@ -308,6 +326,15 @@ static const struct config_setting config_settings[] = {
                     "connection is closed (0: none)"),
     CONFIG_UINT_ROW("DDC_BODY_RATE_GRACE_S", "--body-rate-grace-s", http.body_rate_grace_s, 1, 3600,
                     " (seconds)", "20", "the window the body rate is judged over"),
+    CONFIG_UINT_ROW("DDC_SESSION_IDLE_S", "--session-idle-s", console.idle_s, 60, 86400,
+                    " (seconds)", "1800",
+                    "a console session ends when it has not been used for this long"),
+    CONFIG_UINT_ROW("DDC_SESSION_MAX_S", "--session-max-s", console.max_s, 60, 2592000,
+                    " (seconds)", "28800", "a console session ends this long after sign-in"),
+    CONFIG_UINT_ROW("DDC_SIGNIN_FAILURES", "--signin-failures", console.signin_failures, 0, 1000000,
+                    " (0: no limit)", "10",
+                    "failed console sign-ins allowed per client address and per API key prefix "
+                    "in 15 minutes; more are refused until the 15 minutes end (0: no limit)"),
     CONFIG_PARSE_ROW("DDC_CHAIN_RPC_URL", "--chain-rpc-url", "URL", apply_chain_rpc_url, NULL,
                      "none: no anchoring", "EVM JSON-RPC endpoint to anchor checkpoints on"),
     {"DDC_CHAIN_ID", "--chain-id", "N", CONFIG_U64, CONFIG_AT(chain.chain_id), 1, 999999999, "",

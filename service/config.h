@@ -26,6 +26,8 @@ struct config {
   char listen[128];                    /* as given, e.g. "127.0.0.1:8080" */
   struct sockaddr_storage listen_addr; /* parsed form of listen */
   char database_url[CONFIG_PATH_MAX];
+  char database_read_url[4 * CONFIG_PATH_MAX]; /* replicas for public reads, ';'-separated */
+  unsigned read_max_lag_ms;                    /* a replica further behind is skipped */
   char data_dir[CONFIG_PATH_MAX];
   char master_key_file[CONFIG_PATH_MAX];
   unsigned threads;
@@ -51,6 +53,10 @@ struct config {
     unsigned body_min_rate;        /* bytes a second a body must keep up; 0: no floor */
     unsigned body_rate_grace_s;    /* ... judged over windows this long, the first a grace */
   } http;
+  struct config_console {
+    unsigned idle_s, max_s;   /* a console session's idle and absolute timeouts */
+    unsigned signin_failures; /* failed sign-ins per address and per key prefix a window */
+  } console;
   struct config_chain {
     char rpc_url[CONFIG_PATH_MAX]; /* "": no chain anchoring */
     uint64_t chain_id;             /* 0: as the node says */

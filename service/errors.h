@@ -20,6 +20,8 @@
   X(INSUFFICIENT_FUNDS, "insufficient_funds", 402, "The balance does not cover the price")         \
   X(FORBIDDEN, "forbidden", 403, "This account may not do that")                                   \
   X(ACCOUNT_FROZEN, "account_frozen", 403, "The account is frozen")                                \
+  X(CSRF_REJECTED, "csrf_rejected", 403,                                                           \
+    "A session's state-changing request lacks its CSRF token or comes from another site")          \
   X(CROSS_ISSUER_NOT_APPROVED, "cross_issuer_not_approved", 403,                                   \
     "The receiving side's issuer has not approved certificates of this issuer")                    \
   X(HOLDER_SIGNATURE_REQUIRED, "holder_signature_required", 403,                                   \
@@ -61,6 +63,10 @@
   X(INSUFFICIENT_UNITS, "insufficient_units", 409, "The holder does not hold that many units")     \
   X(EDITION_NOT_MINTABLE, "edition_not_mintable", 409, "The edition's supply is fixed")            \
   X(SUPPLY_LIMIT, "supply_limit", 409, "The supply would exceed 2^53 units")                       \
+  X(PRICE_BELOW_FLOOR, "price_below_floor", 409,                                                   \
+    "The price is below the floor the operator set for the platform")                              \
+  X(URI_ALREADY_SET, "uri_already_set", 409, "The certificate's URI is set; it is written once")   \
+  X(BATCH_REFUSED, "batch_refused", 422, "Items of the batch were refused; nothing was applied")   \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \

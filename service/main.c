@@ -19,6 +19,7 @@
 #include "crypto/keys.h"
 #include "db/migrate.h"
 #include "db/pg.h"
+#include "db/reads.h"
 #include "domain/account.h"
 #include "domain/profile.h"
 #include "http/addrlimit.h"
@@ -26,9 +27,11 @@
 #include "http/authsync.h"
 #include "http/respcache.h"
 #include "http/server.h"
+#include "http/session.h"
 #include "ledger/bundle.h"
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
+#include "ledger/statuspub.h"
 #include "ledger/witness_client.h"
 #include "log.h"
 #include "import_cli.h"
@@ -86,7 +89,9 @@ static int main_check_schema(void)
 static int cmd_serve(const struct config *c)
 {
   if (main_load_keys(c) != 0) return 2;
-  if (db_init(c->database_url) != 0 || main_check_schema() != 0) {
+  if (db_init(c->database_url) != 0 || main_check_schema() != 0 ||
+      db_reads_init(c->database_read_url, c->read_max_lag_ms) != 0) {
+    db_reads_stop();
     db_shutdown();
     return 1;
   }
@@ -99,6 +104,7 @@ static int cmd_serve(const struct config *c)
   struct note_signer log_key;
   if (logkey_load(c->log_origin, &log_key) != DDC_ERR_OK) {
     log_msg(LOG_ERROR, "log: the log key cannot be loaded or made");
+    db_reads_stop();
     db_shutdown();
     return 1;
   }
@@ -107,15 +113,21 @@ static int cmd_serve(const struct config *c)
   bundle_chain_init(c->chain.contract, c->chain.chain_id);
   api_web_init(c->public_url);
   profile_init(&c->domain);
+  session_init(c->console.idle_s, c->console.max_s, c->console.signin_failures, c->public_url);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || authsync_start() != 0 || witness_client_start(c) != 0 || runner_start() != 0 ||
-      anchorer_start(c) != 0 || server_start(c, api_routes, api_routes_count) != 0) {
+  if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||
+      runner_start() != 0 || anchorer_start(c) != 0 ||
+      server_start(c, api_routes, api_routes_count) != 0 ||
+      statuspub_start(c, server_url_bound()) != 0) {
+    server_stop();
+    statuspub_stop();
     authsync_stop();
     anchorer_stop();
     runner_stop();
     witness_client_stop();
     sequencer_stop();
+    db_reads_stop();
     db_shutdown();
     return 1;
   }
@@ -123,11 +135,13 @@ static int cmd_serve(const struct config *c)
   sigwait(&sigs, &sig);
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
+  statuspub_stop();
   authsync_stop();
   anchorer_stop();
   runner_stop();
   witness_client_stop();
   sequencer_stop();
+  db_reads_stop();
   db_shutdown();
   auth_shutdown();
   log_msg(LOG_INFO, "stopped");
@@ -178,7 +192,8 @@ static int main_create_account(const struct config *c, const struct principal *b
                                const char *name, int64_t issuer_id, const char *file, int64_t *id)
 {
   char key[APIKEY_LEN + 1], *json;
-  if (account_create(&main_cli, role_name(role), name, issuer_id, &json) != DDC_ERR_OK) return -1;
+  if (account_create(&main_cli, role_name(role), name, issuer_id, 0, &json) != DDC_ERR_OK)
+    return -1;
   *id = main_json_id(json, 0);
   free(json);
   struct principal self = {*id, 0, 0, role};

@@ -20,7 +20,7 @@ const FIELDS = [['code', 'code'], ['ddcId', 'ddc_id'], ['keyId', 'key_id'], ['is
   ['kind', 'kind'], ['contentHash', 'content_hash'], ['uri', 'uri'], ['validFrom', 'valid_from'],
   ['validUntil', 'valid_until'], ['issuedAt', 'issued_at']];
 const MOVES = { mint: 'active', freeze: 'frozen', unfreeze: 'active', revoke: 'revoked', burn: 'burned', transfer: null, approve: null,
-  edition_transfer: null, edition_burn: null, mint_more: null };
+  uri_set: null, edition_transfer: null, edition_burn: null, mint_more: null };
 
 function parse(text) {
   try { return JSON.parse(text); } catch { return undefined; }
@@ -36,13 +36,20 @@ async function hexSha256(text) {
   return toHex(await sha256(enc.encode(text)));
 }
 
-async function checkDocument(checks, doc, d, cert, key) {
+async function checkDocument(checks, doc, d, cert, key, events) {
   let canonical = false;
   try { canonical = d !== undefined && jcs(d) === doc; } catch { canonical = false; }
   const hash = await hexSha256(doc);
   checks.push({ id: 'document_hash', ok: canonical && hash === str(cert?.cert_hash), args: { hash } });
   let same = !!obj(d) && !!cert;
-  for (const [dn, cn] of FIELDS) same = same && sameJson(d[dn], cert[cn]);
+  // a URI set after the mint (write-once) is the one its logged uri_set event names
+  const uriLogged = (uri) => (Array.isArray(events) ? events : []).some((e) => {
+    const c = canon(e);
+    return c?.type === 'uri_set' && typeof uri === 'string' && c.data?.uri === uri;
+  });
+  for (const [dn, cn] of FIELDS) {
+    same = same && (sameJson(d[dn], cert[cn]) || (dn === 'uri' && d[dn] === null && uriLogged(cert[cn])));
+  }
   same = same && sameJson(d.keyId, key?.key_id);
   checks.push({ id: 'document_names_certificate', ok: same });
   const sig = unbase64url(str(cert?.signature)), pub = unbase64url(str(key?.public_key));
@@ -202,7 +209,7 @@ export async function checkBundle(b, trusted) {
   const checks = [];
   const cert = obj(b?.certificate), key = obj(b?.signing_key), doc = str(b?.document);
   const d = parse(doc);
-  const docHash = await checkDocument(checks, doc, d, cert, key);
+  const docHash = await checkDocument(checks, doc, d, cert, key, b?.events);
   checkKeyEvents(checks, obj(d), key);
   const { status, events } = await checkEvents(checks, b?.events, docHash, obj(d));
   checks.push({ id: 'status_matches_events', ok: !!status && status === str(cert?.status), args: { status: status || '' } });

@@ -9,6 +9,7 @@ static const struct field_spec account_create_fields[] = {
     {"role", FIELD_STRING, 1, 0, 1, 16},
     {"name", FIELD_STRING, 1, 0, 1, 200},
     {"issuer_id", FIELD_INT, 0, 1, 1, INT64_MAX},
+    {"platform_id", FIELD_INT, 0, 1, 1, INT64_MAX},
     {NULL},
 };
 
@@ -17,8 +18,9 @@ void api_accounts_create(struct req *r)
   json_t *body = body_checked(r, account_create_fields);
   if (!body) return;
   char *json;
-  enum ddc_err e = account_create(&r->who, body_str(body, "role"), body_str(body, "name"),
-                                  body_int(body, "issuer_id"), &json);
+  enum ddc_err e =
+      account_create(&r->who, body_str(body, "role"), body_str(body, "name"),
+                     body_int(body, "issuer_id"), body_int(body, "platform_id"), &json);
   json_decref(body);
   reply_result(r, e, 201, json);
 }
@@ -41,7 +43,8 @@ void api_accounts_list(struct req *r)
       query_int(r, "cursor", 0, INT64_MAX, 0, &after) != 0)
     return;
   if (rs && role_parse(rs, &role) != 0) {
-    reply_problem(r, DDC_ERR_INVALID_PARAMETER, "role", "role must be operator, issuer or holder");
+    reply_problem(r, DDC_ERR_INVALID_PARAMETER, "role",
+                  "role must be operator, platform, issuer or holder");
     return;
   }
   char *json;

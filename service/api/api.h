@@ -29,6 +29,13 @@ void api_recharges_create(struct req *r);
 void api_balance_get(struct req *r);
 void api_journal_list(struct req *r);
 void api_statement_get(struct req *r);
+void api_rollup_get(struct req *r);
+/* batch_ops.c */
+void api_recharges_batch(struct req *r);
+void api_certs_batch(struct req *r);
+void api_certs_uri_put(struct req *r);
+/* events.c */
+void api_events_list(struct req *r);
 /* certificates.c */
 void api_certs_create(struct req *r);
 void api_certs_get(struct req *r);
@@ -62,10 +69,16 @@ void api_approvals_set(struct req *r);
 void api_approvals_list(struct req *r);
 void api_holder_key_put(struct req *r);
 void api_holder_key_get(struct req *r);
+/* sessions.c */
+void api_session_create(struct req *r);
+void api_session_get(struct req *r);
+void api_session_delete(struct req *r);
 /* signing_keys.c */
 void api_signing_keys_create(struct req *r);
 void api_signing_keys_list(struct req *r);
 void api_signing_keys_retire(struct req *r);
+/* status.c */
+void api_status_get(struct req *r);
 /* ledger.c */
 void api_log_key(struct req *r);
 void api_log_checkpoint(struct req *r);
@@ -93,6 +106,7 @@ void api_web_init(const char *public_url); /* "" : the page URL comes from the H
 void api_public_base(struct req *r, char *out, size_t cap);
 void api_web_index(struct req *r);
 void api_web_cert(struct req *r);
+void api_web_console(struct req *r); /* the issuer's console, web/console/ */
 void api_web_qr(struct req *r);
 void api_web_static(struct req *r);
 /* credentials.c */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "api/api.h"
 #include "domain/billing.h"
+#include "domain/tier.h"
 #include "http/body.h"
 #include "http/reply.h"
 #include "timefmt.h"
@@ -183,4 +184,24 @@ void api_statement_get(struct req *r)
   fclose(f);
   json_decref(sections);
   reply_buffer(r, 200, "text/csv; charset=utf-8", csv, len);
+}
+
+/* GET /v1/accounts/{id}/rollup: a platform's roll-up statement, JSON (from, to, currency as for
+ * the statement). */
+void api_rollup_get(struct req *r)
+{
+  int64_t id;
+  const char *currency;
+  char from[TIMEFMT_LEN + 1], to[TIMEFMT_LEN + 1];
+  if (path_id(r, 0, &id) != 0 || billing_time_param(r, "from", 0, from) != 0 ||
+      billing_time_param(r, "to", timefmt_now() + 1, to) != 0 ||
+      billing_currency_param(r, &currency) != 0)
+    return;
+  if (strcmp(from, to) >= 0) {
+    reply_problem(r, DDC_ERR_INVALID_PARAMETER, "to", "to must be after from");
+    return;
+  }
+  char *json;
+  enum ddc_err e = tier_rollup(&r->who, id, currency, from, to, &json);
+  reply_result(r, e, 200, json);
 }

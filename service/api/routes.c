@@ -8,6 +8,11 @@
 #define OP_ISS (ROLE_OPERATOR | ROLE_ISSUER)
 #define ISS ROLE_ISSUER
 #define HOLDER ROLE_HOLDER
+/* the platform tier: platforms act on their own issuers where operators act on any */
+#define PLAT ROLE_PLATFORM
+#define OP_PLAT (ROLE_OPERATOR | ROLE_PLATFORM)
+#define OP_PLAT_ISS (ROLE_OPERATOR | ROLE_PLATFORM | ROLE_ISSUER)
+#define OP_ISS_HOLDER (ROLE_OPERATOR | ROLE_ISSUER | ROLE_HOLDER)
 
 static const char *const accounts_list_query[] = {"role", "limit", "cursor", NULL};
 static const char *const issuer_query[] = {"issuer_id", NULL};
@@ -21,14 +26,20 @@ static const char *const batches_query[] = {"kind", "mode", "dry_run", NULL};
 static const char *const lang_query[] = {"lang", NULL};
 static const char *const page_query[] = {"limit", "cursor", NULL};
 static const char *const holder_query[] = {"holder", NULL};
-static const char *const certs_query[] = {"issuer_id", "owner_id", "status", "kind",
-                                          "limit",     "cursor",   NULL};
+static const char *const events_query[] = {"after", "limit", "type", NULL};
+static const char *const certs_query[] = {"issuer_id",   "owner_id",  "status",       "kind",
+                                          "limit",       "cursor",    "external_ref", "q",
+                                          "issued_from", "issued_to", "order",        NULL};
 
 const struct route api_routes[] = {
     {"GET", "/", api_web_index, 0, BODY_NONE, lang_query},
     {"GET", "/c/{code}", api_web_cert, 0, BODY_NONE, lang_query},
     {"GET", "/c/{code}/qr.svg", api_web_qr, 0, BODY_NONE, NULL},
     {"GET", "/static/{file*}", api_web_static, 0, BODY_NONE, NULL},
+    {"GET", "/console", api_web_console, 0, BODY_NONE, lang_query},
+    {"POST", "/v1/session", api_session_create, 0, BODY_JSON, NULL},
+    {"GET", "/v1/session", api_session_get, ANY, BODY_NONE, NULL},
+    {"DELETE", "/v1/session", api_session_delete, ANY, BODY_NONE, NULL},
     {"GET", "/healthz", api_healthz, 0, BODY_NONE, NULL},
     {"GET", "/readyz", api_readyz, 0, BODY_NONE, NULL},
     {"GET", "/metrics", api_metrics, 0, BODY_NONE, NULL},
@@ -53,18 +64,26 @@ const struct route api_routes[] = {
     {"GET", "/v1/accounts/{id}/domain/did.json", api_did_domain, OP_ISS, BODY_NONE, NULL},
     {"POST", "/v1/accounts/{id}/domain/check", api_domain_check, OP_ISS, BODY_JSON_OPTIONAL, NULL},
     {"GET", "/v1/chain/anchors", api_chain_anchors, 0, BODY_NONE, anchors_query},
-    {"POST", "/v1/accounts", api_accounts_create, OP_ISS, BODY_JSON, NULL},
+    {"GET", "/v1/status/{issuer_id}/{purpose}/{list}", api_status_get, 0, BODY_NONE, NULL},
+    {"POST", "/v1/accounts", api_accounts_create, OP_PLAT_ISS, BODY_JSON, NULL},
     {"GET", "/v1/accounts", api_accounts_list, ANY, BODY_NONE, accounts_list_query},
     {"GET", "/v1/accounts/{id}", api_accounts_get, ANY, BODY_NONE, NULL},
-    {"POST", "/v1/accounts/{id}/freeze", api_accounts_freeze, OP_ISS, BODY_JSON_OPTIONAL, NULL},
-    {"POST", "/v1/accounts/{id}/unfreeze", api_accounts_unfreeze, OP_ISS, BODY_JSON_OPTIONAL, NULL},
-    {"POST", "/v1/accounts/{id}/api-keys", api_keys_create, OP_ISS, BODY_JSON, NULL},
+    {"POST", "/v1/accounts/{id}/freeze", api_accounts_freeze, OP_PLAT_ISS, BODY_JSON_OPTIONAL,
+     NULL},
+    {"POST", "/v1/accounts/{id}/unfreeze", api_accounts_unfreeze, OP_PLAT_ISS, BODY_JSON_OPTIONAL,
+     NULL},
+    {"POST", "/v1/accounts/{id}/api-keys", api_keys_create, OP_PLAT_ISS, BODY_JSON, NULL},
     {"GET", "/v1/accounts/{id}/api-keys", api_keys_list, ANY, BODY_NONE, NULL},
     {"DELETE", "/v1/api-keys/{id}", api_keys_delete, ANY, BODY_NONE, NULL},
     {"GET", "/v1/prices", api_prices_list, ANY, BODY_NONE, issuer_query},
-    {"PUT", "/v1/prices/{operation}", api_prices_set, OP, BODY_JSON, NULL},
-    {"DELETE", "/v1/prices/{operation}", api_prices_delete, OP, BODY_NONE, issuer_query},
-    {"POST", "/v1/accounts/{id}/recharges", api_recharges_create, OP_ISS, BODY_JSON, NULL},
+    {"PUT", "/v1/prices/{operation}", api_prices_set, OP_PLAT, BODY_JSON, NULL},
+    {"DELETE", "/v1/prices/{operation}", api_prices_delete, OP_PLAT, BODY_NONE, issuer_query},
+    {"POST", "/v1/accounts/{id}/recharges", api_recharges_create, OP_PLAT_ISS, BODY_JSON, NULL},
+    {"POST", "/v1/recharges/batch", api_recharges_batch, OP_PLAT, BODY_JSON, NULL},
+    {"GET", "/v1/accounts/{id}/rollup", api_rollup_get, ANY, BODY_NONE, statement_query},
+    {"GET", "/v1/events", api_events_list, OP_PLAT_ISS, BODY_NONE, events_query},
+    {"POST", "/v1/certificates/batch/{op}", api_certs_batch, OP_ISS_HOLDER, BODY_JSON, NULL},
+    {"PUT", "/v1/certificates/{ddc_id}/uri", api_certs_uri_put, OP_ISS, BODY_JSON, NULL},
     {"GET", "/v1/accounts/{id}/balance", api_balance_get, ANY, BODY_NONE, NULL},
     {"GET", "/v1/accounts/{id}/journal", api_journal_list, ANY, BODY_NONE, journal_query},
     {"GET", "/v1/accounts/{id}/statement", api_statement_get, ANY, BODY_NONE, statement_query},

@@ -1,19 +1,19 @@
 /* verify.c: public verification (no key needed): a certificate by its code (the verdict and its
- * checks; of an edition, with ?holder= that holder's balance as of the logged events), its proof
- * bundle, certificates by content hash, and checking a bundle sent in. */
+ * checks, ledger/verdict.c, cached for a moment in this process; of an edition, with ?holder= that
+ * holder's balance as of the logged events), its proof bundle, certificates by content hash, and
+ * checking a bundle or a credential sent in. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "api/api.h"
 #include "crypto/codes.h"
+#include "domain/vc.h"
 #include "http/addrlimit.h"
 #include "http/body.h"
 #include "http/reply.h"
 #include "http/respcache.h"
 #include "ledger/bundle.h"
-#include "ledger/logkey.h"
-#include "domain/vc.h"
-#include "ledger/witness_client.h"
+#include "ledger/verdict.h"
 #include "verify/vc.h"
 
 /* The {code} parameter: 26 base32 characters; anything else cannot exist (404). */
@@ -24,35 +24,6 @@ static const char *verify_code(struct req *r)
   if (codes_is_base32(code, 26)) return code;
   reply_problem(r, DDC_ERR_NOT_FOUND, NULL, "no certificate has this code");
   return NULL;
-}
-
-/* The verdict on a bundle against the log's own key and witnesses. */
-static json_t *verify_verdict(json_t *bundle, int sent)
-{
-  struct note_verifier log_key;
-  const struct witness_set *ws = witness_client_set();
-  struct bundle_trust t = {&log_key, ws->keys, ws->n, ws->quorum};
-  if (logkey_public(&log_key) != DDC_ERR_OK) return NULL;
-  return sent ? bundle_verdict_sent(bundle, &t) : bundle_verdict(bundle, &t);
-}
-
-/* Renders a verdict on one of ours, with its bundle URL; a settled one (anchored and not
- * invalid) is cached for a moment under key, for the generation gen. */
-static void verify_render(struct req *r, json_t *v, const char *code, const char *key, uint64_t gen)
-{
-  char url[64];
-  snprintf(url, sizeof url, "/v1/verify/%s/bundle", code);
-  json_object_set_new(v, "bundle_url", json_string(url));
-  const char *result = json_string_value(json_object_get(v, "result"));
-  int settled = result && strcmp(result, "not_yet_anchored") && strcmp(result, "invalid");
-  char *text = json_dumps(v, JSON_COMPACT);
-  json_decref(v);
-  if (!text) {
-    reply_error(r, DDC_ERR_INTERNAL);
-    return;
-  }
-  if (settled) respcache_put(key, gen, text, strlen(text));
-  reply_buffer(r, 200, "application/json", text, strlen(text));
 }
 
 /* Of an edition's verdict, the holder's units as the edition's logged balances show them. */
@@ -72,29 +43,36 @@ static void verify_holder(json_t *v, int64_t holder)
 void api_verify_code(struct req *r)
 {
   const char *code = verify_code(r);
-  char key[64], *cached;
+  char key[64], *text;
   size_t len;
-  json_t *bundle, *v;
+  int settled;
   int64_t holder;
   if (!code || query_int(r, "holder", 1, INT64_MAX, 0, &holder) != 0) return;
   snprintf(key, sizeof key, "verify/%s/%lld", code, (long long)holder);
-  if (respcache_get(key, &cached, &len)) {
-    reply_buffer(r, 200, "application/json", cached, len);
+  if (respcache_get(key, &text, &len)) {
+    reply_buffer(r, 200, "application/json", text, len);
     return;
   }
   uint64_t gen = respcache_generation();
-  enum ddc_err e = bundle_build(code, &bundle);
+  enum ddc_err e = verdict_public(code, &text, &len, &settled);
   if (e != DDC_ERR_OK) {
     reply_error(r, e);
     return;
   }
-  v = verify_verdict(bundle, 0);
-  json_decref(bundle);
-  if (v && holder) verify_holder(v, holder);
-  if (v)
-    verify_render(r, v, code, key, gen);
-  else
-    reply_error(r, DDC_ERR_INTERNAL);
+  if (holder) {
+    json_t *v = json_loadb(text, len, 0, NULL);
+    free(text);
+    text = NULL;
+    if (v) verify_holder(v, holder), text = json_dumps(v, JSON_COMPACT);
+    json_decref(v);
+    if (!text) {
+      reply_error(r, DDC_ERR_INTERNAL);
+      return;
+    }
+    len = strlen(text);
+  }
+  if (settled) respcache_put(key, gen, text, len);
+  reply_buffer(r, 200, "application/json", text, len);
 }
 
 void api_verify_bundle_get(struct req *r)
@@ -145,7 +123,7 @@ static void verify_credential(struct req *r, json_t *cred)
   if (e == DDC_ERR_OK) {
     doc = json_loadb(text, len, 0, NULL);
     free(text);
-    bv = verify_verdict(bundle, 0);
+    bv = verdict_judge(bundle, 0);
   }
   if (doc && bv) {
     struct vc_inputs in = {.did_doc = doc, .bundle = bundle, .bundle_verdict = bv};
@@ -178,7 +156,7 @@ void api_verify_post(struct req *r)
     reply_problem(r, DDC_ERR_INVALID_FIELD, "type", "a proof bundle has type ddc.bundle/v1");
     return;
   }
-  json_t *v = verify_verdict(bundle, 1);
+  json_t *v = verdict_judge(bundle, 1);
   json_decref(bundle);
   if (v)
     reply_json(r, 200, v);

@@ -1,6 +1,7 @@
-/* web.c: the citizen's pages (GET /, GET /c/{code}), their static files and the QR code of a
- * certificate page. Every response here carries the pages' security headers; the pages choose
- * their language (zh or en) from ?lang=, then the ddc_lang cookie, then Accept-Language. */
+/* web.c: the citizen's pages (GET /, GET /c/{code}), the issuer's console (GET /console), their
+ * static files and the QR code of a certificate page. Every response here carries the pages'
+ * security headers; the pages choose their language (zh or en) from ?lang=, then the ddc_lang
+ * cookie, then Accept-Language. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +108,12 @@ void api_web_index(struct req *r)
 void api_web_cert(struct req *r)
 {
   web_page(r, "certificate.html");
+}
+
+/* The console's one page; its views are drawn by its script from the API's answers. */
+void api_web_console(struct req *r)
+{
+  web_page(r, "console/index.html");
 }
 
 void api_web_static(struct req *r)

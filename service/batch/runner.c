@@ -8,6 +8,7 @@
 #include "batch/runner.h"
 #include "bgthread.h"
 #include "db/batches.h"
+#include "db/status.h"
 #include "domain/cert.h"
 #include "domain/mintprep.h"
 #include "ledger/sequencer.h"
@@ -56,6 +57,7 @@ struct runner_job {
   const struct runner_ctx *ctx;
   const struct db_batch_row *rows;
   const int64_t *ddc_ids, *event_ids;
+  const int32_t *lists, *indexes; /* the rows' status-list entries */
   int from, to, taken;
   struct db_batch_buf out[DB_BATCH_TABLES];
   enum ddc_err e;
@@ -66,6 +68,7 @@ struct runner_chunk {
   struct db_batch_rows rows;
   int n, final, k;
   int64_t first, last, *ddc_ids, *event_ids; /* lines (first, last] */
+  int32_t *lists, *indexes;                  /* status-list entries, drawn with the ids */
   struct runner_job jobs[RUNNER_SIGNERS_MAX];
   pthread_t th[RUNNER_SIGNERS_MAX];
   int started[RUNNER_SIGNERS_MAX];
@@ -118,6 +121,8 @@ static void *runner_sign(void *arg)
       break;
     }
     j->e = cert_document(c->issuer, j->ddc_ids[i], c->key_id, c->sk, &m, &d);
+    d.row.status_list = j->lists[i];
+    d.row.status_index = j->indexes[i];
     if (j->e == DDC_ERR_OK &&
         db_batch_mint_copy(j->out, c->batch_id, s->line, j->event_ids[i], &d.row) != 0)
       j->e = DDC_ERR_INTERNAL;
@@ -135,6 +140,8 @@ static void runner_chunk_free(struct runner_chunk *ch)
   db_batch_rows_free(&ch->rows);
   free(ch->ddc_ids);
   free(ch->event_ids);
+  free(ch->lists);
+  free(ch->indexes);
   memset(ch, 0, sizeof *ch);
 }
 
@@ -153,8 +160,12 @@ static enum ddc_err runner_read(const struct runner_ctx *c, int64_t next, int ch
   ch->last = ch->n ? ch->rows.row[ch->n - 1].line : next;
   ch->ddc_ids = malloc(sizeof *ch->ddc_ids * (size_t)(ch->n + 1));
   ch->event_ids = malloc(sizeof *ch->event_ids * (size_t)(ch->n + 1));
-  if (!ch->ddc_ids || !ch->event_ids) return DDC_ERR_INTERNAL;
+  ch->lists = malloc(sizeof *ch->lists * (size_t)(ch->n + 1));
+  ch->indexes = malloc(sizeof *ch->indexes * (size_t)(ch->n + 1));
+  if (!ch->ddc_ids || !ch->event_ids || !ch->lists || !ch->indexes) return DDC_ERR_INTERNAL;
   e = ch->n ? db_batch_ids(ch->n, ch->ddc_ids, ch->event_ids) : DDC_ERR_OK;
+  /* drawn in a transaction of their own: the entries of rows that fail stay unused */
+  if (e == DDC_ERR_OK && ch->n) e = db_status_reserve(c->issuer, ch->n, ch->lists, ch->indexes);
   if (e != DDC_ERR_OK) return e;
   ch->k = ch->n < 64 ? 1 : run.signers;
   for (int t = 0; t < ch->k; t++) {
@@ -162,6 +173,8 @@ static enum ddc_err runner_read(const struct runner_ctx *c, int64_t next, int ch
                                       .rows = ch->rows.row,
                                       .ddc_ids = ch->ddc_ids,
                                       .event_ids = ch->event_ids,
+                                      .lists = ch->lists,
+                                      .indexes = ch->indexes,
                                       .from = ch->n * t / ch->k,
                                       .to = ch->n * (t + 1) / ch->k};
     ch->started[t] = pthread_create(&ch->th[t], NULL, runner_sign, &ch->jobs[t]) == 0;

@@ -20,7 +20,8 @@
 #define UPLOAD_COPY_BYTES (16 * 1024 * 1024) /* a rows' COPY (one transaction) ends after ... */
 #define UPLOAD_COPY_SECONDS 5                /* ... this much text or this long */
 
-/* The uploads in progress in this process (each has a connection), by issuer; 0: a free slot. */
+/* The uploads in progress in this process (each has a connection); 0: a free slot. An issuer's
+ * own limit holds across processes: its slots are advisory locks (db_upload_slot). */
 static struct {
   pthread_mutex_t mu;
   int64_t issuer[BATCH_UPLOADS_MAX];
@@ -140,30 +141,34 @@ static int upload_ndjson_line(void *ctx, uint64_t line, const char *text, size_t
   return upload_row(u, bad, &row, &err);
 }
 
-/* A slot for an upload of issuer's: its index, or -1 with the refusal (429) set. */
+/* A slot in this process for an upload of issuer's: its index, or -1 with the refusal (429) set. */
 static int upload_slot_take(int64_t issuer)
 {
-  int at = -1, mine = 0;
+  int at = -1;
   pthread_mutex_lock(&upload_slots.mu);
-  for (int i = 0; i < BATCH_UPLOADS_MAX; i++)
-    if (upload_slots.issuer[i] == issuer)
-      mine++;
-    else if (!upload_slots.issuer[i] && at < 0)
-      at = i;
-  if (mine >= BATCH_UPLOADS_PER_ISSUER) at = -1;
+  for (int i = 0; i < BATCH_UPLOADS_MAX && at < 0; i++)
+    if (!upload_slots.issuer[i]) at = i;
   if (at >= 0) upload_slots.issuer[at] = issuer;
   pthread_mutex_unlock(&upload_slots.mu);
-  if (mine >= BATCH_UPLOADS_PER_ISSUER)
-    errors_refuse(DDC_ERR_RATE_LIMITED, NULL,
-                  "this issuer has %d uploads in progress on this server, the most one issuer "
-                  "may have at once; retry once one has ended",
-                  BATCH_UPLOADS_PER_ISSUER);
-  else if (at < 0)
+  if (at < 0)
     errors_refuse(DDC_ERR_RATE_LIMITED, NULL,
                   "%d uploads are in progress on this server, the most it takes at once; retry "
                   "shortly",
                   BATCH_UPLOADS_MAX);
   return at;
+}
+
+/* One of the issuer's slots across every ddcd, held by the upload's connection until it closes. */
+static enum ddc_err upload_issuer_slot(struct batch_upload *u)
+{
+  int taken = 0;
+  enum ddc_err e = db_upload_slot(u->conn, u->who.account_id, BATCH_UPLOADS_PER_ISSUER, &taken);
+  if (e == DDC_ERR_OK && !taken)
+    e = errors_refuse(DDC_ERR_RATE_LIMITED, NULL,
+                      "this issuer has %d uploads in progress, the most one issuer may have at "
+                      "once; retry once one has ended",
+                      BATCH_UPLOADS_PER_ISSUER);
+  return e;
 }
 
 static void upload_slot_give(int slot)
@@ -192,6 +197,8 @@ enum ddc_err batch_upload_open(const struct principal *who, const struct batch_u
     return DDC_ERR_INTERNAL;
   u->conn = db_connect();
   if (!u->conn) return DDC_ERR_DB_UNAVAILABLE;
+  enum ddc_err e = upload_issuer_slot(u);
+  if (e != DDC_ERR_OK) return e;
   return db_batch_open(u->conn, who->account_id, o->kind, o->partial ? "partial" : "all_or_nothing",
                        o->dry_run, o->ndjson ? "ndjson" : "csv", o->idempotency_key, &u->batch_id,
                        &u->existing, u->existing_sha);

@@ -10,7 +10,7 @@
 
 #define BATCH_BODY_MAX (2ULL * 1024 * 1024 * 1024) /* bytes of an upload */
 #define BATCH_UPLOADS_MAX 16       /* uploads in progress at once per process (a connection each) */
-#define BATCH_UPLOADS_PER_ISSUER 4 /* ... and per issuer, so that one cannot hold them all */
+#define BATCH_UPLOADS_PER_ISSUER 4 /* ... and per issuer over every ddcd on the database */
 
 struct batch_upload;
 
@@ -25,7 +25,8 @@ struct batch_upload_opts {
 /* Opens a batch (or finds the one of the same Idempotency-Key) on a database connection of the
  * upload's own, which holds the batch's upload lock (the runner's reaper fails validating batches
  * whose lock is free) and streams the staged rows while the body arrives. With BATCH_UPLOADS_MAX
- * uploads already in progress, or BATCH_UPLOADS_PER_ISSUER of this issuer's: DDC_ERR_RATE_LIMITED.
+ * uploads already in progress here, or BATCH_UPLOADS_PER_ISSUER of this issuer's in any ddcd on
+ * the database: DDC_ERR_RATE_LIMITED.
  */
 enum ddc_err batch_upload_open(const struct principal *who, const struct batch_upload_opts *o,
                                struct batch_upload **out);

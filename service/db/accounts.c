@@ -8,7 +8,7 @@
 #include "db/accounts.h"
 
 const struct db_stmt db_accounts_stmts[] = {
-    {"account_create", "SELECT ddc_account_create($1, $2, $3, $4, $5)"},
+    {"account_create", "SELECT ddc_account_create($1, $2, $3, $4, $5, $6)"},
     {"account_get", "SELECT ddc_account_get($1, $2, $3)"},
     {"account_list", "SELECT ddc_account_list($1, $2, $3, $4, $5)"},
     {"account_set_status", "SELECT ddc_account_set_status($1, $2, $3, $4)"},
@@ -31,13 +31,15 @@ static void db_p_actor(struct db_params *p, const char *role, int64_t actor)
 }
 
 enum ddc_err db_account_create(const char *actor_role, int64_t actor, const char *role,
-                               const char *name, int64_t issuer_id, char **json)
+                               const char *name, int64_t issuer_id, int64_t platform_id,
+                               char **json)
 {
   struct db_params p = {0};
   db_p_actor(&p, actor_role, actor);
   db_p_str(&p, role);
   db_p_str(&p, name);
   db_p_id(&p, issuer_id);
+  db_p_id(&p, platform_id);
   return db_p_json("account_create", &p, 0, json, NULL);
 }
 

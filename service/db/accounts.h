@@ -24,7 +24,8 @@ extern const struct db_stmt db_accounts_stmts[];
  * detail recorded), answers as JSON built in SQL (malloc'ed in *json). actor_role and actor are
  * the caller's; actor 0 with "operator": the command line. */
 enum ddc_err db_account_create(const char *actor_role, int64_t actor, const char *role,
-                               const char *name, int64_t issuer_id, char **json);
+                               const char *name, int64_t issuer_id, int64_t platform_id,
+                               char **json);
 enum ddc_err db_account_get(const char *actor_role, int64_t actor, int64_t id, char **json);
 /* {items, next_cursor}: accounts with id > after the caller may see, in id order; role may be
  * NULL (any). */

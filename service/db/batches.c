@@ -11,6 +11,7 @@
 const struct db_stmt db_batches_stmts[] = {
     {"batch_open", "SELECT batch_id, existing, encode(body_sha256, 'hex')"
                    " FROM ddc_batch_open($1, $2, $3, $4, $5, $6)"},
+    {"upload_slot", DB_LOCK_UPLOAD_SLOT_SQL},
     {"batch_seal", "SELECT ddc_batch_seal($1, decode($2, 'hex'), $3, $4)"},
     {"batch_start", "SELECT ddc_batch_start($1)"},
     {"batch_fail", "SELECT ddc_batch_fail($1, $2)"},
@@ -40,6 +41,19 @@ const struct db_stmt db_batches_stmts[] = {
      " WHERE m.batch_id = $1 AND m.line > $2 ORDER BY m.line LIMIT $3"},
     {NULL, NULL},
 };
+
+enum ddc_err db_upload_slot(PGconn *c, int64_t issuer, int slots, int *taken)
+{
+  struct db_params p = {0};
+  db_p_int(&p, issuer);
+  db_p_int(&p, slots);
+  PGresult *r = db_exec_on(c, "upload_slot", p.n, p.v);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  *taken = PQntuples(r) == 1;
+  PQclear(r);
+  return DDC_ERR_OK;
+}
 
 enum ddc_err db_batch_open(PGconn *c, int64_t issuer, const char *kind, const char *mode,
                            int dry_run, const char *format, const char *key, int64_t *batch_id,
@@ -166,7 +180,8 @@ int db_batch_mint_copy(struct db_batch_buf out[DB_BATCH_TABLES], int64_t batch_i
            db_batch_copy_value(cb, m->uri, 0) || db_batch_copy_value(cb, m->external_ref, 0) ||
            db_batch_copy_value(cb, m->valid_from, 0) ||
            db_batch_copy_value(cb, m->valid_until, 0) || db_batch_copy_value(cb, m->issued_at, 0) ||
-           db_batch_copy_bytes(cb, m->event_hash, 32, 1);
+           db_batch_copy_bytes(cb, m->event_hash, 32, 0) ||
+           db_batch_copy_int(cb, m->status_list, 0) || db_batch_copy_int(cb, m->status_index, 1);
   rc = rc || db_batch_copy_int(eb, event_id, 0) || db_batch_copy_int(eb, m->ddc_id, 0) ||
        db_batch_copy_value(eb, "mint", 0) || db_batch_copy_int(eb, m->issuer, 0) ||
        db_batch_copy_value(eb, m->issued_at, 0) || db_batch_copy_value(eb, m->event, 0) ||
@@ -181,7 +196,8 @@ int db_batch_mint_copy(struct db_batch_buf out[DB_BATCH_TABLES], int64_t batch_i
 static const char *const db_batch_copies[DB_BATCH_TABLES] = {
     [DB_BATCH_CERTS] = "COPY certificates (ddc_id, code, issuer_id, owner_id, kind, document,"
                        " cert_hash, signature, key_id, content_hash, uri, external_ref, valid_from,"
-                       " valid_until, issued_at, last_event_hash) FROM STDIN",
+                       " valid_until, issued_at, last_event_hash, status_list, status_index)"
+                       " FROM STDIN",
     [DB_BATCH_EVENTS] = ("COPY events (id, ddc_id, type, actor_id, created_at, canonical,"
                          " event_hash) FROM STDIN"),
     [DB_BATCH_PENDING] = "COPY log_pending (event_id) FROM STDIN",

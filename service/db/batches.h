@@ -48,6 +48,9 @@ int db_batch_copy_int(struct db_batch_buf *b, int64_t v, int last);
 int db_batch_row_copy(struct db_batch_buf *b, int64_t batch_id, const struct db_batch_row *row);
 int db_batch_error_copy(struct db_batch_buf *b, int64_t batch_id, const struct db_batch_error *e);
 
+/* Takes one of the issuer's `slots` upload slots on connection c (an upload's own), shared by every
+ * ddcd on the database and held until c closes: *taken 1, or 0 when all are held. */
+enum ddc_err db_upload_slot(PGconn *c, int64_t issuer, int slots, int *taken);
 /* Opens a batch on connection c (db_connect), or finds the one this issuer opened with the same
  * Idempotency-Key (key may be NULL): *existing then 1 and sha256_hex its body's hash ("" while it
  * is being uploaded). A new batch's upload lock is held by c until it is closed. */
@@ -90,7 +93,7 @@ enum ddc_err db_batch_ids(int n, int64_t *ddc_ids, int64_t *event_ids);
 
 /* The tables a chunk writes, in COPY text: certificates (ddc_id, code, issuer_id, owner_id, kind,
  * document, cert_hash, signature, key_id, content_hash, uri, external_ref, valid_from,
- * valid_until, issued_at, last_event_hash), events (id, ddc_id, type, actor_id, created_at,
+ * valid_until, issued_at, last_event_hash, status_list, status_index), events (id, ddc_id, type, actor_id, created_at,
  * canonical, event_hash), log_pending (event_id), batch_minted (batch_id, line, ddc_id),
  * batch_errors (batch_id, line, field, code, message). */
 enum {

@@ -3,8 +3,8 @@
 
 const struct db_stmt db_billing_stmts[] = {
     {"prices_list", "SELECT ddc_prices_list($1, $2, $3, $4)"},
-    {"price_set", "SELECT ddc_price_set($1, $2, $3, $4)"},
-    {"price_delete", "SELECT ddc_price_delete($1, $2)"},
+    {"price_set", "SELECT ddc_price_set($1, $2, $3, $4, $5, $6)"},
+    {"price_delete", "SELECT ddc_price_delete($1, $2, $3, $4)"},
     {"recharge", "SELECT ddc_recharge($1, $2, $3, $4, $5, $6, $7)"},
     {"balance_get", "SELECT ddc_balance_get($1, $2, $3)"},
     {"journal_list", "SELECT ddc_journal_list($1, $2, $3, $4, $5, $6)"},
@@ -23,10 +23,12 @@ enum ddc_err db_prices_list(const char *role, int64_t actor, int64_t actor_issue
   return db_p_json("prices_list", &p, 1, json, NULL);
 }
 
-enum ddc_err db_price_set(const char *operation, int64_t issuer, int64_t amount,
-                          const char *currency, char **json)
+enum ddc_err db_price_set(const char *role, int64_t actor, const char *operation, int64_t issuer,
+                          int64_t amount, const char *currency, char **json)
 {
   struct db_params p = {0};
+  db_p_str(&p, role);
+  db_p_int(&p, actor);
   db_p_str(&p, operation);
   db_p_id(&p, issuer);
   db_p_int(&p, amount);
@@ -34,9 +36,12 @@ enum ddc_err db_price_set(const char *operation, int64_t issuer, int64_t amount,
   return db_p_json("price_set", &p, 0, json, NULL);
 }
 
-enum ddc_err db_price_delete(const char *operation, int64_t issuer, char **json)
+enum ddc_err db_price_delete(const char *role, int64_t actor, const char *operation, int64_t issuer,
+                             char **json)
 {
   struct db_params p = {0};
+  db_p_str(&p, role);
+  db_p_int(&p, actor);
   db_p_str(&p, operation);
   db_p_int(&p, issuer);
   return db_p_json("price_delete", &p, 0, json, NULL);

@@ -11,10 +11,12 @@ extern const struct db_stmt db_billing_stmts[];
 /* issuer 0: the caller's own issuer (operators: the defaults). */
 enum ddc_err db_prices_list(const char *role, int64_t actor, int64_t actor_issuer, int64_t issuer,
                             char **json);
-/* issuer 0: the default price. */
-enum ddc_err db_price_set(const char *operation, int64_t issuer, int64_t amount,
-                          const char *currency, char **json);
-enum ddc_err db_price_delete(const char *operation, int64_t issuer, char **json);
+/* issuer 0: the default price; a platform's id: its floor. role and actor: the caller's (an
+ * operator, or a platform pricing its own issuers within its floor). */
+enum ddc_err db_price_set(const char *role, int64_t actor, const char *operation, int64_t issuer,
+                          int64_t amount, const char *currency, char **json);
+enum ddc_err db_price_delete(const char *role, int64_t actor, const char *operation, int64_t issuer,
+                             char **json);
 /* actor_key: the key the actor acts with (0: none); refused (UNAUTHORIZED, ACCOUNT_FROZEN) in the
  * same transaction if it is no longer live. */
 enum ddc_err db_recharge(const char *role, int64_t actor, int64_t actor_key, int64_t account,

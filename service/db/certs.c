@@ -15,7 +15,7 @@ const struct db_stmt db_certs_stmts[] = {
      "SELECT ddc_mint($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
      " $18)"},
     {"cert_get", "SELECT cert, document FROM ddc_cert_get($1, $2, $3)"},
-    {"cert_list", "SELECT ddc_cert_list($1, $2, $3, $4, $5, $6, $7, $8)"},
+    {"cert_list", "SELECT ddc_cert_list($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"},
     {"cert_events", "SELECT ddc_cert_events($1, $2, $3)"},
     {"transfer_signer", "SELECT owner_id, encode(public_key, 'hex'), version"
                         " FROM ddc_transfer_signer($1, $2, $3)"},
@@ -118,19 +118,22 @@ enum ddc_err db_cert_get(const char *role, int64_t actor, int64_t ddc, char **js
   return DDC_ERR_INTERNAL;
 }
 
-enum ddc_err db_cert_list(const char *role, int64_t actor, int64_t issuer, int64_t owner,
-                          const char *status, const char *kind, int64_t after, int limit,
-                          char **json)
+enum ddc_err db_cert_list(const char *role, int64_t actor, const struct cert_query *q, char **json)
 {
   struct db_params p = {0};
   db_p_str(&p, role);
   db_p_int(&p, actor);
-  db_p_id(&p, issuer);
-  db_p_id(&p, owner);
-  db_p_str(&p, status);
-  db_p_str(&p, kind);
-  db_p_int(&p, after);
-  db_p_int(&p, limit);
+  db_p_id(&p, q->issuer);
+  db_p_id(&p, q->owner);
+  db_p_str(&p, q->status);
+  db_p_str(&p, q->kind);
+  db_p_int(&p, q->after);
+  db_p_int(&p, q->limit);
+  db_p_str(&p, q->external_ref);
+  db_p_str(&p, q->q);
+  db_p_str(&p, q->issued_from);
+  db_p_str(&p, q->issued_to);
+  db_p_str(&p, q->desc ? "true" : "false");
   return db_p_json("cert_list", &p, 1, json, NULL);
 }
 

@@ -18,8 +18,10 @@ struct db_mint_row {
   uint8_t cert_hash[32], signature[64], content_hash[32], event_hash[32];
   int has_content_hash;
   const char *uri, *valid_from, *valid_until, *external_ref, *issued_at; /* NULL: none */
-  int64_t supply; /* an edition's units (DDC-1155); 0: a single certificate */
-  int mintable;   /* an edition that may be minted more of */
+  int64_t supply;                    /* an edition's units (DDC-1155); 0: a single certificate */
+  int mintable;                      /* an edition that may be minted more of */
+  int32_t status_list, status_index; /* a batch's row: its status-list entry (a single mint's is
+                                      * drawn by ddc_mint) */
 };
 
 /* n new ddc_ids from ddc_id_seq. */
@@ -30,9 +32,15 @@ enum ddc_err db_current_key(int64_t issuer, int64_t *key_id, uint8_t **sealed, s
 enum ddc_err db_mint(const struct db_mint_row *m, char **json);
 enum ddc_err db_cert_get(const char *role, int64_t actor, int64_t ddc, char **json,
                          char **document);
-enum ddc_err db_cert_list(const char *role, int64_t actor, int64_t issuer, int64_t owner,
-                          const char *status, const char *kind, int64_t after, int limit,
-                          char **json);
+/* GET /v1/certificates: the filters and page of a list or search (NULL or 0: not given). */
+struct cert_query {
+  int64_t issuer, owner, after;
+  const char *status, *kind, *external_ref;
+  const char *q;                       /* words separated by white space, checked by the caller */
+  const char *issued_from, *issued_to; /* canonical timestamps */
+  int desc, limit;
+};
+enum ddc_err db_cert_list(const char *role, int64_t actor, const struct cert_query *q, char **json);
 enum ddc_err db_cert_events(const char *role, int64_t actor, int64_t ddc, char **json);
 /* The owner of a certificate and its holder key (version 0 when none), for a caller who may
  * transfer it. */

@@ -25,6 +25,8 @@ const struct db_stmt db_ledger_stmts[] = {
     {"sequencer_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_SEQUENCER)},
     {"public_cert", "SELECT cert, document, issuer, signing_key, events FROM ddc_public_cert($1)"},
     {"public_by_content", "SELECT ddc_public_by_content(decode($1, 'hex'))"},
+    {"verdict_get", "SELECT body FROM ddc_verdict_get($1, $2)"},
+    {"verdict_put", "SELECT ddc_verdict_put($1, decode($2, 'hex'), $3, $4, $5, $6, $7)"},
     {"log_entries", "SELECT e.canonical FROM log_leaves l JOIN events e ON e.id = l.event_id"
                     " WHERE l.leaf_index >= $1 AND l.leaf_index < $1 + $2 ORDER BY l.leaf_index"},
     {"cert_code", "SELECT cert ->> 'code' FROM ddc_cert_get($1, $2, $3)"},
@@ -275,4 +277,38 @@ enum ddc_err db_cert_head(const char *code, char last_event_hash[65], int64_t *e
   }
   PQclear(r);
   return e;
+}
+
+enum ddc_err db_verdict_get(const char *code, const char *trust, char **body, size_t *len)
+{
+  const char *v[2] = {code, trust};
+  PGresult *r = db_exec("verdict_get", 2, v, 1);
+  *body = NULL;
+  if (!r) return db_failure();
+  enum ddc_err e = DDC_ERR_NOT_FOUND;
+  if (PQntuples(r) == 1) {
+    *len = (size_t)PQgetlength(r, 0, 0);
+    *body = malloc(*len + 1);
+    e = *body ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+    if (*body) memcpy(*body, PQgetvalue(r, 0, 0), *len + 1);
+  }
+  PQclear(r);
+  return e;
+}
+
+enum ddc_err db_verdict_put(const struct db_verdict *v)
+{
+  struct db_params p = {0};
+  db_p_str(&p, v->code);
+  db_p_str(&p, v->event_hash);
+  db_p_str(&p, v->trust);
+  db_p_int(&p, v->anchor_size);
+  db_p_str(&p, v->key_retired ? "true" : "false");
+  db_p_str(&p, *v->fresh_until ? v->fresh_until : NULL);
+  db_p_str(&p, v->body);
+  PGresult *r = db_exec("verdict_put", p.n, p.v, 0);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  PQclear(r);
+  return DDC_ERR_OK;
 }

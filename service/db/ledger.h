@@ -50,6 +50,19 @@ enum ddc_err db_cert_code(const char *role, int64_t actor, int64_t ddc, char cod
 /* The certificate with this code: the hash of its last event (hex, 65 bytes) and its number of
  * events; NOT_FOUND when there is none. */
 enum ddc_err db_cert_head(const char *code, char last_event_hash[65], int64_t *events);
+/* The kept verdict on the certificate with this code (sql/schema/020_verdicts.sql) if it still
+ * stands for the trust fingerprint trust: its JSON text (malloc'ed) and length; NOT_FOUND when
+ * there is none or it no longer stands. One read, fit for a read-only connection. */
+enum ddc_err db_verdict_get(const char *code, const char *trust, char **body, size_t *len);
+/* A verdict to keep: made from the bundle whose last event hashes to event_hash (hex), against
+ * trust, naming the chain anchor of anchor_size leaves (0: none), its key retired or not;
+ * fresh_until ("" none) is when its result turns with time. */
+struct db_verdict {
+  const char *code, *event_hash, *trust, *fresh_until, *body;
+  int64_t anchor_size;
+  int key_retired;
+};
+enum ddc_err db_verdict_put(const struct db_verdict *v);
 /* Takes the sequencer lock on this thread's connection: 1 taken (or held), 0 held elsewhere. */
 enum ddc_err db_sequencer_lock(int *taken);
 

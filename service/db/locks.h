@@ -18,6 +18,7 @@
 #define DB_LOCK_WORKERS 4244      /* object: one of the DB_LOCK_WORKER_* below */
 #define DB_LOCK_BATCH_RUN 4246    /* object: batch id mod 2^31-1 */
 #define DB_LOCK_BATCH_UPLOAD 4247 /* object: ddc_batch_upload_key(batch id) */
+#define DB_LOCK_UPLOAD_SLOT 4248  /* object: (issuer id * slots + slot) mod 2^31-1, see below */
 
 /* The one-per-database workers, each holding (DB_LOCK_WORKERS, its object) on its own
  * connection for as long as it works. */
@@ -37,6 +38,14 @@
 
 /* SQL, one row: true when this session holds worker lock OBJ already (a reconnect loses it) or
  * has just taken it. */
+/* SQL, $1 the issuer, $2 its number of upload slots: the first of them free in every ddcd on the
+ * database, taken as a session lock by the upload's own connection (held until it closes), or no
+ * row when all are held. */
+/* clang-format off */
+#define DB_LOCK_UPLOAD_SLOT_SQL                                                                    \
+  "SELECT s FROM generate_series(0, $2::int - 1) s WHERE pg_try_advisory_lock("                     \
+  DB_STR(DB_LOCK_UPLOAD_SLOT) ", (($1::bigint * $2::int + s) % 2147483647)::int) LIMIT 1"
+/* clang-format on */
 /* clang-format off */
 #define DB_LOCK_WORKER_SQL(obj)                                                                    \
   "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"                              \

@@ -1,7 +1,9 @@
 /* pg.c: per-thread PGconn (lazy connect within a deadline, reconnect, re-prepare, ROLLBACK of a
  * failed transaction), the statement registry, and execution with retries. No connection is
  * shared. A connection loss seen by any thread bumps a process-wide generation: every thread then
- * checks its idle connection with a round trip before it next uses it (a dead one is replaced). */
+ * checks its idle connection with a round trip before it next uses it (a dead one is replaced).
+ * A thread may also hold one connection to each read replica (db/reads.c): db_target swaps the one
+ * its statements go to, and everything here then works on that one. */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,34 +23,51 @@
 #include "db/idempotency.h"
 #include "db/ledger.h"
 #include "db/pg.h"
+#include "db/reads.h"
+#include "db/sessions.h"
+#include "db/status.h"
+#include "db/tier.h"
 #include "db/witness.h"
 #include "log.h"
 
-struct db_thread {
+/* A connection of the thread's that its statements do not go to now. */
+struct db_parked {
   PGconn *conn;
+  int prepared;
+  uint64_t gen;
+};
+
+struct db_thread {
+  PGconn *conn; /* the target's: the primary's, or a replica's while a public read runs */
   int prepared;
   uint64_t gen;     /* db_generation when the connection was made or last checked */
   uint64_t session; /* counts the connections this thread made (db_session) */
   int tx_open;      /* db_tx_begin succeeded, no commit or rollback yet */
   int tx_lost;      /* the connection died inside that transaction: fail until it is ended */
+  int target;       /* DB_PRIMARY or the replica whose connection is in conn */
+  struct db_parked parked[DB_READS_MAX + 1]; /* by target + 1; the current one's is empty */
 };
 
 static char *db_conninfo;
 static pthread_key_t db_key;
 static atomic_uint_fast64_t db_errors;
 static atomic_uint_fast64_t db_generation;
-static atomic_uint_fast64_t db_quiet_until; /* a connect timed out: none tried before this (ns) */
+/* by target + 1: a connect there timed out, none is tried before this (ns) */
+static atomic_uint_fast64_t db_quiet_until[DB_READS_MAX + 1];
 
 /* Every statement module contributes one table here. */
 static const struct db_stmt *const db_stmt_tables[] = {
-    db_accounts_stmts, db_idempotency_stmts, db_billing_stmts, db_certs_stmts,
-    db_ledger_stmts,   db_witness_stmts,     db_batches_stmts, db_chain_stmts, db_creds_stmts};
+    db_accounts_stmts, db_idempotency_stmts, db_billing_stmts,  db_certs_stmts,
+    db_ledger_stmts,   db_witness_stmts,     db_batches_stmts,  db_chain_stmts,
+    db_creds_stmts,    db_tier_stmts,        db_sessions_stmts, db_status_stmts};
 
 static void db_thread_free(void *p)
 {
   struct db_thread *t = p;
   if (!t) return;
   if (t->conn) PQfinish(t->conn);
+  for (int i = 0; i <= DB_READS_MAX; i++)
+    if (t->parked[i].conn) PQfinish(t->parked[i].conn);
   free(t);
 }
 
@@ -111,6 +130,7 @@ static struct db_thread *db_thread(void)
   struct db_thread *t = pthread_getspecific(db_key);
   if (!t) {
     t = calloc(1, sizeof *t);
+    if (t) t->target = DB_PRIMARY;
     if (t) pthread_setspecific(db_key, t);
   }
   return t;
@@ -129,11 +149,14 @@ static int db_lost(PGconn *c, const PGresult *r)
 }
 
 /* Closes this thread's connection. lost: it died; the first thread to see a loss of the current
- * generation bumps it, and every other thread checks its connection before next using it. */
+ * generation bumps it, and every other thread checks its connection before next using it. A
+ * replica's loss marks that replica down instead (the primary's connections are not suspect). */
 static void db_drop(struct db_thread *t, int lost)
 {
   if (!t->conn) return;
-  if (lost) {
+  if (lost && t->target != DB_PRIMARY)
+    db_reads_down(t->target);
+  else if (lost) {
     uint_fast64_t g = t->gen;
     if (atomic_compare_exchange_strong(&db_generation, &g, g + 1))
       log_msg(LOG_WARN, "db: a connection to the database was lost; checking the others");
@@ -225,14 +248,16 @@ uint64_t db_session(void)
 /* A connect that does not finish within DB_CONNECT_MS fails, and for as long again every other
  * fails at once: requests queued on a server thread behind one that waited are not made to wait
  * in turn. A refused connect is quick, and tried again at once. */
-PGconn *db_connect(void)
+PGconn *db_connect_target(int target)
 {
   uint64_t now = db_now_ns(), deadline = now + (uint64_t)DB_CONNECT_MS * 1000000ULL;
-  if (now < atomic_load(&db_quiet_until)) {
+  atomic_uint_fast64_t *quiet = &db_quiet_until[target + 1];
+  const char *conninfo = target == DB_PRIMARY ? db_conninfo : db_reads_conninfo(target);
+  if (now < atomic_load(quiet) || !conninfo) {
     atomic_fetch_add(&db_errors, 1);
     return NULL;
   }
-  PGconn *c = PQconnectStart(db_conninfo);
+  PGconn *c = PQconnectStart(conninfo);
   PostgresPollingStatusType st = PGRES_POLLING_WRITING; /* as libpq asks, to begin with */
   int timed_out = 0;
   while (c && PQstatus(c) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
@@ -247,12 +272,35 @@ PGconn *db_connect(void)
   if (c && st == PGRES_POLLING_OK && PQstatus(c) == CONNECTION_OK) return c;
   atomic_fetch_add(&db_errors, 1);
   if (timed_out) {
-    atomic_store(&db_quiet_until, db_now_ns() + (uint64_t)DB_CONNECT_MS * 1000000ULL);
-    log_msg(LOG_WARN, "db: connect: no answer from the database within %d ms", DB_CONNECT_MS);
+    atomic_store(quiet, db_now_ns() + (uint64_t)DB_CONNECT_MS * 1000000ULL);
+    log_msg(LOG_WARN, "db: connect%s: no answer from the database within %d ms",
+            target == DB_PRIMARY ? "" : " to a read replica", DB_CONNECT_MS);
   } else
-    log_msg(LOG_WARN, "db: connect: %s", c ? PQerrorMessage(c) : "out of memory");
+    log_msg(LOG_WARN, "db: connect%s: %s", target == DB_PRIMARY ? "" : " to a read replica",
+            c ? PQerrorMessage(c) : "out of memory");
   PQfinish(c);
   return NULL;
+}
+
+PGconn *db_connect(void)
+{
+  return db_connect_target(DB_PRIMARY);
+}
+
+int db_target(int target)
+{
+  struct db_thread *t = db_thread();
+  if (!t) return DB_PRIMARY;
+  int was = t->target;
+  if (target == was) return was;
+  t->parked[was + 1] = (struct db_parked){t->conn, t->prepared, t->gen};
+  struct db_parked p = t->parked[target + 1];
+  t->parked[target + 1] = (struct db_parked){0};
+  t->conn = p.conn;
+  t->prepared = p.prepared;
+  t->gen = p.gen;
+  t->target = target;
+  return was;
 }
 
 /* db_connect with TCP keepalives. */
@@ -306,7 +354,7 @@ static PGconn *db_take(struct db_thread *t)
   if (t->conn) return t->conn;
   t->gen = atomic_load(&db_generation);
   t->prepared = 0;
-  t->conn = db_connect();
+  t->conn = db_connect_target(t->target);
   if (t->conn) t->session++;
   return t->conn;
 }
@@ -378,6 +426,18 @@ int db_tx_begin(void)
   t->tx_open = t->tx_lost = 0;
   int rc = db_simple(t, "BEGIN", "BEGIN");
   if (rc == -2) rc = db_simple(t, "BEGIN", "BEGIN");
+  t->tx_open = rc == 0;
+  return rc == 0 ? 0 : -1;
+}
+
+int db_tx_begin_snapshot(void)
+{
+  static const char begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+  struct db_thread *t = db_thread();
+  if (!t) return -1;
+  t->tx_open = t->tx_lost = 0;
+  int rc = db_simple(t, begin, "BEGIN");
+  if (rc == -2) rc = db_simple(t, begin, "BEGIN");
   t->tx_open = rc == 0;
   return rc == 0 ? 0 : -1;
 }

@@ -31,6 +31,9 @@ void db_reset(void);
  * be lost is sent again once on a new connection (nothing of the transaction ran). When the
  * connection dies inside the transaction, every statement fails until it is ended. */
 int db_tx_begin(void);
+/* db_tx_begin for reads that must agree with each other: REPEATABLE READ READ ONLY, one snapshot
+ * for every statement until the transaction ends (end it with db_tx_rollback). */
+int db_tx_begin_snapshot(void);
 /* 1 if this thread's connection is inside a transaction (or lost one). */
 int db_in_transaction(void);
 int db_tx_commit(void);
@@ -62,6 +65,15 @@ enum ddc_err db_copy_in(const char *sql, const struct db_copy_part *parts, int n
  * (a COPY streamed while a body arrives, a session lock): PQfinish it. NULL if the database
  * cannot be reached. Statements are not prepared on it. */
 PGconn *db_connect(void);
+/* Where a thread's statements go: the primary (DDC_DATABASE_URL) or read replica i (0-based,
+ * DDC_DATABASE_READ_URL, db/reads.h). */
+#define DB_PRIMARY (-1)
+/* db_connect to a target, under the same connect deadline (each target has its own). */
+PGconn *db_connect_target(int target);
+/* Sends this thread's statements (db_exec, db_tx_*, db_get ...) to target from now on and returns
+ * the previous target; the connection to the other stays open for later. Only db/reads.c calls
+ * it, around a public read; every thread starts on the primary. */
+int db_target(int target);
 /* A connection of the caller's own that LISTENs on channel (an identifier of ours), with TCP
  * keepalives (idle 5 s, then 3 probes 2 s apart: it waits idle and must notice a silently dead
  * network), named "<its application_name>/listen" so that it can be found in pg_stat_activity.

@@ -11,13 +11,16 @@
 
 const char *role_name(enum role r)
 {
-  return r == ROLE_OPERATOR ? "operator" : r == ROLE_ISSUER ? "issuer" : "holder";
+  return r == ROLE_OPERATOR   ? "operator"
+         : r == ROLE_ISSUER   ? "issuer"
+         : r == ROLE_PLATFORM ? "platform"
+                              : "holder";
 }
 
 int role_parse(const char *s, enum role *out)
 {
-  static const enum role all[] = {ROLE_OPERATOR, ROLE_ISSUER, ROLE_HOLDER};
-  for (int i = 0; s && i < 3; i++)
+  static const enum role all[] = {ROLE_OPERATOR, ROLE_ISSUER, ROLE_HOLDER, ROLE_PLATFORM};
+  for (int i = 0; s && i < 4; i++)
     if (strcmp(s, role_name(all[i])) == 0) {
       *out = all[i];
       return 0;
@@ -26,17 +29,21 @@ int role_parse(const char *s, enum role *out)
 }
 
 enum ddc_err account_create(const struct principal *who, const char *role, const char *name,
-                            int64_t issuer_id, char **json)
+                            int64_t issuer_id, int64_t platform_id, char **json)
 {
   enum role r;
   *json = NULL;
   if (role_parse(role, &r) != 0)
-    return errors_refuse(DDC_ERR_INVALID_FIELD, "role", "role must be operator, issuer or holder");
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "role",
+                         "role must be operator, platform, issuer or holder");
   if (r == ROLE_HOLDER && !issuer_id && who->role != ROLE_ISSUER)
     return errors_refuse(DDC_ERR_MISSING_FIELD, "issuer_id", "a holder needs issuer_id");
   if (r != ROLE_HOLDER && issuer_id)
     return errors_refuse(DDC_ERR_INVALID_FIELD, "issuer_id", "only holders have an issuer_id");
-  return db_account_create(role_name(who->role), who->account_id, role, name, issuer_id, json);
+  if (r != ROLE_ISSUER && platform_id)
+    return errors_refuse(DDC_ERR_INVALID_FIELD, "platform_id", "only issuers have a platform_id");
+  return db_account_create(role_name(who->role), who->account_id, role, name, issuer_id,
+                           platform_id, json);
 }
 
 enum ddc_err account_get(const struct principal *who, int64_t id, char **json)

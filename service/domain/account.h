@@ -8,8 +8,9 @@
 #include "crypto/apikey.h"
 #include "errors.h"
 
-enum role { ROLE_OPERATOR = 1, ROLE_ISSUER = 2, ROLE_HOLDER = 4 };
-#define ROLE_ANY (ROLE_OPERATOR | ROLE_ISSUER | ROLE_HOLDER)
+/* A platform (BSN-DDC's middle tier) is made by the operator and makes issuers under it. */
+enum role { ROLE_OPERATOR = 1, ROLE_ISSUER = 2, ROLE_HOLDER = 4, ROLE_PLATFORM = 8 };
+#define ROLE_ANY (ROLE_OPERATOR | ROLE_ISSUER | ROLE_HOLDER | ROLE_PLATFORM)
 
 /* The authenticated caller (account_id 0 with ROLE_OPERATOR: the command line, `ddcd init`). */
 struct principal {
@@ -25,11 +26,12 @@ struct principal {
 const char *role_name(enum role r);
 int role_parse(const char *s, enum role *out);
 
-/* role: "operator", "issuer" or "holder"; issuer_id 0: none (an issuer's holder: the issuer).
- * Refused with the field named: a role that is none of those, a holder without issuer_id (unless
- * an issuer creates it), another account with one. */
+/* role: "operator", "platform", "issuer" or "holder"; issuer_id 0: none (an issuer's holder: the
+ * issuer); platform_id 0: none (a platform's issuer: the platform). Refused with the field named:
+ * a role that is none of those, a holder without issuer_id (unless an issuer creates it), another
+ * account with one, platform_id on anything but an issuer. */
 enum ddc_err account_create(const struct principal *who, const char *role, const char *name,
-                            int64_t issuer_id, char **json);
+                            int64_t issuer_id, int64_t platform_id, char **json);
 enum ddc_err account_get(const struct principal *who, int64_t id, char **json);
 /* {items, next_cursor}; role NULL means any role. */
 enum ddc_err account_list(const struct principal *who, const char *role, int64_t after, int limit,

@@ -22,16 +22,16 @@ enum ddc_err billing_price_set(const struct principal *who, const char *op, int6
                                int64_t amount, const char *currency, char **json)
 {
   *json = NULL;
-  if (who->role != ROLE_OPERATOR) return DDC_ERR_FORBIDDEN;
-  return db_price_set(op, issuer, amount, currency, json);
+  if (who->role != ROLE_OPERATOR && who->role != ROLE_PLATFORM) return DDC_ERR_FORBIDDEN;
+  return db_price_set(role_name(who->role), who->account_id, op, issuer, amount, currency, json);
 }
 
 enum ddc_err billing_price_delete(const struct principal *who, const char *op, int64_t issuer,
                                   char **json)
 {
   *json = NULL;
-  if (who->role != ROLE_OPERATOR) return DDC_ERR_FORBIDDEN;
-  return db_price_delete(op, issuer, json);
+  if (who->role != ROLE_OPERATOR && who->role != ROLE_PLATFORM) return DDC_ERR_FORBIDDEN;
+  return db_price_delete(role_name(who->role), who->account_id, op, issuer, json);
 }
 
 enum ddc_err billing_recharge(const struct principal *who, int64_t account, int64_t amount,

@@ -73,7 +73,7 @@ static enum ddc_err cert_check_metadata(const struct kind *k, json_t *md)
   return DDC_ERR_OK;
 }
 
-static int cert_uri_ok(const char *s)
+int cert_uri_ok(const char *s)
 {
   size_t n = strlen(s), i = 0;
   if (n == 0 || n > 2048 || !((s[0] | 32) >= 'a' && (s[0] | 32) <= 'z')) return 0;
@@ -290,11 +290,9 @@ enum ddc_err cert_get(const struct principal *who, int64_t ddc, char **json, cha
   return db_cert_get(role_name(who->role), who->account_id, ddc, json, document);
 }
 
-enum ddc_err cert_list(const struct principal *who, int64_t issuer, int64_t owner,
-                       const char *status, const char *kind, int64_t after, int limit, char **json)
+enum ddc_err cert_list(const struct principal *who, const struct cert_query *q, char **json)
 {
-  return db_cert_list(role_name(who->role), who->account_id, issuer, owner, status, kind, after,
-                      limit, json);
+  return db_cert_list(role_name(who->role), who->account_id, q, json);
 }
 
 enum ddc_err cert_events(const struct principal *who, int64_t ddc, char **json)

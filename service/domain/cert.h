@@ -43,6 +43,8 @@ struct cert_doc {
  * On failure the detail names the field (errors_detail). A request that passes, with
  * metadata_jcs not NULL: *metadata_jcs is its metadata's JCS text, to free (and to sign). */
 enum ddc_err cert_check(const struct cert_mint_req *m, char **metadata_jcs);
+/* 1 if s is an absolute URI (scheme:...) of at most 2048 printable ASCII characters. */
+int cert_uri_ok(const char *s);
 /* Checks, builds and signs the document with the issuer's current key (made on first use),
  * stores the certificate and charges the mint price; *json is the new certificate. */
 enum ddc_err cert_mint(const struct principal *who, const struct cert_mint_req *m, char **json);
@@ -62,8 +64,7 @@ void cert_doc_free(struct cert_doc *d);
  * hash = SHA-256 of the text. Returns its length, or 0 if cap is too small. */
 size_t cert_mint_event(const struct cert_doc *d, char *out, size_t cap, uint8_t hash[32]);
 enum ddc_err cert_get(const struct principal *who, int64_t ddc, char **json, char **document);
-enum ddc_err cert_list(const struct principal *who, int64_t issuer, int64_t owner,
-                       const char *status, const char *kind, int64_t after, int limit, char **json);
+enum ddc_err cert_list(const struct principal *who, const struct cert_query *q, char **json);
 enum ddc_err cert_events(const struct principal *who, int64_t ddc, char **json);
 
 #endif

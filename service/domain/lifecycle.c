@@ -9,6 +9,7 @@
 #include "crypto/jcs.h"
 #include "db/certs.h"
 #include "domain/lifecycle.h"
+#include "ledger/statuspub.h"
 #include "timefmt.h"
 
 char *lifecycle_message(const char *action, json_t *fields, const char *nonce, const char *deadline,
@@ -144,7 +145,9 @@ enum ddc_err lifecycle_set_status(const struct principal *who, int64_t ddc, cons
     enum ddc_err e = lifecycle_cert_sig(who, ddc, op, f, sig, &s);
     if (e != DDC_ERR_OK) return e;
   }
-  return db_cert_status(role_name(who->role), who->account_id, ddc, op, reason, &s, json);
+  enum ddc_err e = db_cert_status(role_name(who->role), who->account_id, ddc, op, reason, &s, json);
+  if (e == DDC_ERR_OK) statuspub_poke(); /* the certificate's status list changed */
+  return e;
 }
 
 enum ddc_err lifecycle_operator_set(const struct principal *who, int64_t owner, int64_t operator_id,

@@ -135,6 +135,20 @@ static enum ddc_err auth_rate_take(const char *prefix, const struct auth_row *ro
   return DDC_ERR_RATE_LIMITED;
 }
 
+/* A live key's account must be active and its bucket have a token; then who is the key's. */
+static enum ddc_err auth_admit(const char *prefix, const struct auth_row *row,
+                               struct principal *who, unsigned *retry_after)
+{
+  if (strcmp(row->status, "active") != 0) return DDC_ERR_ACCOUNT_FROZEN;
+  enum ddc_err e = auth_rate_take(prefix, row, retry_after);
+  if (e != DDC_ERR_OK) return e;
+  who->account_id = row->account_id;
+  who->issuer_id = row->issuer_id;
+  who->key_id = row->key_id;
+  if (role_parse(row->role, &who->role) != 0) return DDC_ERR_INTERNAL;
+  return DDC_ERR_OK;
+}
+
 enum ddc_err auth_check(const char *authorization, struct principal *who, unsigned *retry_after)
 {
   char prefix[APIKEY_PREFIX_LEN + 1];
@@ -149,13 +163,17 @@ enum ddc_err auth_check(const char *authorization, struct principal *who, unsign
   uint8_t hash[APIKEY_HASH_BYTES];
   apikey_hash(key, hash);
   if (crypto_verify_32(hash, row.hash) != 0) return DDC_ERR_UNAUTHORIZED;
-  if (strcmp(row.status, "active") != 0) return DDC_ERR_ACCOUNT_FROZEN;
-  if ((e = auth_rate_take(prefix, &row, retry_after)) != DDC_ERR_OK) return e;
-  who->account_id = row.account_id;
-  who->issuer_id = row.issuer_id;
-  who->key_id = row.key_id;
-  if (role_parse(row.role, &who->role) != 0) return DDC_ERR_INTERNAL;
-  return DDC_ERR_OK;
+  return auth_admit(prefix, &row, who, retry_after);
+}
+
+enum ddc_err auth_check_key(const char *prefix, int64_t key_id, struct principal *who,
+                            unsigned *retry_after)
+{
+  struct auth_row row;
+  enum ddc_err e = auth_row_get(prefix, &row);
+  if (e != DDC_ERR_OK) return e;
+  if (row.key_id != key_id) return DDC_ERR_UNAUTHORIZED;
+  return auth_admit(prefix, &row, who, retry_after);
 }
 
 /* Marks entries stale: those of account_id or key_id, or with this prefix (NULL: none). */

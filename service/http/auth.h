@@ -15,6 +15,10 @@ void auth_shutdown(void);
 /* Checks an Authorization header value. DDC_ERR_OK fills who; DDC_ERR_RATE_LIMITED sets
  * *retry_after; otherwise UNAUTHORIZED, ACCOUNT_FROZEN or DB_UNAVAILABLE. */
 enum ddc_err auth_check(const char *authorization, struct principal *who, unsigned *retry_after);
+/* The key a console session was made from (http/session.c found the session live), by its
+ * prefix and id: the same checks as auth_check but the secret's, which the session stands for. */
+enum ddc_err auth_check_key(const char *prefix, int64_t key_id, struct principal *who,
+                            unsigned *retry_after);
 /* Drop cached state after a change (made here, or told by a notification), so that the next
  * request reads it from the database. */
 void auth_forget_account(int64_t account_id);

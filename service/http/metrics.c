@@ -6,6 +6,7 @@
 #include <string.h>
 #include "config.h"
 #include "db/pg.h"
+#include "db/reads.h"
 #include "http/authsync.h"
 #include "http/conntrack.h"
 #include "http/metrics.h"
@@ -131,6 +132,40 @@ static void metrics_render_conns(struct metrics_buf *b)
                  (unsigned long long)st.head_timeouts, (unsigned long long)st.slow_bodies);
 }
 
+/* The public read path (db/reads.h): each replica's lag and reads, the primary's, fallbacks. */
+static void metrics_render_reads(struct metrics_buf *b)
+{
+  struct db_reads_stats st;
+  db_reads_stats(&st);
+  metrics_printf(b, "# HELP ddcd_db_replica_up 1 while the read replica is reachable.\n"
+                    "# TYPE ddcd_db_replica_up gauge\n");
+  for (int i = 0; i < st.n; i++)
+    metrics_printf(b, "ddcd_db_replica_up{replica=\"%d\",host=\"%s\"} %d\n", i + 1, st.r[i].host,
+                   st.r[i].up);
+  metrics_printf(b, "# HELP ddcd_db_replica_lag_seconds How long ago the oldest primary write the"
+                    " replica has not replayed was (0: none).\n"
+                    "# TYPE ddcd_db_replica_lag_seconds gauge\n");
+  for (int i = 0; i < st.n; i++)
+    metrics_printf(b, "ddcd_db_replica_lag_seconds{replica=\"%d\",host=\"%s\"} %.3f\n", i + 1,
+                   st.r[i].host, (double)st.r[i].lag_ms / 1000.0);
+  metrics_printf(b,
+                 "# HELP ddcd_db_public_reads_total Public reads by the server that answered.\n"
+                 "# TYPE ddcd_db_public_reads_total counter\n"
+                 "ddcd_db_public_reads_total{on=\"primary\"} %llu\n",
+                 (unsigned long long)st.primary_served);
+  for (int i = 0; i < st.n; i++)
+    metrics_printf(b,
+                   "ddcd_db_public_reads_total{on=\"replica\",replica=\"%d\",host=\"%s\"} %llu\n",
+                   i + 1, st.r[i].host, (unsigned long long)st.r[i].served);
+  metrics_printf(b,
+                 "# HELP ddcd_db_read_fallbacks_total Public reads that left a replica, by why.\n"
+                 "# TYPE ddcd_db_read_fallbacks_total counter\n");
+  for (int k = 0; k < DB_READS_REASONS; k++)
+    metrics_printf(b, "ddcd_db_read_fallbacks_total{reason=\"%s\"} %llu\n",
+                   db_reads_reason_name((enum db_reads_reason)k),
+                   (unsigned long long)st.fallbacks[k]);
+}
+
 char *metrics_render(size_t *len)
 {
   struct metrics_buf b = {0};
@@ -154,6 +189,7 @@ char *metrics_render(size_t *len)
       authsync_up(), (unsigned long long)authsync_connects(),
       (unsigned long long)authsync_notifications());
   metrics_render_conns(&b);
+  metrics_render_reads(&b);
   metrics_printf(&b, "# HELP ddcd_http_requests_total HTTP requests by route and status.\n"
                      "# TYPE ddcd_http_requests_total counter\n");
   for (int i = 0; i < METRICS_ROUTES; i++)

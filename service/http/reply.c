@@ -147,6 +147,14 @@ void reply_problem(struct req *r, enum ddc_err e, const char *field, const char 
   reply_problem_set(r, e, reply_problem_body(e, field, fmt ? detail : NULL));
 }
 
+void reply_problem_members(struct req *r, enum ddc_err e, const char *detail, json_t *members)
+{
+  json_t *p = reply_problem_body(e, NULL, detail);
+  if (p && json_is_object(members)) json_object_update_missing(p, members);
+  json_decref(members);
+  reply_problem_set(r, e, p);
+}
+
 void reply_error(struct req *r, enum ddc_err e)
 {
   const char *extra = "", *detail = errors_detail(e, &extra);

@@ -14,6 +14,8 @@ void reply_problem(struct req *r, enum ddc_err e, const char *field, const char 
     __attribute__((format(printf, 4, 5)));
 /* The problem object itself (new reference); detail NULL means the registry's title. */
 json_t *reply_problem_body(enum ddc_err e, const char *field, const char *detail);
+/* A problem with extension members (merged, never over the standard ones; reference stolen). */
+void reply_problem_members(struct req *r, enum ddc_err e, const char *detail, json_t *members);
 /* A domain outcome with the registry's title as detail. */
 void reply_error(struct req *r, enum ddc_err e);
 /* A domain call's outcome: on DDC_ERR_OK its JSON text (malloc'ed, taken) with status, else the

@@ -33,6 +33,7 @@ struct req {
   int framing_bad;      /* Content-Length headers that disagree, or with Transfer-Encoding */
   struct bodyrate rate; /* the body's rate floor (http/bodyrate.h) */
   struct principal who;
+  int session; /* who was authenticated by a console session's cookie (http/session.h) */
   char request_id[72];
   uint64_t start_ns;
   unsigned status;   /* the response: set by reply_*, sent by reply_send */

@@ -2,9 +2,9 @@
  * its code), kept per process. An entry lives DDC_VERIFY_CACHE_MS (default 1000; 0 turns the
  * cache off) and dies at once when this process commits any write (every 2xx answer to an
  * authenticated method other than GET/HEAD), so a client never reads a verdict older than its own
- * last write here; a certificate status change through another ddcd process drops every entry
- * when its notification arrives (http/authsync.c), other writes there are seen within the time
- * to live. */
+ * last write here; a certificate event (other than its mint), a key retirement or a confirmed
+ * chain anchor through another ddcd process drops every entry when its notification arrives
+ * (http/authsync.c). */
 #ifndef DDC_RESPCACHE_H
 #define DDC_RESPCACHE_H
 #include <stddef.h>

@@ -25,9 +25,11 @@
 #include "http/respcache.h"
 #include "http/routes.h"
 #include "http/server.h"
+#include "http/session.h"
 #include "log.h"
 
 static struct MHD_Daemon *server_daemon;
+static char server_url[96]; /* http://host:port as bound; "" before server_start */
 static atomic_int server_inflight;
 static atomic_int server_stopping;
 
@@ -74,9 +76,15 @@ static int server_is_json(const char *ctype)
 static int server_authorize(struct req *r)
 {
   const char *authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
-  enum ddc_err e = auth_check(authz, &r->who, &r->retry_after);
-  if (e == DDC_ERR_UNAUTHORIZED)
+  int by_session = session_carried(r);
+  enum ddc_err e = by_session ? session_auth(r, &r->who, &r->retry_after)
+                              : auth_check(authz, &r->who, &r->retry_after);
+  if (e == DDC_ERR_UNAUTHORIZED && by_session)
+    reply_problem(r, e, NULL, "the console session has ended: sign in again");
+  else if (e == DDC_ERR_UNAUTHORIZED)
     reply_problem(r, e, NULL, "send Authorization: Bearer <API key> with a live key");
+  else if (e == DDC_ERR_CSRF_REJECTED)
+    reply_problem(r, e, "X-CSRF-Token", "the CSRF token is not this session's");
   else if (e != DDC_ERR_OK)
     reply_error(r, e);
   else if (!(r->route->roles & r->who.role))
@@ -151,6 +159,7 @@ static void server_begin(struct req *r, const char *url)
       reply_problem(r, DDC_ERR_ROUTE_NOT_FOUND, NULL, "no route for %.200s", url);
     return;
   }
+  if (r->route->roles && session_carried(r) && session_guard(r) != 0) return;
   static const char *const no_query[] = {NULL};
   if (query_only(r, r->route->query ? r->route->query : no_query) != 0) return;
   const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
@@ -413,10 +422,16 @@ int server_start(const struct config *c, const struct route *routes, int nroutes
               sizeof host);
   else
     inet_ntop(AF_INET, &((const struct sockaddr_in *)&c->listen_addr)->sin_addr, host, sizeof host);
-  log_msg(LOG_INFO, "listening on http://%s%s%s:%u with %u threads",
-          c->listen_addr.ss_family == AF_INET6 ? "[" : "", host,
-          c->listen_addr.ss_family == AF_INET6 ? "]" : "", info ? info->port : 0, c->threads);
+  snprintf(server_url, sizeof server_url, "http://%s%s%s:%u",
+           c->listen_addr.ss_family == AF_INET6 ? "[" : "", host,
+           c->listen_addr.ss_family == AF_INET6 ? "]" : "", info ? info->port : 0);
+  log_msg(LOG_INFO, "listening on %s with %u threads", server_url, c->threads);
   return 0;
+}
+
+const char *server_url_bound(void)
+{
+  return server_url;
 }
 
 void server_stop(void)

@@ -10,10 +10,13 @@
 #include "crypto/jcs.h"
 #include "db/chain.h"
 #include "db/ledger.h"
+#include "db/reads.h"
+#include "db/status.h"
 #include "db/witness.h"
 #include "ledger/bundle.h"
 #include "ledger/logkey.h"
 #include "ledger/proofs.h"
+#include "ledger/statuspub.h"
 #include "ledger/witness_client.h"
 
 static char bundle_chain_contract[41]; /* the configured registry; "" : no chain */
@@ -69,10 +72,10 @@ static int64_t bundle_max_leaf(json_t *event, int64_t max)
   return json_is_integer(li) && json_integer_value(li) > max ? json_integer_value(li) : max;
 }
 
-/* Adds the checkpoint the proofs are against and the inclusion proofs (the events', the key's
- * and the issuer's newest profile event's): the newest final checkpoint holding every anchored
- * one, else the newest. */
-static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
+/* Adds the checkpoint the proofs are against and the inclusion proofs (the events', the key's,
+ * the status lists' and the issuer's newest profile event's): the newest final checkpoint
+ * holding every anchored one, else the newest. */
+static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t *lists)
 {
   const struct witness_set *ws = witness_client_set();
   struct db_checkpoint cp;
@@ -83,12 +86,14 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
   need = bundle_max_leaf(json_object_get(key, "retired_event"), need);
   need = bundle_max_leaf(profile, need);
   json_array_foreach(events, i, ev) need = bundle_max_leaf(ev, need);
+  json_array_foreach(lists, i, ev) need = bundle_max_leaf(json_object_get(ev, "event"), need);
   enum ddc_err e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
   if (e == DDC_ERR_NOT_FOUND) cp = (struct db_checkpoint){0}, e = DDC_ERR_OK;
   struct tiles_reader *rd = e == DDC_ERR_OK ? calloc(1, sizeof *rd) : NULL;
   if (e == DDC_ERR_OK && !rd) e = DDC_ERR_INTERNAL;
   if (e == DDC_ERR_OK) {
     json_array_foreach(events, i, ev) bundle_prove(rd, ev, cp.size);
+    json_array_foreach(lists, i, ev) bundle_prove(rd, json_object_get(ev, "event"), cp.size);
     bundle_prove(rd, json_object_get(key, "key_event"), cp.size);
     if (json_is_object(json_object_get(key, "retired_event")))
       bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
@@ -106,8 +111,48 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key)
   return e;
 }
 
-enum ddc_err bundle_build(const char *code, json_t **bundle)
+/* The newest logged publication of each purpose of the certificate's status list: {purpose,
+ * list, index, url, event: {canonical, leaf_index}} (an empty array before the first one is in
+ * the log, or for a certificate that has no entry yet). */
+static enum ddc_err bundle_status_lists(const char *code, json_t **lists)
 {
+  char *text = NULL, url[512];
+  size_t i;
+  json_t *row;
+  enum ddc_err e = db_status_for_cert(code, &text);
+  json_t *rows = e == DDC_ERR_OK ? json_loads(text, 0, NULL) : NULL;
+  free(text);
+  *lists = json_array();
+  if (e == DDC_ERR_OK && (!rows || !*lists)) e = DDC_ERR_INTERNAL;
+  json_array_foreach(rows, i, row)
+  {
+    json_t *p = json_object_get(row, "purpose"), *l = json_object_get(row, "list");
+    const char *doc = json_string_value(json_object_get(row, "canonical"));
+    json_t *d = doc ? json_loads(doc, 0, NULL) : NULL; /* an event: its issuer's account */
+    statuspub_url(json_integer_value(json_object_get(d, "account")), json_string_value(p),
+                  (int32_t)json_integer_value(l), url, sizeof url);
+    json_decref(d);
+    json_array_append_new(*lists,
+                          json_pack("{s:O, s:O, s:O, s:s, s:{s:O, s:O}}", "purpose", p, "list", l,
+                                    "index", json_object_get(row, "index"), "url", url, "event",
+                                    "canonical", json_object_get(row, "canonical"), "leaf_index",
+                                    json_object_get(row, "leaf_index")));
+  }
+  json_decref(rows);
+  if (e != DDC_ERR_OK) json_decref(*lists), *lists = NULL;
+  return e;
+}
+
+/* A bundle and what it is built for, as a public read. */
+struct bundle_read {
+  const char *code;
+  json_t **bundle;
+};
+
+static enum ddc_err bundle_build_read(void *arg)
+{
+  const char *code = ((struct bundle_read *)arg)->code;
+  json_t **bundle = ((struct bundle_read *)arg)->bundle;
   struct db_public_cert p;
   char vkey[NOTE_VKEY_MAX];
   struct note_verifier v;
@@ -121,11 +166,21 @@ enum ddc_err bundle_build(const char *code, json_t **bundle)
                         p.document, "certificate", json_loads(p.cert, 0, NULL), "issuer",
                         json_loads(p.issuer, 0, NULL), "signing_key", key, "events", events,
                         "log_key", vkey);
-    e = *bundle ? bundle_anchor(*bundle, events, key) : DDC_ERR_INTERNAL;
+    json_t *lists = NULL;
+    e = *bundle ? bundle_status_lists(code, &lists) : DDC_ERR_INTERNAL;
+    if (e == DDC_ERR_OK) json_object_set_new(*bundle, "status_lists", lists);
+    if (e == DDC_ERR_OK) e = bundle_anchor(*bundle, events, key, lists);
     if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
   }
   db_public_cert_free(&p);
   return e;
+}
+
+/* One snapshot, so that the proofs, the checkpoint and the chain anchor agree. */
+enum ddc_err bundle_build(const char *code, json_t **bundle)
+{
+  struct bundle_read b = {code, bundle};
+  return db_public_read(bundle_build_read, &b);
 }
 
 enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json_t **bundle)
@@ -134,6 +189,23 @@ enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json
   enum ddc_err e = db_cert_code(role, actor, ddc, code);
   *bundle = NULL;
   return e == DDC_ERR_OK ? bundle_build(code, bundle) : e;
+}
+
+/* Whether the log's last event of certificate code has hash last (hex) and it has n events, as
+ * a public read: NOT_FOUND when not (a replica behind is then asked no further). */
+struct bundle_head {
+  const char *code, *last;
+  int64_t n;
+};
+
+static enum ddc_err bundle_head_read(void *arg)
+{
+  struct bundle_head *h = arg;
+  char last[65];
+  int64_t n = 0;
+  enum ddc_err e = db_cert_head(h->code, last, &n);
+  if (e == DDC_ERR_OK && (n != h->n || strcmp(last, h->last) != 0)) e = DDC_ERR_NOT_FOUND;
+  return e;
 }
 
 /* Whether the bundle's last event is the log's last event of the certificate, and the bundle
@@ -146,15 +218,14 @@ static int bundle_is_current(json_t *b)
       json_object_get(json_array_get(events, json_array_size(events) - 1), "canonical"));
   json_t *d = doc ? jcs_load(doc, strlen(doc), NULL) : NULL;
   const char *code = json_string_value(json_object_get(d, "code"));
-  char last[65], got[65];
+  char got[65];
   uint8_t h[32];
-  int64_t n = 0;
-  int current = code && canon && db_cert_head(code, last, &n) == DDC_ERR_OK &&
-                (int64_t)json_array_size(events) == n;
+  int current = code && canon;
   if (current) {
     crypto_hash_sha256(h, (const uint8_t *)canon, strlen(canon));
     codes_hex(h, 32, got);
-    current = strcmp(got, last) == 0;
+    struct bundle_head head = {code, got, (int64_t)json_array_size(events)};
+    current = db_public_read(bundle_head_read, &head) == DDC_ERR_OK;
   }
   json_decref(d);
   return current;
@@ -172,7 +243,27 @@ json_t *bundle_verdict_sent(json_t *b, const struct bundle_trust *trust)
   return v;
 }
 
+/* On a replica, no certificate with the hash yet is NOT_FOUND, so that the primary is asked. */
+struct bundle_content {
+  const uint8_t *hash;
+  char *json;
+};
+
+static enum ddc_err bundle_by_content_read(void *arg)
+{
+  struct bundle_content *c = arg;
+  free(c->json);
+  enum ddc_err e = db_public_by_content(c->hash, &c->json);
+  if (e == DDC_ERR_OK && strstr(c->json, "\"items\": []")) e = DDC_ERR_NOT_FOUND;
+  return e;
+}
+
 enum ddc_err bundle_by_content(const uint8_t hash[32], char **json)
 {
-  return db_public_by_content(hash, json);
+  struct bundle_content c = {hash, NULL};
+  enum ddc_err e = db_public_read(bundle_by_content_read, &c);
+  if (e == DDC_ERR_NOT_FOUND && c.json) e = DDC_ERR_OK; /* the primary has none either */
+  if (e != DDC_ERR_OK) free(c.json), c.json = NULL;
+  *json = c.json;
+  return e;
 }

@@ -2,12 +2,14 @@
  * quorum, the witnesses' progress, tiles and entry bundles, from db/ledger.c and db/witness.c. */
 #include <stdlib.h>
 #include "db/ledger.h"
+#include "db/reads.h"
 #include "db/witness.h"
 #include "ledger/logread.h"
 #include "ledger/witness_client.h"
 
-enum ddc_err logread_checkpoint(char **note)
+static enum ddc_err logread_checkpoint_read(void *arg)
 {
+  char **note = arg;
   const struct witness_set *ws = witness_client_set();
   struct db_checkpoint cp;
   *note = NULL;
@@ -17,8 +19,9 @@ enum ddc_err logread_checkpoint(char **note)
   return e;
 }
 
-enum ddc_err logread_witnesses(json_t **out)
+static enum ddc_err logread_witnesses_read(void *arg)
 {
+  json_t **out = arg;
   const struct witness_set *ws = witness_client_set();
   struct db_checkpoint cp = {0};
   uint64_t size = 0, at;
@@ -43,8 +46,21 @@ enum ddc_err logread_witnesses(json_t **out)
   return *out ? DDC_ERR_OK : DDC_ERR_INTERNAL;
 }
 
-enum ddc_err logread_tile(int level, uint64_t n, int width, char **data, size_t *len)
+/* A tile or an entry bundle as a public read: which, and the answer. */
+struct logread_piece {
+  int level, width;
+  uint64_t n;
+  char **data;
+  size_t *len;
+};
+
+static enum ddc_err logread_tile_read(void *arg)
 {
+  struct logread_piece *p = arg;
+  int level = p->level, width = p->width;
+  uint64_t n = p->n;
+  char **data = p->data;
+  size_t *len = p->len;
   uint8_t(*h)[DB_HASH] = malloc(DB_TILE_WIDTH * DB_HASH);
   int got = 0;
   enum ddc_err e = h ? db_tile_get(level, n, h, &got) : DDC_ERR_INTERNAL;
@@ -59,9 +75,13 @@ enum ddc_err logread_tile(int level, uint64_t n, int width, char **data, size_t 
   return e;
 }
 
-enum ddc_err logread_entries(uint64_t n, int width, char **data, size_t *len)
+static enum ddc_err logread_entries_read(void *arg)
 {
-  int got = 0;
+  struct logread_piece *p = arg;
+  int width = p->width, got = 0;
+  uint64_t n = p->n;
+  char **data = p->data;
+  size_t *len = p->len;
   *data = NULL;
   *len = 0;
   enum ddc_err e = n <= UINT64_MAX / DB_TILE_WIDTH
@@ -76,4 +96,26 @@ enum ddc_err logread_entries(uint64_t n, int width, char **data, size_t *len)
   if (e == DDC_ERR_OK || e == DDC_ERR_NOT_FOUND)
     e = errors_refuse(DDC_ERR_NOT_FOUND, NULL, "no such entry bundle (yet)");
   return e;
+}
+
+enum ddc_err logread_checkpoint(char **note)
+{
+  return db_public_read(logread_checkpoint_read, note);
+}
+
+enum ddc_err logread_witnesses(json_t **out)
+{
+  return db_public_read(logread_witnesses_read, out);
+}
+
+enum ddc_err logread_tile(int level, uint64_t n, int width, char **data, size_t *len)
+{
+  struct logread_piece p = {level, width, n, data, len};
+  return db_public_read(logread_tile_read, &p);
+}
+
+enum ddc_err logread_entries(uint64_t n, int width, char **data, size_t *len)
+{
+  struct logread_piece p = {0, width, n, data, len};
+  return db_public_read(logread_entries_read, &p);
 }

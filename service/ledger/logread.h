@@ -1,6 +1,6 @@
 /* logread.h: the public log as the API serves it (GET /v1/log/...): the checkpoint a reader
- * should use, how far the witnesses got, C2SP tiles and entry bundles. Any HTTP thread (uses its
- * connection); proofs are in ledger/proofs.h. */
+ * should use, how far the witnesses got, C2SP tiles and entry bundles. Any HTTP thread; each is a
+ * public read (db_public_read: a read replica may answer); proofs are in ledger/proofs.h. */
 #ifndef DDC_LOGREAD_H
 #define DDC_LOGREAD_H
 #include <jansson.h>

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "db/ledger.h"
+#include "db/reads.h"
 #include "ledger/proofs.h"
 #include "ledger/tiles.h"
 
@@ -33,8 +34,17 @@ enum ddc_err proofs_path(struct tiles_reader *rd, uint64_t index, uint64_t size,
   return (*out = proofs_list(proof, n)) ? DDC_ERR_OK : DDC_ERR_INTERNAL;
 }
 
-enum ddc_err proofs_inclusion(uint64_t index, uint64_t size, json_t **out)
+/* The arguments and answer of a proof read as a public read (db_public_read). */
+struct proofs_read {
+  uint64_t a, b;
+  json_t **out;
+};
+
+static enum ddc_err proofs_inclusion_read(void *arg)
 {
+  struct proofs_read *p = arg;
+  uint64_t index = p->a, size = p->b;
+  json_t **out = p->out;
   uint8_t root[MERKLE_HASH_SIZE], leaf[MERKLE_HASH_SIZE];
   json_t *path = NULL;
   struct tiles_reader *rd = calloc(1, sizeof *rd);
@@ -52,8 +62,11 @@ enum ddc_err proofs_inclusion(uint64_t index, uint64_t size, json_t **out)
   return *out ? DDC_ERR_OK : DDC_ERR_INTERNAL;
 }
 
-enum ddc_err proofs_consistency(uint64_t from, uint64_t to, json_t **out)
+static enum ddc_err proofs_consistency_read(void *arg)
 {
+  struct proofs_read *p = arg;
+  uint64_t from = p->a, to = p->b;
+  json_t **out = p->out;
   uint8_t r1[MERKLE_HASH_SIZE], r2[MERKLE_HASH_SIZE], proof[MERKLE_MAX_PROOF][MERKLE_HASH_SIZE];
   size_t n;
   struct tiles_reader *rd = calloc(1, sizeof *rd);
@@ -70,4 +83,16 @@ enum ddc_err proofs_consistency(uint64_t from, uint64_t to, json_t **out)
                    "root_from", proofs_b64(r1), "root_to", proofs_b64(r2), "proof",
                    proofs_list(proof, n));
   return *out ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+}
+
+enum ddc_err proofs_inclusion(uint64_t index, uint64_t size, json_t **out)
+{
+  struct proofs_read p = {index, size, out};
+  return db_public_read(proofs_inclusion_read, &p);
+}
+
+enum ddc_err proofs_consistency(uint64_t from, uint64_t to, json_t **out)
+{
+  struct proofs_read p = {from, to, out};
+  return db_public_read(proofs_consistency_read, &p);
 }

@@ -1,4 +1,6 @@
-/* proofs.h: RFC 9162 proofs served from the stored tiles, against signed checkpoints. */
+/* proofs.h: RFC 9162 proofs served from the stored tiles, against signed checkpoints.
+ * proofs_inclusion and proofs_consistency are public reads (db_public_read: a replica may answer).
+ */
 #ifndef DDC_PROOFS_H
 #define DDC_PROOFS_H
 #include <jansson.h>

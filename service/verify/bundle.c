@@ -54,10 +54,31 @@ static const char *const bundle_fields[][2] = {
     {"issuedAt", "issued_at"},
 };
 
+static json_t *bundle_canon(json_t *event);
+
+/* 1 if an event of the bundle sets the write-once URI (uri_set, for a document signed without
+ * one) to uri: the URI is then the log's word, not the issuer's signature's. */
+static int bundle_uri_logged(json_t *events, json_t *uri)
+{
+  size_t i;
+  json_t *e;
+  int found = 0;
+  json_array_foreach(events, i, e)
+  {
+    json_t *c = bundle_canon(e);
+    const char *type = json_string_value(json_object_get(c, "type"));
+    found |= type && !strcmp(type, "uri_set") && json_is_string(uri) &&
+             json_equal(json_object_get(json_object_get(c, "data"), "uri"), uri);
+    json_decref(c);
+  }
+  return found;
+}
+
 /* The issuer's signature: the document hashes to cert_hash, every field the certificate shows
- * is the document's, and the signing key signed it. */
+ * is the document's (a URI set after the mint: the one its logged event names), and the signing
+ * key signed it. */
 static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, json_t *cert,
-                                   json_t *key)
+                                   json_t *key, json_t *events)
 {
   uint8_t sig[64], pub[32];
   bundle_check(checks, "document_hash", bundle_sha256_is(doc, bundle_str(cert, "cert_hash")),
@@ -66,7 +87,9 @@ static void bundle_check_signature(json_t *checks, const char *doc, json_t *d, j
   for (size_t i = 0; same && i < sizeof bundle_fields / sizeof bundle_fields[0]; i++) {
     json_t *a = json_object_get(d, bundle_fields[i][0]),
            *b = json_object_get(cert, bundle_fields[i][1]);
-    same = a && b && json_equal(a, b);
+    same = a && b &&
+           (json_equal(a, b) || (!strcmp(bundle_fields[i][0], "uri") && json_is_null(a) &&
+                                 bundle_uri_logged(events, b)));
   }
   same = same && json_equal(json_object_get(d, "keyId"), json_object_get(key, "key_id"));
   bundle_check(checks, "document_names_certificate", same,
@@ -118,11 +141,11 @@ static int bundle_check_key(json_t *checks, json_t *d, json_t *key)
  * status they lead to, or NULL. */
 static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc, json_t *d)
 {
-  static const char *const moves[][2] = {{"mint", "active"},     {"freeze", "frozen"},
-                                         {"unfreeze", "active"}, {"revoke", "revoked"},
-                                         {"burn", "burned"},     {"transfer", NULL},
-                                         {"approve", NULL},      {"edition_transfer", NULL},
-                                         {"edition_burn", NULL}, {"mint_more", NULL}};
+  static const char *const moves[][2] = {
+      {"mint", "active"},     {"freeze", "frozen"}, {"unfreeze", "active"},
+      {"revoke", "revoked"},  {"burn", "burned"},   {"transfer", NULL},
+      {"approve", NULL},      {"uri_set", NULL},    {"edition_transfer", NULL},
+      {"edition_burn", NULL}, {"mint_more", NULL}};
   char prev[65] = "", doc_hash[65];
   uint8_t h[32];
   const char *status = NULL;
@@ -244,7 +267,37 @@ static int bundle_events_in(json_t *b, const struct note_checkpoint *cp)
     in = bundle_in_log(json_object_get(key, "retired_event"), cp->size, cp->root);
     worst = in < worst ? in : worst;
   }
+  json_array_foreach(json_object_get(b, "status_lists"), i, e)
+  {
+    in = bundle_in_log(json_object_get(e, "event"), cp->size, cp->root);
+    worst = in < worst ? in : worst;
+  }
   return worst;
+}
+
+/* Each status list the bundle names (when it names any) is the issuer's status_list_published
+ * event of that list and purpose; what the event says (the sha256 of the list's credential) is
+ * for the verifier to compare with the list it fetches. */
+static void bundle_check_status_lists(json_t *checks, json_t *b, json_t *d)
+{
+  json_t *lists = json_object_get(b, "status_lists"), *s;
+  size_t i;
+  int ok = 1;
+  if (!json_array_size(lists)) return;
+  json_array_foreach(lists, i, s)
+  {
+    json_t *ev = bundle_canon(json_object_get(s, "event")), *data = json_object_get(ev, "data");
+    ok &= json_is_object(ev) && !strcmp(bundle_str(ev, "type"), "status_list_published") &&
+          json_is_integer(json_object_get(ev, "account")) &&
+          json_equal(json_object_get(ev, "account"), json_object_get(d, "issuer")) &&
+          json_equal(json_object_get(data, "list"), json_object_get(s, "list")) &&
+          json_equal(json_object_get(data, "purpose"), json_object_get(s, "purpose")) &&
+          json_integer_value(json_object_get(s, "index")) >= 0 &&
+          json_integer_value(json_object_get(s, "index")) < 131072;
+    json_decref(ev);
+  }
+  bundle_check(checks, "status_lists_logged", ok,
+               "each status list named is the issuer's logged publication of it");
 }
 
 /* The checkpoint is signed by the log key (and cosigned by the quorum of witnesses); every event
@@ -393,13 +446,14 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   json_t *key = json_object_get(b, "signing_key"), *events = json_object_get(b, "events");
   const char *doc = bundle_str(b, "document");
   json_t *d = bundle_load_signed(doc);
-  bundle_check_signature(checks, doc, d, cert, key);
+  bundle_check_signature(checks, doc, d, cert, key, events);
   bundle_check_key(checks, d, key);
   const char *status = bundle_check_events(checks, events, doc, d);
   bundle_check(checks, "status_matches_events",
                status && !strcmp(status, bundle_str(cert, "status")),
                "the status shown is the one the events lead to");
   bundle_check_key_order(checks, key, events);
+  bundle_check_status_lists(checks, b, d);
   struct note_checkpoint cp;
   int signed_cp = 0, anchored = bundle_check_log(checks, b, trust, &cp, &signed_cp);
   json_t *profile = bundle_check_profile(checks, b, d, signed_cp ? &cp : NULL);

@@ -17,7 +17,7 @@ $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 -- (compact, in the views' column order).
 CREATE VIEW account_v AS
   SELECT id, role, name, issuer_id, status, ddc_ts(created_at) AS created_at,
-         ddc_ts(updated_at) AS updated_at
+         ddc_ts(updated_at) AS updated_at, platform_id
   FROM accounts;
 
 CREATE VIEW api_key_v AS
@@ -26,12 +26,26 @@ CREATE VIEW api_key_v AS
   FROM api_keys;
 
 -- Who may see account (p_id, of issuer p_issuer): operators, the account itself, an issuer its
--- own holders. The one rule for reading accounts, listing them, their keys and their money.
+-- own holders, a platform its issuers and their holders (accounts.platform_id). The one rule for
+-- reading accounts, listing them, their keys and their money.
 CREATE FUNCTION ddc_account_may_see(p_role text, p_actor bigint, p_id bigint, p_issuer bigint)
-RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+RETURNS boolean LANGUAGE sql STABLE AS $$
   SELECT p_role = 'operator' OR p_id = p_actor
          OR (p_role = 'issuer' AND coalesce(p_issuer = p_actor, false))
+         OR (p_role = 'platform' AND EXISTS (SELECT 1 FROM accounts x
+                                             WHERE x.id = p_id AND x.platform_id = p_actor))
 $$;
+
+-- A platform is told 403 for an account it may not see whether or not it exists: it learns
+-- nothing of other platforms' accounts. Everyone else gets 404 for a missing one.
+CREATE FUNCTION ddc_account_missing(p_role text, p_id bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_role = 'platform' THEN
+    PERFORM ddc_fail('forbidden', format('account %s is not one of this platform''s', p_id));
+  END IF;
+  PERFORM ddc_fail('not_found', format('no account %s', p_id));
+END $$;
 
 -- The account p_id for a caller who may see it; p_forbidden is the refusal's sentence.
 CREATE FUNCTION ddc_account_seen(p_role text, p_actor bigint, p_id bigint, p_forbidden text)
@@ -41,7 +55,7 @@ DECLARE
 BEGIN
   SELECT * INTO a FROM accounts WHERE id = p_id;
   IF NOT FOUND THEN
-    PERFORM ddc_fail('not_found', format('no account %s', p_id));
+    PERFORM ddc_account_missing(p_role, p_id);
   END IF;
   IF NOT ddc_account_may_see(p_role, p_actor, a.id, a.issuer_id) THEN
     PERFORM ddc_fail('forbidden', p_forbidden);
@@ -49,17 +63,32 @@ BEGIN
   RETURN a;
 END $$;
 
--- A new account. Operators create any (p_actor NULL: the command line, `ddcd init`); issuers
--- only holders of their own (p_issuer NULL or the issuer itself); holders none. The request's
--- shape (a holder has an issuer, no one else does) was checked by the caller.
+-- A new account. Operators create any (p_actor NULL: the command line, `ddcd init`), an issuer
+-- under platform p_platform if given; platforms only issuers, which are theirs; issuers only
+-- holders of their own (p_issuer NULL or the issuer itself); holders none. A holder sits under
+-- its issuer's platform. The request's shape (a holder has an issuer, no one else does; only an
+-- issuer has a platform_id) was checked by the caller.
 CREATE FUNCTION ddc_account_create(p_actor_role text, p_actor bigint, p_role text, p_name text,
-                                   p_issuer bigint)
+                                   p_issuer bigint, p_platform bigint)
 RETURNS json LANGUAGE plpgsql AS $$
 DECLARE
   v_id bigint;
 BEGIN
   IF p_actor_role = 'holder' THEN
     PERFORM ddc_fail('forbidden', 'holders do not create accounts', '{"field":"role"}');
+  END IF;
+  IF p_actor_role = 'platform' THEN
+    IF p_role <> 'issuer' OR coalesce(p_platform <> p_actor, false) THEN
+      PERFORM ddc_fail('forbidden', 'a platform creates issuers of its own only',
+                       CASE WHEN p_role <> 'issuer' THEN '{"field":"role"}'
+                            ELSE '{"field":"platform_id"}' END::jsonb);
+    END IF;
+    p_platform := p_actor;
+  ELSIF p_platform IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM accounts x WHERE x.id = p_platform AND x.role = 'platform')
+  THEN
+    PERFORM ddc_fail('wrong_account_role', format('account %s is not a platform', p_platform),
+                     '{"field":"platform_id"}');
   END IF;
   IF p_actor_role = 'issuer' THEN
     IF p_role <> 'holder' OR coalesce(p_issuer <> p_actor, false) THEN
@@ -73,7 +102,11 @@ BEGIN
     PERFORM ddc_fail('issuer_not_found', 'issuer_id does not name an issuer account',
                      '{"field":"issuer_id"}');
   END IF;
-  INSERT INTO accounts (role, name, issuer_id) VALUES (p_role, p_name, p_issuer)
+  IF p_role = 'holder' THEN
+    SELECT x.platform_id INTO p_platform FROM accounts x WHERE x.id = p_issuer;
+  END IF;
+  INSERT INTO accounts (role, name, issuer_id, platform_id)
+    VALUES (p_role, p_name, p_issuer, p_platform)
     RETURNING id INTO v_id;
   RETURN (SELECT to_json(v) FROM account_v v WHERE v.id = v_id);
 END $$;
@@ -87,7 +120,7 @@ DECLARE
 BEGIN
   SELECT * INTO v FROM account_v x WHERE x.id = p_id;
   IF NOT FOUND THEN
-    PERFORM ddc_fail('not_found', format('no account %s', p_id));
+    PERFORM ddc_account_missing(p_role, p_id);
   END IF;
   IF NOT ddc_account_may_see(p_role, p_actor, v.id, v.issuer_id) THEN
     PERFORM ddc_fail('forbidden', 'this account may not see that account');
@@ -117,7 +150,8 @@ BEGIN
                 coalesce(to_json(CASE WHEN v_n > p_limit THEN v_last::text END)::text, 'null'))::json;
 END $$;
 
--- Freeze or unfreeze: operators any non-operator account, issuers their own holders.
+-- Freeze or unfreeze: operators any non-operator account, platforms their issuers and their
+-- holders, issuers their own holders.
 CREATE FUNCTION ddc_account_set_status(p_actor_role text, p_actor bigint, p_target bigint,
                                        p_status text)
 RETURNS json LANGUAGE plpgsql AS $$
@@ -129,10 +163,13 @@ BEGIN
   END IF;
   SELECT * INTO a FROM accounts WHERE id = p_target FOR UPDATE;
   IF NOT FOUND THEN
-    PERFORM ddc_fail('not_found', format('no account %s', p_target));
+    PERFORM ddc_account_missing(p_actor_role, p_target);
+  END IF;
+  IF p_actor_role = 'platform' AND coalesce(a.platform_id <> p_actor, true) THEN
+    PERFORM ddc_fail('forbidden', format('account %s is not one of this platform''s', p_target));
   END IF;
   -- coalesce: a NULL here would make the whole test NULL, and IF NULL lets the caller through
-  IF p_actor_role <> 'operator'
+  IF p_actor_role NOT IN ('operator', 'platform')
      AND NOT (a.role = 'holder' AND coalesce(a.issuer_id = p_actor, false)) THEN
     PERFORM ddc_fail('forbidden', 'an issuer freezes only holders of its own');
   END IF;
@@ -145,7 +182,8 @@ BEGIN
   RETURN (SELECT to_json(v) FROM account_v v WHERE v.id = p_target);
 END $$;
 
--- A new API key: operators for anyone, issuers for themselves and their holders. The acting key
+-- A new API key: operators for anyone, platforms for themselves, their issuers and their holders,
+-- issuers for themselves and their holders. The acting key
 -- (p_key) is checked first (ddc_actor_check). NULL when the prefix is taken: the caller draws
 -- another (not a raise, which would abort an Idempotency-Key transaction around the call).
 CREATE FUNCTION ddc_api_key_create(p_actor_role text, p_actor bigint, p_account bigint,
@@ -188,6 +226,9 @@ DECLARE
   a accounts;
 BEGIN
   SELECT * INTO k FROM api_keys WHERE id = p_key AND revoked_at IS NULL FOR UPDATE;
+  IF NOT FOUND AND p_actor_role = 'platform' THEN
+    PERFORM ddc_fail('forbidden', format('API key %s is not one of this platform''s', p_key));
+  END IF;
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', format('no live API key %s', p_key));
   END IF;
@@ -237,8 +278,18 @@ BEGIN
   RETURN NULL;
 END $$;
 
--- Keys are never updated but to revoke them; accounts and certificates only on a status change
--- (accounts.last_event_hash and certificate transfers are frequent and change nothing cached).
+-- Something every kept verdict may depend on changed (a signing key retired, a chain anchor
+-- confirmed): every process drops its cached verdicts.
+CREATE FUNCTION ddc_notify_verdicts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('ddc_auth', 'cert:' || TG_TABLE_NAME);
+  RETURN NULL;
+END $$;
+
+-- Keys are never updated but to revoke them; accounts only on a status change
+-- (accounts.last_event_hash is frequent and changes nothing cached); certificates on any event
+-- (a new event changes the verdict: its status, or an event not in the log yet), which a mint,
+-- an INSERT, does not fire.
 CREATE TRIGGER api_keys_notify AFTER UPDATE OR DELETE ON api_keys
   FOR EACH ROW EXECUTE FUNCTION ddc_notify_key ();
 
@@ -248,8 +299,10 @@ CREATE TRIGGER accounts_notify AFTER UPDATE OF status ON accounts
 CREATE TRIGGER accounts_notify_delete AFTER DELETE ON accounts
   FOR EACH ROW EXECUTE FUNCTION ddc_notify_account ();
 
-CREATE TRIGGER certificates_notify AFTER UPDATE OF status ON certificates
-  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ddc_notify_cert ();
+CREATE TRIGGER certificates_notify AFTER UPDATE OF status, last_event_hash ON certificates
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status
+                     OR OLD.last_event_hash IS DISTINCT FROM NEW.last_event_hash)
+  EXECUTE FUNCTION ddc_notify_cert ();
 
 -- The acting API key is still live and its account active, checked under FOR SHARE locks held to
 -- the commit: a revocation or freeze in flight either commits first (and is seen here) or waits

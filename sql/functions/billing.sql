@@ -36,11 +36,15 @@ CREATE FUNCTION ddc_price_json(p prices) RETURNS jsonb LANGUAGE sql STABLE AS $$
                             'updated_at', ddc_ts(p.updated_at))
 $$;
 
--- The price of an operation for an issuer: its override, else the default.
+-- The price of an operation for an issuer: its override, else its platform's (the floor the
+-- operator set for the platform's issuers, a row whose issuer_id names the platform), else the
+-- default. For a platform itself: its floor, else the default.
 CREATE FUNCTION ddc_price(p_operation text, p_issuer bigint) RETURNS prices
 LANGUAGE sql STABLE AS $$
-  SELECT * FROM prices WHERE operation = p_operation AND (issuer_id = p_issuer OR issuer_id IS NULL)
-  ORDER BY issuer_id NULLS LAST LIMIT 1
+  SELECT * FROM prices WHERE operation = p_operation
+    AND (issuer_id = p_issuer OR issuer_id IS NULL
+         OR issuer_id = (SELECT a.platform_id FROM accounts a WHERE a.id = p_issuer))
+  ORDER BY issuer_id = p_issuer DESC NULLS LAST LIMIT 1
 $$;
 
 CREATE FUNCTION ddc_currency_check(p_currency text) RETURNS void LANGUAGE plpgsql AS $$
@@ -104,8 +108,10 @@ DECLARE
   v_currency text;
 BEGIN
   SELECT amount_minor, currency INTO v_amount, v_currency FROM prices -- ddc_price, inlined
-    WHERE operation = p_operation AND (issuer_id = p_issuer OR issuer_id IS NULL)
-    ORDER BY issuer_id NULLS LAST LIMIT 1;
+    WHERE operation = p_operation
+      AND (issuer_id = p_issuer OR issuer_id IS NULL
+           OR issuer_id = (SELECT a.platform_id FROM accounts a WHERE a.id = p_issuer))
+    ORDER BY issuer_id = p_issuer DESC NULLS LAST LIMIT 1;
   IF p_payer_role = 'operator' OR v_amount = 0 THEN
     RETURN ddc_money(0, v_currency);
   END IF;
@@ -113,40 +119,78 @@ BEGIN
   RETURN ddc_money(v_amount, v_currency);
 END $$;
 
--- Prices an issuer pays: its overrides, else the defaults. Operators may name any issuer (or
--- none: the defaults); issuers see their own; holders their issuer's.
+-- Prices an issuer pays: its overrides, else its platform's floor, else the defaults. Operators
+-- may name any issuer or platform (or none: the defaults); platforms see their own floors (no
+-- issuer_id) and their issuers'; issuers see their own; holders their issuer's.
 CREATE FUNCTION ddc_prices_list(p_role text, p_actor bigint, p_actor_issuer bigint,
                                 p_issuer bigint)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_issuer bigint := CASE p_role WHEN 'operator' THEN p_issuer
                                  WHEN 'issuer' THEN coalesce(p_issuer, p_actor)
+                                 WHEN 'platform' THEN coalesce(p_issuer, p_actor)
                                  ELSE coalesce(p_issuer, p_actor_issuer) END;
+  v_platform boolean := EXISTS (SELECT 1 FROM accounts WHERE id = v_issuer AND role = 'platform');
 BEGIN
   IF p_role = 'issuer' AND v_issuer <> p_actor OR p_role = 'holder' AND v_issuer <> p_actor_issuer
+     OR p_role = 'platform' AND v_issuer <> p_actor AND NOT EXISTS (
+          SELECT 1 FROM accounts WHERE id = v_issuer AND platform_id = p_actor AND role = 'issuer')
   THEN
     PERFORM ddc_fail('forbidden', 'prices of another issuer are not visible to this account',
                      '{"field":"issuer_id"}');
   END IF;
   RETURN jsonb_build_object('issuer_id', v_issuer, 'items', (
     SELECT jsonb_agg(ddc_price_json(p) || jsonb_build_object('source',
-                     CASE WHEN p.issuer_id IS NULL THEN 'default' ELSE 'issuer' END)
+                     CASE WHEN p.issuer_id IS NULL THEN 'default'
+                          WHEN p.issuer_id = v_issuer AND NOT v_platform THEN 'issuer'
+                          ELSE 'platform' END)
                      ORDER BY o.n)
     FROM unnest(ARRAY['mint', 'transfer', 'approve', 'freeze', 'unfreeze', 'revoke', 'burn',
                       'batch_row', 'edition_mint', 'edition_transfer', 'edition_burn',
                       'edition_mint_more']) WITH ORDINALITY AS o(op, n), ddc_price(o.op, v_issuer) AS p));
 END $$;
 
-CREATE FUNCTION ddc_price_set(p_operation text, p_issuer bigint, p_amount bigint, p_currency text)
+-- A platform may price only its own issuers, and not below its floor (ddc_price of the
+-- platform: the floor the operator set for it, else the default), in the floor's currency.
+CREATE FUNCTION ddc_price_platform_check(p_actor bigint, p_operation text, p_issuer bigint,
+                                         p_amount bigint, p_currency text)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  f prices := ddc_price(p_operation, p_actor);
+BEGIN
+  IF p_issuer IS NULL OR NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_issuer
+                                       AND platform_id = p_actor AND role = 'issuer') THEN
+    PERFORM ddc_fail('forbidden', 'a platform sets the prices of its own issuers only',
+                     '{"field":"issuer_id"}');
+  END IF;
+  IF p_currency IS DISTINCT FROM f.currency OR p_amount < f.amount_minor THEN
+    PERFORM ddc_fail('price_below_floor',
+      format('the floor for %s is %s %s; the price must be at least that, in %s', p_operation,
+             f.amount_minor, f.currency, f.currency),
+      jsonb_build_object('field', CASE WHEN p_currency IS DISTINCT FROM f.currency
+                                       THEN 'currency' ELSE 'amount_minor' END,
+                         'floor', ddc_money(f.amount_minor, f.currency)));
+  END IF;
+END $$;
+
+-- Operators set the default (p_issuer NULL), an issuer's price or a platform's floor (p_issuer
+-- names the platform); platforms their issuers' prices, within their floor.
+CREATE FUNCTION ddc_price_set(p_role text, p_actor bigint, p_operation text, p_issuer bigint,
+                              p_amount bigint, p_currency text)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   p prices;
 BEGIN
   PERFORM ddc_currency_check(p_currency);
-  IF p_issuer IS NOT NULL
-     AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_issuer AND role = 'issuer') THEN
-    PERFORM ddc_fail('issuer_not_found', format('account %s is not an issuer', p_issuer),
-                     '{"field":"issuer_id"}');
+  IF p_role = 'platform' THEN
+    PERFORM ddc_price_platform_check(p_actor, p_operation, p_issuer, p_amount, p_currency);
+  ELSIF p_role <> 'operator' THEN
+    PERFORM ddc_fail('forbidden', 'only operators and platforms set prices');
+  END IF;
+  IF p_issuer IS NOT NULL AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_issuer
+                                            AND role IN ('issuer', 'platform')) THEN
+    PERFORM ddc_fail('issuer_not_found', format('account %s is not an issuer or a platform',
+                                                p_issuer), '{"field":"issuer_id"}');
   END IF;
   INSERT INTO prices AS x (operation, issuer_id, amount_minor, currency)
     VALUES (p_operation, p_issuer, p_amount, p_currency)
@@ -156,10 +200,17 @@ BEGIN
   RETURN ddc_price_json(p);
 END $$;
 
--- Removes an issuer's override; the default price cannot be removed.
-CREATE FUNCTION ddc_price_delete(p_operation text, p_issuer bigint)
+-- Removes an issuer's override or a platform's floor (operators), or the override of a
+-- platform's own issuer (that platform); the default price cannot be removed.
+CREATE FUNCTION ddc_price_delete(p_role text, p_actor bigint, p_operation text, p_issuer bigint)
 RETURNS jsonb LANGUAGE plpgsql AS $$
 BEGIN
+  IF p_role = 'platform' AND NOT EXISTS (SELECT 1 FROM accounts WHERE id = p_issuer
+                                           AND platform_id = p_actor AND role = 'issuer')
+     OR p_role NOT IN ('operator', 'platform') THEN
+    PERFORM ddc_fail('forbidden', 'a platform removes the prices of its own issuers only',
+                     '{"field":"issuer_id"}');
+  END IF;
   DELETE FROM prices WHERE operation = p_operation AND issuer_id = p_issuer;
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', format('issuer %s has no own price for %s', p_issuer,
@@ -176,8 +227,9 @@ LANGUAGE sql STABLE AS $$
                             'created_at', ddc_ts(x.created_at), 'replayed', p_replayed)
 $$;
 
--- A recharge (the acting key p_key checked first). Operators credit issuers with money paid from outside; issuers move money from
--- their balance to one of their holders. The same (payer, reference) again returns the first
+-- A recharge (the acting key p_key checked first). Operators credit issuers and platforms with
+-- money paid from outside; platforms move money from their balance to one of their issuers, and
+-- issuers to one of their holders (both journals, this transaction). The same (payer, reference) again returns the first
 -- recharge ("replayed": true) if it asked the same, and recharge_reference_conflict otherwise.
 CREATE FUNCTION ddc_recharge(p_role text, p_actor bigint, p_account bigint, p_amount bigint,
                              p_currency text, p_reference text, p_key bigint)
@@ -190,14 +242,17 @@ BEGIN
   PERFORM ddc_currency_check(p_currency);
   SELECT * INTO a FROM accounts WHERE id = p_account;
   IF NOT FOUND THEN
-    PERFORM ddc_fail('not_found', format('no account %s', p_account));
+    PERFORM ddc_account_missing(p_role, p_account);
   END IF;
   IF p_role = 'holder' OR p_role = 'issuer' AND coalesce(a.issuer_id <> p_actor, true) THEN
     PERFORM ddc_fail('forbidden', 'issuers recharge only their own holders');
   END IF;
-  IF p_role = 'operator' AND a.role <> 'issuer' THEN
-    PERFORM ddc_fail('wrong_account_role', format('account %s is a %s; operators recharge issuers',
-                                                  p_account, a.role));
+  IF p_role = 'platform' AND (coalesce(a.platform_id <> p_actor, true) OR a.role <> 'issuer') THEN
+    PERFORM ddc_fail('forbidden', 'platforms recharge only their own issuers');
+  END IF;
+  IF p_role = 'operator' AND a.role NOT IN ('issuer', 'platform') THEN
+    PERFORM ddc_fail('wrong_account_role', format('account %s is a %s; operators recharge '
+                                                  'issuers and platforms', p_account, a.role));
   END IF;
   INSERT INTO recharges (payer_id, account_id, amount_minor, currency, reference, balance_after)
     VALUES (p_actor, p_account, p_amount, p_currency, p_reference, 0)
@@ -213,7 +268,7 @@ BEGIN
     END IF;
     RETURN ddc_recharge_json(x, true);
   END IF;
-  IF p_role = 'issuer' THEN
+  IF p_role IN ('issuer', 'platform') THEN
     PERFORM ddc_balance_move(p_actor, p_currency, -p_amount, 'recharge_out', p_reference, NULL,
                              p_account, 'amount');
   END IF;

@@ -30,6 +30,18 @@ $$;
 CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
   FOR EACH ROW EXECUTE FUNCTION ddc_append_only ();
 
+-- A retired signing key changes the bundles of its certificates (the retirement event): every
+-- process drops its cached verdicts (kept ones check the key, see ddc_verdict_get).
+CREATE TRIGGER issuer_keys_notify AFTER UPDATE OF retired_at ON issuer_keys
+  FOR EACH ROW WHEN (OLD.retired_at IS DISTINCT FROM NEW.retired_at)
+  EXECUTE FUNCTION ddc_notify_verdicts ();
+
+-- A status change (revoke, freeze, unfreeze, burn) changes the bits of the certificate's status
+-- list: it is published again (status.sql).
+CREATE TRIGGER certificates_status_dirty AFTER UPDATE OF status ON certificates
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status AND NEW.status_list IS NOT NULL)
+  EXECUTE FUNCTION ddc_status_dirty_mark ();
+
 -- Inserts an event whose canonical text p_canon (its "time" p_time, hash p_hash) is already
 -- written, by ddc_event_append or, for a mint, by ddcd (cert_mint_event), and queues it for the
 -- log.
@@ -46,20 +58,27 @@ BEGIN
   INSERT INTO log_pending (event_id) VALUES (v_id);
 END $$;
 
--- Appends an event after p_prev in its chain and queues it for the log; returns its hash. p_data
--- is the data object's JCS text (ddc_jcs); the envelope's keys are written in their JCS order:
--- account, actor, data, ddcId, prev, time, type, v. (A mint's event is written by ddcd, in the
--- same envelope: cert_mint_event.)
+-- An event's canonical text: p_data is the data object's JCS text (ddc_jcs); the envelope's keys
+-- are written in their JCS order: account, actor, data, ddcId, prev, time, type, v. The one
+-- writer of the envelope in SQL, for single events and batches alike (a mint's event is written
+-- by ddcd, in the same envelope: cert_mint_event).
+CREATE FUNCTION ddc_event_canon(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
+                                p_prev bytea, p_data text, p_time timestamptz)
+RETURNS text LANGUAGE sql STABLE AS $$
+  SELECT '{"account":' || coalesce(p_account::text, 'null') || ',"actor":' || p_actor
+    || ',"data":' || p_data || ',"ddcId":' || coalesce(p_ddc::text, 'null')
+    || ',"prev":' || coalesce('"' || encode(p_prev, 'hex') || '"', 'null')
+    || ',"time":"' || ddc_ts(p_time) || '","type":' || to_json(p_type)::text
+    || ',"v":"ddc.event/v1"}'
+$$;
+
+-- Appends an event after p_prev in its chain and queues it for the log; returns its hash.
 CREATE FUNCTION ddc_event_append(p_ddc bigint, p_account bigint, p_type text, p_actor bigint,
                                  p_prev bytea, p_data text)
 RETURNS bytea LANGUAGE plpgsql AS $$
 DECLARE
   v_time  timestamptz := now();
-  v_canon text := '{"account":' || coalesce(p_account::text, 'null') || ',"actor":' || p_actor
-    || ',"data":' || p_data || ',"ddcId":' || coalesce(p_ddc::text, 'null')
-    || ',"prev":' || coalesce('"' || encode(p_prev, 'hex') || '"', 'null')
-    || ',"time":"' || ddc_ts(v_time) || '","type":' || to_json(p_type)::text
-    || ',"v":"ddc.event/v1"}';
+  v_canon text := ddc_event_canon(p_ddc, p_account, p_type, p_actor, p_prev, p_data, v_time);
   v_hash  bytea := sha256(convert_to(v_canon, 'UTF8'));
 BEGIN
   PERFORM ddc_event_insert(p_ddc, p_account, p_type, p_actor, p_prev, v_time, v_canon, v_hash);
@@ -247,18 +266,23 @@ LANGUAGE sql STABLE AS $$
                     WHERE owner_id = c.owner_id AND operator_id = p_actor)
 $$;
 
--- Who may read a certificate: operators; its issuer; its owner; the owner's issuer; and of an
--- edition, every account that holds units of it and the issuer keeping that account.
+-- Who may read a certificate: operators; its issuer; its owner; the owner's issuer; a platform
+-- those of its issuers and of their holders; and of an edition, every account that holds units of
+-- it, the issuer keeping that account and that issuer's platform.
 CREATE FUNCTION ddc_cert_visible(p_role text, p_actor bigint, c certificates) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT p_role = 'operator' OR c.issuer_id = p_actor OR c.owner_id = p_actor
          OR p_role = 'issuer' AND EXISTS (SELECT 1 FROM accounts o
                                           WHERE o.id = c.owner_id AND o.issuer_id = p_actor)
+         OR p_role = 'platform' AND EXISTS (SELECT 1 FROM accounts o
+                                            WHERE o.id IN (c.issuer_id, c.owner_id)
+                                              AND o.platform_id = p_actor)
          OR ddc_is_approved(p_actor, c)
          OR c.edition_supply IS NOT NULL AND EXISTS (
               SELECT 1 FROM edition_balances b JOIN accounts o ON o.id = b.holder_id
               WHERE b.ddc_id = c.ddc_id AND b.amount > 0
-                AND (b.holder_id = p_actor OR p_role = 'issuer' AND o.issuer_id = p_actor))
+                AND (b.holder_id = p_actor OR p_role = 'issuer' AND o.issuer_id = p_actor
+                     OR p_role = 'platform' AND o.platform_id = p_actor))
 $$;
 
 -- The certificate as JSON and its document text, or a rule failure.
@@ -268,6 +292,9 @@ DECLARE
   c certificates;
 BEGIN
   SELECT * INTO c FROM certificates WHERE ddc_id = p_ddc;
+  IF NOT FOUND AND p_role = 'platform' THEN -- the same 403 whatever exists
+    PERFORM ddc_fail('forbidden', format('certificate %s is not visible to this account', p_ddc));
+  END IF;
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', format('no certificate %s', p_ddc));
   END IF;
@@ -332,9 +359,9 @@ END $$;
 -- Mints a certificate signed by ddcd: the document, its hash and signature are made in C with
 -- key p_key, which must still be the issuer's current key, and so is the mint event's canonical
 -- text p_event (its time p_issued_at), by cert_mint_event, its one writer, whose text batches
--- COPY too; p_ddc drawn from ddc_id_seq. Charges the issuer the mint price. With p_supply, an
--- edition (DDC-1155) of p_supply units, all the owner's, p_mintable if more may be minted later;
--- charged edition_mint.
+-- COPY too; p_ddc drawn from ddc_id_seq. Draws its status-list entry (status.sql). Charges the
+-- issuer the mint price. With p_supply, an edition (DDC-1155) of p_supply units, all the owner's,
+-- p_mintable if more may be minted later; charged edition_mint.
 CREATE FUNCTION ddc_mint(p_issuer bigint, p_ddc bigint, p_code text, p_owner bigint, p_kind text,
                          p_document text, p_cert_hash bytea, p_signature bytea, p_key bigint,
                          p_content_hash bytea, p_uri text, p_valid_from timestamptz,
@@ -346,8 +373,10 @@ DECLARE
   v_owner bigint := coalesce(p_owner, p_issuer);
   v_hash bytea := sha256(convert_to(p_event, 'UTF8'));
   v_existing bigint;
+  v_entry record;
 BEGIN
   PERFORM ddc_mint_key_check(p_issuer, p_key);
+  SELECT * INTO v_entry FROM ddc_status_draw(p_issuer);
   IF v_owner <> p_issuer THEN
     PERFORM ddc_recipient_check(p_issuer, v_owner, 'owner_id');
   END IF;
@@ -355,11 +384,12 @@ BEGIN
   INSERT INTO certificates (ddc_id, code, issuer_id, owner_id, kind, document, cert_hash,
                             signature, key_id, content_hash, uri, external_ref, valid_from,
                             valid_until, issued_at, last_event_hash, edition_supply,
-                            edition_burned, edition_mintable)
+                            edition_burned, edition_mintable, status_list, status_index)
     VALUES (p_ddc, p_code, p_issuer, v_owner, p_kind, p_document, p_cert_hash, p_signature, p_key,
             p_content_hash, p_uri, p_external_ref, p_valid_from, p_valid_until, p_issued_at,
             v_hash, p_supply, CASE WHEN p_supply IS NOT NULL THEN 0 END,
-            CASE WHEN p_supply IS NOT NULL THEN coalesce(p_mintable, false) END)
+            CASE WHEN p_supply IS NOT NULL THEN coalesce(p_mintable, false) END, v_entry.o_list,
+            v_entry.o_index)
     ON CONFLICT (issuer_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
     RETURNING * INTO c;
   IF c.ddc_id IS NULL THEN
@@ -684,10 +714,13 @@ BEGIN
   RETURN ddc_holder_key_json(h);
 END $$;
 
--- A page of the certificates the caller may see, in ddc_id order after p_after. Holders list
--- what they own; an issuer without filters lists what it issued.
+-- A page of the certificates the caller may see, in ddc_id order (descending when p_desc) after
+-- the cursor p_after, each with its metadata. Holders list what they own; an issuer without
+-- filters lists what it issued. The search filters are described at ddc_cert_search_sql.
 CREATE FUNCTION ddc_cert_list(p_role text, p_actor bigint, p_issuer bigint, p_owner bigint,
-                              p_status text, p_kind text, p_after bigint, p_limit integer)
+                              p_status text, p_kind text, p_after bigint, p_limit integer,
+                              p_external_ref text, p_q text, p_from timestamptz,
+                              p_to timestamptz, p_desc boolean)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 DECLARE
   v_items jsonb;
@@ -711,18 +744,58 @@ BEGIN
     PERFORM ddc_fail('forbidden', 'owner_id is not this issuer or one of its holders',
                      '{"field":"owner_id"}');
   END IF;
-  SELECT coalesce(jsonb_agg(ddc_cert_json(s.c) ORDER BY (s.c).ddc_id) FILTER (WHERE s.n <= p_limit),
-                  '[]'),
-         max((s.c).ddc_id) FILTER (WHERE s.n <= p_limit), count(*)
+  EXECUTE 'SELECT coalesce(jsonb_agg(ddc_cert_json(s.c) || jsonb_build_object(''metadata'','
+          ' (s.c).document::jsonb -> ''metadata'') ORDER BY s.n) FILTER (WHERE s.n <= $12), ''[]''),'
+          ' (array_agg((s.c).ddc_id ORDER BY s.n) FILTER (WHERE s.n <= $12))[$12], count(*)'
+          ' FROM (SELECT q.c, row_number() OVER (ORDER BY (q.c).ddc_id'
+          || CASE WHEN p_desc THEN ' DESC' ELSE '' END || ') AS n FROM ('
+          || ddc_cert_search_sql(p_issuer, p_owner, p_status, p_kind, p_after, p_external_ref,
+                                 regexp_split_to_array(btrim(p_q, E' \t\n\r\u3000'),
+                                                       E'[ \t\n\r\u3000]+'),
+                                 p_from, p_to, p_desc)
+          || ' LIMIT $12 + 1) q) s'
     INTO v_items, v_last, v_n
-    FROM (SELECT x AS c, row_number() OVER (ORDER BY x.ddc_id) AS n FROM certificates x
-          WHERE x.ddc_id > p_after
-            AND (p_issuer IS NULL OR x.issuer_id = p_issuer)
-            AND (p_owner IS NULL OR x.owner_id = p_owner)
-            AND (p_status IS NULL OR x.status = p_status)
-            AND (p_kind IS NULL OR x.kind = p_kind)
-            AND ddc_cert_visible(p_role, p_actor, x)
-          ORDER BY x.ddc_id LIMIT p_limit + 1) s;
+    USING p_issuer, p_owner, p_status, p_kind, p_after, p_external_ref, p_from, p_to, p_role,
+          p_actor, p_desc, p_limit;
   RETURN jsonb_build_object('items', v_items,
                             'next_cursor', CASE WHEN v_n > p_limit THEN v_last::text END);
+END $$;
+
+-- The search behind ddc_cert_list, as SQL text with its parameters $1..$11 (issuer, owner, status,
+-- kind, cursor, external_ref, from, to, role, actor, descending), ordered by ddc_id: only the
+-- filters given appear, so each EXECUTE is planned for them. Words of 3 or more characters match
+-- through the trigram index certificates_search_idx (same expression); shorter ones (1 or 2 CJK
+-- characters) are checked on the rows the other conditions leave. Words are matched in the
+-- JSON text of the strings, so they are JSON-escaped first, then LIKE-escaped.
+CREATE FUNCTION ddc_cert_search_sql(p_issuer bigint, p_owner bigint, p_status text, p_kind text,
+                                    p_after bigint, p_external_ref text, p_words text[],
+                                    p_from timestamptz, p_to timestamptz, p_desc boolean)
+RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+  v_expr text := '(jsonb_path_query_array(c.document::jsonb, ''strict $."metadata".** ? '
+                 '(@.type() == "string")'')::text)';
+  v_sql  text := 'SELECT c FROM certificates c WHERE ddc_cert_visible($9, $10, c)';
+  v_w    text;
+BEGIN
+  IF p_after > 0 THEN
+    v_sql := v_sql || CASE WHEN p_desc THEN ' AND c.ddc_id < $5' ELSE ' AND c.ddc_id > $5' END;
+  END IF;
+  IF p_issuer IS NOT NULL THEN v_sql := v_sql || ' AND c.issuer_id = $1'; END IF;
+  IF p_owner IS NOT NULL THEN v_sql := v_sql || ' AND c.owner_id = $2'; END IF;
+  IF p_status IS NOT NULL THEN v_sql := v_sql || ' AND c.status = $3'; END IF;
+  IF p_kind IS NOT NULL THEN v_sql := v_sql || ' AND c.kind = $4'; END IF;
+  IF p_external_ref IS NOT NULL THEN v_sql := v_sql || ' AND c.external_ref = $6'; END IF;
+  IF p_from IS NOT NULL THEN v_sql := v_sql || ' AND c.issued_at >= $7'; END IF;
+  IF p_to IS NOT NULL THEN v_sql := v_sql || ' AND c.issued_at < $8'; END IF;
+  FOREACH v_w IN ARRAY coalesce(p_words, '{}') LOOP
+    v_w := lower(substr(to_jsonb(v_w)::text, 2, length(to_jsonb(v_w)::text) - 2));
+    IF char_length(v_w) >= 3 THEN
+      v_sql := v_sql || ' AND ' || v_expr || ' ILIKE '
+        || quote_literal('%' || replace(replace(replace(v_w, '\', '\\'), '%', '\%'), '_', '\_')
+                         || '%');
+    ELSE
+      v_sql := v_sql || ' AND strpos(lower(' || v_expr || '), ' || quote_literal(v_w) || ') > 0';
+    END IF;
+  END LOOP;
+  RETURN v_sql || CASE WHEN p_desc THEN ' ORDER BY c.ddc_id DESC' ELSE ' ORDER BY c.ddc_id' END;
 END $$;

@@ -62,3 +62,8 @@ RETURNS boolean LANGUAGE sql AS $$
    WHERE id = p_anchor AND status = 'pending' AND p_status IN ('confirmed', 'failed')
   RETURNING true
 $$;
+
+-- A confirmed anchor changes the bundles it holds, and so their verdicts: every process drops its
+-- cached ones (kept verdicts name the anchor they were made with, see ddc_verdict_get).
+CREATE TRIGGER chain_anchors_notify AFTER UPDATE OF status ON chain_anchors
+  FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION ddc_notify_verdicts ();

@@ -83,6 +83,39 @@ BEGIN
               WHERE e.ddc_id = c.ddc_id), '[]');
 END $$;
 
+-- The kept verdict on the certificate with this code (020_verdicts.sql), if it still stands: made
+-- from the certificate's last event, against the trust p_trust, its key not retired since, naming
+-- the newest confirmed chain anchor (a bundle names the newest that holds its events), and before
+-- its result turns with time. No row: make it again.
+-- SQL and set-returning, so that it is inlined into the caller's prepared plan.
+CREATE FUNCTION ddc_verdict_get(p_code text, p_trust text)
+RETURNS TABLE (body text) LANGUAGE sql STABLE AS $$
+  SELECT v.body FROM verdicts v JOIN certificates c ON c.ddc_id = v.ddc_id
+   WHERE v.code = p_code AND v.trust = p_trust AND c.last_event_hash = v.event_hash
+     AND (v.fresh_until IS NULL OR v.fresh_until > now())
+     AND (v.key_retired OR NOT EXISTS (SELECT 1 FROM issuer_keys k
+                                        WHERE k.id = v.key_id AND k.retired_at IS NOT NULL))
+     AND v.anchor_size = coalesce((SELECT max(a.tree_size) FROM chain_anchors a
+                                    WHERE a.status = 'confirmed'), 0)
+$$;
+
+-- Keeps the verdict made from the bundle whose last event hashes to p_event_hash (see
+-- ddc_verdict_get). A verdict made from an older bundle than the one kept does no harm: it fails
+-- the event_hash comparison and is made again.
+CREATE FUNCTION ddc_verdict_put(p_code text, p_event_hash bytea, p_trust text,
+                                p_anchor_size bigint, p_key_retired boolean,
+                                p_fresh_until timestamptz, p_body text)
+RETURNS void LANGUAGE sql AS $$
+  INSERT INTO verdicts AS v (code, ddc_id, key_id, event_hash, trust, anchor_size, key_retired,
+                             fresh_until, body)
+  SELECT c.code, c.ddc_id, c.key_id, p_event_hash, p_trust, p_anchor_size, p_key_retired,
+         p_fresh_until, p_body
+    FROM certificates c WHERE c.code = p_code
+  ON CONFLICT (code) DO UPDATE SET event_hash = EXCLUDED.event_hash, trust = EXCLUDED.trust,
+    anchor_size = EXCLUDED.anchor_size, key_retired = EXCLUDED.key_retired,
+    fresh_until = EXCLUDED.fresh_until, body = EXCLUDED.body, made_at = now()
+$$;
+
 -- Content-hash lookup: the codes of certificates of that content (public view only).
 CREATE FUNCTION ddc_public_by_content(p_hash bytea) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(

@@ -14,7 +14,7 @@ const post = (path, key, json) => request(srv.base, 'POST', path, { key, json })
 test('an account has the documented shape', async () => {
   const r = await get(`/v1/accounts/${w.holder.id}`, w.op);
   assert.equal(r.status, 200);
-  assert.deepEqual(Object.keys(r.json).sort(), ['created_at', 'id', 'issuer_id', 'name', 'role', 'status', 'updated_at']);
+  assert.deepEqual(Object.keys(r.json).sort(), ['created_at', 'id', 'issuer_id', 'name', 'platform_id', 'role', 'status', 'updated_at']);
   assert.equal(r.json.role, 'holder');
   assert.equal(r.json.issuer_id, w.issuer.id);
   assert.equal(r.json.status, 'active');

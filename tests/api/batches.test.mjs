@@ -457,9 +457,14 @@ test('at most 16 uploads at once per ddcd (each holds a database connection) and
     assertProblem(r, 429, 'rate_limited');
     assert.match(r.json.detail, /16 uploads are in progress on this server/);
     ups[0].end(body.slice(2000));
-    await new Promise((res) => setTimeout(res, 300));
-    r = await upload(own.base, issuers[4].key, bigClass('N', 200), 'kind=diploma&dry_run=true');
-    assert.equal(r.status, 202, r.text); // a new body: the same one would give its batch back (200)
+    // once that upload is in, its slot is free: the fifth issuer gets in (429 until then)
+    const next = bigClass('N', 200); // a new body: the same one would give its batch back (200)
+    for (const end = Date.now() + 30000; ;) {
+      r = await upload(own.base, issuers[4].key, next, 'kind=diploma&dry_run=true');
+      if (r.status !== 429 || Date.now() > end) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(r.status, 202, r.text);
     for (const u of ups.slice(1)) u.destroy();
   } finally {
     await own.stop();

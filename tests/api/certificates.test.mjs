@@ -974,7 +974,9 @@ test('list: filters, cursor pagination that returns everything once, and who see
   assert.equal(full.json.next_cursor, null, 'a page that holds the rest has no cursor');
   // the list items are certificate objects
   const { charged: _charged, ...stored } = made[2];
-  assert.deepEqual(byIssuer.find((c) => c.ddc_id === made[2].ddc_id), stored);
+  const { metadata: listedMeta, ...listed } = byIssuer.find((c) => c.ddc_id === made[2].ddc_id);
+  assert.deepEqual(listed, stored);
+  assert.deepEqual(listedMeta, JSON.parse((await get(`/v1/certificates/${made[2].ddc_id}/document`, w.issuerKey)).text).metadata, 'with its metadata');
   const pick = (...i) => i.map((n) => made[n].ddc_id);
   assert.deepEqual(ids(await all(w.issuerKey, '&status=frozen')), pick(0, 5));
   assert.deepEqual(ids(await all(w.issuerKey, '&status=revoked')), pick(1));

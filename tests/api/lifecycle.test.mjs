@@ -130,7 +130,9 @@ test('kill -9 under load: restart needs no manual step and every acknowledged wr
     }
   };
   const workers = Array.from({ length: 16 }, worker);
+  // killed under load: after at least 400 ms and a few acknowledged writes (however busy the host)
   await new Promise((r) => setTimeout(r, 400));
+  for (const end = Date.now() + 30000; acked.length <= 10 && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
   srv.proc.kill('SIGKILL');
   stop = true;
   await Promise.all(workers);

@@ -1,9 +1,10 @@
 // verify.test.mjs: public verification by code. A certificate turns "valid" once anchored; its
 // status, validity window and any tampering with its bundle show in the verdict, which names the
-// failed check.
+// failed check. The verdict kept per certificate is exactly what checking its bundle gives.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { startDdcd, request, world, assertProblem, uniq } from './lib.mjs';
 
 let srv, w;
@@ -46,7 +47,8 @@ test('a new certificate is valid once anchored; every check passes; the latency 
     times.push(ms);
     assert.equal(v.result, 'valid', JSON.stringify(failed(v)));
     assert.deepEqual(failed(v), []);
-    assert.deepEqual(v.checks.map((x) => x.name), ['document_hash', 'document_names_certificate', 'issuer_signature', 'key_events_match', 'event_chain', 'status_matches_events', 'key_valid_at_issue', 'checkpoint_signature', 'events_in_log']);
+    // status_lists_logged comes once the issuer's status list is in the log (status_lists.test.mjs)
+    assert.deepEqual(v.checks.map((x) => x.name).filter((n) => n !== 'status_lists_logged'), ['document_hash', 'document_names_certificate', 'issuer_signature', 'key_events_match', 'event_chain', 'status_matches_events', 'key_valid_at_issue', 'checkpoint_signature', 'events_in_log']);
     assert.equal(v.certificate.code, c.code);
     assert.equal(v.certificate.cert_hash, c.cert_hash);
     assert.equal(v.issuer.id, w.issuer.id);
@@ -263,6 +265,59 @@ test('verdicts are served from memory for a moment: a write here clears them, a 
     const r = await request(other.base, 'POST', `/v1/certificates/${b.ddc_id}/freeze`, { key: w.issuerKey, json: {} });
     assert.equal(r.status, 200, r.text);
     assert.equal(await at(other.base, b.code), 'frozen');
+  } finally {
+    await other.stop();
+  }
+});
+
+// GET /v1/verify/{code} answers from the verdict kept per certificate (verdicts, 020) once it is
+// final: it must be exactly what checking the certificate's bundle gives (POST /v1/verify adds
+// only bundle_is_current, the GET only bundle_url), and a new event, a retired key or the time
+// passing its validUntil must make it again. The second process keeps nothing in memory, so every
+// GET there reads the kept verdict.
+test('the kept verdict is exactly what checking the bundle gives, and is made again when that changes', async () => {
+  const other = await startDdcd({ env: { DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '0' } });
+  const sql = (q) => execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc', q]).toString().trim();
+  try {
+    const at = async (code) => (await request(other.base, 'GET', `/v1/verify/${code}`)).json;
+    const same = async (code, what) => {
+      const kept = await at(code);
+      const fresh = (await post('/v1/verify', undefined, (await get(`/v1/verify/${code}/bundle`)).json)).json;
+      assert.equal(kept.bundle_url, `/v1/verify/${code}/bundle`);
+      delete kept.bundle_url;
+      fresh.checks = fresh.checks.filter((c) => c.name !== 'bundle_is_current');
+      assert.deepEqual(kept, fresh, what);
+      return kept;
+    };
+    const row = (code) => sql(`SELECT count(*) || ' ' || key_retired FROM verdicts WHERE code = '${code}' GROUP BY key_retired`);
+    // made, kept, and the same when read back
+    const a = await mint(), c = await mint();
+    await verdict(a.code);
+    await verdict(c.code);
+    assert.equal((await same(a.code, 'made from the bundle')).result, 'valid');
+    assert.equal(row(a.code), '1 false', 'kept');
+    assert.equal((await same(a.code, 'read back')).result, 'valid');
+    // a new event: the kept "valid" no longer stands
+    assert.equal((await post(`/v1/certificates/${a.ddc_id}/revoke`, w.issuerKey, { reason: 'kept' })).status, 200);
+    assert.notEqual((await at(a.code)).result, 'valid', 'the revocation shows at once');
+    const t1 = Date.now();
+    while (!(await at(a.code)).final && Date.now() - t1 < 10000) await new Promise((res) => setTimeout(res, 50));
+    assert.equal((await same(a.code, 'after the revocation')).result, 'revoked');
+    // the signing key retired: made again (now with the retirement in its bundle)
+    assert.equal((await post(`/v1/accounts/${w.issuer.id}/keys`, w.issuerKey, {})).status, 201);
+    assert.equal((await post(`/v1/accounts/${w.issuer.id}/keys/${c.key_id}/retire`, w.issuerKey, {})).status, 200);
+    await verdict(c.code);
+    const t0 = Date.now();
+    while ((await at(c.code)).result !== 'valid' && Date.now() - t0 < 10000) await new Promise((res) => setTimeout(res, 50));
+    assert.equal((await same(c.code, 'after the key retired')).result, 'valid');
+    assert.equal(row(c.code), '1 true', 'made again with the key retired');
+    // validUntil passes: the kept "valid" turns "expired"
+    const until = new Date(Date.now() + 3000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const e = await mint({ valid_until: until });
+    await verdict(e.code);
+    assert.equal((await same(e.code, 'before validUntil')).result, 'valid');
+    while (Date.now() <= Date.parse(until)) await new Promise((res) => setTimeout(res, 100));
+    assert.equal((await same(e.code, 'after validUntil')).result, 'expired');
   } finally {
     await other.stop();
   }

@@ -2,20 +2,22 @@
 # run.sh: `make bench`. Measures ddcd against the machine's own limits and prints one table:
 # a bare libmicrohttpd reply (build/bench/bare_mhd, the HTTP limit), ddcd GET /healthz, a bare
 # PostgreSQL primary-key select (pgbench, the DB limit), ddcd GET /v1/accounts/{id}, a bare
-# single-row insert (pgbench, the write limit), and single-certificate mints (POST
-# /v1/certificates: sign, insert, event, debit) spread over 8 issuers and from one issuer alone,
-# the time from a mint's 201 to its verdict "valid" (GET /v1/verify/{code}) at the default anchor
-# interval; then the database is filled up to FILL certificates by SQL (filler rows shaped like the
-# minted ones: certificate, mint event, queued for the log), the sequencer's integration rate is
-# timed on them (events into log leaves, tiles and signed checkpoints), and GET /v1/verify/{code}
-# is measured on real, signed and anchored certificates among them (verdict cache on and off);
-# proof times at 1M and 10M leaves (build/bench/proof_bench, its own database: synthetic leaves
-# through the tiles code); last, a 100,000-row diploma batch (upload to completed and to anchored,
-# rows/s, ddcd's peak RSS) beside a bare COPY of the same rows into a similar table; then chain
-# anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs).
-# Owns everything it starts: a throwaway PostgreSQL cluster, one ddcd, one bare_mhd, all under a
+# single-row insert (pgbench), the mint write limit (pgbench replaying exactly the writes of one
+# mint: event, log queue, certificate row, balance debit, journal line, on the same tables) and
+# single-certificate mints (POST /v1/certificates) spread over 8 issuers and from one issuer alone,
+# the time from a mint's 201 to its verdict "valid" at the default anchor interval; then the
+# database is filled up to FILL certificates by SQL (filler rows shaped like the minted ones) and a
+# BATCH_ROWS diploma batch (upload to completed and to anchored, rows/s, beside a bare COPY of the
+# same rows), the sequencer's integration rate is timed on the filler, proof times at 1M and 10M
+# leaves (build/bench/proof_bench, its own database); then GET /v1/verify/{code} on the batch's
+# real certificates: each code's first verification (which makes and keeps its verdict), requests
+# spread over all of them with no cache in memory, the same against 3 ddcd processes, a hot set of
+# 1000 codes with the verdict cache on, and the bundles (/bundle) likewise; ddcd's peak RSS; last,
+# chain anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs), and the
+# status-list publication time for an issuer of 1,000,000 certificates (tests/bench/status.mjs).
+# Owns everything it starts: a throwaway PostgreSQL cluster, the ddcds, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
-# Loopback only; about four and a half minutes on 2 cores. Needs build/ddcd, build/bench/bare_mhd and
+# Loopback only; about seven minutes on 2 cores. Needs build/ddcd, build/bench/bare_mhd and
 # build/bench/proof_bench (the Makefile builds them) and node.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -196,6 +198,39 @@ mint_lua() {
 mint_lua "$WORK/mint8.lua" 8
 mint_lua "$WORK/mint1.lua" 1
 
+# mintlimit.sql: the write limit of a mint, PostgreSQL doing exactly the writes of one ddc_mint on
+# the same tables and indexes with nothing around it: the mint event and its log queue entry, the
+# certificate row (a minted document, ON CONFLICT on external_ref as in ddc_mint), the balance
+# debit and its journal line; issuers taken at random among the 8, each with its newest key. One
+# statement (data-modifying CTEs), one round trip, as ddc_mint is one call: sent one by one, the
+# balance row stays locked over two more round trips and 32 clients on 8 rows queue behind them.
+mint_sql() {
+  local list ids keys price doc
+  list=$(echo $MINTERS | tr ' ' ,)
+  ids=$(psql "$DB_URL" -qXAt -c "SELECT string_agg(format('WHEN :i = %s THEN %s', n - 1, id), ' ')
+    FROM unnest('{$list}'::bigint[]) WITH ORDINALITY AS t(id, n)")
+  keys=$(psql "$DB_URL" -qXAt -c "SELECT string_agg(format('WHEN :i = %s THEN %s', n - 1,
+    (SELECT max(k.id) FROM issuer_keys k WHERE k.issuer_id = t.id)), ' ')
+    FROM unnest('{$list}'::bigint[]) WITH ORDINALITY AS t(id, n)")
+  price=$(psql "$DB_URL" -qXAt -c "SELECT amount_minor FROM prices WHERE operation = 'mint'
+    AND issuer_id IS NULL")
+  # pgbench would take a colon before a name in a literal for a variable: the document's are @@
+  doc=$(psql "$DB_URL" -qXAt -c "SELECT document FROM certificates ORDER BY ddc_id DESC LIMIT 1" |
+    sed "s/'/''/g; s/:/@@/g")
+  [ -n "$keys" ] && [ -n "$price" ] && [ -n "$doc" ] || fail "no keys, price or document for mintlimit"
+  cat <<EOF
+\set i random(0, 7)
+\set issuer CASE $ids END
+\set key CASE $keys END
+WITH n AS (SELECT nextval('ddc_id_seq') AS ddc, translate(substr(md5(random()::text) || md5(random()::text), 1, 26), '0189', 'wxyz') AS code),
+ev AS (INSERT INTO events (ddc_id, account_id, type, actor_id, created_at, canonical, event_hash, prev_event_hash) SELECT n.ddc, NULL, 'mint', :issuer::bigint, now(), '{"account":' || 'null,"actor":' || :issuer::bigint || ',"data":{"certHash":"' || md5(n.code) || md5(n.code || '.') || '","issuer":' || :issuer::bigint || ',"keyId":' || :key::bigint || ',"kind":"generic","owner":' || :issuer::bigint || '},"ddcId":' || n.ddc || ',"prev":' || 'null,"time":"' || ddc_ts(now()) || '","type":"mint","v":"ddc.event/v1"}', sha256(convert_to(n.code, 'UTF8')), NULL FROM n RETURNING id),
+lp AS (INSERT INTO log_pending (event_id) SELECT id FROM ev),
+c AS (INSERT INTO certificates (ddc_id, code, issuer_id, owner_id, kind, document, cert_hash, signature, key_id, content_hash, uri, external_ref, valid_from, valid_until, issued_at, last_event_hash) SELECT n.ddc, n.code, :issuer::bigint, :issuer::bigint, 'generic', replace('$doc', '@@', ':'), sha256(convert_to(n.code || 'd', 'UTF8')), sha512(convert_to(n.code, 'UTF8')), :key::bigint, NULL, NULL, NULL, NULL, NULL, now(), sha256(convert_to(n.code, 'UTF8')) FROM n ON CONFLICT (issuer_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING),
+b AS (UPDATE balances SET amount_minor = amount_minor - $price, updated_at = now() WHERE account_id = :issuer::bigint AND currency = 'CNY' AND amount_minor >= $price RETURNING amount_minor)
+INSERT INTO journal (account_id, currency, delta, balance_after, reason, reference, ddc_id, counterparty_id) SELECT :issuer::bigint, 'CNY', -$price, b.amount_minor, 'mint', NULL, n.ddc, NULL FROM b, n;
+EOF
+}
+
 # --- load scripts, written here so the key never leaves $WORK
 {
   echo '-- GET /v1/accounts/{id} with the operator key, ids picked at random per request'
@@ -231,6 +266,8 @@ pgbench_run insert "$WORK/insert.sql"
 psql "$DB_URL" -qX -c 'DROP TABLE bench_insert' || true
 warm -s "$WORK/mint8.lua" "$DDCD/"
 wrk_run mint8 "$DDCD/" "$WORK/mint8.lua"
+mint_sql >"$WORK/mintlimit.sql"
+pgbench_run mintlimit "$WORK/mintlimit.sql"
 wrk_run mint1 "$DDCD/" "$WORK/mint1.lua"
 MINTED=$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')
 
@@ -238,14 +275,14 @@ MINTED=$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')
 node tests/bench/mint_to_valid.mjs "$DDCD" "$WORK/minter.keys" 1000 25 20 >"$WORK/m2v.out" 2>&1 ||
   { cat "$WORK/m2v.out" >&2; fail "mint to valid failed"; }
 read -r _ M2V_P50 _ M2V_P99 _ M2V_MAX _ M2V_N <"$WORK/m2v.out"
-REAL_MAX=$(psql "$DB_URL" -qXAt -c 'SELECT max(ddc_id) FROM certificates')
 
 # --- fill up to FILL certificates: copies of the minted ones (new id and code, the document's
 # hash, a mint event in the real shape), queued for the log in one transaction
 until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.2; done
 FILL_START=$SECONDS
-LEAVES=$((FILL - $(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')))
-psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -v fill="$FILL" -f tests/bench/fill.sql >"$WORK/fill.out" 2>&1 ||
+BATCH_ROWS=${DDC_BENCH_BATCH_ROWS:-100000} # the batch below makes the FILL certificates whole
+LEAVES=$((FILL - BATCH_ROWS - $(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')))
+psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -v fill="$((FILL - BATCH_ROWS))" -f tests/bench/fill.sql >"$WORK/fill.out" 2>&1 ||
   { cat "$WORK/fill.out" >&2; fail "fill failed"; }
 # --- the sequencer: the filler's LEAVES events, timed from their commit until the log has
 # integrated them all
@@ -254,30 +291,6 @@ FILL_SECS=$((SECONDS - FILL_START))
 until [ "$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM log_pending')" = 0 ]; do sleep 0.05; done
 SEQ_SECS=$(awk -v a="$SEQ_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 CERTS=$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')
-
-# --- GET /v1/verify/{code} on 1000 real certificates (minted through the API), each checked
-# valid first
-psql "$DB_URL" -qXAt -c "SELECT code FROM certificates WHERE ddc_id <= $REAL_MAX ORDER BY random()
-  LIMIT 1000" >"$WORK/codes"
-while read -r code; do
-  curl -fsS "$DDCD/v1/verify/$code" | grep -q '"result":"valid"' || fail "certificate $code is not valid"
-done < <(head -n 20 "$WORK/codes")
-{
-  echo '-- GET /v1/verify/{code}, codes of real certificates picked at random per request'
-  echo "local codes = {$(sed 's/.*/"&"/' "$WORK/codes" | paste -sd,)}"
-  echo 'local n = 0'
-  echo 'function setup(thread) n = n + 1; thread:set("seed", n) end'
-  echo 'function init(args) math.randomseed(1000 * (tonumber(seed) or 1) + os.time()) end'
-  echo 'function request() return wrk.format("GET", "/v1/verify/" .. codes[math.random(#codes)]) end'
-} >"$WORK/verify.lua"
-warm -s "$WORK/verify.lua" "$DDCD/"
-wrk_run verify "$DDCD/" "$WORK/verify.lua"
-# the same with the verdict cache off: every request builds the bundle and runs every check
-DDC_VERIFY_CACHE_MS=0 build/ddcd serve --listen 127.0.0.1:0 2>"$WORK/ddcd-cold.log" &
-PIDS+=($!)
-COLD=http://127.0.0.1:$(wait_port "$!" "$WORK/ddcd-cold.log" 'listening on http://127\.0\.0\.1:[0-9]+' ddcd)
-warm -s "$WORK/verify.lua" "$COLD/"
-wrk_run verify_cold "$COLD/" "$WORK/verify.lua"
 
 # --- proof times at growing log sizes, in a database of their own
 psql "$DB_URL" -qX -c 'CREATE DATABASE proofbench' >/dev/null
@@ -291,7 +304,6 @@ build/bench/proof_bench "$PROOF_URL" 1000 $PROOF_SIZES >"$WORK/proof.out" 2>&1 |
 
 # --- a batch import: BATCH_ROWS diplomas in one CSV, from upload to completed and to anchored,
 # beside a bare COPY of the same file into a similar table
-BATCH_ROWS=${DDC_BENCH_BATCH_ROWS:-100000}
 BISSUER=$(head -n 9 "$WORK/ids" | tail -n 1)
 curl -fsS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
   -d "{\"amount_minor\":9000000000000,\"currency\":\"CNY\",\"reference\":\"bench-batch\"}" \
@@ -310,13 +322,82 @@ node tests/bench/batch.mjs "$DDCD" "$BKEY" "$WORK/batch.csv" 20 >"$WORK/batch.ou
   { cat "$WORK/batch.out" >&2; fail "the batch import failed"; }
 read -r _ B_UPLOADED _ B_DONE _ B_ANCHORED _ B_MINTED <"$WORK/batch.out"
 [ "$B_MINTED" = "$BATCH_ROWS" ] || fail "the batch minted $B_MINTED of $BATCH_ROWS rows"
-B_RSS=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$DDCD_PID/status")
 psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c 'CREATE TABLE bench_copy (student_name text, student_id text,
   degree text, major text, institution text, conferred_on date, external_ref text UNIQUE)'
 C_START=$(date +%s.%N)
 psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c "\\copy bench_copy FROM '$WORK/batch.csv' WITH (FORMAT csv, HEADER)"
 C_SECS=$(awk -v a="$C_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 psql "$DB_URL" -qX -c 'DROP TABLE bench_copy' || true
+# --- GET /v1/verify/{code} at FILL certificates, on the batch's BATCH_ROWS diplomas (real, signed
+# and anchored): the codes in a file each wrk thread reads; requests spread over all of them, or
+# drawn from a hot set of 1000 (a certificate that went viral)
+psql "$DB_URL" -qXAt -c "SELECT code FROM certificates WHERE issuer_id = $BISSUER ORDER BY random()" \
+  >"$WORK/codes"
+head -n 1000 "$WORK/codes" >"$WORK/hot"
+while read -r code; do
+  curl -fsS "$DDCD/v1/verify/$code" | grep -q '"result":"valid"' || fail "certificate $code is not valid"
+done < <(head -n 20 "$WORK/codes")
+# codes_lua FILE CODES SUFFIX: GET /v1/verify/{code}SUFFIX, codes from CODES at random per request
+codes_lua() {
+  {
+    echo "-- GET /v1/verify/{code}$3, codes from $2 picked at random per request"
+    echo 'local codes = {}'
+    echo 'local n = 0'
+    echo 'function setup(thread) n = n + 1; thread:set("seed", n) end'
+    echo 'function init(args)'
+    echo "  for line in io.lines(\"$2\") do codes[#codes + 1] = line end"
+    echo '  math.randomseed(1000 * (tonumber(seed) or 1) + os.time())'
+    echo 'end'
+    echo "function request() return wrk.format(\"GET\", \"/v1/verify/\" .. codes[math.random(#codes)] .. \"$3\") end"
+  } >"$1"
+}
+codes_lua "$WORK/verify.lua" "$WORK/codes" ""
+codes_lua "$WORK/hot.lua" "$WORK/hot" ""
+codes_lua "$WORK/bundle.lua" "$WORK/codes" "/bundle"
+codes_lua "$WORK/bundle_hot.lua" "$WORK/hot" "/bundle"
+# ddcd processes with the verdict cache off: every request reads the kept verdict (or makes it)
+cold_ddcd() { # N: starts one, its URL in COLD_URL
+  DDC_VERIFY_CACHE_MS=0 build/ddcd serve --listen 127.0.0.1:0 2>"$WORK/ddcd-cold$1.log" &
+  PIDS+=($!)
+  COLD_URL="http://127.0.0.1:$(wait_port "$!" "$WORK/ddcd-cold$1.log" 'listening on http://127\.0\.0\.1:[0-9]+' ddcd)"
+}
+cold_ddcd 1
+COLD=$COLD_URL
+COLD_PID=${PIDS[-1]}
+# the first verification of each code makes its verdict and keeps it: every code once, 32 at a time
+sed "s|.*|url = \"$COLD/v1/verify/&\"\noutput = /dev/null|" "$WORK/codes" >"$WORK/first.curl"
+FIRST_START=$(date +%s.%N)
+curl -sS --no-progress-meter --parallel --parallel-max "$CONNS" -K "$WORK/first.curl" ||
+  fail "the first verification of the codes failed"
+FIRST_SECS=$(awk -v a="$FIRST_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+KEPT=$(psql "$DB_URL" -qXAt -c "SELECT count(*) FROM verdicts v JOIN certificates c USING (ddc_id)
+  WHERE c.issuer_id = $BISSUER")
+warm -s "$WORK/verify.lua" "$COLD/"
+wrk_run verify_cold "$COLD/" "$WORK/verify.lua"
+warm -s "$WORK/hot.lua" "$DDCD/"
+wrk_run verify "$DDCD/" "$WORK/hot.lua"
+wrk_run bundle "$DDCD/" "$WORK/bundle.lua"
+wrk_run bundle_hot "$DDCD/" "$WORK/bundle_hot.lua"
+# the same uncached run against 3 ddcd processes on the database, a wrk on each, in parallel
+cold_ddcd 2
+COLD2=$COLD_URL
+cold_ddcd 3
+COLD3=$COLD_URL
+for u in "$COLD" "$COLD2" "$COLD3"; do warm -s "$WORK/verify.lua" "$u/"; done
+three=()
+for i in 1 2 3; do
+  u=$COLD; [ $i = 2 ] && u=$COLD2; [ $i = 3 ] && u=$COLD3
+  wrk -t1 -c$((CONNS / 3 + 1)) -d"${DUR}s" --latency -s "$WORK/verify.lua" "$u/" >"$WORK/wrk-three$i.out" 2>&1 &
+  three+=($!)
+done
+wait "${three[@]}" || fail "wrk failed for the three ddcds"
+RPS[verify3]=$(cat "$WORK"/wrk-three[123].out | awk '/^Requests\/sec:/ {s += $2} END {print s}')
+P50[verify3]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/wrk-three1.out")")
+P99[verify3]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$WORK/wrk-three1.out")")
+NOTE[verify3]=$(cat "$WORK"/wrk-three[123].out | awk '/Non-2xx/ {s += $NF} END {if (s) print "  [" s " non-2xx]"}')
+COLD_RSS=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$COLD_PID/status")
+B_RSS=$(awk '/^VmHWM:/ {printf "%.0f", $2 / 1024}' "/proc/$DDCD_PID/status")
+
 # The account reads must all have been 200s for the row to mean anything.
 [ -z "${NOTE[account]}" ] || echo "bench: GET /v1/accounts/{id} had errors:${NOTE[account]}" >&2
 
@@ -336,7 +417,8 @@ row "ddcd GET /healthz" healthz "$(ratio "${RPS[healthz]}" "${RPS[bare]}") x bar
 row "bare PostgreSQL pk select" select "the DB limit ($ACCOUNTS rows)"
 row "ddcd GET /v1/accounts/{id}" account "$(ratio "${RPS[account]}" "${RPS[bare]}") x bare MHD (aim >= 0.4), $(ratio "${RPS[account]}" "${RPS[select]}") x pk select"
 row "bare PostgreSQL 1-row insert" insert "tps, the write limit"
-row "ddcd mint, 8 issuers" mint8 "$(ratio "${RPS[mint8]}" "${RPS[insert]}") x bare insert (aim >= 0.5)"
+row "mint write limit (pgbench)" mintlimit "tps: one mint's writes on the same tables, 8 issuers"
+row "ddcd mint, 8 issuers" mint8 "$(ratio "${RPS[mint8]}" "${RPS[mintlimit]}") x mint write limit (aim >= 0.7), $(ratio "${RPS[mint8]}" "${RPS[insert]}") x bare insert"
 row "ddcd mint, 1 issuer" mint1 "$(ratio "${RPS[mint1]}" "${RPS[insert]}") x bare insert (aim >= 0.2)"
 echo "($MINTED certificates minted in all; the mint rows must show no non-2xx)"
 printf '%-34s p50 %6s ms  p99 %6s ms  max %6s ms  (%s mints, 25 in flight, polled every 20 ms,\n%-34s anchor interval 500 ms; aim p99 <= 1000 ms)\n' \
@@ -344,8 +426,6 @@ printf '%-34s p50 %6s ms  p99 %6s ms  max %6s ms  (%s mints, 25 in flight, polle
 printf '%-34s %8.0f leaves/s  (%d leaves in %s s, batches of 10000, aim >= 50000;\n%-34s %d certificates in the database, %d of them SQL filler written in %d s)\n' \
   "sequencer, leaves integrated" "$(awk -v n="$LEAVES" -v t="$SEQ_SECS" 'BEGIN { print n / t }')" \
   "$LEAVES" "$SEQ_SECS" "" "$CERTS" "$LEAVES" "$FILL_SECS"
-row "ddcd GET /v1/verify/{code}" verify "$(ratio "${RPS[verify]}" "${RPS[bare]}") x bare MHD (aim >= 0.5), $CERTS certificates, verdicts cached <= 1 s"
-row "  the same, no verdict cache" verify_cold "$(ratio "${RPS[verify_cold]}" "${RPS[bare]}") x bare MHD: each request builds and checks a bundle"
 while read -r _ size _ append _ _ p50 _ p99 _ hashes _ tiles _ cons; do
   printf '%-34s p50 %6s us  p99 %6s us  (%d hashes, %d tile reads; consistency from the\n%-34s previous size %s us; %s leaves appended in %s s through the tiles code)\n' \
     "inclusion proof at $size leaves" "$p50" "$p99" "$hashes" "$tiles" "" "$cons" "$size" "$append"
@@ -355,7 +435,16 @@ printf '%-34s %8.0f rows/s  (%d rows: upload+check %s s, completed %s s, anchore
   "$BATCH_ROWS" "$B_UPLOADED" "$B_DONE" "$B_ANCHORED"
 printf '%-34s %8.0f rows/s  (%s s; the same file into a similar table)\n' "bare COPY of the same rows" \
   "$(awk -v n="$BATCH_ROWS" -v t="$C_SECS" 'BEGIN { print n / t }')" "$C_SECS"
-echo "ddcd peak RSS: $B_RSS MiB over the whole run (aim <= 256 MiB)"
+CERTS=$(psql "$DB_URL" -qXAt -c 'SELECT count(*) FROM certificates')
+printf '%-34s %8.0f req/s  (%d codes each verified once, %s s: makes and keeps %d verdicts)\n' \
+  "verify, first time (makes verdict)" "$(awk -v n="$(wc -l <"$WORK/codes")" -v t="$FIRST_SECS" \
+  'BEGIN { print n / t }')" "$(wc -l <"$WORK/codes")" "$FIRST_SECS" "$KEPT"
+row "ddcd GET /v1/verify/{code}" verify_cold "$(ratio "${RPS[verify_cold]}" "${RPS[account]}") x accounts GET (aim >= 0.5), no cache in memory, $(wc -l <"$WORK/codes") codes of $CERTS certificates"
+row "  the same, 3 ddcd processes" verify3 "$(ratio "${RPS[verify3]}" "${RPS[account]}") x accounts GET (3 wrk, p50/p99 of one)"
+row "  hot set of 1000, cached" verify "$(ratio "${RPS[verify]}" "${RPS[bare]}") x bare MHD (aim >= 0.5), verdicts cached <= 1 s"
+row "ddcd GET /v1/verify/{code}/bundle" bundle "$(ratio "${RPS[bundle]}" "${RPS[account]}") x accounts GET (aim >= 0.5), $(wc -l <"$WORK/codes") codes"
+row "  hot set of 1000" bundle_hot "$(ratio "${RPS[bundle_hot]}" "${RPS[bare]}") x bare MHD (aim >= 0.5), bundles are not cached"
+echo "ddcd peak RSS: $B_RSS MiB over the whole run, $COLD_RSS MiB for an uncached one (aim <= 256 MiB)"
 # --- chain anchoring on anvil (tests/bench/chain.mjs), against the same database
 if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modules ]; then
   (cd tests && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error) || fail "npm ci failed"
@@ -365,5 +454,8 @@ DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DAT
   node tests/bench/chain.mjs || fail "the chain rows failed (logs: $WORK/logs)"
 node tests/bench/vc.mjs "$DDCD" "$BKEY" || fail "the credential rows failed (logs: $WORK/logs)"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/editions.mjs || fail "the edition rows failed (logs: $WORK/logs)"
+DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/batchops.mjs || fail "the batch operation rows failed (logs: $WORK/logs)"
+tests/bench/replica.sh "$WORK" "$WORK/verify.lua" "$THREADS" "$CONNS" "$DUR" || fail "the replica rows failed"
+DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/status.mjs "$DDCD" || fail "the status-list rows failed"
 echo
 echo "($((SECONDS - START)) s)"

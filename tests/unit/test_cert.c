@@ -144,7 +144,7 @@ static void copy_case(const struct cert_doc *d, const char *event)
 {
   struct db_batch_buf out[DB_BATCH_TABLES] = {0};
   CHECK(db_batch_mint_copy(out, 9, 3, 77, &d->row) == 0);
-  CHECK(copy_columns(&out[DB_BATCH_CERTS]) == 16 && copy_columns(&out[DB_BATCH_EVENTS]) == 7 &&
+  CHECK(copy_columns(&out[DB_BATCH_CERTS]) == 18 && copy_columns(&out[DB_BATCH_EVENTS]) == 7 &&
         copy_columns(&out[DB_BATCH_PENDING]) == 1 && copy_columns(&out[DB_BATCH_MINTED]) == 3 &&
         out[DB_BATCH_ERRORS].len == 0);
   CHECK(out[DB_BATCH_EVENTS].p && strstr(out[DB_BATCH_EVENTS].p, event)); /* nothing to escape */
