@@ -180,11 +180,11 @@ async function checkChainAnchor(checks, b, signed) {
 
 // The issuer's newest profile_set event, when the bundle carries one (issuer.profile_event): its
 // signed text hashes to its event_hash, is the document's issuer's and is in the checkpoint's
-// tree. Returns the logged profile {name, url, logoUrl, domain, domainCheckedAt} once it is in
-// the tree, else null.
+// tree. Returns {profile: the logged profile {name, url, logoUrl, domain, domainCheckedAt} once
+// it is in the tree, else null; pending: it is not in the tree yet (not settled, as in C)}.
 async function checkProfile(checks, b, d, signed) {
   const e = obj(obj(b.issuer)?.profile_event);
-  if (!e) return null;
+  if (!e) return { profile: null, pending: false };
   const c = canon(e);
   const ok = !!c && c.type === 'profile_set' && sameJson(c.account, d?.issuer) &&
     (await hexSha256(str(e.canonical))) === str(e.event_hash);
@@ -196,7 +196,7 @@ async function checkProfile(checks, b, d, signed) {
       await verifyInclusion(await leafHash(enc.encode(str(e.canonical))), BigInt(li), signed.cp.size, proof, signed.cp.root) ? 1 : -1;
   }
   checks.push({ id: 'issuer_profile', ok: !ok || inLog < 0 ? false : inLog > 0 ? true : null });
-  return ok && inLog > 0 ? obj(c.data) : null;
+  return { profile: ok && inLog > 0 ? obj(c.data) : null, pending: ok && inLog === 0 };
 }
 
 // Now as ddcd writes times (microseconds, Z), so that they compare as strings.
@@ -218,12 +218,12 @@ export async function checkBundle(b, trusted) {
   const inLog = await checkInclusions(checks, b || {}, signed);
   const witnessed = await checkWitnesses(checks, b || {}, signed);
   await checkChainAnchor(checks, b || {}, signed);
-  const profile = await checkProfile(checks, b || {}, obj(d), signed);
+  const { profile, pending } = await checkProfile(checks, b || {}, obj(d), signed);
   const failed = checks.some((c) => c.ok === false);
   const now = nowText(), until = str(obj(d)?.validUntil), from = str(obj(d)?.validFrom);
   const result = failed ? 'invalid'
     : status !== 'active' ? status
-    : Math.min(inLog, witnessed) <= 0 ? 'not_yet_anchored'
+    : Math.min(inLog, witnessed) <= 0 || pending ? 'not_yet_anchored'
     : until && now > until ? 'expired'
     : from && now < from ? 'not_yet_valid'
     : 'valid';

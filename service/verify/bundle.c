@@ -338,9 +338,10 @@ static int bundle_check_log(json_t *checks, json_t *b, const struct bundle_trust
 /* The issuer's newest profile_set event, when the bundle carries one (issuer.profile_event): its
  * signed text hashes to its event_hash, is the document's issuer's, and is in the checkpoint's
  * tree. Returns the profile it logs ({name, url, logo_url, domain, domain_checked_at}) once it is
- * in the tree, else NULL (a failed check when it is altered or its proof fails). */
+ * in the tree, else NULL (a failed check when it is altered or its proof fails); *pending: it is
+ * not in the tree yet (the verdict is not settled until it is, as for any event). */
 static json_t *bundle_check_profile(json_t *checks, json_t *b, json_t *d,
-                                    const struct note_checkpoint *cp)
+                                    const struct note_checkpoint *cp, int *pending)
 {
   json_t *e = json_object_get(json_object_get(b, "issuer"), "profile_event"), *c, *p = NULL;
   if (!json_is_object(e)) return NULL;
@@ -349,6 +350,7 @@ static json_t *bundle_check_profile(json_t *checks, json_t *b, json_t *d,
            json_equal(json_object_get(c, "account"), json_object_get(d, "issuer")) &&
            bundle_sha256_is(bundle_str(e, "canonical"), bundle_str(e, "event_hash"));
   int in = ok && cp ? bundle_in_log(e, cp->size, cp->root) : 0;
+  *pending = ok && in == 0;
   bundle_check(checks, "issuer_profile", ok && in >= 0,
                !ok       ? "the issuer's profile event is altered or not the issuer's"
                : in > 0  ? "the issuer's profile is its logged profile_set event"
@@ -456,7 +458,9 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   bundle_check_status_lists(checks, b, d);
   struct note_checkpoint cp;
   int signed_cp = 0, anchored = bundle_check_log(checks, b, trust, &cp, &signed_cp);
-  json_t *profile = bundle_check_profile(checks, b, d, signed_cp ? &cp : NULL);
+  int pending = 0;
+  json_t *profile = bundle_check_profile(checks, b, d, signed_cp ? &cp : NULL, &pending);
+  if (pending && anchored > 0) anchored = 0; /* settled once the issuer's profile is logged too */
   int failed = 0;
   size_t i;
   json_t *c;

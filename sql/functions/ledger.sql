@@ -97,6 +97,9 @@ RETURNS TABLE (body text) LANGUAGE sql STABLE AS $$
                                         WHERE k.id = v.key_id AND k.retired_at IS NOT NULL))
      AND v.anchor_size = coalesce((SELECT max(a.tree_size) FROM chain_anchors a
                                     WHERE a.status = 'confirmed'), 0)
+     -- the issuer's profile (a bundle carries its newest logged one) unchanged since
+     AND NOT EXISTS (SELECT 1 FROM issuer_profiles p
+                      WHERE p.issuer_id = c.issuer_id AND p.updated_at >= v.made_at)
 $$;
 
 -- Keeps the verdict made from the bundle whose last event hashes to p_event_hash (see

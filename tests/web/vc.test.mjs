@@ -100,6 +100,7 @@ test('a credential dropped on the start page gives the certificate\'s verdict, c
   assert.deepEqual(list.map((x) => x.id), ['vc_proof', 'vc_key_in_log', 'vc_document_in_log', 'vc_anchored', 'vc_status']);
   assert.deepEqual(list.filter((x) => x.state !== 'ok'), [], 'every check ✓');
   assert.match(list[0].text, new RegExp(`Signed by did:web:.*#${c.key_id}`));
+  assert.match(list[4].text, /signed status lists show neither revocation nor suspension/, 'read from the lists');
   assert.equal(await page.getAttribute('#file-result a', 'href'), `/c/${c.code}`);
   assert.match(await page.textContent('#file-result'), new RegExp(`certificate ${c.code}`));
   await shot(page, 'vc-valid');
@@ -109,6 +110,11 @@ test('a credential dropped on the start page gives the certificate\'s verdict, c
   const rv = await until('revoked and anchored', async () => { const x = (await get(`/v1/verify/${c.code}`)).json; return x.result === 'revoked' && x; });
   assert.equal(await dropVc(page, vc.text), rv.result);
   assert.equal(await page.textContent('#file-result .status-word'), 'Revoked');
+  await until('the revocation bit read in the browser', async () => {
+    await dropVc(page, vc.text);
+    return /status lists show it set: revocation/.test((await vcChecks(page))[4].text);
+  });
+  assert.equal(await page.getAttribute('#file-result', 'data-vc-result'), 'revoked');
   await shot(page, 'vc-revoked');
   await axe(page, 'start page, a revoked certificate\'s credential');
   onlyDdcd(requests, srv.base);
