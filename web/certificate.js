@@ -1,9 +1,13 @@
 // certificate.js: the certificate page /c/{code}: fetches the proof bundle and the log key from
-// ddcd, checks the bundle here (verify.js) and shows the status, the signed fields, the history
-// and one line per check; for an edition (DDC-1155) its class and, given ?holder=<account id>,
-// that holder's units as the events in the log show them. The page's code comes from its own
-// address.
+// ddcd (/.well-known/ddc-log, or the key this browser pinned), checks the bundle here
+// (verify.js) and shows the status, the signed fields, the issuer's domain as its logged profile
+// states it, the history, one line per check, the log key checked against with its pin, and
+// the links to the bundle and the W3C credential; for an edition (DDC-1155) its class and, given
+// ?holder=<account id>, that holder's units as the events in the log show them. The page's code
+// comes from its own address.
 import { applyI18n, formatTime, t } from './i18n.js';
+import { keyShape, logKey, pinKey } from './logkey.js';
+import { ed25519Supported } from './note.js';
 import { checkBundle } from './verify.js';
 
 const $ = (id) => document.getElementById(id);
@@ -43,7 +47,18 @@ function showResult(v, code) {
   setStatus(v.result, t(`status_${v.result}`), (subs[v.result] || (() => ''))());
   if (v.result === 'invalid' || !v.doc) return;
   showFields(d, issuer, code);
+  showDomain(v.profile);
   showHistory(v.events);
+}
+
+// The issuer's domain, only as the logged profile event states it (a check ddcd made and logged).
+function showDomain(profile) {
+  const p = $('issuer-domain');
+  const checked = profile && profile.domain && profile.domainCheckedAt;
+  p.textContent = checked ? t('domain_verified', { domain: profile.domain, time: formatTime(profile.domainCheckedAt) }) : t('domain_none');
+  p.className = checked ? 'domain domain-ok' : 'domain';
+  p.dataset.domain = checked ? profile.domain : '';
+  p.hidden = false;
 }
 
 const KIND_FIELDS = {
@@ -140,7 +155,7 @@ function checkDetail(c) {
   return t(`c_${c.id}_${state}`, c.args || {});
 }
 
-function showChecks(checks, logKey) {
+function showChecks(checks, key) {
   const ul = $('checklist');
   for (const c of checks) {
     const state = c.ok === true ? 'ok' : c.ok === false ? 'fail' : 'wait';
@@ -154,8 +169,35 @@ function showChecks(checks, logKey) {
     li.append(mark, body);
     ul.append(li);
   }
-  $('logkey').textContent = t('log_key_note', { key: logKey });
+  showLogKey(key);
   $('checks').hidden = false;
+}
+
+// The key checked against and, when one is pinned, whether the served key is the pinned one.
+function showLogKey(key) {
+  $('logkey').replaceChildren(t(key.pinned ? 'log_key_pinned' : 'log_key_served'), ' ', el('code', 'mono', key.trusted));
+  const state = key.match === null ? 'none' : key.match ? 'match' : 'mismatch';
+  $('pin-state').className = `pin-state pin-${state}`;
+  $('pin-state').dataset.state = state;
+  $('pin-state').textContent = t(`pin_${state}`, { served: key.served });
+  $('pin').value = key.pinned;
+}
+
+function setupPin() {
+  $('pin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const k = $('pin').value.trim();
+    if (!keyShape(k)) {
+      $('pin-error').textContent = t('pin_invalid');
+      $('pin').setAttribute('aria-invalid', 'true');
+      $('pin').focus();
+      return;
+    }
+    if (!pinKey(k)) $('pin-error').textContent = t('pin_unavailable');
+    else location.reload();
+  });
+  $('pin-forget').addEventListener('click', () => { pinKey(''); location.reload(); });
+  $('pin').addEventListener('input', () => { $('pin-error').textContent = ''; $('pin').removeAttribute('aria-invalid'); });
 }
 
 async function fetchText(url) {
@@ -170,8 +212,10 @@ async function main() {
     location.replace(`/c/${encodeURIComponent(code.toLowerCase())}${location.search}`);
     return;
   }
-  const [bundle, key] = await Promise.all([fetchText(`/v1/verify/${encodeURIComponent(code)}/bundle`), fetchText('/v1/log/key')]);
-  if (bundle.status === 404) {
+  const [bundle, key] = await Promise.all([fetchText(`/v1/verify/${encodeURIComponent(code)}/bundle`), logKey()]);
+  if (!(await ed25519Supported())) {
+    setStatus('error', t('status_error'), t('vc_unsupported_sub'));
+  } else if (bundle.status === 404) {
     setStatus('not_found', t('status_not_found'), t('status_not_found_sub', { code }));
   } else if (bundle.status !== 200 || key.status !== 200) {
     const status = bundle.status !== 200 ? bundle.status : key.status;
@@ -179,15 +223,17 @@ async function main() {
   } else {
     let parsed = null;
     try { parsed = JSON.parse(bundle.text); } catch { parsed = null; }
-    const v = await checkBundle(parsed || {}, key.text.trim());
+    const v = await checkBundle(parsed || {}, key.trusted);
     showResult(v, code);
     if (v.result !== 'invalid' && v.doc) showEdition(v.doc, parsed);
-    showChecks(v.checks, key.text.trim());
+    showChecks(v.checks, key);
     const url = `${location.origin}/c/${code}`;
     $('qr').src = `/c/${encodeURIComponent(code)}/qr.svg`;
     $('qr-caption').textContent = t('qr_caption', { url });
     $('bundle-link').href = `/v1/verify/${encodeURIComponent(code)}/bundle`;
     $('bundle-link').setAttribute('download', `${code}.bundle.json`);
+    $('vc-link').href = `/v1/verify/${encodeURIComponent(code)}/vc`;
+    $('vc-link').setAttribute('download', `${code}.vc.json`);
     $('printed').textContent = t('printed_on', { date: formatTime(new Date().toISOString()) });
     $('actions').hidden = false;
   }
@@ -197,6 +243,7 @@ async function main() {
 }
 
 $('print').addEventListener('click', () => window.print());
+setupPin();
 main().catch((e) => {
   setStatus('error', t('status_error'), String(e && e.message ? e.message : e));
   document.body.dataset.done = String(Math.round(performance.now() - started));

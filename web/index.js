@@ -1,7 +1,11 @@
 // index.js: the start page: a certificate code (or a pasted link holding one) leads to its page;
-// a dropped or chosen file is hashed here with WebCrypto SHA-256 and only the hash is looked up
-// (GET /v1/verify?content_hash=).
+// a dropped or chosen file that is a W3C Verifiable Credential (JSON with @context) is checked
+// here (vc.js) and its verdict shown with the named checks; any other file is hashed here with
+// WebCrypto SHA-256 and only the hash is looked up (GET /v1/verify?content_hash=).
 import { applyI18n, formatTime, t } from './i18n.js';
+import { logKey } from './logkey.js';
+import { ed25519Supported } from './note.js';
+import { checkCredential } from './vc.js';
 
 const $ = (id) => document.getElementById(id);
 const CODE = /^[a-z2-7]{26}$/;
@@ -46,8 +50,97 @@ function p(text, cls) {
   return e;
 }
 
+// The file as a credential (a JSON object with @context), or null.
+async function credentialIn(file) {
+  if (file.size > 1024 * 1024) return null;
+  const text = new TextDecoder().decode(await file.arrayBuffer());
+  if (!/^\s*\{/.test(text)) return null;
+  try {
+    const j = JSON.parse(text);
+    return j && typeof j === 'object' && !Array.isArray(j) && '@context' in j ? j : null;
+  } catch {
+    return null;
+  }
+}
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+const MARKS = { valid: '✓', invalid: '✗', revoked: '✗' };
+
+// The verdict box: the status word as a heading, a line under it.
+function verdictBox(result, word, sub) {
+  const box = el('div', `status status-${result}`);
+  const icon = el('span', 'status-icon', MARKS[result] || '!');
+  icon.setAttribute('aria-hidden', 'true');
+  const body = el('div');
+  body.append(el('h3', 'status-word', word), el('p', 'status-sub', sub));
+  box.append(icon, body);
+  return box;
+}
+
+// The text by key, or by fallback when there is none by key.
+function tOr(key, fallback, args) {
+  const s = t(key, args);
+  return s === key ? t(fallback, args) : s;
+}
+
+// One named check: its mark, its name, and what it found (by its reason when it has one).
+function checkItem(c) {
+  const state = c.ok === true ? 'ok' : c.ok === false ? 'fail' : 'wait';
+  const li = el('li', `check check-${state}`);
+  li.dataset.check = c.id;
+  const mark = el('span', 'mark', { ok: '✓', fail: '✗', wait: '…' }[state]);
+  mark.setAttribute('role', 'img');
+  mark.setAttribute('aria-label', t(`mark_${state}`));
+  const a = c.args || {}, key = `c_${c.id}_${state}`;
+  const logged = a.logged ? ` ${t(`vc_list_logged_${a.logged}`)}` : '';
+  const body = el('div');
+  body.append(el('strong', '', t(`c_${c.id}`, a)), el('span', 'detail', tOr(`${key}_${a.why}`, key, a) + logged));
+  li.append(mark, body);
+  return li;
+}
+
+// Checks a credential here and shows its verdict; without Ed25519 in WebCrypto, says so and
+// shows the service's own verdict, marked as the service's.
+async function checkVc(cred, name) {
+  say(p(t('vc_checking', { name })));
+  const box = $('file-result');
+  if (!(await ed25519Supported())) {
+    const r = await fetch('/v1/verify', { method: 'POST', body: JSON.stringify(cred), headers: { 'Content-Type': 'application/json' }, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });
+    const v = r.ok ? await r.json() : { result: 'error' };
+    box.dataset.vcResult = 'unsupported';
+    say(verdictBox('error', t('vc_unsupported'), t('vc_unsupported_sub')), p(t('vc_server_verdict', { result: t(`status_${v.result}`) }), 'notice'));
+    return;
+  }
+  const key = await logKey();
+  const v = await checkCredential(cred, key.trusted);
+  const ul = el('ul', 'checklist');
+  for (const c of v.checks) ul.append(checkItem(c));
+  const issuer = v.issuerName || t('vc_issuer_unknown');
+  const sub = v.result === 'invalid' ? t('vc_invalid_sub') : t('vc_sub', { issuer, code: v.code });
+  const parts = [verdictBox(v.result, t(`status_${v.result}`), sub), el('h3', '', t('vc_checks_heading')), ul];
+  if (v.result !== 'invalid' && /^[a-z2-7]{26}$/.test(v.code)) {
+    const a = el('a', '', t('vc_open_page'));
+    a.href = `/c/${v.code}`;
+    const lp = el('p');
+    lp.append(a);
+    parts.push(lp);
+  }
+  parts.push(p(`${t(key.pinned ? 'log_key_pinned' : 'log_key_served')} ${key.trusted}`, 'muted small mono'));
+  box.dataset.vcResult = v.result;
+  say(...parts);
+}
+
 async function checkFile(file) {
   if (!file) return;
+  delete $('file-result').dataset.vcResult;
+  const cred = await credentialIn(file);
+  if (cred) return checkVc(cred, file.name);
   say(p(t('hashing', { name: file.name })));
   const hash = hex(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
   const r = await fetch(`/v1/verify?content_hash=${hash}`, { cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });

@@ -39,6 +39,17 @@ export async function ed25519Verify(pub, sig, msg) {
   }
 }
 
+// Whether this browser's WebCrypto has Ed25519 (Chrome 137+, Firefox 129+, Safari 17+); the
+// pages say so, rather than "not valid", where it has not.
+let ed25519Known;
+export function ed25519Supported() {
+  const rfc8032 = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a'; // test 1's key
+  const pub = Uint8Array.from(rfc8032.match(/../g), (h) => parseInt(h, 16));
+  ed25519Known ??= crypto.subtle.importKey('raw', pub, { name: 'Ed25519' }, false, ['verify'])
+    .then(() => true, () => false);
+  return ed25519Known;
+}
+
 async function keyId(name, alg, pub) {
   const n = enc.encode(`${name}\n`);
   const buf = new Uint8Array(n.length + 33);

@@ -2,7 +2,8 @@
 // reading only signed data: the document (JCS text, issuer's Ed25519 signature), the events'
 // canonical texts (hash chain), their RFC 9162 inclusion proofs in the checkpoint's tree, the
 // checkpoint's signature by the trusted log key and, when the bundle lists witnesses, their
-// cosignatures. Each check is {id, ok: true | false | null (not yet / not checked), args}.
+// cosignatures, and the issuer's logged profile event. Each check is {id, ok: true | false |
+// null (not yet / not checked), args}.
 import { jcs, sameJson } from './jcs.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
 import {
@@ -177,11 +178,33 @@ async function checkChainAnchor(checks, b, signed) {
   checks.push({ id: 'chain_anchor', ok, args: { chain: String(a.chain_id), block: String(a.block_number), tx: str(a.tx_hash), size: String(a.tree_size) } });
 }
 
+// The issuer's newest profile_set event, when the bundle carries one (issuer.profile_event): its
+// signed text hashes to its event_hash, is the document's issuer's and is in the checkpoint's
+// tree. Returns {profile: the logged profile {name, url, logoUrl, domain, domainCheckedAt} once
+// it is in the tree, else null; pending: it is not in the tree yet (not settled, as in C)}.
+async function checkProfile(checks, b, d, signed) {
+  const e = obj(obj(b.issuer)?.profile_event);
+  if (!e) return { profile: null, pending: false };
+  const c = canon(e);
+  const ok = !!c && c.type === 'profile_set' && sameJson(c.account, d?.issuer) &&
+    (await hexSha256(str(e.canonical))) === str(e.event_hash);
+  const inc = obj(e.inclusion), li = e.leaf_index;
+  let inLog = 0;
+  if (ok && signed && inc && Number.isInteger(li)) {
+    const proof = Array.isArray(inc.proof) ? inc.proof.map(unbase64) : [null];
+    inLog = BigInt(Number.isInteger(inc.size) ? inc.size : -1) === signed.cp.size && proof.every((p) => p) &&
+      await verifyInclusion(await leafHash(enc.encode(str(e.canonical))), BigInt(li), signed.cp.size, proof, signed.cp.root) ? 1 : -1;
+  }
+  checks.push({ id: 'issuer_profile', ok: !ok || inLog < 0 ? false : inLog > 0 ? true : null });
+  return { profile: ok && inLog > 0 ? obj(c.data) : null, pending: ok && inLog === 0 };
+}
+
 // Now as ddcd writes times (microseconds, Z), so that they compare as strings.
 const nowText = () => new Date().toISOString().replace('Z', '000Z');
 
 // Checks bundle b against the trusted log key (a verifier key string; the bundle's own when
-// empty). Returns {result, checks, doc, events, issuerName}.
+// empty). Returns {result, checks, doc, events, issuerName, profile (the issuer's logged profile,
+// or null)}.
 export async function checkBundle(b, trusted) {
   const checks = [];
   const cert = obj(b?.certificate), key = obj(b?.signing_key), doc = str(b?.document);
@@ -195,15 +218,16 @@ export async function checkBundle(b, trusted) {
   const inLog = await checkInclusions(checks, b || {}, signed);
   const witnessed = await checkWitnesses(checks, b || {}, signed);
   await checkChainAnchor(checks, b || {}, signed);
+  const { profile, pending } = await checkProfile(checks, b || {}, obj(d), signed);
   const failed = checks.some((c) => c.ok === false);
   const now = nowText(), until = str(obj(d)?.validUntil), from = str(obj(d)?.validFrom);
   const result = failed ? 'invalid'
     : status !== 'active' ? status
-    : Math.min(inLog, witnessed) <= 0 ? 'not_yet_anchored'
+    : Math.min(inLog, witnessed) <= 0 || pending ? 'not_yet_anchored'
     : until && now > until ? 'expired'
     : from && now < from ? 'not_yet_valid'
     : 'valid';
   const bi = obj(b?.issuer);
   const issuerName = bi && obj(d) && sameJson(bi.id, d.issuer) ? str(bi.name) : '';
-  return { result, checks, doc: obj(d), events, issuerName };
+  return { result, checks, doc: obj(d), events, issuerName, profile };
 }

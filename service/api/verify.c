@@ -122,7 +122,8 @@ void api_verify_by_content(struct req *r)
 }
 
 /* A credential sent in (JSON with @context): the issuer's DID document as served here, the
- * certificate's bundle and verdict, then vc_verdict (status from the logged events). */
+ * certificate's bundle and verdict, the status lists its entries name as published here, then
+ * vc_verdict (status from the lists' bits; from the logged events when a list is not here). */
 static void verify_credential(struct req *r, json_t *cred)
 {
   const char *code =
@@ -145,8 +146,14 @@ static void verify_credential(struct req *r, json_t *cred)
     bv = verdict_judge(bundle, 0);
   }
   if (doc && bv) {
+    json_t *lists[3] = {NULL};
+    vc_status_lists(cred, lists);
     struct vc_inputs in = {.did_doc = doc, .bundle = bundle, .bundle_verdict = bv};
+    for (int i = 0; i < 3; i++)
+      in.lists[i] = lists[i];
     v = vc_verdict(cred, &in);
+    for (int i = 0; i < 3; i++)
+      json_decref(lists[i]);
   }
   if (e != DDC_ERR_OK)
     reply_error(r, e);

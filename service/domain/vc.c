@@ -9,6 +9,8 @@
 #include "db/reads.h"
 #include "domain/did.h"
 #include "domain/signkey.h"
+#include "db/status.h"
+#include "ledger/statuspub.h"
 
 /* "u" + base64url(multihash sha2-256 of text): a digestMultibase. */
 static void vc_digest(const char *text, char out[64])
@@ -305,4 +307,57 @@ enum ddc_err vc_did_document(const char *base, int64_t issuer, int domain_doc, c
   json_decref(d);
   json_decref(mat);
   return e;
+}
+
+/* The issuer, purpose and list of a status list URL (…/v1/status/<issuer>/<purpose>/<list>): 0,
+ * or -1 when it is not one. */
+static int vc_list_ref(const char *url, int64_t *issuer, const char **purpose, int32_t *list)
+{
+  const char *at = url ? strstr(url, "/v1/status/") : NULL;
+  char p[16];
+  long long id;
+  int l, used = 0;
+  if (!at || sscanf(at + 11, "%lld/%15[a-z]/%d%n", &id, p, &l, &used) != 3 || at[11 + used] ||
+      id <= 0 || l < 0)
+    return -1;
+  for (int k = 0; k < DB_STATUS_PURPOSES; k++)
+    if (!strcmp(p, db_status_purposes[k])) {
+      *issuer = id, *purpose = db_status_purposes[k], *list = l;
+      return 0;
+    }
+  return -1;
+}
+
+/* The newest publication of one list, published now if it never was: parsed, or NULL. */
+static json_t *vc_status_list(int64_t issuer, const char *purpose, int32_t list)
+{
+  char *text = NULL, sha[65];
+  int exists = 0;
+  enum ddc_err e = db_status_get(issuer, list, purpose, &text, sha, &exists);
+  if (e == DDC_ERR_NOT_FOUND && exists && statuspub_publish(issuer, list) == DDC_ERR_OK)
+    e = db_status_get(issuer, list, purpose, &text, sha, &exists);
+  json_t *l = e == DDC_ERR_OK ? json_loads(text, 0, NULL) : NULL;
+  free(text);
+  return l;
+}
+
+int vc_status_lists(const json_t *cred, json_t *lists[3])
+{
+  size_t i;
+  const json_t *e;
+  int n = 0;
+  json_array_foreach(json_object_get(cred, "credentialStatus"), i, e)
+  {
+    int64_t issuer;
+    const char *purpose;
+    int32_t list;
+    if (n == 3 || vc_list_ref(vc_str(e, "statusListCredential"), &issuer, &purpose, &list) != 0 ||
+        !(lists[n] = vc_status_list(issuer, purpose, list))) {
+      while (n > 0)
+        json_decref(lists[--n]), lists[n] = NULL;
+      return 0;
+    }
+    n++;
+  }
+  return n;
 }

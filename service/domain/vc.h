@@ -36,5 +36,10 @@ char *vc_context(const char *base, size_t *len);
  * a claim). */
 enum ddc_err vc_did_document(const char *base, int64_t issuer, int domain_doc, char **text,
                              size_t *len);
+/* The status list credentials this ddcd holds for the entries of cred (each statusListCredential
+ * a /v1/status/<issuer>/<purpose>/<list> URL), parsed into lists[0..3) in the entries' order
+ * (a list that exists but was never published is published first). Returns how many: 0, leaving
+ * lists all NULL, when any entry names a list this ddcd does not have. */
+int vc_status_lists(const json_t *cred, json_t *lists[3]);
 
 #endif

@@ -72,10 +72,10 @@ static int64_t bundle_max_leaf(json_t *event, int64_t max)
   return json_is_integer(li) && json_integer_value(li) > max ? json_integer_value(li) : max;
 }
 
-/* Adds the checkpoint the proofs are against and the inclusion proofs: the newest final
- * checkpoint holding every anchored event (the status lists' too), else the newest. final: the
- * newest final checkpoint read already by the caller (NULL: none), used when it holds every
- * anchored event. */
+/* Adds the checkpoint the proofs are against and the inclusion proofs (the events', the key's,
+ * the status lists' and the issuer's newest profile event's): the newest final checkpoint
+ * holding every anchored one, else the newest. final: the newest final checkpoint read already
+ * by the caller (NULL: none), used when it holds every anchored one. */
 static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t *lists,
                                   const struct db_checkpoint *final, int *settled)
 {
@@ -84,7 +84,9 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
   int64_t need = bundle_max_leaf(json_object_get(key, "key_event"), -1);
   size_t i;
   json_t *ev, *keys = json_array();
+  json_t *profile = json_object_get(json_object_get(b, "issuer"), "profile_event");
   need = bundle_max_leaf(json_object_get(key, "retired_event"), need);
+  need = bundle_max_leaf(profile, need);
   json_array_foreach(events, i, ev) need = bundle_max_leaf(ev, need);
   json_array_foreach(lists, i, ev) need = bundle_max_leaf(json_object_get(ev, "event"), need);
   int given = final && final->final && final->note && (int64_t) final->size > need;
@@ -102,6 +104,7 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
     bundle_prove(rd, json_object_get(key, "key_event"), cp.size);
     if (json_is_object(json_object_get(key, "retired_event")))
       bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
+    if (json_is_object(profile)) bundle_prove(rd, profile, cp.size);
     for (i = 0; i < ws->n; i++)
       json_array_append_new(keys, json_string(ws->vkeys[i]));
     /* every event is in the log, under a final checkpoint: only a new event or checkpoint (or
@@ -110,6 +113,7 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
     json_array_foreach(events, i, ev) all = all && bundle_max_leaf(ev, -1) >= 0;
     if (json_is_object(json_object_get(key, "retired_event")))
       all = all && bundle_max_leaf(json_object_get(key, "retired_event"), -1) >= 0;
+    if (json_is_object(profile)) all = all && bundle_max_leaf(profile, -1) >= 0;
     *settled = all && cp.final && cp.note && (int64_t)cp.size > need;
     e = bundle_chain_add(b, need, cp.size);
     json_object_set_new(b, "checkpoint", cp.note ? json_string(cp.note) : json_null());

@@ -308,12 +308,12 @@ static void bundle_check_status_lists(json_t *checks, json_t *b, json_t *d)
 
 /* The checkpoint is signed by the log key (and cosigned by the quorum of witnesses); every event
  * (and the key's) is in its tree. Returns 1 when all are anchored in a final checkpoint, 0 when
- * not yet, -1 when a check failed. */
-static int bundle_check_log(json_t *checks, json_t *b, const struct bundle_trust *t)
+ * not yet, -1 when a check failed; *cp is the checkpoint when *signed_cp was set. */
+static int bundle_check_log(json_t *checks, json_t *b, const struct bundle_trust *t,
+                            struct note_checkpoint *cp, int *signed_cp)
 {
   struct note_verifier known[1 + BUNDLE_WITNESSES_MAX];
   struct note_check seen[1 + BUNDLE_WITNESSES_MAX] = {0};
-  struct note_checkpoint cp;
   const char *note = bundle_str(b, "checkpoint");
   size_t text_len = 0,
          n = 1 + (t->n_witnesses < BUNDLE_WITNESSES_MAX ? t->n_witnesses : BUNDLE_WITNESSES_MAX);
@@ -327,15 +327,15 @@ static int bundle_check_log(json_t *checks, json_t *b, const struct bundle_trust
   struct bundle_memo *m = t->memo;
   int ok;
   if (m && m->note && !strcmp(m->note, note)) {
-    ok = m->ok, text_len = m->text_len, cp = m->cp;
+    ok = m->ok, text_len = m->text_len, *cp = m->cp;
     memcpy(seen, m->seen, sizeof seen);
   } else {
     const char *text = note;
     if (m) bundle_memo_free(m), m->note = strdup(note), text = m->note ? m->note : note;
     ok = have_log && note_verify(text, strlen(text), known, n, seen, &text_len) >= 1 &&
-         seen[0].valid && note_checkpoint_parse(text, text_len, &cp) == 0;
+         seen[0].valid && note_checkpoint_parse(text, text_len, cp) == 0;
     if (m && m->note) {
-      m->ok = ok, m->text_len = text_len, m->cp = cp;
+      m->ok = ok, m->text_len = text_len, m->cp = *cp;
       memcpy(m->seen, seen, sizeof seen);
     }
   }
@@ -344,13 +344,45 @@ static int bundle_check_log(json_t *checks, json_t *b, const struct bundle_trust
                                 " by a trusted witness verifies"
                               : "the checkpoint is signed by the log key");
   if (!ok) return -1;
-  int final = bundle_check_witnesses(checks, t, seen), worst = bundle_events_in(b, &cp);
+  *signed_cp = 1;
+  int final = bundle_check_witnesses(checks, t, seen), worst = bundle_events_in(b, cp);
   bundle_check(checks, "events_in_log", worst >= 0,
                worst > 0    ? "every event and the key's are in the checkpoint's tree"
                : worst == 0 ? "some events are not in the log yet"
                             : "an inclusion proof does not verify");
-  if (!chainproof_check(checks, b, &cp)) return -1;
+  if (!chainproof_check(checks, b, cp)) return -1;
   return worst > 0 && !final ? 0 : worst;
+}
+
+/* The issuer's newest profile_set event, when the bundle carries one (issuer.profile_event): its
+ * signed text hashes to its event_hash, is the document's issuer's, and is in the checkpoint's
+ * tree. Returns the profile it logs ({name, url, logo_url, domain, domain_checked_at}) once it is
+ * in the tree, else NULL (a failed check when it is altered or its proof fails); *pending: it is
+ * not in the tree yet (the verdict is not settled until it is, as for any event). */
+static json_t *bundle_check_profile(json_t *checks, json_t *b, json_t *d,
+                                    const struct note_checkpoint *cp, int *pending)
+{
+  json_t *e = json_object_get(json_object_get(b, "issuer"), "profile_event"), *c, *p = NULL;
+  if (!json_is_object(e)) return NULL;
+  c = bundle_canon(e);
+  int ok = c && !strcmp(bundle_str(c, "type"), "profile_set") &&
+           json_equal(json_object_get(c, "account"), json_object_get(d, "issuer")) &&
+           bundle_sha256_is(bundle_str(e, "canonical"), bundle_str(e, "event_hash"));
+  int in = ok && cp ? bundle_in_log(e, cp->size, cp->root) : 0;
+  *pending = ok && in == 0;
+  bundle_check(checks, "issuer_profile", ok && in >= 0,
+               !ok       ? "the issuer's profile event is altered or not the issuer's"
+               : in > 0  ? "the issuer's profile is its logged profile_set event"
+               : in == 0 ? "the issuer's profile event is not in the log yet: not shown"
+                         : "the inclusion proof of the issuer's profile event does not verify");
+  json_t *x = json_object_get(c, "data");
+  if (ok && in > 0)
+    p = json_pack("{s:O?, s:O?, s:O?, s:O?, s:O?}", "name", json_object_get(x, "name"), "url",
+                  json_object_get(x, "url"), "logo_url", json_object_get(x, "logoUrl"), "domain",
+                  json_object_get(x, "domain"), "domain_checked_at",
+                  json_object_get(x, "domainCheckedAt"));
+  json_decref(c);
+  return p;
 }
 
 /* The certificate as the signed document and the events show it (never the bundle's unsigned
@@ -443,7 +475,11 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
                "the status shown is the one the events lead to");
   bundle_check_key_order(checks, key, events);
   bundle_check_status_lists(checks, b, d);
-  int anchored = bundle_check_log(checks, b, trust);
+  struct note_checkpoint cp;
+  int signed_cp = 0, anchored = bundle_check_log(checks, b, trust, &cp, &signed_cp);
+  int pending = 0;
+  json_t *profile = bundle_check_profile(checks, b, d, signed_cp ? &cp : NULL, &pending);
+  if (pending && anchored > 0) anchored = 0; /* settled once the issuer's profile is logged too */
   int failed = 0;
   size_t i;
   json_t *c;
@@ -462,6 +498,8 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   json_t *bi = json_object_get(b, "issuer");
   if (issuer && json_equal(json_object_get(bi, "id"), json_object_get(d, "issuer")))
     json_object_set(issuer, "name", json_object_get(bi, "name"));
+  if (issuer && profile) json_object_set(issuer, "profile", profile);
+  json_decref(profile);
   json_t *v =
       json_pack("{s:s, s:b, s:o, s:o, s:o}", "result", result, "final", anchored > 0, "certificate",
                 bundle_signed_view(doc, d, status), "issuer", issuer, "checks", checks);

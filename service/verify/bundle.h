@@ -34,7 +34,9 @@ struct bundle_trust {
   struct bundle_memo *memo;
 };
 
-/* Runs every check on a bundle: {result, final, certificate, issuer, checks[{name, ok, detail}]}.
+/* Runs every check on a bundle: {result, final, certificate, issuer, checks[{name, ok, detail}]};
+ * issuer.profile is the issuer's logged profile_set event's data (name, url, logo_url, domain,
+ * domain_checked_at) when the bundle carries it (issuer.profile_event) and it is in the tree.
  * result: valid, revoked, frozen, burned, expired, not_yet_valid, not_yet_anchored (also while
  * the checkpoint lacks its quorum of cosignatures), or invalid (a check failed). final: every
  * event is in a checkpoint with its quorum. */

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "crypto/codes.h"
 #include "crypto/dataint.h"
 #include "crypto/gzip.h"
+#include "crypto/jcs.h"
 
 static const char *vc_s(const json_t *o, const char *name)
 {
@@ -87,8 +89,45 @@ int vc_status_bit(const json_t *list_cred, long index, char *why, size_t whylen)
   return bit;
 }
 
-/* One status entry against the given lists: its bit (0 or 1), or -1 with why. */
-static int vc_entry(const json_t *e, const struct vc_inputs *in, char *why, size_t whylen)
+/* Whether list is the publication of its purpose and number that the bundle names as logged
+ * (status_lists[].event, a status_list_published event holding the SHA-256 of the list's JCS
+ * text): " (the logged list)", " (not the logged list: newer than the log's)", or "" when the
+ * bundle names none. */
+static const char *vc_list_logged(const json_t *list, const char *purpose, const json_t *bundle)
+{
+  const char *id = vc_s(list, "id"), *slash = id ? strrchr(id, '/') : NULL, *want = NULL;
+  long long n = slash ? strtoll(slash + 1, NULL, 10) : -1;
+  size_t i, len;
+  const json_t *s;
+  json_t *ev = NULL;
+  json_array_foreach(json_object_get(bundle, "status_lists"), i, s)
+  {
+    const char *canon = vc_s(json_object_get(s, "event"), "canonical");
+    if (!canon || !vc_s(s, "purpose") || strcmp(vc_s(s, "purpose"), purpose) ||
+        json_integer_value(json_object_get(s, "list")) != n)
+      continue;
+    ev = jcs_load(canon, strlen(canon), NULL);
+    want = vc_s(json_object_get(ev, "data"), "sha256");
+    break;
+  }
+  char *text = want ? jcs_canonicalize(list, &len) : NULL, got[65] = "";
+  uint8_t h[32];
+  if (text) {
+    crypto_hash_sha256(h, (const uint8_t *)text, len);
+    codes_hex(h, 32, got);
+  }
+  const char *r = !want                ? ""
+                  : !strcmp(got, want) ? " (the logged list)"
+                                       : " (not the logged list: newer than the log's)";
+  free(text);
+  json_decref(ev);
+  return r;
+}
+
+/* One status entry against the given lists: its bit (0 or 1), or -1 with why; *logged says how
+ * the list compares with the bundle's logged one (vc_list_logged). */
+static int vc_entry(const json_t *e, const struct vc_inputs *in, char *why, size_t whylen,
+                    const char **logged)
 {
   const char *list_id = vc_s(e, "statusListCredential"), *idx = vc_s(e, "statusListIndex");
   uint8_t pk[32];
@@ -101,6 +140,7 @@ static int vc_entry(const json_t *e, const struct vc_inputs *in, char *why, size
       return -1;
     }
     if (!vc_proof_ok(l, in->did_doc, pk, why, whylen)) return -1;
+    *logged = vc_list_logged(l, purpose, in->bundle);
     char *end;
     long index = idx ? strtol(idx, &end, 10) : -1;
     if (!idx || *end || !*idx) index = -1;
@@ -120,15 +160,16 @@ static void vc_status(json_t *checks, const json_t *cred, const struct vc_inputs
   int ok = 1;
   json_array_foreach(json_object_get(cred, "credentialStatus"), i, e)
   {
-    int bit = vc_entry(e, in, why, sizeof why);
-    const char *purpose = vc_s(e, "statusPurpose");
+    const char *purpose = vc_s(e, "statusPurpose"), *logged = "";
+    int bit = vc_entry(e, in, why, sizeof why, &logged);
     if (bit < 0) ok = 0;
     if (bit == 1) *status = purpose && !strcmp(purpose, "revocation") ? "revoked" : "frozen";
     size_t n = strlen(detail);
-    snprintf(detail + n, sizeof detail - n, "%s%s: %s", n ? "; " : "", purpose ? purpose : "?",
+    snprintf(detail + n, sizeof detail - n, "%s%s: %s%s", n ? "; " : "", purpose ? purpose : "?",
              bit < 0 ? why
              : bit   ? "set"
-                     : "clear");
+                     : "clear",
+             bit < 0 ? "" : logged);
   }
   vc_check(checks, "status", ok, detail[0] ? detail : why);
 }
@@ -220,6 +261,8 @@ json_t *vc_verdict(const json_t *cred, const struct vc_inputs *in)
   json_t *v = json_pack("{s:s, s:o, s:{s:s?, s:s?, s:s?}}", "result", result, "checks", checks,
                         "credential", "id", vc_s(cred, "id"), "issuer", vc_issuer(cred),
                         "verification_method", vm);
+  json_t *profile = json_object_get(json_object_get(bv, "issuer"), "profile");
+  if (v && profile) json_object_set(v, "issuer_profile", profile); /* logged, in the tree */
   json_decref(bv);
   return v;
 }

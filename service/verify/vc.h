@@ -16,7 +16,8 @@ struct vc_inputs {
   const struct bundle_trust *trust; /* for the bundle */
 };
 
-/* {result, checks[{name, ok, detail}], credential{id, issuer, verification_method}}. Checks:
+/* {result, checks[{name, ok, detail}], credential{id, issuer, verification_method},
+ * issuer_profile (the bundle verdict's issuer.profile: the logged profile, when proven)}. Checks:
  * proof (eddsa-jcs-2022 by a key of the issuer's DID document listed as an assertion method),
  * key_in_log (the bundle's signing key is that key, valid at issuance by the log), document_in_log
  * (the evidence's digest is the bundle's document, whose events the log holds), status (the status

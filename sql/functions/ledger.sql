@@ -67,7 +67,11 @@ BEGIN
   RETURN QUERY SELECT
     ddc_cert_json(c) - 'approved_id' - 'external_ref' - 'last_event_hash' - 'owner_id',
     c.document,
-    (SELECT jsonb_build_object('id', a.id, 'name', a.name) FROM accounts a WHERE a.id = c.issuer_id),
+    (SELECT jsonb_build_object('id', a.id, 'name', a.name,
+       -- the issuer's newest logged profile (name, domain and its check): what a page may show
+       'profile_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = a.id
+                         AND e.type = 'profile_set' ORDER BY e.id DESC LIMIT 1))
+     FROM accounts a WHERE a.id = c.issuer_id),
     ddc_key_json(k) || jsonb_build_object(
       'key_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = c.issuer_id
                       AND e.type = 'key_added'
@@ -93,6 +97,9 @@ RETURNS TABLE (body text) LANGUAGE sql STABLE AS $$
                                         WHERE k.id = v.key_id AND k.retired_at IS NOT NULL))
      AND v.anchor_size = coalesce((SELECT max(a.tree_size) FROM chain_anchors a
                                     WHERE a.status = 'confirmed'), 0)
+     -- the issuer's profile (a bundle carries its newest logged one) unchanged since
+     AND NOT EXISTS (SELECT 1 FROM issuer_profiles p
+                      WHERE p.issuer_id = c.issuer_id AND p.updated_at >= v.made_at)
 $$;
 
 -- Keeps the verdict made from the bundle whose last event hashes to p_event_hash (see

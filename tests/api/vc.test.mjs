@@ -286,6 +286,22 @@ test('the domain claim: served document, HTTPS check, the DID document names the
   const profile = doc.service.find((s) => s.type === 'DdcIssuerProfile').serviceEndpoint;
   assert.equal(profile.domain, domain);
   assert.equal(profile.domainCheckedAt, ok.json.domain_checked_at);
+  // The check is logged: bundles carry the issuer's newest profile event, verdicts its profile.
+  const c0 = await mint('generic');
+  const pv = await until('the logged profile in the verdict', async () => {
+    const x = (await get(`/v1/verify/${c0.code}`)).json;
+    return x.issuer.profile?.domain_checked_at === ok.json.domain_checked_at && x;
+  });
+  assert.deepEqual(pv.issuer.profile, { name: w.issuer.name, url: null, logo_url: null, domain, domain_checked_at: ok.json.domain_checked_at });
+  assert.ok(pv.checks.find((x) => x.name === 'issuer_profile').ok);
+  const pb = (await get(`/v1/verify/${c0.code}/bundle`)).json;
+  assert.equal(pb.issuer.profile_event.type, 'profile_set');
+  assert.ok(pb.issuer.profile_event.inclusion);
+  assert.equal((await post('/v1/verify', null, (await get(`/v1/verify/${c0.code}/vc`)).json)).json.issuer_profile.domain, domain);
+  pb.issuer.profile_event.canonical = pb.issuer.profile_event.canonical.replace(DOMAIN_HOST, 'evil.test');
+  const tv = await post('/v1/verify', null, pb);
+  assert.equal(tv.json.result, 'invalid');
+  assert.deepEqual(tv.json.checks.filter((x) => !x.ok).map((x) => x.name), ['issuer_profile']);
   // A profile page and logo; an http:// one is refused.
   assertProblem(await put(`/v1/accounts/${w.issuer.id}/profile`, w.issuerKey, { url: 'http://x.example' }), 400, 'invalid_field', 'url');
   const p = await put(`/v1/accounts/${w.issuer.id}/profile`, w.issuerKey, { url: 'https://uni.example', logo_url: 'https://uni.example/logo.png' });
@@ -306,4 +322,80 @@ test('the log key is published for pinning; unknown issuers and codes are 404', 
   assertProblem(await get(`/issuers/${w.holder.id}/did.json`), 404, 'not_found');
   assertProblem(await get('/v1/verify/aaaaaaaaaaaaaaaaaaaaaaaaaa/vc'), 404, 'not_found');
   assertProblem(await post('/v1/verify', null, { '@context': ['https://www.w3.org/ns/credentials/v2'] }), 400, 'invalid_field', 'credentialSubject.code');
+});
+
+// The status check of a credential's verdict (POST /v1/verify), until its detail matches re.
+// (A list's publication is an event too: the verdict waits for it in the log like any other.)
+async function statusUntil(vc, re, what) {
+  return until(what, async () => {
+    const v = (await post('/v1/verify', null, vc)).json;
+    const s = v.checks.find((x) => x.name === 'status');
+    return s && re.test(s.detail) && v.result !== 'not_yet_anchored' && { v, s };
+  });
+}
+
+test('revoke: the credential\'s verdict says revoked through the status list bit; freeze: frozen through the suspension bit', async () => {
+  const c = await mint('copyright');
+  await anchored(c.code);
+  const vc = (await get(`/v1/verify/${c.code}/vc`)).json;
+  const before = await statusUntil(vc, /^revocation: clear.*; suspension: clear/, 'both bits clear, read from the lists');
+  assert.equal(before.v.result, 'valid');
+  assert.equal(before.s.ok, true);
+  assert.equal((await post(`/v1/certificates/${c.ddc_id}/revoke`, w.issuerKey, { reason: 'status list' })).status, 200);
+  const after = await statusUntil(vc, /^revocation: set/, 'the revocation bit set');
+  assert.equal(after.v.result, 'revoked');
+  assert.equal(after.s.ok, true);
+  assert.match(after.s.detail, /suspension: clear/);
+  // The list the verdict read is the one the log holds, once its publication is in the log.
+  await statusUntil(vc, /^revocation: set \(the logged list\)/, 'the revoked list in the log');
+  const f = await mint('generic');
+  await anchored(f.code);
+  const fvc = (await get(`/v1/verify/${f.code}/vc`)).json;
+  assert.equal((await post(`/v1/certificates/${f.ddc_id}/freeze`, w.issuerKey, {})).status, 200);
+  const frozen = await statusUntil(fvc, /suspension: set/, 'the suspension bit set');
+  assert.equal(frozen.v.result, 'frozen');
+  assert.match(frozen.s.detail, /^revocation: clear/);
+  assert.equal((await post(`/v1/certificates/${f.ddc_id}/unfreeze`, w.issuerKey, {})).status, 200);
+  assert.equal((await statusUntil(fvc, /suspension: clear/, 'the suspension bit cleared')).v.result, 'valid');
+});
+
+test('ddcd verify CRED.json --status-list: the lists ddcd serves, read offline; a changed list fails', async () => {
+  const c = await mint('diploma');
+  await anchored(c.code);
+  assert.equal((await post(`/v1/certificates/${c.ddc_id}/revoke`, w.issuerKey, { reason: 'offline' })).status, 200);
+  const vc = (await get(`/v1/verify/${c.code}/vc`)).json;
+  await statusUntil(vc, /^revocation: set \(the logged list\)/, 'the revoked list published and logged');
+  await until('revoked and anchored', async () => (await get(`/v1/verify/${c.code}`)).json.result === 'revoked');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddcd-vcstatus-'));
+  try {
+    const f = (n, t) => { fs.writeFileSync(path.join(dir, n), t); return path.join(dir, n); };
+    const cred = f('cred.json', JSON.stringify(vc));
+    const did = f('did.json', (await get(`/issuers/${w.issuer.id}/did.json`)).text);
+    const bundle = f('bundle.json', (await get(`/v1/verify/${c.code}/bundle`)).text);
+    const lists = [];
+    for (const e of vc.credentialStatus) {
+      const r = await get(new URL(e.statusListCredential).pathname);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.credentialSubject.statusPurpose, e.statusPurpose);
+      lists.push(f(`${e.statusPurpose}.json`, r.text));
+    }
+    const key = (await get('/.well-known/ddc-log')).json.verifier_key;
+    const args = ['verify', cred, '--did-doc', did, '--status-list', lists[0], '--status-list', lists[1]];
+    const ok = await runDdcd([...args, '--bundle', bundle, '--log-key', key]);
+    assert.match(ok.stdout, /result: revoked/, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /✓ status.*revocation: set \(the logged list\); suspension: clear/);
+    const alone = await runDdcd(args);
+    assert.match(alone.stdout, /✓ status.*revocation: set; suspension: clear/, alone.stdout);
+    // One changed character in the revocation list's encodedList: its proof fails.
+    const l = JSON.parse(fs.readFileSync(lists[0], 'utf8'));
+    const enc = l.credentialSubject.encodedList;
+    l.credentialSubject.encodedList = enc.slice(0, 20) + (enc[20] === 'A' ? 'B' : 'A') + enc.slice(21);
+    fs.writeFileSync(lists[0], JSON.stringify(l));
+    const bad = await runDdcd([...args, '--bundle', bundle, '--log-key', key]);
+    assert.equal(bad.code, 1, bad.stdout);
+    assert.match(bad.stdout, /✗ status.*revocation: /);
+    assert.match(bad.stdout, /result: invalid/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
