@@ -3,14 +3,15 @@
 // number and by a word of its Chinese title, revoke it with a reason and see its public page say
 // so; upload 1,000 rows with 7 bad ones and watch the bar reach 100 % and the 7 errors appear;
 // sign out (the old cookie is dead); a form posted from another origin is refused; a holder's
-// key sees no issuer views. Every view is checked with axe-core (no violations), at 375 px, with
+// key sees no issuer views; a webhook made in the console to a receiver that answers 500 shows
+// its deliveries' status codes and, once given up, the reason it was disabled. Every view is checked with axe-core (no violations), at 375 px, with
 // the keyboard, and the console talks to ddcd only. Screenshots: var/screenshots/console-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
-import { startDdcd, request, world, uniq } from '../api/lib.mjs';
+import { startDdcd, request, world, uniq, ownDatabase, until } from '../api/lib.mjs';
 import { anchored, done, issuerWorld, launch, onlyDdcd, open, shot } from './lib.mjs';
 
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -35,8 +36,8 @@ async function axe(page, what) {
 }
 
 // A signed-in console (keyboard only: the key field has the focus, Enter submits).
-async function signIn(key, opts = {}) {
-  const o = await open(browser, srv.base, '/console', opts);
+async function signIn(key, opts = {}, base = srv.base) {
+  const o = await open(browser, base, '/console', opts);
   await o.page.waitForSelector('body[data-view=signin]');
   assert.equal(await o.page.evaluate(() => document.activeElement.id), 'signin-key');
   await o.page.keyboard.type(key);
@@ -188,7 +189,7 @@ test('a 1,000-row upload with 7 bad rows: the bar reaches 100 %, the 7 errors ar
 });
 
 test('the issuer\'s other views and the operator\'s: no axe violation, nothing wider than a 375 px phone, in Chinese too', async () => {
-  for (const [key, views, locale] of [[w.issuerKey, ['certs', 'mint', 'batch', 'balance', 'keys', 'apikeys'], 'zh-CN'], [w.op, ['accounts', 'certs', 'prices', 'recharges', 'log', 'witnesses', 'apikeys'], 'en-GB']]) {
+  for (const [key, views, locale] of [[w.issuerKey, ['certs', 'mint', 'batch', 'balance', 'keys', 'apikeys', 'webhooks'], 'zh-CN'], [w.op, ['accounts', 'certs', 'prices', 'recharges', 'log', 'witnesses', 'apikeys', 'webhooks'], 'en-GB']]) {
     const { page, context, requests, errors } = await signIn(key, { viewport: { width: 375, height: 740 }, locale });
     assert.equal(await page.getAttribute('html', 'lang'), locale.slice(0, 2));
     const navViews = await page.$$eval('#nav a', (as) => as.map((a) => a.dataset.view));
@@ -290,4 +291,106 @@ test('a holder\'s key sees no issuer views, and the API refuses its session what
   onlyDdcd(requests, srv.base);
   assert.deepEqual(scriptErrors(errors), []);
   await context.close();
+});
+
+// A webhook endpoint made in the console, pointed at a receiver here that answers 500: its
+// deliveries show the status codes; after the give-up time (2 s here, as in the webhook suite) it
+// is disabled and the console shows why; it is enabled again and deleted with a confirm step.
+// Its own database and ddcd (private addresses allowed), so that no other ddcd claims its
+// deliveries.
+test('webhooks: made in the console, deliveries with their status codes, disabled with its reason, enabled, deleted', async () => {
+  const db = await ownDatabase('console_hooks');
+  const hooks = await startDdcd({ env: { ...db.env, DDC_PUBLIC_RATE: '0', DDC_WEBHOOK_ALLOW_PRIVATE: '1', DDC_WEBHOOK_BACKOFF_MAX_S: '1', DDC_WEBHOOK_GIVE_UP_S: '2' } });
+  let rx = 500;
+  const got = [];
+  const receiver = http.createServer((req, res) => { req.resume(); req.on('end', () => { got.push(rx); res.writeHead(rx).end(); }); });
+  await new Promise((r) => receiver.listen(0, '127.0.0.1', r));
+  try {
+    const w2 = await world(hooks.base, db.op);
+    await issuerWorld(hooks.base, w2);
+    const { page, context, requests, errors } = await signIn(w2.issuerKey, {}, hooks.base);
+    await go(page, '#/webhooks', 'webhooks');
+    await axe(page, 'webhooks, none yet');
+    // no event chosen: the error is at the events
+    await page.fill('#webhook-form [data-field=url] input', `http://127.0.0.1:${receiver.address().port}/hook`);
+    await page.click('#webhook-form button[type=submit]');
+    await page.waitForFunction(() => document.querySelector('#wh-events-err').textContent !== '');
+    await page.check('#ev-mint');
+    await page.focus('#webhook-form button[type=submit]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#webhook-secret-value');
+    assert.match(await page.inputValue('#webhook-secret-value'), /^whsec_[A-Za-z0-9+/]+=*$/);
+    const listed = (await request(hooks.base, 'GET', '/v1/webhooks', { key: w2.issuerKey })).json.items;
+    assert.equal(listed.length, 1);
+    const id = listed[0].id;
+    assert.deepEqual(listed[0].events, ['mint']);
+    assert.equal(await page.textContent(`#webhooks tbody tr:first-child td:nth-child(4)`), 'Active');
+    await axe(page, 'webhooks, the secret shown');
+
+    const c = await request(hooks.base, 'POST', '/v1/certificates', { key: w2.issuerKey, json: { kind: 'generic', metadata: { title: uniq('hooked') } } });
+    assert.equal(c.status, 201, c.text);
+    await until('two answers of 500', () => got.length >= 2, 20000);
+    await go(page, `#/webhooks/${id}`, 'webhooks');
+    const codes = async () => page.$$eval('#deliveries tbody tr', (trs) => trs.map((tr) => [tr.cells[1].textContent, tr.cells[3].textContent, tr.cells[4].textContent]));
+    await until('the 500s in the deliveries table', async () => {
+      await page.click('#deliveries-refresh');
+      await page.waitForSelector('#webhook-deliveries h2');
+      return (await codes()).filter((r) => r[1] === '500').length >= 2;
+    }, 20000);
+    for (const [ev, code, outcome] of await codes()) {
+      assert.equal(ev, `mint #${c.json.ddc_id}`);
+      assert.equal(code, '500');
+      assert.equal(outcome, 'Failed');
+    }
+    await axe(page, 'webhook deliveries');
+
+    // given up: disabled, and the console says why
+    const off = await until('the endpoint disabled', async () => {
+      const r = await request(hooks.base, 'GET', `/v1/webhooks/${id}`, { key: w2.issuerKey });
+      return r.json.disabled_at && r.json;
+    }, 20000);
+    assert.match(off.disabled_reason, /HTTP 500/);
+    await page.click('#deliveries-refresh');
+    await page.waitForFunction(() => /Disabled/.test(document.querySelector('#webhook-state')?.textContent || ''));
+    assert.equal(await page.textContent('#webhook-state .hook-reason'), off.disabled_reason);
+    assert.equal(await page.textContent('#webhooks tbody tr:first-child .hook-reason'), off.disabled_reason);
+    await axe(page, 'a disabled webhook');
+    await shot(page, 'console-webhook-disabled');
+    const zh = await signIn(w2.issuerKey, { viewport: { width: 375, height: 740 }, locale: 'zh-CN' }, hooks.base);
+    await go(zh.page, `#/webhooks/${id}`, 'webhooks');
+    await zh.page.waitForSelector('#deliveries');
+    assert.match(await zh.page.textContent('#webhook-state'), /已停用/);
+    assert.ok(await zh.page.evaluate(() => document.documentElement.scrollWidth <= 375), 'no sideways scrolling at 375 px');
+    await axe(zh.page, 'a disabled webhook (zh-CN, 375 px)');
+    await shot(zh.page, 'console-375-zh-CN-webhook-disabled');
+    await zh.context.close();
+
+    // enabled again: the given-up delivery goes out and succeeds
+    rx = 204;
+    await page.click(`[data-enable="${id}"]`);
+    await page.waitForFunction(() => /Active/.test(document.querySelector('#webhook-state')?.textContent || ''));
+    assert.match(await page.textContent('#flash'), new RegExp(`#${id} is enabled again`));
+    await until('a delivery answered 204', async () => {
+      await page.click('#deliveries-refresh');
+      await page.waitForSelector('#webhook-deliveries h2');
+      return (await codes()).some((r) => r[1] === '204' && r[2] === 'Delivered');
+    }, 20000);
+
+    // deleted, after the confirm step
+    await page.click(`[data-delete="${id}"]`);
+    await page.waitForSelector('fieldset.confirm button.danger');
+    assert.equal(await page.evaluate(() => document.activeElement.className), 'danger');
+    await axe(page, 'delete confirm step');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => !document.querySelector('#webhooks'));
+    assert.deepEqual((await request(hooks.base, 'GET', '/v1/webhooks', { key: w2.issuerKey })).json.items, []);
+    onlyDdcd(requests, hooks.base);
+    assert.deepEqual(scriptErrors(errors), []);
+    await context.close();
+  } finally {
+    receiver.close();
+    receiver.closeAllConnections();
+    await hooks.stop();
+    db.drop();
+  }
 });

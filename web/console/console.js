@@ -85,8 +85,8 @@ async function signOut() {
   showSignin();
 }
 
-const ISSUER_VIEWS = ['certs', 'mint', 'batch', 'balance', 'keys', 'apikeys'];
-const OPERATOR_VIEWS = ['accounts', 'certs', 'prices', 'recharges', 'log', 'witnesses', 'apikeys'];
+const ISSUER_VIEWS = ['certs', 'mint', 'batch', 'balance', 'keys', 'apikeys', 'webhooks'];
+const OPERATOR_VIEWS = ['accounts', 'certs', 'prices', 'recharges', 'log', 'witnesses', 'apikeys', 'webhooks'];
 const viewsOf = (role) => (role === 'issuer' ? ISSUER_VIEWS : role === 'operator' ? OPERATOR_VIEWS : []);
 
 function start(session) {
@@ -517,6 +517,97 @@ VIEWS.apikeys = async (content) => {
     out.select();
   });
   content.replaceChildren(...head, box, form);
+};
+
+// --- webhooks (the signed-in account's endpoints) ----------------------------------------------
+
+const HOOK_EVENTS = ['mint', 'transfer', 'approve', 'freeze', 'unfreeze', 'revoke', 'burn', 'key_added'];
+
+// An endpoint's state: a pill, and when it was disabled, why (the reason ddcd wrote).
+const hookState = (w) => (w.disabled_at
+  ? h('span', { class: 'hook-state' }, h('span', { class: 'pill pill-disabled', text: t('wh_disabled') }), ' ', h('span', { class: 'hook-reason', text: w.disabled_reason || '' }))
+  : h('span', { class: 'hook-state' }, h('span', { class: 'pill pill-active', text: t('wh_active') })));
+
+// The create form: url and the events (checkboxes, or all); the secret is shown once.
+function webhookForm(onCreated) {
+  const url = field(t('col_url'), { name: 'url', type: 'url', required: true, hint: t('wh_url_hint') });
+  const boxes = ['*', ...HOOK_EVENTS].map((e) => {
+    const id = `ev-${e === '*' ? 'all' : e}`;
+    const input = h('input', { type: 'checkbox', id, name: 'events', value: e });
+    return { input, wrap: h('div', { class: 'check-row' }, input, h('label', { for: id, text: e === '*' ? t('wh_all_events') : e })) };
+  });
+  const evErr = h('p', { class: 'error', id: 'wh-events-err' });
+  const events = h('fieldset', { class: 'wide hook-events', 'aria-describedby': 'wh-events-err', 'data-field': 'events' }, h('legend', { text: t('wh_events') }), h('div', { class: 'checks' }, boxes.map((b) => b.wrap)), evErr);
+  const summary = h('p', { class: 'error', role: 'alert' });
+  const secret = h('div', { id: 'webhook-secret', class: 'wide' });
+  const form = h('form', { class: 'card grid-form', id: 'webhook-form', novalidate: true }, h('h2', { class: 'wide', text: t('new_webhook') }), url.wrap, events,
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', text: t('create') })), summary, secret);
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const chosen = boxes.filter((b) => b.input.checked).map((b) => b.input.value);
+    const res = await api('POST', '/v1/webhooks', { json: { url: url.input.value.trim(), events: chosen.includes('*') ? ['*'] : chosen } });
+    if (res.status !== 201) { showErrors({ url, events: { input: boxes[0].input, error: evErr } }, res, summary); return; }
+    summary.textContent = '';
+    await onCreated(res.json);
+    const out = h('input', { class: 'secret', id: 'webhook-secret-value', readonly: true, 'aria-label': t('wh_secret_once'), value: res.json.secret });
+    secret.replaceChildren(h('p', { class: 'notice', text: t('wh_secret_once') }), out);
+    out.focus();
+    out.select();
+  });
+  return form;
+}
+
+// One endpoint's delivery attempts, newest first, a page at a time.
+async function deliveries(box, w) {
+  const cursors = [null];
+  const load = async () => {
+    const q = new URLSearchParams({ limit: '50' });
+    if (cursors.at(-1)) q.set('cursor', cursors.at(-1));
+    const r = await api('GET', `/v1/webhooks/${w.id}/deliveries?${q}`);
+    if (!r.ok) { box.replaceChildren(h('p', { class: 'error', role: 'alert', text: problem(r) })); return; }
+    const rows = r.json.items.map((d) => [formatTime(d.at), h('span', {}, h('code', { text: d.type }), d.ddc_id ? ` #${d.ddc_id}` : ''), String(d.attempt),
+      d.status_code === null ? t('wh_no_answer') : String(d.status_code), h('span', { class: `outcome-${d.outcome}`, text: t(`wh_${d.outcome}`) }), d.error || '']);
+    box.replaceChildren(h('h2', { id: 'deliveries-h', text: t('wh_deliveries_of', { id: w.id }) }),
+      h('p', {}, h('strong', { text: `${t('col_state')}: ` }), h('span', { id: 'webhook-state' }, hookState(w))),
+      h('p', { id: 'webhook-pending', text: t('wh_pending', { n: w.pending }) }),
+      rows.length ? table(t('wh_deliveries'), [t('col_time'), t('wh_event'), t('wh_attempt'), t('wh_status_code'), t('wh_outcome'), t('col_error')], rows, 'deliveries') : h('p', { text: t('none') }),
+      h('div', { class: 'pager' },
+        h('button', { type: 'button', class: 'secondary', id: 'deliveries-refresh', text: t('refresh'), on: { click: () => route() } }),
+        h('button', { type: 'button', class: 'secondary', text: t('prev_page'), disabled: cursors.length < 2, on: { click: () => { cursors.pop(); load(); } } }),
+        h('button', { type: 'button', class: 'secondary', text: t('next_page'), disabled: !r.json.next_cursor, on: { click: () => { cursors.push(r.json.next_cursor); load(); } } })));
+  };
+  await load();
+}
+
+VIEWS.webhooks = async (content, id) => {
+  const box = h('section', { class: 'card' });
+  const enable = async (ev, w) => {
+    ev.currentTarget.disabled = true;
+    const res = await api('POST', `/v1/webhooks/${w.id}/enable`, { json: {} });
+    if (res.ok) { await route(); flash(t('wh_enabled', { id: w.id })); } else flash(problem(res), true);
+  };
+  const list = async () => {
+    const r = await api('GET', '/v1/webhooks');
+    if (!r.ok) throw new Error(problem(r));
+    const rows = r.json.items.map((w) => [String(w.id), h('span', { class: 'mono', text: w.url }), w.events.join(' '), hookState(w), String(w.pending), formatTime(w.created_at),
+      h('div', { class: 'buttons' },
+        h('a', { href: `#/webhooks/${w.id}`, class: 'deliveries-link', text: t('wh_deliveries'), 'aria-label': t('wh_deliveries_of', { id: w.id }) }),
+        w.disabled_at ? h('button', { type: 'button', class: 'secondary', 'data-enable': w.id, text: t('wh_enable'), on: { click: (ev) => enable(ev, w) } }) : null,
+        h('button', { type: 'button', class: 'secondary', 'data-delete': w.id, text: t('wh_delete'), on: { click: () => confirmStep(box, { legend: t('wh_confirm_delete', { id: w.id }), note: t('wh_confirm_delete_note'), button: t('wh_confirm_delete', { id: w.id }),
+          run: async () => {
+            const res = await api('DELETE', `/v1/webhooks/${w.id}`);
+            if (res.ok && me) { history.replaceState(null, '', '#/webhooks'); await route(); flash(t('wh_deleted', { id: w.id })); }
+            return res;
+          } }) } }))]);
+    box.replaceChildren(rows.length ? table(t('webhooks_title'), [t('col_id'), t('col_url'), t('wh_events'), t('col_state'), t('wh_pending_col'), t('col_created'), t('h_actions')], rows, 'webhooks') : h('p', { text: t('none') }));
+    return r.json.items;
+  };
+  const items = await list();
+  const shown = id && items.find((w) => String(w.id) === id);
+  const dbox = h('section', { class: 'card', id: 'webhook-deliveries', 'aria-labelledby': 'deliveries-h' });
+  if (shown) await deliveries(dbox, shown);
+  else if (id) dbox.replaceChildren(h('h2', { id: 'deliveries-h', text: t('wh_deliveries') }), h('p', { class: 'error', role: 'alert', text: t('wh_not_found', { id }) }));
+  content.replaceChildren(h('h1', { text: t('webhooks_title') }), h('p', { text: t('wh_lead') }), box, ...(id ? [dbox] : []), webhookForm(list));
 };
 
 // --- operator views ----------------------------------------------------------------------------
