@@ -290,6 +290,10 @@ static const struct config_setting config_settings[] = {
     CONFIG_UINT_ROW("DDC_VERIFY_CACHE_MS", "--verify-cache-ms", verify_cache_ms, 0, 60000,
                     " (milliseconds; 0: no cache)", "1000",
                     "how long GET /v1/verify/{code} may answer from memory"),
+    CONFIG_UINT_ROW("DDC_SETTLED_CACHE_MS", "--settled-cache-ms", settled_cache_ms, 0, 86400000,
+                    " (milliseconds; 0: as --verify-cache-ms)", "600000",
+                    "how long a settled proof bundle may answer from memory while no event "
+                    "drops it"),
     CONFIG_PARSE_ROW("DDC_WITNESSES", "--witnesses", "LIST", apply_witnesses, NULL, "none",
                      "witnesses that cosign the log's checkpoints: \"URL VKEY\" entries "
                      "separated by commas or newlines"),

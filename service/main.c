@@ -111,7 +111,7 @@ static int cmd_serve(const struct config *c)
     return 1;
   }
   addrlimit_init(c->public_rate);
-  respcache_init(c->verify_cache_ms);
+  respcache_init(c->verify_cache_ms, c->settled_cache_ms);
   bundle_chain_init(c->chain.contract, c->chain.chain_id);
   api_web_init(c->public_url);
   profile_init(&c->domain);

@@ -1,6 +1,7 @@
 /* verify.c: public verification (no key needed): a certificate by its code (the verdict and its
  * checks, ledger/verdict.c, cached for a moment in this process; of an edition, with ?holder= that
- * holder's balance as of the logged events), its proof bundle (once settled, cached likewise),
+ * holder's balance as of the logged events), its proof bundle (once settled, cached until an
+ * event drops it, http/respcache.h),
  * certificates by content hash, and
  * checking a bundle or a credential sent in. */
 #include <stdio.h>
@@ -102,7 +103,10 @@ void api_verify_bundle_get(struct req *r)
     return;
   }
   len = strlen(text);
-  if (settled) respcache_put(key, gen, text, len);
+  if (settled == BUNDLE_SETTLED_PRIMARY)
+    respcache_put_settled(key, gen, text, len);
+  else if (settled)
+    respcache_put(key, gen, text, len);
   reply_buffer(r, 200, "application/json", text, len);
 }
 

@@ -289,6 +289,12 @@ PGconn *db_connect(void)
   return db_connect_target(DB_PRIMARY);
 }
 
+int db_target_now(void)
+{
+  struct db_thread *t = db_thread();
+  return t ? t->target : DB_PRIMARY;
+}
+
 int db_target(int target)
 {
   struct db_thread *t = db_thread();

@@ -74,6 +74,8 @@ PGconn *db_connect_target(int target);
  * the previous target; the connection to the other stays open for later. Only db/reads.c calls
  * it, around a public read; every thread starts on the primary. */
 int db_target(int target);
+/* The target this thread's statements go to now (DB_PRIMARY or a replica's index). */
+int db_target_now(void);
 /* A connection of the caller's own that LISTENs on channel (an identifier of ours), with TCP
  * keepalives (idle 5 s, then 3 probes 2 s apart: it waits idle and must notice a silently dead
  * network), named "<its application_name>/listen" so that it can be found in pg_stat_activity.

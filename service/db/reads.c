@@ -292,6 +292,11 @@ enum ddc_err db_public_read_one(db_read_fn fn, void *arg)
   return reads_route(fn, arg, 0);
 }
 
+int db_reads_on_primary(void)
+{
+  return db_target_now() == DB_PRIMARY;
+}
+
 const char *db_reads_reason_name(enum db_reads_reason r)
 {
   static const char *const names[DB_READS_REASONS] = {"lag", "down", "not_found", "error"};

@@ -27,6 +27,8 @@ enum ddc_err db_public_read(db_read_fn fn, void *arg);
 /* The same for a read of one statement (its own snapshot): routed alike, without the transaction
  * around it (no BEGIN and ROLLBACK: the one-lookup verify). */
 enum ddc_err db_public_read_one(db_read_fn fn, void *arg);
+/* Within a public read's fn: whether the primary answers it (not a replica, which may lag). */
+int db_reads_on_primary(void);
 
 /* Checks DDC_DATABASE_READ_URL: connection strings separated by ';' (each a libpq key=value string
  * or a postgresql:// URI), at most DB_READS_MAX. The number of them, or -1. */

@@ -1,6 +1,7 @@
 /* authsync.c: the ddc_auth listener (see authsync.h). It waits on its connection's socket with
  * poll (a timeout, so that it notices a stop), and when the connection is lost it tells the auth
- * cache to fall back to its short time to live until it listens again. */
+ * cache to fall back to its short time to live until it listens again (the answer cache likewise:
+ * respcache_listening). */
 #include <errno.h>
 #include <poll.h>
 #include <stdatomic.h>
@@ -74,12 +75,14 @@ static void *authsync_main(void *arg)
     if (c) {
       auth_notified(1); /* only after the LISTEN: what was missed before is read again */
       atomic_store(&authsync_live, 1);
+      respcache_listening(1);
       atomic_fetch_add(&authsync_connect_count, 1);
       if (failing) log_msg(LOG_INFO, "auth: listening for revocations again");
       failing = 0;
       retry_ms = AUTHSYNC_RETRY_MIN_MS;
       authsync_listen(c);
       atomic_store(&authsync_live, 0);
+      respcache_listening(0);
       auth_notified(0);
       PQfinish(c);
       if (bgthread_stopping(&authsync_bg)) break;

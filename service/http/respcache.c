@@ -20,7 +20,9 @@ struct respcache_slot {
 static struct respcache_slot respcache_slots[RESPCACHE_SLOTS];
 static pthread_mutex_t respcache_locks[RESPCACHE_LOCKS];
 static atomic_uint_fast64_t respcache_gen = 1;
-static unsigned respcache_ttl_ms;
+static atomic_size_t respcache_bytes; /* of every slot's body */
+static atomic_int respcache_heard;    /* listening for the dropping events */
+static unsigned respcache_ttl_ms, respcache_settled_ms;
 
 static uint64_t respcache_now_ms(void)
 {
@@ -37,9 +39,10 @@ static size_t respcache_index(const char *key)
   return (size_t)(h % RESPCACHE_SLOTS);
 }
 
-void respcache_init(unsigned ttl_ms)
+void respcache_init(unsigned ttl_ms, unsigned settled_ms)
 {
   respcache_ttl_ms = ttl_ms;
+  respcache_settled_ms = settled_ms > ttl_ms ? settled_ms : ttl_ms;
   for (size_t i = 0; i < RESPCACHE_LOCKS; i++)
     pthread_mutex_init(&respcache_locks[i], NULL);
 }
@@ -66,7 +69,8 @@ uint64_t respcache_generation(void)
   return atomic_load(&respcache_gen);
 }
 
-void respcache_put(const char *key, uint64_t gen, const char *body, size_t len)
+static void respcache_store(const char *key, uint64_t gen, const char *body, size_t len,
+                            int settled)
 {
   size_t i = respcache_index(key);
   struct respcache_slot *s = &respcache_slots[i];
@@ -74,13 +78,34 @@ void respcache_put(const char *key, uint64_t gen, const char *body, size_t len)
   if (!copy) return;
   memcpy(copy, body, len);
   pthread_mutex_lock(&respcache_locks[i % RESPCACHE_LOCKS]);
+  size_t bytes = atomic_fetch_add(&respcache_bytes, len) + len - (s->body ? s->len : 0);
+  if (s->body) atomic_fetch_sub(&respcache_bytes, s->len);
+  unsigned ttl = settled && atomic_load(&respcache_heard) && bytes <= RESPCACHE_BYTES_MAX
+                     ? respcache_settled_ms
+                     : respcache_ttl_ms;
   free(s->body);
   strcpy(s->key, key);
   s->body = copy;
   s->len = len;
   s->gen = gen;
-  s->expires_ms = respcache_now_ms() + respcache_ttl_ms;
+  s->expires_ms = respcache_now_ms() + ttl;
   pthread_mutex_unlock(&respcache_locks[i % RESPCACHE_LOCKS]);
+}
+
+void respcache_put(const char *key, uint64_t gen, const char *body, size_t len)
+{
+  respcache_store(key, gen, body, len, 0);
+}
+
+void respcache_put_settled(const char *key, uint64_t gen, const char *body, size_t len)
+{
+  respcache_store(key, gen, body, len, 1);
+}
+
+void respcache_listening(int on)
+{
+  atomic_store(&respcache_heard, on);
+  respcache_invalidate();
 }
 
 void respcache_invalidate(void)

@@ -199,6 +199,8 @@ static enum ddc_err bundle_build_read(void *arg)
   *bundle = NULL;
   enum ddc_err e = db_public_cert(code, &p);
   if (e == DDC_ERR_OK) e = bundle_from(&p, NULL, bundle, &((struct bundle_read *)arg)->settled);
+  if (e == DDC_ERR_OK && ((struct bundle_read *)arg)->settled && db_reads_on_primary())
+    ((struct bundle_read *)arg)->settled = BUNDLE_SETTLED_PRIMARY;
   db_public_cert_free(&p);
   return e;
 }
@@ -213,7 +215,7 @@ enum ddc_err bundle_build_settled(const char *code, json_t **bundle, int *settle
 {
   struct bundle_read b = {code, bundle, 0};
   enum ddc_err e = db_public_read(bundle_build_read, &b);
-  if (settled) *settled = e == DDC_ERR_OK && b.settled;
+  if (settled) *settled = e == DDC_ERR_OK ? b.settled : 0;
   return e;
 }
 

@@ -15,7 +15,10 @@ void bundle_chain_init(const char *contract, uint64_t chain_id);
 /* The bundle of the certificate with this code (new reference in *bundle). */
 enum ddc_err bundle_build(const char *code, json_t **bundle);
 /* The same; *settled: every event is in the log under a final checkpoint (only a new event,
- * checkpoint or chain anchor makes another bundle of it), fit to cache for a moment. */
+ * checkpoint or chain anchor makes another bundle of it), fit to cache for a moment; and
+ * BUNDLE_SETTLED_PRIMARY when the primary gave it (no replica's lag): fit to cache until such an
+ * event drops it (http/respcache.h). */
+#define BUNDLE_SETTLED_PRIMARY 2
 enum ddc_err bundle_build_settled(const char *code, json_t **bundle, int *settled);
 /* The bundle of the certificate p read (in the caller's snapshot or transaction): against final
  * (the newest final checkpoint, read by the caller) when it holds every event, else against the

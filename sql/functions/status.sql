@@ -209,3 +209,18 @@ LANGUAGE sql STABLE AS $$
    WHERE c.ddc_id = p_ddc AND c.status_list IS NOT NULL
    ORDER BY pp.purpose
 $$;
+
+-- A status list publication entering the log changes the bundles of its list's certificates (they
+-- name the newest one logged): every process drops its cached bundles, which may otherwise be
+-- kept until such an event (http/respcache.c). One check per sequencer step.
+CREATE FUNCTION ddc_notify_status_logged() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM new_leaves n JOIN status_events s ON s.event_id = n.event_id) THEN
+    PERFORM pg_notify('ddc_auth', 'cert:status_events');
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER log_leaves_status_notify AFTER INSERT ON log_leaves
+  REFERENCING NEW TABLE AS new_leaves
+  FOR EACH STATEMENT EXECUTE FUNCTION ddc_notify_status_logged ();

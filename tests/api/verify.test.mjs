@@ -270,6 +270,33 @@ test('verdicts are served from memory for a moment: a write here clears them, a 
   }
 });
 
+// A settled bundle changes only on an event that notifies every process, so it is kept past the
+// short time to live (DDC_SETTLED_CACHE_MS): a newer checkpoint does not replace it, a revocation
+// through another process does, within a second.
+test('a settled bundle is kept in memory until an event drops it, past the verdicts\' time to live', async () => {
+  const other = await startDdcd({ env: { DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '200' } });
+  try {
+    const at = async (code) => (await request(other.base, 'GET', `/v1/verify/${code}/bundle`)).json;
+    const a = await mint();
+    await verdict(a.code);
+    const b1 = await at(a.code); // cached there now
+    const c = await mint();
+    await verdict(c.code); // a newer final checkpoint, which a bundle built now would name
+    await new Promise((res) => setTimeout(res, 600));
+    assert.notEqual((await get(`/v1/verify/${c.code}/bundle`)).json.checkpoint, b1.checkpoint);
+    assert.deepEqual(await at(a.code), b1, 'the settled bundle is still the cached one');
+    assert.equal((await post(`/v1/certificates/${a.ddc_id}/revoke`, w.issuerKey, { reason: 'bundle cache' })).status, 200);
+    const t0 = Date.now();
+    let seen;
+    while ((seen = await at(a.code)).events.length === b1.events.length && Date.now() - t0 < 10000)
+      await new Promise((res) => setTimeout(res, 50));
+    assert.equal(seen.events.length, b1.events.length + 1, 'the revocation is in the bundle');
+    assert.ok(Date.now() - t0 < 1000, `dropped within a second (${Date.now() - t0} ms)`);
+  } finally {
+    await other.stop();
+  }
+});
+
 // GET /v1/verify/{code} answers from the verdict kept per certificate (verdicts, 020) once it is
 // final: it must be exactly what checking the certificate's bundle gives (POST /v1/verify adds
 // only bundle_is_current, the GET only bundle_url), and a new event, a retired key or the time
