@@ -336,7 +336,7 @@ test('ddcd import: uploads, follows the batch with plain progress lines, prints 
 });
 
 // Starts an upload whose body never ends (chunked, the first `rows` rows sent); resolves once the
-// server has staged them, with the request (to abandon it).
+// server has begun it (its batch is there, however busy the host), with the request (to abandon it).
 async function hangingUpload(base, key, body, idem) {
   const u = new URL('/v1/batches?kind=diploma', base);
   const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST',
@@ -344,7 +344,11 @@ async function hangingUpload(base, key, body, idem) {
       'transfer-encoding': 'chunked', 'idempotency-key': idem } });
   req.on('error', () => {});
   req.write(body);
-  await new Promise((res) => setTimeout(res, 300));
+  const { execFileSync } = await import('node:child_process');
+  const begun = () => execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc',
+    `SELECT count(*) FROM batches WHERE idempotency_key = '${idem}'`]).toString().trim() !== '0';
+  await until('the upload begun', async () => begun(), 30000);
+  await new Promise((res) => setTimeout(res, 100));
   return req;
 }
 
