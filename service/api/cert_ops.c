@@ -75,10 +75,14 @@ void api_certs_approve(struct req *r)
   reply_result(r, e, 200, json);
 }
 
-/* freeze, unfreeze (no body fields), burn (a holder signature, optional) and revoke (a reason). */
+/* freeze, unfreeze (a reason, optional), burn (a holder signature, optional) and revoke (a
+ * reason). */
 static void certs_status(struct req *r, const char *op)
 {
-  static const struct field_spec no_fields[] = {{NULL}};
+  static const struct field_spec freeze_fields[] = {
+      {"reason", FIELD_STRING, 0, 0, 1, 500},
+      {NULL},
+  };
   static const struct field_spec burn_fields[] = {
       {"holder_signature", FIELD_OBJECT, 0, 1, 0, 0},
       {NULL},
@@ -90,7 +94,7 @@ static void certs_status(struct req *r, const char *op)
   int64_t ddc;
   struct lifecycle_holder_sig hs;
   const struct lifecycle_holder_sig *sig = NULL;
-  const struct field_spec *fields = op[0] == 'r' ? revoke_fields : no_fields;
+  const struct field_spec *fields = op[0] == 'r' ? revoke_fields : freeze_fields;
   json_t *body = NULL;
   if (path_id(r, 0, &ddc) == 0)
     body =

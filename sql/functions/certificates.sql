@@ -561,8 +561,8 @@ BEGIN
     'charged', ddc_charge(p_actor, p_role, c.issuer_id, 'approve', p_ddc));
 END $$;
 
--- freeze, unfreeze, revoke (issuer of the certificate or operator; of an edition, the whole
--- class) and burn (owner, approved, or operator; only an operator burns a frozen certificate;
+-- freeze, unfreeze (a reason optional, logged in the event), revoke (its reason logged and kept)
+-- (issuer of the certificate or operator; of an edition, the whole class) and burn (owner, approved, or operator; only an operator burns a frozen certificate;
 -- the issuer keeping the owner's account with the holder's signature once it registered a key).
 CREATE FUNCTION ddc_cert_status(p_role text, p_actor bigint, p_ddc bigint, p_op text,
                                 p_reason text, p_signed_owner bigint, p_signed_version integer,
@@ -596,9 +596,10 @@ BEGIN
     PERFORM ddc_fail('certificate_not_frozen', format('certificate %s is not frozen', p_ddc));
   END IF;
   PERFORM ddc_cert_event(c, p_op, p_actor,
-                         CASE WHEN p_op = 'revoke' THEN jsonb_build_object('reason', p_reason)
+                         CASE WHEN p_reason IS NOT NULL THEN jsonb_build_object('reason', p_reason)
                               ELSE '{}'::jsonb END);
-  UPDATE certificates SET status = v_status, revoke_reason = coalesce(p_reason, revoke_reason),
+  UPDATE certificates SET status = v_status,
+                          revoke_reason = CASE WHEN p_op = 'revoke' THEN p_reason ELSE revoke_reason END,
                           approved_id = CASE WHEN v_status = 'active' THEN approved_id END
     WHERE ddc_id = p_ddc RETURNING * INTO c;
   RETURN ddc_cert_json(c) || jsonb_build_object(

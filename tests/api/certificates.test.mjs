@@ -590,7 +590,7 @@ test('key rotation: old certificates still verify with the retired key, which st
 
 // ---- events ----
 
-test('events: mint, transfer, freeze, unfreeze, revoke form one hash chain', async () => {
+test('events: mint, transfer, freeze, unfreeze (with reasons or without), revoke form one hash chain', async () => {
   const w = await funded();
   const h2 = await holderOf(w.issuerKey);
   const c = await mint(w.issuerKey, { kind: 'diploma', owner_id: w.holder.id });
@@ -604,19 +604,28 @@ test('events: mint, transfer, freeze, unfreeze, revoke form one hash chain', asy
   assert.equal((await step('transfer', { to: h2.id })).owner_id, h2.id);
   assert.equal((await step('freeze', {})).status, 'frozen');
   assert.equal((await step('unfreeze', {})).status, 'active');
+  // a freeze and an unfreeze may give a reason: kept in their logged events, not as revoke_reason
+  for (const [body, field] of [[{ reason: '' }, 'reason'], [{ reason: 'x'.repeat(501) }, 'reason'], [{ why: 'no' }, 'why']])
+    assertProblem(await post(`/v1/certificates/${c.ddc_id}/freeze`, w.issuerKey, body), 400, undefined, field);
+  const fz = await step('freeze', { reason: '版权争议 pending review' });
+  assert.equal(fz.status, 'frozen');
+  assert.equal(fz.revoke_reason ?? null, null);
+  assert.equal((await step('unfreeze', { reason: 'review closed' })).status, 'active');
   const rv = await step('revoke', { reason: '学位撤销 (plagiarism)' });
   assert.equal(rv.status, 'revoked');
   assert.equal(rv.revoke_reason, '学位撤销 (plagiarism)');
-  const events = await checkChain(c.ddc_id, w.issuerKey, ['mint', 'transfer', 'freeze', 'unfreeze', 'revoke']);
+  const events = await checkChain(c.ddc_id, w.issuerKey, ['mint', 'transfer', 'freeze', 'unfreeze', 'freeze', 'unfreeze', 'revoke']);
+  assert.deepEqual(events[4].data, { reason: '版权争议 pending review' });
+  assert.deepEqual(events[5].data, { reason: 'review closed' });
   assert.deepEqual(events.map((e) => e.event_hash), heads, 'each response carried the new head');
   assert.equal(events[0].prev_event_hash, null);
   assert.deepEqual(events[0].data, { certHash: c.cert_hash, issuer: w.issuer.id, owner: w.holder.id, keyId: c.key_id, kind: 'diploma' });
   assert.deepEqual(events[1].data, { from: w.holder.id, to: h2.id });
   assert.deepEqual(events[2].data, {});
-  assert.deepEqual(events[4].data, { reason: '学位撤销 (plagiarism)' });
+  assert.deepEqual(events[6].data, { reason: '学位撤销 (plagiarism)' });
   for (const e of events) assert.equal(e.actor_id, w.issuer.id);
   // the same chain for every reader who may see it; not for others
-  for (const reader of [w.op, h2.key]) await checkChain(c.ddc_id, reader, ['mint', 'transfer', 'freeze', 'unfreeze', 'revoke']);
+  for (const reader of [w.op, h2.key]) await checkChain(c.ddc_id, reader, ['mint', 'transfer', 'freeze', 'unfreeze', 'freeze', 'unfreeze', 'revoke']);
   assertProblem(await get(`/v1/certificates/${c.ddc_id}/events`, w.issuer2Key), 403, 'forbidden');
   assertProblem(await get('/v1/certificates/999999999/events', w.op), 404, 'not_found');
   // another chain with other actors: approve, transfer by the approved account, operator burn

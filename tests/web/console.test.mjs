@@ -54,7 +54,7 @@ const go = async (page, hash, name) => {
   await view(page, name);
 };
 
-test('sign in, issue a copyright certificate, find it by registration number and by a Chinese title word, revoke it; its public page says revoked', async () => {
+test('sign in, issue a copyright certificate, find it by registration number and by a Chinese title word, freeze and revoke it with reasons; its public page says revoked', async () => {
   const { page, context, requests, errors, response } = await open(browser, srv.base, '/console');
   assert.match(response.headers()['content-security-policy'], /script-src 'self'/);
   assert.doesNotMatch(response.headers()['content-security-policy'], /unsafe-inline|unsafe-eval/);
@@ -112,9 +112,18 @@ test('sign in, issue a copyright certificate, find it by registration number and
   await axe(page, 'search results');
   await shot(page, 'console-search');
 
-  // Revoke with a reason, keyboard only: Tab to the button, Enter, type, Enter on Confirm.
+  // Freeze with a reason (a confirm step asks for one), then revoke with a reason, keyboard only:
+  // Tab to the button, Enter, type, Enter on Confirm.
   await page.click(`#cert-table a[href="#/cert/${ddcId}"]`);
   await view(page, 'cert');
+  await page.focus('#act-freeze');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('fieldset.confirm textarea');
+  await page.keyboard.type('Ownership disputed');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('#cert-status')?.textContent === 'Frozen');
+  await page.waitForFunction(() => [...document.querySelectorAll('#events li.ev-freeze')].some((li) => li.textContent.includes('Ownership disputed')));
   await page.focus('#act-revoke');
   await page.keyboard.press('Enter');
   await page.waitForSelector('fieldset.confirm textarea');

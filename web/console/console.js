@@ -272,17 +272,17 @@ VIEWS.cert = async (content, id) => {
   const meta = kv(Object.entries(doc.metadata || {}).map(([k, v]) => [t(`f_${k}`), metaValue(v)]));
   const events = h('ol', { class: 'timeline', id: 'events' }, (er.json?.items || []).map((e) => h('li', { class: `ev-${e.type}` }, h('strong', { text: e.type }), h('time', { datetime: e.time, text: formatTime(e.time) }), e.data?.reason ? h('span', { text: e.data.reason }) : null)));
   const actions = h('section', { class: 'card', 'aria-labelledby': 'actions-h' }, h('h2', { id: 'actions-h', text: t('h_actions') }));
-  const act = (op, legendKey, note, reason) => h('button', { type: 'button', class: op === 'unfreeze' ? 'secondary' : 'danger', id: `act-${op}`, text: t(op), on: { click: () => confirmStep(actions, {
-    legend: t(legendKey), note, reason, button: t(legendKey),
+  const act = (op, legendKey, note) => h('button', { type: 'button', class: op === 'unfreeze' ? 'secondary' : 'danger', id: `act-${op}`, text: t(op), on: { click: () => confirmStep(actions, {
+    legend: t(legendKey), note, reason: true, button: t(legendKey),
     run: async (why) => {
-      const r = await api('POST', `/v1/certificates/${c.ddc_id}/${op}`, { json: reason ? { reason: why } : {} });
+      const r = await api('POST', `/v1/certificates/${c.ddc_id}/${op}`, { json: { reason: why } });
       if (r.ok) { await route(); flash(t(`done_${op}`)); }
       return r;
     },
   }) } });
   const buttons = h('div', { class: 'buttons' });
-  if (c.status === 'active') buttons.append(act('revoke', 'confirm_revoke', t('confirm_note'), true), act('freeze', 'confirm_freeze', t('confirm_note_freeze'), false));
-  if (c.status === 'frozen') buttons.append(act('revoke', 'confirm_revoke', t('confirm_note'), true), act('unfreeze', 'confirm_unfreeze', t('confirm_note_freeze'), false));
+  if (c.status === 'active') buttons.append(act('revoke', 'confirm_revoke', t('confirm_note')), act('freeze', 'confirm_freeze', t('confirm_note_freeze')));
+  if (c.status === 'frozen') buttons.append(act('revoke', 'confirm_revoke', t('confirm_note')), act('unfreeze', 'confirm_unfreeze', t('confirm_note_freeze')));
   actions.append(buttons);
   content.replaceChildren(
     h('h1', { text: t('cert_heading', { id: c.ddc_id }) }),
