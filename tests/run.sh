@@ -107,7 +107,7 @@ done
 # with it alone, and must not need libpq or libmicrohttpd.
 echo "== verification links alone"
 alone=1
-for b in build/asan/tests/test_dataint build/asan/tests/test_gzip build/asan/tests/test_merkle \
+for b in build/asan/tests/test_chainproof build/asan/tests/test_dataint build/asan/tests/test_gzip build/asan/tests/test_merkle \
   build/asan/tests/test_note build/asan/tests/test_vc build/fuzz/fuzz_bundle build/fuzz/fuzz_dataint \
   build/fuzz/fuzz_gzip build/fuzz/fuzz_merkle build/fuzz/fuzz_note build/fuzz/fuzz_witness; do
   if [ ! -x "$b" ] || ldd "$b" | grep -qE 'libpq|libmicrohttpd'; then echo "$b: needs the server's libraries"; alone=0; fi

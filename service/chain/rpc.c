@@ -55,6 +55,15 @@ static int rpc_post(struct rpc_client *c, const char *body, struct rpc_answer *a
 {
   CURL *h = c->curl;
   struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+  for (size_t i = 0; i < c->n_headers && hdr; i++) {
+    struct curl_slist *more = curl_slist_append(hdr, c->headers[i]);
+    if (!more) curl_slist_free_all(hdr);
+    hdr = more;
+  }
+  if (!hdr) {
+    snprintf(c->err, sizeof c->err, "%.160s: out of memory", c->url);
+    return -1;
+  }
   curl_easy_reset(h);
   curl_easy_setopt(h, CURLOPT_URL, c->url);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);

@@ -19,6 +19,10 @@ struct rpc_client {
   int attempts;    /* default 3; waits 200 ms, 400 ms, ... in between */
   uint64_t next_id;
   char err[256]; /* why the last call failed */
+  /* Extra "Name: value" header lines sent with every call (a gateway's x-api-key), borrowed:
+   * they must outlive the client's calls. None after rpc_open. */
+  const char *const *headers;
+  size_t n_headers;
 };
 
 /* Once per process, before threads start. 0 or -1. */
