@@ -144,15 +144,28 @@ function showHistory(events) {
   $('history').hidden = false;
 }
 
+// A check's text key: a chain anchor with a chain name has its own (one line per chain).
+const checkKey = (c) => (c.id === 'chain_anchor' && c.args?.name ? 'chain_anchor_named' : c.id);
+
 function checkLabel(c) {
   const a = { ...c.args };
   if (c.id === 'inclusion') a.type = t(`t_${a.type}`) === `t_${a.type}` ? a.type : t(`t_${a.type}`);
-  return t(`c_${c.id}`, a);
+  return t(`c_${checkKey(c)}`, a);
 }
 
 function checkDetail(c) {
   const state = c.ok === true ? 'ok' : c.ok === false ? 'fail' : c.id === 'inclusion' && c.args.why === 'no_checkpoint' ? 'skip' : 'wait';
-  return t(`c_${c.id}_${state}`, c.args || {});
+  return t(`c_${checkKey(c)}_${state}`, c.args || {});
+}
+
+// Which chains hold the certificate: those whose anchor's consistency proof checked out here.
+function showChains(chains) {
+  if (!chains.length) return;
+  const held = chains.filter((c) => c.ok);
+  const names = held.map((c) => c.name || t('c_chain_anchor', { chain: c.chain })).join(t('list_sep'));
+  $('chains').textContent = held.length ? t('chains_held', { names, n: held.length, m: chains.length }) : t('chains_none');
+  $('chains').dataset.held = held.map((c) => c.name || c.chain).join(',');
+  $('chains').hidden = false;
 }
 
 function showChecks(checks, key) {
@@ -227,6 +240,7 @@ async function main() {
     showResult(v, code);
     if (v.result !== 'invalid' && v.doc) showEdition(v.doc, parsed);
     showChecks(v.checks, key);
+    showChains(v.chains);
     const url = `${location.origin}/c/${code}`;
     $('qr').src = `/c/${encodeURIComponent(code)}/qr.svg`;
     $('qr-caption').textContent = t('qr_caption', { url });

@@ -166,16 +166,30 @@ async function checkWitnesses(checks, b, signed) {
   return ok === true ? 1 : ok === null ? 0 : -1;
 }
 
-// The chain anchor, when the bundle has one: its tree is a prefix of the checkpoint's (RFC 9162
-// consistency proof). Whether the chain really holds that root is for a chain node to say.
-async function checkChainAnchor(checks, b, signed) {
-  const a = obj(b.chain_anchor);
-  if (!a || !signed) return;
-  const root = unbase64(str(a.root)), size = Number.isInteger(a.tree_size) ? BigInt(a.tree_size) : 0n;
-  const proof = Array.isArray(a.consistency) ? a.consistency.map(unbase64) : [null];
-  const ok = !!root && proof.every((p) => p) &&
-    await verifyConsistency(size, signed.cp.size, proof, root, signed.cp.root);
-  checks.push({ id: 'chain_anchor', ok, args: { chain: String(a.chain_id), block: String(a.block_number), tx: str(a.tx_hash), size: String(a.tree_size) } });
+// The bundle's chain anchors, one per chain: chain_anchors, or the single chain_anchor of a
+// bundle from before several chains (it has no name).
+function chainAnchors(b) {
+  if (b.chain_anchors !== undefined && b.chain_anchors !== null) return Array.isArray(b.chain_anchors) ? b.chain_anchors : [b.chain_anchors];
+  return obj(b.chain_anchor) ? [b.chain_anchor] : [];
+}
+
+// Each chain anchor (one check per chain): its tree is a prefix of the checkpoint's (RFC 9162
+// consistency proof). Whether the chain really holds that root is for a chain node to say (ddcd
+// verify --rpc NAME=URL). Returns [{name, chain, block, size, ok}], the chains the proofs hold on.
+async function checkChainAnchors(checks, b, signed) {
+  const chains = [];
+  if (!signed) return chains;
+  for (const x of chainAnchors(b)) {
+    const a = obj(x) || {};
+    const root = unbase64(str(a.root)), size = Number.isInteger(a.tree_size) && a.tree_size > 0 ? BigInt(a.tree_size) : 0n;
+    const proof = Array.isArray(a.consistency) ? a.consistency.map(unbase64) : [null];
+    const ok = !!obj(x) && !!root && size > 0n && proof.every((p) => p) &&
+      await verifyConsistency(size, signed.cp.size, proof, root, signed.cp.root);
+    const args = { name: str(a.name), chain: String(a.chain_id), block: String(a.block_number), tx: str(a.tx_hash), size: String(a.tree_size) };
+    checks.push({ id: 'chain_anchor', ok, args });
+    chains.push({ ...args, ok });
+  }
+  return chains;
 }
 
 // The issuer's newest profile_set event, when the bundle carries one (issuer.profile_event): its
@@ -204,7 +218,7 @@ const nowText = () => new Date().toISOString().replace('Z', '000Z');
 
 // Checks bundle b against the trusted log key (a verifier key string; the bundle's own when
 // empty). Returns {result, checks, doc, events, issuerName, profile (the issuer's logged profile,
-// or null)}.
+// or null), chains (per chain anchor {name, chain, block, size, ok})}.
 export async function checkBundle(b, trusted) {
   const checks = [];
   const cert = obj(b?.certificate), key = obj(b?.signing_key), doc = str(b?.document);
@@ -217,7 +231,7 @@ export async function checkBundle(b, trusted) {
   const signed = await checkCheckpoint(checks, b || {}, trusted);
   const inLog = await checkInclusions(checks, b || {}, signed);
   const witnessed = await checkWitnesses(checks, b || {}, signed);
-  await checkChainAnchor(checks, b || {}, signed);
+  const chains = await checkChainAnchors(checks, b || {}, signed);
   const { profile, pending } = await checkProfile(checks, b || {}, obj(d), signed);
   const failed = checks.some((c) => c.ok === false);
   const now = nowText(), until = str(obj(d)?.validUntil), from = str(obj(d)?.validFrom);
@@ -229,5 +243,5 @@ export async function checkBundle(b, trusted) {
     : 'valid';
   const bi = obj(b?.issuer);
   const issuerName = bi && obj(d) && sameJson(bi.id, d.issuer) ? str(bi.name) : '';
-  return { result, checks, doc: obj(d), events, issuerName, profile };
+  return { result, checks, doc: obj(d), events, issuerName, profile, chains };
 }

@@ -5,6 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import { createAccount, startDdcd, request, world, uniq } from '../api/lib.mjs';
 import { anchored, checks, done, issuerWorld, launch, onlyDdcd, open, shot } from './lib.mjs';
 
@@ -214,6 +216,49 @@ test('a chain anchor: its consistency proof to the checkpoint is checked in the 
   await o.context.close();
   o = await certPage(c.code, { bundleRoute: withAnchor(true) });
   assert.equal((await line(o.page)).state, 'fail');
+  assert.equal(await statusWord(o.page), 'NOT VALID');
+  await o.context.close();
+});
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+async function axe(page, what) {
+  await page.evaluate(AXE);
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  assert.deepEqual(r.violations.map((x) => `${x.id}: ${x.help}`), [], `axe on ${what}`);
+}
+
+test('anchors on three chains: one line per chain with its name, id, block and size, and which chains hold it', async () => {
+  const c = await mint();
+  await anchored(srv.base, c.code);
+  const sizeOf = async () => Number((await request(srv.base, 'GET', `/v1/verify/${c.code}/bundle`)).json.checkpoint.split('\n')[1]);
+  const size1 = await sizeOf();
+  await anchored(srv.base, (await mint()).code);
+  const size2 = await sizeOf();
+  const cons = (await request(srv.base, 'GET', `/v1/log/proof/consistency?from=${size1}&to=${size2}`)).json;
+  const entry = (name, chainId, block, spoil) => ({ name, chain_id: chainId, contract: `0x${'11'.repeat(20)}`, tx_hash: `0x${'22'.repeat(32)}`,
+    block_number: block, tree_size: size1, root: spoil ? flipB64(cons.root_from) : cons.root_from, consistency: cons.proof, checkpoint_size: size2 });
+  const three = (spoilB) => tampered((b) => {
+    delete b.chain_anchor;
+    b.chain_anchors = [entry('bsn-a', 5001, 7, false), entry('fisco-b', 5002, 70, spoilB), entry('besu-c', 5003, 700, false)];
+  });
+  const lines = async (page) => (await checks(page)).filter((x) => x.id === 'chain_anchor');
+  let o = await certPage(c.code, { bundleRoute: three(false) });
+  assert.deepEqual(await lines(o.page), [
+    { id: 'chain_anchor', state: 'ok', label: 'Anchored on bsn-a (chain 5001)' },
+    { id: 'chain_anchor', state: 'ok', label: 'Anchored on fisco-b (chain 5002)' },
+    { id: 'chain_anchor', state: 'ok', label: 'Anchored on besu-c (chain 5003)' }]);
+  const details = await o.page.$$eval('#checklist li[data-check="chain_anchor"] .detail', (ds) => ds.map((d) => d.textContent));
+  assert.match(details[1], new RegExp(`^Block 70, size ${size1}: `));
+  assert.equal(await o.page.getAttribute('#chains', 'data-held'), 'bsn-a,fisco-b,besu-c');
+  assert.match(await o.page.textContent('#chains'), /^Chains holding this certificate: bsn-a, fisco-b, besu-c \(3 of 3/);
+  assert.equal(await statusWord(o.page), 'Valid');
+  await axe(o.page, 'a certificate anchored on three chains');
+  await shot(o.page, 'chain-anchors-three');
+  await o.context.close();
+  o = await certPage(c.code, { bundleRoute: three(true) });
+  assert.deepEqual((await lines(o.page)).map((x) => x.state), ['ok', 'fail', 'ok']);
+  assert.equal(await o.page.getAttribute('#chains', 'data-held'), 'bsn-a,besu-c');
+  assert.match(await o.page.textContent('#chains'), /bsn-a, besu-c \(2 of 3/);
   assert.equal(await statusWord(o.page), 'NOT VALID');
   await o.context.close();
 });
