@@ -166,16 +166,23 @@ async function checkWitnesses(checks, b, signed) {
   return ok === true ? 1 : ok === null ? 0 : -1;
 }
 
-// The chain anchor, when the bundle has one: its tree is a prefix of the checkpoint's (RFC 9162
-// consistency proof). Whether the chain really holds that root is for a chain node to say.
+// The chain anchors, when the bundle has some (chain_anchors, one per chain with its name; or the
+// single chain_anchor of bundles made before several chains): each anchored tree is a prefix of
+// the checkpoint's (RFC 9162 consistency proof). Whether a chain really holds that root is for a
+// chain node to say.
 async function checkChainAnchor(checks, b, signed) {
-  const a = obj(b.chain_anchor);
-  if (!a || !signed) return;
-  const root = unbase64(str(a.root)), size = Number.isInteger(a.tree_size) ? BigInt(a.tree_size) : 0n;
-  const proof = Array.isArray(a.consistency) ? a.consistency.map(unbase64) : [null];
-  const ok = !!root && proof.every((p) => p) &&
-    await verifyConsistency(size, signed.cp.size, proof, root, signed.cp.root);
-  checks.push({ id: 'chain_anchor', ok, args: { chain: String(a.chain_id), block: String(a.block_number), tx: str(a.tx_hash), size: String(a.tree_size) } });
+  if (!signed) return;
+  const list = b.chain_anchors === undefined || b.chain_anchors === null ? []
+    : Array.isArray(b.chain_anchors) ? b.chain_anchors : [null];
+  for (const [a, name] of [...(b.chain_anchor ? [[obj(b.chain_anchor), '']] : []),
+    ...list.map((x) => [obj(x), str(obj(x)?.name) || '?'])]) {
+    const root = a && unbase64(str(a.root)), size = Number.isInteger(a?.tree_size) ? BigInt(a.tree_size) : 0n;
+    const proof = Array.isArray(a?.consistency) ? a.consistency.map(unbase64) : [null];
+    const ok = !!root && proof.every((p) => p) &&
+      await verifyConsistency(size, signed.cp.size, proof, root, signed.cp.root);
+    const chain = name ? `${name} (${a?.chain_id})` : String(a?.chain_id);
+    checks.push({ id: 'chain_anchor', ok, args: { chain, name, block: String(a?.block_number), tx: str(a?.tx_hash), size: String(a?.tree_size) } });
+  }
 }
 
 // The issuer's newest profile_set event, when the bundle carries one (issuer.profile_event): its

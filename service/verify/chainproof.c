@@ -39,15 +39,17 @@ static int chainproof_consistent(json_t *a, const struct note_checkpoint *cp)
                                    MERKLE_SPAN(root), MERKLE_SPAN(cp->root)) == 0;
 }
 
-int chainproof_check(json_t *checks, json_t *b, const struct note_checkpoint *cp)
+/* The check chain_anchor on one anchor a (named name: an entry of chain_anchors; NULL: the
+ * single chain_anchor of bundles made before several chains). */
+static int chainproof_check_one(json_t *checks, json_t *a, const char *name,
+                                const struct note_checkpoint *cp)
 {
-  json_t *a = json_object_get(b, "chain_anchor");
-  char detail[256];
-  if (!a || json_is_null(a)) return 1;
+  char detail[320];
   int ok = json_is_object(a) && chainproof_consistent(a, cp);
   snprintf(detail, sizeof detail,
-           "the checkpoint extends the tree of %" PRIu64 " leaves anchored on chain %" PRIu64
-           " in block %" PRIu64 " (transaction %.66s)",
+           "%s%.64s%sthe checkpoint extends the tree of %" PRIu64
+           " leaves anchored on chain %" PRIu64 " in block %" PRIu64 " (transaction %.66s)",
+           name ? "chain " : "", name ? name : "", name ? ": " : "",
            (uint64_t)json_integer_value(json_object_get(a, "tree_size")),
            (uint64_t)json_integer_value(json_object_get(a, "chain_id")),
            (uint64_t)json_integer_value(json_object_get(a, "block_number")),
@@ -56,6 +58,22 @@ int chainproof_check(json_t *checks, json_t *b, const struct note_checkpoint *cp
                : "?");
   json_array_append_new(
       checks, json_pack("{s:s, s:b, s:s}", "name", "chain_anchor", "ok", ok, "detail", detail));
+  return ok;
+}
+
+int chainproof_check(json_t *checks, json_t *b, const struct note_checkpoint *cp)
+{
+  json_t *a = json_object_get(b, "chain_anchor"), *list = json_object_get(b, "chain_anchors");
+  int ok = 1;
+  size_t i;
+  if (a && !json_is_null(a)) ok = chainproof_check_one(checks, a, NULL, cp);
+  if (list && !json_is_null(list) && !json_is_array(list))
+    ok = chainproof_check_one(checks, NULL, "?", cp);
+  json_array_foreach(list, i, a)
+  {
+    const char *name = json_string_value(json_object_get(a, "name"));
+    ok &= chainproof_check_one(checks, a, name ? name : "?", cp);
+  }
   return ok;
 }
 
@@ -72,6 +90,7 @@ static int chainproof_contract(json_t *a, uint8_t addr[SECP_ADDR])
 int chainproof_on_chain(json_t *b, const char *rpc_url, char *detail, size_t cap)
 {
   json_t *a = json_object_get(b, "chain_anchor");
+  if (!a) a = json_array_get(json_object_get(b, "chain_anchors"), 0);
   uint8_t root[32], to[SECP_ADDR], call[4 + ABI_WORD], *ret = NULL;
   size_t len = 0;
   uint64_t block = 0, size = 0;

@@ -8,10 +8,13 @@
 #include <stdint.h>
 #include "verify/note.h"
 
-/* With a chain anchor in b: the check chain_anchor (its tree is a prefix of the checkpoint's cp,
- * by the consistency proof). Returns 1 ok (or no anchor), 0 failed. */
+/* For each chain anchor in b (every entry of chain_anchors, each naming its chain, and the single
+ * chain_anchor of bundles made before several chains): the check chain_anchor (its tree is a
+ * prefix of the checkpoint's cp, by the consistency proof). Returns 1 all ok (or no anchor), 0 one
+ * failed. */
 int chainproof_check(json_t *checks, json_t *b, const struct note_checkpoint *cp);
-/* The anchor asked of the chain at rpc_url (eth_call anchoredAt(root) on the contract): 1 when
+/* The anchor (chain_anchor, else the first of chain_anchors) asked of the chain at rpc_url
+ * (eth_call anchoredAt(root) on the contract): 1 when
  * it was anchored at that block with that tree size, 0 not, -1 the chain cannot be asked; a line
  * saying which in detail. */
 int chainproof_on_chain(json_t *b, const char *rpc_url, char *detail, size_t cap);
