@@ -352,6 +352,11 @@ static const struct config_setting config_settings[] = {
     CONFIG_UINT_ROW("DDC_CHAIN_CONFIRMATIONS", "--chain-confirmations", chain.confirmations, 1,
                     1000, " (blocks)", "1",
                     "blocks until an anchor is confirmed (QBFT is final in one)"),
+    CONFIG_TEXT_ROW("DDC_CHAINS_FILE", "--chains-file", "FILE", chains_file,
+                    "none: the DDC_CHAIN_* settings",
+                    "a JSON array of named chains to anchor on at once, each {name, rpc_url, "
+                    "chain_id, key_file, contract, confirmations, interval_s, headers, "
+                    "max_fee_gwei, gas_limit, timeout_ms} (instead of the DDC_CHAIN_* settings)"),
     CONFIG_UINT_ROW("DDC_WEBHOOK_ALLOW_PRIVATE", "--webhook-allow-private", webhook.allow_private,
                     0, 1, " (1: allowed)", "0",
                     "1: webhook URLs may resolve to loopback, private or link-local addresses"),
@@ -401,6 +406,29 @@ static void config_defaults(struct config *c)
   c->log_level = LOG_INFO;
 }
 
+/* The chains anchored on: DDC_CHAINS_FILE's, or the DDC_CHAIN_* settings as one named "default"
+ * (refused when both are given). */
+static int config_derive_chains(struct config *c, const int *given, char *err, size_t errlen)
+{
+  c->n_chains = 0;
+  if (c->chains_file[0]) {
+    for (size_t i = 0; i < CONFIG_NSETTINGS; i++)
+      if (given[i] && !strncmp(config_settings[i].env, "DDC_CHAIN_", 10)) {
+        snprintf(err, errlen,
+                 "DDC_CHAINS_FILE and %s are both set: name every chain in the file, or use the "
+                 "DDC_CHAIN_* settings for one chain",
+                 config_settings[i].env);
+        return -1;
+      }
+    return config_chains_load(c, c->chains_file, err, errlen);
+  }
+  if (!c->chain.rpc_url[0]) return 0;
+  snprintf(c->chain.name, sizeof c->chain.name, "default");
+  if (!c->chain.timeout_ms) c->chain.timeout_ms = 3000;
+  c->chains[c->n_chains++] = c->chain;
+  return 0;
+}
+
 /* Derived defaults: the key files live in the data dir, the database is the private cluster, the
  * quorum is a majority. */
 static int config_derive(struct config *c, const int *given, char *err, size_t errlen)
@@ -415,6 +443,7 @@ static int config_derive(struct config *c, const int *given, char *err, size_t e
     snprintf(c->master_key_file, sizeof c->master_key_file, "%.900s/master.key", c->data_dir);
   if (!c->chain.key_file[0])
     snprintf(c->chain.key_file, sizeof c->chain.key_file, "%.900s/chain.key", c->data_dir);
+  if (config_derive_chains(c, given, err, errlen) != 0) return -1;
   if (!given[1]) {
     char abs[PATH_MAX] = "";
     if (c->data_dir[0] != '/' && getcwd(abs, sizeof abs - 2)) strcat(abs, "/");
@@ -512,8 +541,9 @@ void config_usage(FILE *out)
       "  witness    --origin O --log-key KEY --key FILE --listen ADDR [--state FILE]: serve a\n"
       "             C2SP tlog-witness for the log; `witness keygen --name N --key FILE` makes a\n"
       "             key\n"
-      "  chain deploy  deploy the root registry contract with the chain key, print its address\n"
-      "             and allow the key's address to anchor (then set DDC_CHAIN_CONTRACT)\n"
+      "  chain deploy  [--chain NAME] deploy the root registry contract with the chain's key,\n"
+      "             print its address alone on stdout and allow the key's address to anchor (then\n"
+      "             set DDC_CHAIN_CONTRACT, or the chain's contract in DDC_CHAINS_FILE)\n"
       "  --help     this text\n"
       "  --version  print the version\n\n"
       "options (environment variable in brackets):\n",

@@ -22,6 +22,25 @@ struct config_witness {
   char vkey[CONFIG_VKEY_MAX];
 };
 
+/* A chain checkpoints are anchored on: one entry of DDC_CHAINS_FILE (config_chains.c), or the
+ * DDC_CHAIN_* settings, named "default". */
+#define CONFIG_CHAINS_MAX 16
+#define CONFIG_CHAIN_NAME_MAX 64
+#define CONFIG_CHAIN_HEADERS_MAX 8
+struct config_chain {
+  char name[CONFIG_CHAIN_NAME_MAX]; /* ^[a-z0-9][a-z0-9_-]{0,62}$ */
+  char rpc_url[CONFIG_PATH_MAX];    /* "": no chain anchoring */
+  uint64_t chain_id;                /* 0: as the node says */
+  char key_file[CONFIG_PATH_MAX];
+  char contract[43]; /* 0x + 40 hex digits; "" until deployed */
+  unsigned interval_s, confirmations;
+  unsigned timeout_ms;  /* per JSON-RPC attempt */
+  uint64_t max_fee_wei; /* the most a transaction offers per gas; 0: no cap */
+  uint64_t gas_limit;   /* the anchor transaction's gas; 0: estimated by the node */
+  char headers[CONFIG_CHAIN_HEADERS_MAX][512]; /* "Name: value", sent on every call */
+  unsigned n_headers;
+};
+
 struct config {
   char listen[128];                    /* as given, e.g. "127.0.0.1:8080" */
   struct sockaddr_storage listen_addr; /* parsed form of listen */
@@ -58,13 +77,10 @@ struct config {
     unsigned idle_s, max_s;   /* a console session's idle and absolute timeouts */
     unsigned signin_failures; /* failed sign-ins per address and per key prefix a window */
   } console;
-  struct config_chain {
-    char rpc_url[CONFIG_PATH_MAX]; /* "": no chain anchoring */
-    uint64_t chain_id;             /* 0: as the node says */
-    char key_file[CONFIG_PATH_MAX];
-    char contract[43]; /* 0x + 40 hex digits; "" until deployed */
-    unsigned interval_s, confirmations;
-  } chain;
+  struct config_chain chain;         /* the DDC_CHAIN_* settings: one chain, "default" */
+  char chains_file[CONFIG_PATH_MAX]; /* DDC_CHAINS_FILE: "" none */
+  struct config_chain chains[CONFIG_CHAINS_MAX]; /* what is anchored on: the file's, or chain */
+  unsigned n_chains;
   struct config_webhook {
     unsigned allow_private; /* 1: URLs may resolve to loopback/private addresses (tests) */
     unsigned backoff_max_s; /* the longest wait between two attempts of a delivery */
@@ -78,6 +94,9 @@ typedef const char *(*config_getenv_fn)(const char *name);
  * flags. Returns 0, or -1 with a one-line reason in err. */
 int config_load(struct config *c, int argc, char **argv, config_getenv_fn getenv_fn, char *err,
                 size_t errlen);
+/* config_chains.c: reads the DDC_CHAINS_FILE JSON array into c->chains (the key files default
+ * to DATA_DIR/chain.key). 0, or -1 with "FILE: chain N (NAME): MEMBER: reason" in err. */
+int config_chains_load(struct config *c, const char *file, char *err, size_t errlen);
 /* Parses "host:port" or "[v6]:port" into addr. Returns 0 or -1. */
 int config_parse_listen(const char *s, struct sockaddr_storage *addr);
 /* 1 when s[0..len) is a host name, IPv4 address or [IPv6] address with an optional :port

@@ -112,7 +112,11 @@ static int cmd_serve(const struct config *c)
   }
   addrlimit_init(c->public_rate);
   respcache_init(c->verify_cache_ms, c->settled_cache_ms);
-  bundle_chain_init(c->chain.contract, c->chain.chain_id);
+  const char *const *chain_names, *const *chain_contracts;
+  unsigned n_chains;
+  anchorer_init(c);
+  anchorer_chains(&chain_names, &chain_contracts, &n_chains);
+  bundle_chain_init(chain_names, chain_contracts, n_chains);
   api_web_init(c->public_url);
   profile_init(&c->domain);
   session_init(c->console.idle_s, c->console.max_s, c->console.signin_failures, c->public_url);
@@ -302,7 +306,17 @@ int main(int argc, char **argv)
     fprintf(stderr, "ddcd: libsodium failed to initialise\n");
     return 1;
   }
-  if (config_load(&c, argc - 2 - chain, argv + 2 + chain, main_getenv, err, sizeof err) != 0) {
+  const char *chain_name = NULL; /* chain deploy --chain NAME */
+  int nargs = argc - 2 - chain;
+  char **args = argv + 2 + chain;
+  for (int i = 0; chain && i + 1 < nargs; i++)
+    if (!strcmp(args[i], "--chain")) {
+      chain_name = args[i + 1];
+      memmove(&args[i], &args[i + 2], (size_t)(nargs - i - 2) * sizeof *args);
+      nargs -= 2;
+      break;
+    }
+  if (config_load(&c, nargs, args, main_getenv, err, sizeof err) != 0) {
     fprintf(stderr, "ddcd: %s\n", err);
     return 2;
   }
@@ -315,7 +329,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "ddcd: libcurl failed to initialise\n");
     return 1;
   }
-  if (chain) return deploy_cli(&c);
+  if (chain) return deploy_cli(&c, chain_name);
   if (strcmp(cmd, "serve") == 0) return cmd_serve(&c);
   if (strcmp(cmd, "migrate") == 0) return cmd_migrate(&c);
   return cmd_init(&c);

@@ -128,6 +128,7 @@ void api_profile_put(struct req *r);
 void api_well_known_log(struct req *r);
 /* chain.c */
 void api_chain_anchors(struct req *r);
+void api_chain_status(struct req *r);
 
 /* Every route of ddcd (api/routes.c), for server_start. */
 extern const struct route api_routes[];

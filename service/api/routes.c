@@ -19,7 +19,7 @@ static const char *const issuer_query[] = {"issuer_id", NULL};
 static const char *const inclusion_query[] = {"index", "size", NULL};
 static const char *const consistency_query[] = {"from", "to", NULL};
 static const char *const content_query[] = {"content_hash", NULL};
-static const char *const anchors_query[] = {"limit", "cursor", NULL};
+static const char *const anchors_query[] = {"chain", "limit", "cursor", NULL};
 static const char *const journal_query[] = {"currency", "limit", "cursor", NULL};
 static const char *const statement_query[] = {"currency", "from", "to", NULL};
 static const char *const batches_query[] = {"kind", "mode", "dry_run", NULL};
@@ -64,6 +64,7 @@ const struct route api_routes[] = {
     {"GET", "/v1/accounts/{id}/domain/did.json", api_did_domain, OP_ISS, BODY_NONE, NULL},
     {"POST", "/v1/accounts/{id}/domain/check", api_domain_check, OP_ISS, BODY_JSON_OPTIONAL, NULL},
     {"GET", "/v1/chain/anchors", api_chain_anchors, 0, BODY_NONE, anchors_query},
+    {"GET", "/v1/chain/status", api_chain_status, 0, BODY_NONE, NULL},
     {"GET", "/v1/status/{issuer_id}/{purpose}/{list}", api_status_get, 0, BODY_NONE, NULL},
     {"POST", "/v1/accounts", api_accounts_create, OP_PLAT_ISS, BODY_JSON, NULL},
     {"GET", "/v1/accounts", api_accounts_list, ANY, BODY_NONE, accounts_list_query},

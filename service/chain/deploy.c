@@ -41,12 +41,35 @@ static int deploy_send(struct evm *e, uint64_t nonce, const uint8_t *to, const u
   return -1;
 }
 
-int deploy_cli(const struct config *c)
+/* The chain to deploy on: the one named name, or the only one; NULL (reported) when none. */
+static const struct config_chain *deploy_chain(const struct config *c, const char *name)
+{
+  for (unsigned i = 0; name && i < c->n_chains; i++)
+    if (!strcmp(c->chains[i].name, name)) return &c->chains[i];
+  if (name)
+    fprintf(stderr, "ddcd: chain deploy: --chain %s: no chain of that name is configured%s\n", name,
+            c->chains_file[0] ? " in DDC_CHAINS_FILE" : " (DDC_CHAIN_* make one named default)");
+  else if (c->n_chains == 1)
+    return &c->chains[0];
+  else if (c->n_chains == 0)
+    fprintf(stderr, "ddcd: chain deploy: no chain is configured (DDC_CHAIN_RPC_URL or "
+                    "DDC_CHAINS_FILE)\n");
+  else
+    fprintf(stderr,
+            "ddcd: chain deploy: DDC_CHAINS_FILE names %u chains: say which with --chain "
+            "NAME\n",
+            c->n_chains);
+  return NULL;
+}
+
+int deploy_cli(const struct config *c, const char *name)
 {
   struct evm e;
   char err[512];
-  if (evm_open(&e, &c->chain, err, sizeof err) != 0) {
-    fprintf(stderr, "ddcd: chain: %s\n", err);
+  const struct config_chain *cc = deploy_chain(c, name);
+  if (!cc) return 2;
+  if (evm_open(&e, cc, err, sizeof err) != 0) {
+    fprintf(stderr, "ddcd: chain %s: %s\n", cc->name, err);
     evm_close(&e);
     return 1;
   }
@@ -56,7 +79,7 @@ int deploy_cli(const struct config *c)
   struct evm_receipt rc;
   int ok = code && codes_unhex(contract_bytecode_hex, code, len) == 0 &&
            evm_nonce(&e, "pending", &nonce) == RPC_OK;
-  fprintf(stderr, "chain %llu: deploying RootRegistry (solc %s) from %s\n",
+  fprintf(stderr, "chain %s (%llu): deploying RootRegistry (solc %s) from %s\n", cc->name,
           (unsigned long long)e.chain_id, contract_solc_version, e.addr_hex);
   ok = ok && deploy_send(&e, nonce, NULL, code, len, &rc) == 0 && rc.has_contract;
   char addr[43] = "";

@@ -4,7 +4,8 @@
 #define DDC_DEPLOY_H
 #include "config.h"
 
-/* Prints the contract's address on stdout, progress on stderr. Returns the exit code. */
-int deploy_cli(const struct config *c);
+/* On the chain named name (NULL: the only one configured), prints the contract's address alone
+ * on stdout, progress on stderr. Returns the exit code. */
+int deploy_cli(const struct config *c, const char *name);
 
 #endif

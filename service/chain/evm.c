@@ -7,16 +7,21 @@ int evm_open(struct evm *e, const struct config_chain *cc, char *err, size_t err
 {
   memset(e, 0, sizeof *e);
   if (!cc->rpc_url[0]) {
-    snprintf(err, errlen, "DDC_CHAIN_RPC_URL is not set");
+    snprintf(err, errlen, "no JSON-RPC URL is set");
     return -1;
   }
   if (secp_key_load(cc->key_file, e->key, err, errlen) != 0) return -1;
   secp_address(e->key, e->addr);
   secp_address_hex(e->addr, e->addr_hex);
-  if (rpc_open(&e->rpc, cc->rpc_url) != 0) {
-    snprintf(err, errlen, "DDC_CHAIN_RPC_URL: cannot open a client");
+  int hdr_ok = rpc_open(&e->rpc, cc->rpc_url) == 0;
+  for (unsigned i = 0; hdr_ok && i < cc->n_headers; i++)
+    hdr_ok = rpc_header(&e->rpc, cc->headers[i]) == 0;
+  if (!hdr_ok) {
+    snprintf(err, errlen, "%.200s: cannot open a client", cc->rpc_url);
     return -1;
   }
+  if (cc->timeout_ms) e->rpc.timeout_ms = cc->timeout_ms;
+  e->max_fee = cc->max_fee_wei;
   e->chain_id = cc->chain_id;
   json_t *r = NULL;
   if (rpc_call(&e->rpc, "eth_chainId", NULL, &r) != RPC_OK) {
@@ -27,7 +32,7 @@ int evm_open(struct evm *e, const struct config_chain *cc, char *err, size_t err
   int bad = rpc_quantity(r, &id) != 0 || (e->chain_id && id != e->chain_id);
   json_decref(r);
   if (bad) {
-    snprintf(err, errlen, "DDC_CHAIN_ID is %llu, the node's chain id is %llu",
+    snprintf(err, errlen, "the chain id set is %llu, the node's is %llu",
              (unsigned long long)e->chain_id, (unsigned long long)id);
     return -1;
   }
@@ -64,6 +69,15 @@ enum rpc_status evm_nonce(struct evm *e, const char *tag, uint64_t *nonce)
   return evm_quantity(e, "eth_getTransactionCount", json_pack("[s, s]", e->addr_hex, tag), nonce);
 }
 
+/* No more than the chain's max_fee_gwei per gas (the tip within it). */
+static void evm_fees_cap(const struct evm *e, struct evm_fees *f)
+{
+  if (!e->max_fee) return;
+  if (f->gas_price > e->max_fee) f->gas_price = e->max_fee;
+  if (f->max_fee > e->max_fee) f->max_fee = e->max_fee;
+  if (f->max_priority_fee > f->max_fee) f->max_priority_fee = f->max_fee;
+}
+
 enum rpc_status evm_fees(struct evm *e, struct evm_fees *f)
 {
   json_t *b = NULL;
@@ -74,21 +88,30 @@ enum rpc_status evm_fees(struct evm *e, struct evm_fees *f)
   f->eip1559 = st == RPC_OK && rpc_quantity(json_object_get(b, "baseFeePerGas"), &base) == 0;
   json_decref(b);
   if (st != RPC_OK) return st;
-  if (!f->eip1559) return evm_quantity(e, "eth_gasPrice", NULL, &f->gas_price);
+  if (!f->eip1559) {
+    st = evm_quantity(e, "eth_gasPrice", NULL, &f->gas_price);
+    evm_fees_cap(e, f);
+    return st;
+  }
   st = evm_quantity(e, "eth_maxPriorityFeePerGas", NULL, &f->max_priority_fee);
   if (st == RPC_ERROR) { /* not every node has it: no tip then */
     f->max_priority_fee = 0;
     st = RPC_OK;
   }
   f->max_fee = 2 * base + f->max_priority_fee;
+  evm_fees_cap(e, f);
   return st;
 }
 
-void evm_fees_bump(struct evm_fees *f)
+int evm_fees_bump(const struct evm *e, struct evm_fees *f)
 {
+  struct evm_fees old = *f;
   f->gas_price += f->gas_price / 4 + 1;
   f->max_priority_fee += f->max_priority_fee / 4 + 1;
   f->max_fee += f->max_fee / 4 + 1;
+  evm_fees_cap(e, f);
+  return f->eip1559 ? f->max_fee > old.max_fee + old.max_fee / 10
+                    : f->gas_price > old.gas_price + old.gas_price / 10;
 }
 
 /* The call object {from, to?, data}. */

@@ -12,6 +12,7 @@ struct evm {
   uint64_t chain_id;
   uint8_t key[SECP_KEY], addr[SECP_ADDR];
   char addr_hex[43];
+  uint64_t max_fee; /* wei per gas a transaction may offer at most; 0: no cap */
 };
 
 struct evm_fees {
@@ -26,16 +27,18 @@ struct evm_receipt {
   uint8_t contract[SECP_ADDR];
 };
 
-/* Loads the key and opens the RPC client; the chain id is the configured one, else the node's.
- * 0, or -1 with a reason in err. */
+/* Loads the key and opens the RPC client (with the chain's headers, timeout and fee cap); the
+ * chain id is the configured one, else the node's. 0, or -1 with a reason in err. */
 int evm_open(struct evm *e, const struct config_chain *cc, char *err, size_t errlen);
 void evm_close(struct evm *e);
 enum rpc_status evm_block_number(struct evm *e, uint64_t *n);
 /* The sender's transaction count at block tag ("latest" or "pending"). */
 enum rpc_status evm_nonce(struct evm *e, const char *tag, uint64_t *nonce);
 enum rpc_status evm_fees(struct evm *e, struct evm_fees *f);
-/* Fees at least 25 % (and 1 wei) above f, to replace a transaction stuck with f. */
-void evm_fees_bump(struct evm_fees *f);
+/* Fees 25 % (and 1 wei) above f, to replace a transaction stuck with f, within the cap: 1 when
+ * they are still more than 10 % above (what a node wants of a replacement), 0 when the cap
+ * holds them back. */
+int evm_fees_bump(const struct evm *e, struct evm_fees *f);
 /* Gas for a call from the sender (to NULL: contract creation), with a 25 % margin. */
 enum rpc_status evm_estimate(struct evm *e, const uint8_t *to, const uint8_t *data, size_t len,
                              uint64_t *gas);

@@ -23,6 +23,10 @@ int rpc_open(struct rpc_client *c, const char *url)
 {
   memset(c, 0, sizeof *c);
   if (strlen(url) >= sizeof c->url || !(c->curl = curl_easy_init())) return -1;
+  if (!(c->headers = curl_slist_append(NULL, "Content-Type: application/json"))) {
+    rpc_close(c);
+    return -1;
+  }
   strcpy(c->url, url);
   c->timeout_ms = 5000;
   c->attempts = 3;
@@ -33,7 +37,17 @@ int rpc_open(struct rpc_client *c, const char *url)
 void rpc_close(struct rpc_client *c)
 {
   if (c->curl) curl_easy_cleanup(c->curl);
+  curl_slist_free_all(c->headers);
   c->curl = NULL;
+  c->headers = NULL;
+}
+
+int rpc_header(struct rpc_client *c, const char *line)
+{
+  struct curl_slist *h = curl_slist_append(c->headers, line);
+  if (!h) return -1;
+  c->headers = h;
+  return 0;
 }
 
 static size_t rpc_write(char *data, size_t size, size_t nmemb, void *arg)
@@ -54,19 +68,9 @@ static size_t rpc_write(char *data, size_t size, size_t nmemb, void *arg)
 static int rpc_post(struct rpc_client *c, const char *body, struct rpc_answer *a)
 {
   CURL *h = c->curl;
-  struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
-  for (size_t i = 0; i < c->n_headers && hdr; i++) {
-    struct curl_slist *more = curl_slist_append(hdr, c->headers[i]);
-    if (!more) curl_slist_free_all(hdr);
-    hdr = more;
-  }
-  if (!hdr) {
-    snprintf(c->err, sizeof c->err, "%.160s: out of memory", c->url);
-    return -1;
-  }
   curl_easy_reset(h);
   curl_easy_setopt(h, CURLOPT_URL, c->url);
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, c->headers);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms < 2000 ? c->timeout_ms : 2000L);
@@ -76,7 +80,6 @@ static int rpc_post(struct rpc_client *c, const char *body, struct rpc_answer *a
   CURLcode rc = curl_easy_perform(h);
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(hdr);
   if (rc != CURLE_OK) {
     snprintf(c->err, sizeof c->err, "%.120s: %.120s", c->url, curl_easy_strerror(rc));
     return -1;

@@ -19,16 +19,15 @@ struct rpc_client {
   int attempts;    /* default 3; waits 200 ms, 400 ms, ... in between */
   uint64_t next_id;
   char err[256]; /* why the last call failed */
-  /* Extra "Name: value" header lines sent with every call (a gateway's x-api-key), borrowed:
-   * they must outlive the client's calls. None after rpc_open. */
-  const char *const *headers;
-  size_t n_headers;
+  void *headers; /* the request's headers (a curl_slist): Content-Type, then rpc_header's */
 };
 
 /* Once per process, before threads start. 0 or -1. */
 int rpc_global_init(void);
 int rpc_open(struct rpc_client *c, const char *url);
 void rpc_close(struct rpc_client *c);
+/* One more header sent on every call ("Name: value", e.g. a gateway's x-api-key). 0 or -1. */
+int rpc_header(struct rpc_client *c, const char *line);
 /* Calls method with params (a JSON array, stolen); *result gets the answer's result (a new
  * reference) on RPC_OK. */
 enum rpc_status rpc_call(struct rpc_client *c, const char *method, json_t *params, json_t **result);

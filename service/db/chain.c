@@ -8,39 +8,51 @@
 #include "db/chain.h"
 #include "db/locks.h"
 
+/* A page of anchors, $1 the cursor, $2 the limit, rows of `page` (clang-format off) */
+#define DB_CHAIN_PAGE                                                                              \
+  " SELECT json_build_object('items', coalesce(json_agg(json_build_object("                        \
+  "'id', id, 'chain', chain, 'chain_id', chain_id, 'contract', '0x' || encode(contract, 'hex'),"   \
+  " 'tree_size', tree_size, 'root', encode(root, 'hex'), 'status', status,"                        \
+  " 'tx_hash', '0x' || encode(tx_hash, 'hex'), 'block_number', block_number,"                      \
+  " 'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"       \
+  " 'settled_at', to_char(settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"       \
+  " ORDER BY id) FILTER (WHERE n <= $2), '[]'),"                                                   \
+  " 'next_cursor', CASE WHEN count(*) > $2 THEN (max(id) FILTER (WHERE n <= $2))::text END)"       \
+  " FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM page) p"
+
 const struct db_stmt db_chain_stmts[] = {
-    {"chain_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_ANCHORER)},
+    {"chain_lock", DB_LOCK_CHAIN_SQL},
+    {"chain_status_set", "SELECT ddc_chain_status_set($1, $2, $3, $4)"},
     {"chain_pending", "SELECT id, nonce, tree_size, encode(root, 'hex') FROM chain_anchors"
-                      " WHERE chain_id = $1 AND contract = $2 AND sender = $3"
+                      " WHERE chain_id = $1 AND contract = $2 AND sender = $3 AND chain = $4"
                       " AND status = 'pending' ORDER BY nonce LIMIT 1"},
     {"chain_txs", "SELECT encode(tx_hash, 'hex'), encode(raw, 'hex'), tx_type, gas, gas_price,"
                   " max_fee, max_priority_fee, extract(epoch FROM clock_timestamp() - sent_at)"
                   " FROM chain_txs WHERE anchor_id = $1 ORDER BY sent_at DESC LIMIT 16"},
     {"chain_anchored_size", "SELECT coalesce(max(tree_size), 0) FROM chain_anchors"
-                            " WHERE chain_id = $1 AND contract = $2 AND status <> 'failed'"},
+                            " WHERE chain_id = $1 AND contract = $2 AND chain = $3"
+                            " AND status <> 'failed'"},
     {"chain_nonce_take", "SELECT ddc_chain_nonce_take($1, $2, $3)"},
     {"chain_anchor_add",
-     "SELECT coalesce(ddc_chain_anchor_add($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13),"
-     " 0)"},
+     "SELECT coalesce(ddc_chain_anchor_add($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+     " $14), 0)"},
     {"chain_tx_replace", "SELECT ddc_chain_tx_replace($1, $2, $3, $4, $5, $6, $7, $8)"},
     {"chain_settle", "SELECT coalesce(ddc_chain_anchor_settle($1, $2, $3, $4), false)"},
-    {"chain_anchors",
-     "WITH page AS (SELECT * FROM chain_anchors WHERE id > $1 ORDER BY id LIMIT $2 + 1)"
-     " SELECT json_build_object('items', coalesce(json_agg(json_build_object("
-     "'id', id, 'chain_id', chain_id, 'contract', '0x' || encode(contract, 'hex'),"
-     " 'tree_size', tree_size, 'root', encode(root, 'hex'), 'status', status,"
-     " 'tx_hash', '0x' || encode(tx_hash, 'hex'), 'block_number', block_number,"
-     " 'created_at', to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-     " 'settled_at', to_char(settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))"
-     " ORDER BY id) FILTER (WHERE n <= $2), '[]'),"
-     " 'next_cursor', CASE WHEN count(*) > $2 THEN (max(id) FILTER (WHERE n <= $2))::text END)"
-     " FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM page) p"},
-    {"chain_anchor_for",
-     "SELECT chain_id, encode(contract, 'hex'), encode(tx_hash, 'hex'), block_number, tree_size,"
-     " encode(root, 'base64') FROM chain_anchors WHERE status = 'confirmed' AND tree_size > $1"
-     " AND tree_size <= $2 AND contract = decode($3, 'hex') AND chain_id = coalesce(nullif($4, 0),"
-     " (SELECT a.chain_id FROM chain_anchors a WHERE a.contract = decode($3, 'hex')"
-     " ORDER BY a.id DESC LIMIT 1)) ORDER BY tree_size DESC LIMIT 1"},
+    {"chain_anchors", "WITH page AS (SELECT * FROM chain_anchors WHERE id > $1 ORDER BY id LIMIT "
+                      "$2 + 1)" DB_CHAIN_PAGE},
+    {"chain_anchors_of",
+     "WITH page AS (SELECT * FROM chain_anchors WHERE chain = $3 AND id > $1 ORDER BY id"
+     " LIMIT $2 + 1)" DB_CHAIN_PAGE},
+    {"chain_anchors_for",
+     "SELECT coalesce(json_agg(json_build_object('name', c.name, 'chain_id', a.chain_id,"
+     " 'contract', '0x' || encode(a.contract, 'hex'), 'tx_hash', '0x' || encode(a.tx_hash, 'hex'),"
+     " 'block_number', a.block_number, 'tree_size', a.tree_size,"
+     " 'root', encode(a.root, 'base64'), 'confirmed_seq', a.confirmed_seq) ORDER BY c.n), '[]')"
+     " FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS c(name, contract, n)"
+     " CROSS JOIN LATERAL (SELECT * FROM chain_anchors x WHERE x.chain = c.name"
+     " AND x.status = 'confirmed' AND x.tree_size > $1 AND x.tree_size <= $2"
+     " AND x.contract = decode(c.contract, 'hex') ORDER BY x.tree_size DESC LIMIT 1) a"},
+    {"chain_status", "SELECT ddc_chain_status($1::text[], $2::bigint[])"},
     {NULL, NULL},
 };
 
@@ -69,13 +81,29 @@ static enum ddc_err db_chain_scalar(const char *stmt, struct db_params *p, int r
   return e;
 }
 
-enum ddc_err db_chain_lock(int *taken)
+enum ddc_err db_chain_lock(const char *name, int *taken)
 {
   struct db_params p = {0};
   int64_t v = 0;
+  db_p_str(&p, name);
   enum ddc_err e = db_chain_scalar("chain_lock", &p, 0, &v);
   *taken = e == DDC_ERR_OK && v == 1;
   return e;
+}
+
+enum ddc_err db_chain_status_set(const char *name, uint64_t chain_id, uint64_t head,
+                                 const char *error)
+{
+  struct db_params p = {0};
+  db_p_str(&p, name);
+  db_p_int(&p, (int64_t)chain_id);
+  db_p_int(&p, (int64_t)head);
+  db_p_str(&p, error);
+  PGresult *r = db_exec("chain_status_set", p.n, p.v, 0);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  PQclear(r);
+  return DDC_ERR_OK;
 }
 
 /* Reads the pending anchor's transactions, newest first. */
@@ -113,6 +141,7 @@ enum ddc_err db_chain_pending(const struct db_chain_key *k, struct db_chain_pend
   memset(p, 0, sizeof *p);
   *found = 0;
   db_chain_key_params(&q, k, 1, 1);
+  db_p_str(&q, k->name);
   PGresult *r = db_exec("chain_pending", q.n, q.v, 1);
   db_p_free(&q);
   if (!r) return db_failure();
@@ -141,6 +170,7 @@ enum ddc_err db_chain_anchored_size(const struct db_chain_key *k, uint64_t *size
   struct db_params p = {0};
   int64_t v = 0;
   db_chain_key_params(&p, k, 1, 0);
+  db_p_str(&p, k->name);
   enum ddc_err e = db_chain_scalar("chain_anchored_size", &p, 1, &v);
   *size = (uint64_t)v;
   return e;
@@ -178,6 +208,7 @@ enum ddc_err db_chain_anchor_add(const struct db_chain_key *k, uint64_t nonce, u
   db_p_int(&p, (int64_t)size);
   db_p_bytea(&p, root, 32);
   db_chain_tx_params(&p, tx);
+  db_p_str(&p, k->name);
   return db_chain_scalar("chain_anchor_add", &p, 0, id);
 }
 
@@ -204,37 +235,66 @@ enum ddc_err db_chain_settle(int64_t anchor, const char *status, const uint8_t t
   return db_chain_scalar("chain_settle", &p, 0, &v);
 }
 
-enum ddc_err db_chain_anchors_json(int64_t after, int limit, char **json, size_t *len)
+enum ddc_err db_chain_anchors_json(const char *chain, int64_t after, int limit, char **json,
+                                   size_t *len)
 {
   struct db_params p = {0};
   db_p_int(&p, after);
   db_p_int(&p, limit);
-  return db_p_json("chain_anchors", &p, 1, json, len);
+  if (chain) db_p_str(&p, chain);
+  return db_p_json(chain ? "chain_anchors_of" : "chain_anchors", &p, 1, json, len);
 }
 
-enum ddc_err db_chain_anchor_for(uint64_t chain_id, const char *contract, int64_t need,
-                                 uint64_t max_size, char **json)
+/* A PostgreSQL array literal of n strings with no quote or backslash (names, hex) or numbers;
+ * malloc'ed. */
+static char *db_chain_array(const char *const *s, const uint64_t *u, unsigned n)
+{
+  size_t cap = 3;
+  for (unsigned i = 0; i < n; i++)
+    cap += (s ? strlen(s[i]) : 20) + 3;
+  char *a = malloc(cap), *p = a;
+  if (!a) return NULL;
+  *p++ = '{';
+  for (unsigned i = 0; i < n; i++)
+    p += s ? sprintf(p, "%s\"%s\"", i ? "," : "", s[i])
+           : sprintf(p, "%s%llu", i ? "," : "", (unsigned long long)u[i]);
+  strcpy(p, "}");
+  return a;
+}
+
+enum ddc_err db_chain_anchors_for(const char *const *names, const char *const *contracts,
+                                  unsigned n, int64_t need, uint64_t max_size, char **json)
 {
   struct db_params p = {0};
+  char *a = db_chain_array(names, NULL, n), *b = db_chain_array(contracts, NULL, n);
+  *json = NULL;
+  if (!a || !b) {
+    free(a);
+    free(b);
+    return DDC_ERR_INTERNAL;
+  }
   db_p_int(&p, need);
   db_p_int(&p, (int64_t)max_size);
-  db_p_str(&p, contract);
-  db_p_int(&p, (int64_t)chain_id);
-  PGresult *r = db_exec("chain_anchor_for", p.n, p.v, 1);
-  db_p_free(&p);
-  *json = NULL;
-  if (!r) return db_failure();
-  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
+  db_p_str(&p, a);
+  db_p_str(&p, b);
+  enum ddc_err e = db_p_json("chain_anchors_for", &p, 1, json, NULL);
+  free(a);
+  free(b);
+  return e;
+}
+
+enum ddc_err db_chain_status_json(const char *const *names, const uint64_t *ids, unsigned n,
+                                  char **json, size_t *len)
+{
+  struct db_params p = {0};
+  char *a = db_chain_array(names, NULL, n), *b = db_chain_array(NULL, ids, n);
+  enum ddc_err e = a && b ? DDC_ERR_OK : DDC_ERR_INTERNAL;
   if (e == DDC_ERR_OK) {
-    json_t *a =
-        json_pack("{s:I, s:s+, s:s+, s:I, s:I, s:s}", "chain_id", (json_int_t)db_int64(r, 0, 0),
-                  "contract", "0x", PQgetvalue(r, 0, 1), "tx_hash", "0x", PQgetvalue(r, 0, 2),
-                  "block_number", (json_int_t)db_int64(r, 0, 3), "tree_size",
-                  (json_int_t)db_int64(r, 0, 4), "root", PQgetvalue(r, 0, 5));
-    *json = a ? json_dumps(a, JSON_COMPACT) : NULL;
-    json_decref(a);
-    if (!*json) e = DDC_ERR_INTERNAL;
+    db_p_str(&p, a);
+    db_p_str(&p, b);
+    e = db_p_json("chain_status", &p, 1, json, len);
   }
-  PQclear(r);
+  free(a);
+  free(b);
   return e;
 }

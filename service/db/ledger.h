@@ -56,7 +56,8 @@ enum ddc_err db_cert_head(const char *code, char last_event_hash[65], int64_t *e
  * there is none or it no longer stands. One read, fit for a read-only connection. */
 enum ddc_err db_verdict_get(const char *code, const char *trust, char **body, size_t *len);
 /* A verdict to keep: made from the bundle whose last event hashes to event_hash (hex), against
- * trust, naming the chain anchor of anchor_size leaves (0: none), its key retired or not;
+ * trust, made with the chain anchors up to confirmation anchor_size (the largest confirmed_seq
+ * among its bundle's chain_anchors, 0: none), its key retired or not;
  * fresh_until ("" none) is when its result turns with time. */
 struct db_verdict {
   const char *code, *event_hash, *trust, *fresh_until, *body;

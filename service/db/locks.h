@@ -19,6 +19,7 @@
 #define DB_LOCK_BATCH_RUN 4246    /* object: batch id mod 2^31-1 */
 #define DB_LOCK_BATCH_UPLOAD 4247 /* object: ddc_batch_upload_key(batch id) */
 #define DB_LOCK_UPLOAD_SLOT 4248  /* object: (issuer id * slots + slot) mod 2^31-1, see below */
+#define DB_LOCK_CHAIN 4249        /* object: hashtext(chain name) & (2^31-1), see below */
 
 /* The one-per-database workers, each holding (DB_LOCK_WORKERS, its object) on its own
  * connection for as long as it works. */
@@ -46,6 +47,17 @@
 #define DB_LOCK_UPLOAD_SLOT_SQL                                                                    \
   "SELECT s FROM generate_series(0, $2::int - 1) s WHERE pg_try_advisory_lock("                     \
   DB_STR(DB_LOCK_UPLOAD_SLOT) ", (($1::bigint * $2::int + s) % 2147483647)::int) LIMIT 1"
+/* clang-format on */
+/* SQL, $1 a chain's name: as DB_LOCK_WORKER_SQL, the lock of that chain's anchorer. The chain
+ * "default" (the DDC_CHAIN_* settings) keeps the anchorer's worker lock of earlier releases, so
+ * that an older ddcd and this one never anchor it both during an upgrade. */
+/* clang-format off */
+#define DB_LOCK_CHAIN_SQL                                                                          \
+  "SELECT CASE WHEN $1 = 'default' THEN (" DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_ANCHORER) ")"         \
+  " ELSE EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"                               \
+  " AND classid = " DB_STR(DB_LOCK_CHAIN) " AND objid = (hashtext($1) & 2147483647)::oid"           \
+  " AND objsubid = 2 AND pid = pg_backend_pid() AND granted)"                                      \
+  " OR pg_try_advisory_lock(" DB_STR(DB_LOCK_CHAIN) ", hashtext($1) & 2147483647) END"
 /* clang-format on */
 /* clang-format off */
 #define DB_LOCK_WORKER_SQL(obj)                                                                    \

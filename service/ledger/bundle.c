@@ -1,6 +1,6 @@
 /* bundle.c: building a certificate's proof bundle from the log (its document, events with their
- * inclusion proofs, the checkpoint, the witnesses, the chain anchor), and the verdict on a bundle
- * sent in, which also asks the log whether the bundle is current. The checks themselves are
+ * inclusion proofs, the checkpoint, the witnesses, each chain's anchor), and the verdict on a
+ * bundle sent in, which also asks the log whether the bundle is current. The checks themselves are
  * verify/bundle.c's, which need no database. */
 #include <sodium.h>
 #include <stdio.h>
@@ -19,40 +19,46 @@
 #include "ledger/statuspub.h"
 #include "ledger/witness_client.h"
 
-static char bundle_chain_contract[41]; /* the configured registry; "" : no chain */
-static uint64_t bundle_chain_id;       /* 0: the one the registry was last anchored on */
+/* The configured chains (names and registries, 40 hex digits), kept by chain/anchorer.c. */
+static const char *const *bundle_chain_names, *const *bundle_chain_contracts;
+static unsigned bundle_chain_n;
 
-void bundle_chain_init(const char *contract, uint64_t chain_id)
+void bundle_chain_init(const char *const *names, const char *const *contracts, unsigned n)
 {
-  bundle_chain_id = chain_id;
-  snprintf(bundle_chain_contract, sizeof bundle_chain_contract, "%s",
-           contract && strlen(contract) == 42 ? contract + 2 : "");
+  bundle_chain_names = names;
+  bundle_chain_contracts = contracts;
+  bundle_chain_n = n;
 }
 
-/* Adds "chain_anchor" to bundle b when a confirmed anchor holds leaf need and the checkpoint of
- * size leaves extends it. */
+/* Adds "chain_anchors" to bundle b: for each chain, in configuration order, its newest confirmed
+ * anchor whose tree holds leaf need and which the checkpoint of size leaves extends, with the
+ * consistency proof; no member when no chain has one. */
 static enum ddc_err bundle_chain_add(json_t *b, int64_t need, uint64_t size)
 {
   char *text = NULL;
-  json_t *proof = NULL;
-  enum ddc_err e =
-      size && *bundle_chain_contract
-          ? db_chain_anchor_for(bundle_chain_id, bundle_chain_contract, need, size, &text)
-          : DDC_ERR_NOT_FOUND;
+  size_t i;
+  json_t *a;
+  enum ddc_err e = size && bundle_chain_n
+                       ? db_chain_anchors_for(bundle_chain_names, bundle_chain_contracts,
+                                              bundle_chain_n, need, size, &text)
+                       : DDC_ERR_NOT_FOUND;
   if (e == DDC_ERR_NOT_FOUND) return DDC_ERR_OK;
-  json_t *a = e == DDC_ERR_OK ? json_loads(text, 0, NULL) : NULL;
+  json_t *list = e == DDC_ERR_OK ? json_loads(text, 0, NULL) : NULL;
   free(text);
-  uint64_t from = (uint64_t)json_integer_value(json_object_get(a, "tree_size"));
-  if (a && from < size) e = proofs_consistency(from, size, &proof);
-  if (a && e == DDC_ERR_OK) {
+  if (e == DDC_ERR_OK && !json_is_array(list)) e = DDC_ERR_INTERNAL;
+  json_array_foreach(list, i, a)
+  {
+    uint64_t from = (uint64_t)json_integer_value(json_object_get(a, "tree_size"));
+    json_t *proof = NULL;
+    if (e == DDC_ERR_OK && from < size) e = proofs_consistency(from, size, &proof);
     json_object_set_new(a, "consistency",
                         proof ? json_incref(json_object_get(proof, "proof")) : json_array());
     json_object_set_new(a, "checkpoint_size", json_integer((json_int_t)size));
-    json_object_set(b, "chain_anchor", a);
+    json_decref(proof);
   }
-  json_decref(proof);
-  json_decref(a);
-  return a || e != DDC_ERR_OK ? e : DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK && json_array_size(list)) json_object_set(b, "chain_anchors", list);
+  json_decref(list);
+  return e;
 }
 
 /* Adds {size, proof} to an event that is in the tree of size leaves (read through rd). */

@@ -9,9 +9,9 @@
 #include "errors.h"
 #include "verify/bundle.h"
 
-/* The registry contract bundles point to ("0x" and 40 hex digits; empty or NULL: none) and its
- * chain (0: the chain it was last anchored on). Once, before serving. */
-void bundle_chain_init(const char *contract, uint64_t chain_id);
+/* The chains bundles name anchors of: names[i] with its registry contracts[i] (40 hex digits),
+ * in that order; the arrays must outlive the server. Once, before serving. */
+void bundle_chain_init(const char *const *names, const char *const *contracts, unsigned n);
 /* The bundle of the certificate with this code (new reference in *bundle). */
 enum ddc_err bundle_build(const char *code, json_t **bundle);
 /* The same; *settled: every event is in the log under a final checkpoint (only a new event,

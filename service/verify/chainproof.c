@@ -69,16 +69,19 @@ static int chainproof_consistent(json_t *a, const struct note_checkpoint *cp)
                                    MERKLE_SPAN(root), MERKLE_SPAN(cp->root)) == 0;
 }
 
-/* The check chain_anchor of one anchor a. */
+/* The check chain_anchor of one anchor a, its detail led by the chain's name when it has one (an
+ * entry of chain_anchors; the single chain_anchor of an older bundle has none). */
 static int chainproof_check_one(json_t *checks, json_t *a, const struct note_checkpoint *cp)
 {
   char detail[320];
   const char *tx = json_string_value(json_object_get(a, "tx_hash"));
+  const char *name = json_string_value(json_object_get(a, "name"));
   int ok = json_is_object(a) && chainproof_consistent(a, cp);
   snprintf(detail, sizeof detail,
-           "the checkpoint extends the tree of %" PRIu64 " leaves anchored on %.63s (chain %" PRIu64
-           ") in block %" PRIu64 " (transaction %.66s)",
-           (uint64_t)json_integer_value(json_object_get(a, "tree_size")), chainproof_name(a),
+           "%s%.63s%sthe checkpoint extends the tree of %" PRIu64
+           " leaves anchored on chain %" PRIu64 " in block %" PRIu64 " (transaction %.66s)",
+           name ? "chain " : "", name ? name : "", name ? ": " : "",
+           (uint64_t)json_integer_value(json_object_get(a, "tree_size")),
            (uint64_t)json_integer_value(json_object_get(a, "chain_id")),
            (uint64_t)json_integer_value(json_object_get(a, "block_number")), tx ? tx : "?");
   json_array_append_new(checks, json_pack("{s:s, s:b, s:s, s:s}", "name", "chain_anchor", "ok", ok,
@@ -159,12 +162,13 @@ static int chainproof_call(const struct chainproof_rpc *r, const uint8_t to[SECP
 {
   uint8_t call[4 + ABI_WORD], *ret = NULL;
   size_t len = 0;
-  const char *headers[CHAINPROOF_HEADERS_MAX];
   struct evm e = {0};
   if (rpc_open(&e.rpc, r->url) != 0) return -1;
   for (int i = 0; i < r->n_headers; i++)
-    headers[i] = r->headers[i];
-  e.rpc.headers = headers, e.rpc.n_headers = (size_t)r->n_headers;
+    if (rpc_header(&e.rpc, r->headers[i]) != 0) {
+      rpc_close(&e.rpc);
+      return -1;
+    }
   snprintf(e.addr_hex, sizeof e.addr_hex, "0x%040d", 0);
   abi_anchored_at(root, call);
   enum rpc_status st = evm_call(&e, to, call, sizeof call, &ret, &len);

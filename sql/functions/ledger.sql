@@ -84,8 +84,9 @@ BEGIN
 END $$;
 
 -- The kept verdict on the certificate with this code (020_verdicts.sql), if it still stands: made
--- from the certificate's last event, against the trust p_trust, its key not retired since, naming
--- the newest confirmed chain anchor (a bundle names the newest that holds its events), and before
+-- from the certificate's last event, against the trust p_trust, its key not retired since, made
+-- after the newest chain anchor confirmation (confirmed_seq, on any chain: a bundle names each
+-- chain's newest anchor that holds its events), and before
 -- its result turns with time. No row: make it again.
 -- SQL and set-returning, so that it is inlined into the caller's prepared plan.
 CREATE FUNCTION ddc_verdict_get(p_code text, p_trust text)
@@ -95,7 +96,8 @@ RETURNS TABLE (body text) LANGUAGE sql STABLE AS $$
      AND (v.fresh_until IS NULL OR v.fresh_until > now())
      AND (v.key_retired OR NOT EXISTS (SELECT 1 FROM issuer_keys k
                                         WHERE k.id = v.key_id AND k.retired_at IS NOT NULL))
-     AND v.anchor_size = coalesce((SELECT max(a.tree_size) FROM chain_anchors a
+     -- anchor_size: the newest confirmation (on any chain) the bundle's anchors include
+     AND v.anchor_size = coalesce((SELECT max(a.confirmed_seq) FROM chain_anchors a
                                     WHERE a.status = 'confirmed'), 0)
      -- the issuer's profile (a bundle carries its newest logged one) unchanged since
      AND NOT EXISTS (SELECT 1 FROM issuer_profiles p

@@ -110,9 +110,12 @@ test('a bundle carries its chain anchor with a consistency proof; ddcd verify --
   const b = await until('a bundle whose chain anchor holds its events', async () => {
     const r = await request(srv.base, 'GET', `/v1/verify/${c.code}/bundle`);
     const leaves = r.json?.events.map((e) => e.leaf_index) ?? [null];
-    return leaves.every(Number.isInteger) && r.json.chain_anchor?.tree_size > Math.max(...leaves) ? r.json : null;
+    return leaves.every(Number.isInteger) && r.json.chain_anchors?.[0]?.tree_size > Math.max(...leaves) ? r.json : null;
   });
-  const a = b.chain_anchor;
+  assert.equal(b.chain_anchor, undefined, 'chain_anchors replaces chain_anchor');
+  assert.equal(b.chain_anchors.length, 1);
+  const a = b.chain_anchors[0];
+  assert.equal(a.name, 'default');
   assert.equal(a.chain_id, anvil.chainId);
   assert.equal(a.contract, env.DDC_CHAIN_CONTRACT);
   assert.match(a.tx_hash, /^0x[0-9a-f]{64}$/);
@@ -120,7 +123,7 @@ test('a bundle carries its chain anchor with a consistency proof; ddcd verify --
   const v = (await request(srv.base, 'GET', `/v1/verify/${c.code}`)).json;
   const check = v.checks.find((x) => x.name === 'chain_anchor');
   assert.ok(check?.ok, JSON.stringify(v.checks));
-  assert.match(check.detail, new RegExp(`block ${a.block_number}`));
+  assert.match(check.detail, new RegExp(`^chain default: .*block ${a.block_number}`));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ddcd-chain-bundle-'));
   try {
     const file = path.join(dir, 'b.json');
@@ -130,15 +133,25 @@ test('a bundle carries its chain anchor with a consistency proof; ddcd verify --
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /\u2713 chain_anchor: /);
     assert.match(r.stdout, /\u2713 chain_anchor_on_chain: /);
+    // a bundle saved before several chains (one chain_anchor, no name) still verifies
+    const old = structuredClone(b);
+    old.chain_anchor = old.chain_anchors[0];
+    delete old.chain_anchor.name;
+    delete old.chain_anchors;
+    fs.writeFileSync(file, JSON.stringify(old));
+    r = await runDdcd(['verify', file, '--log-key', logKey, '--rpc', anvil.url]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /\u2713 chain_anchor: the checkpoint extends/);
+    assert.match(r.stdout, /\u2713 chain_anchor_on_chain: /);
     // a root the chain never saw: the proof fails offline, and the chain does not know it
     const bad = structuredClone(b);
-    const root = Buffer.from(bad.chain_anchor.root, 'base64');
+    const root = Buffer.from(bad.chain_anchors[0].root, 'base64');
     root[0] ^= 1;
-    bad.chain_anchor.root = root.toString('base64');
+    bad.chain_anchors[0].root = root.toString('base64');
     fs.writeFileSync(file, JSON.stringify(bad));
     r = await runDdcd(['verify', file, '--log-key', logKey, '--rpc', anvil.url]);
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stdout, /\u2717 chain_anchor: /);
+    assert.match(r.stdout, /\u2717 chain_anchor: chain default: /);
     assert.match(r.stdout, /\u2717 chain_anchor_on_chain: .*block 0/);
     const posted = await request(srv.base, 'POST', '/v1/verify', { json: bad });
     assert.equal(posted.json.result, 'invalid');

@@ -155,7 +155,12 @@ static int run_checks(json_t *b, char *oks, const char *names[])
   {
     CHECK(!strcmp(json_string_value(json_object_get(c, "name")), "chain_anchor"));
     CHECK(!strcmp(json_string_value(json_object_get(c, "chain")), names[i]));
-    CHECK(strstr(json_string_value(json_object_get(c, "detail")), names[i]) != NULL);
+    /* a named anchor's detail starts with its chain's name; an older bundle's does not */
+    char lead[80];
+    snprintf(lead, sizeof lead, "chain %s: the checkpoint extends", names[i]);
+    const char *detail = json_string_value(json_object_get(c, "detail"));
+    CHECK(!strncmp(detail, strcmp(names[i], "default") ? lead : "the checkpoint extends",
+                   strlen(strcmp(names[i], "default") ? lead : "the checkpoint extends")));
     oks[i] = json_is_true(json_object_get(c, "ok")) ? '1' : '0';
   }
   oks[json_array_size(checks)] = 0;
