@@ -13,7 +13,8 @@
 # real certificates: the verdicts the builder keeps ahead of any verification, requests
 # spread over all of them with no cache in memory, the same against 3 ddcd processes, a hot set of
 # 1000 codes with the verdict cache on, and the bundles (/bundle) likewise; ddcd's peak RSS; last,
-# chain anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs), and the
+# chain anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs), the
+# anchoring lag per chain with three chains at once (tests/bench/chains.mjs), and the
 # status-list publication time for an issuer of 1,000,000 certificates (tests/bench/status.mjs).
 # Owns everything it starts: a throwaway PostgreSQL cluster, the ddcds, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
@@ -463,6 +464,8 @@ fi
 mkdir -p "$WORK/logs"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
   node tests/bench/chain.mjs || fail "the chain rows failed (logs: $WORK/logs)"
+DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key \
+  node tests/bench/chains.mjs || fail "the multi-chain rows failed (logs: $WORK/logs)"
 node tests/bench/vc.mjs "$DDCD" "$BKEY" || fail "the credential rows failed (logs: $WORK/logs)"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/editions.mjs || fail "the edition rows failed (logs: $WORK/logs)"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/batchops.mjs || fail "the batch operation rows failed (logs: $WORK/logs)"
