@@ -159,3 +159,114 @@ test('a bundle carries its chain anchor with a consistency proof; ddcd verify --
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A JSON-RPC gateway in front of a node that wants an x-api-key (as a BSN gateway does): 401
+// without it; counts the calls it passed on.
+async function gateway(target, apiKey) {
+  const http = await import('node:http');
+  const g = { passed: 0, refused: 0 };
+  g.server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', async () => {
+      if (req.headers['x-api-key'] !== apiKey) { g.refused++; res.writeHead(401).end('no key'); return; }
+      g.passed++;
+      const r = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
+    });
+  });
+  await new Promise((res) => g.server.listen(0, '127.0.0.1', res));
+  g.url = `http://127.0.0.1:${g.server.address().port}`;
+  return g;
+}
+
+test('two chains from DDC_CHAINS_FILE: deploy --chain each, both anchor, status, anchors?chain=, bundles name both', async (t) => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { runDdcd, LOGS } = await import('./lib.mjs');
+  const { DEV_KEY } = await import('./chain.mjs');
+  const [east, west] = await Promise.all([startAnvil(), startAnvil()]);
+  const gw = await gateway(west.url, 'k-west');
+  let s2;
+  try {
+    const keyFile = path.join(LOGS, `chains-${process.pid}.key`);
+    fs.writeFileSync(keyFile, DEV_KEY + '\n', { mode: 0o600 });
+    const file = path.join(LOGS, `chains-${process.pid}.json`);
+    const n1 = `east-${east.chainId}`, n2 = `west_${west.chainId}`;
+    const chains = [
+      { name: n1, rpc_url: east.url, chain_id: east.chainId, key_file: keyFile, interval_s: 1 },
+      { name: n2, rpc_url: gw.url, chain_id: west.chainId, key_file: keyFile, interval_s: 1, confirmations: 1,
+        headers: { 'x-api-key': 'k-west' }, max_fee_gwei: 50, gas_limit: 200000, timeout_ms: 3000 },
+    ];
+    fs.writeFileSync(file, JSON.stringify(chains));
+    const env = { DDC_CHAINS_FILE: file };
+    // refusals: both kinds of settings, a bad entry, deploy without saying which chain
+    let r = await runDdcd(['migrate'], { ...env, DDC_CHAIN_RPC_URL: east.url });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /DDC_CHAINS_FILE and DDC_CHAIN_RPC_URL are both set/);
+    const bad = path.join(LOGS, `chains-bad-${process.pid}.json`);
+    fs.writeFileSync(bad, JSON.stringify([chains[0], { ...chains[1], rpc_url: 'ftp://x' }]));
+    r = await runDdcd(['migrate'], { DDC_CHAINS_FILE: bad });
+    assert.equal(r.code, 2);
+    assert.ok(r.stderr.includes(`${bad}: chain 1 ("${n2}"): rpc_url: must be an http:// or https:// URL`), r.stderr);
+    fs.writeFileSync(bad, JSON.stringify([chains[0], { ...chains[1], name: n1 }]));
+    r = await runDdcd(['migrate'], { DDC_CHAINS_FILE: bad });
+    assert.match(r.stderr, /chain 1 \("east-\d+"\): name: the name of chain 0 already/);
+    r = await runDdcd(['chain', 'deploy'], env);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /names 2 chains: say which with --chain NAME/);
+    // deploy on each (no contract in the file yet): the address alone on stdout
+    for (const c of chains) {
+      r = await runDdcd(['chain', 'deploy', '--chain', c.name], env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^0x[0-9a-f]{40}\n$/);
+      c.contract = r.stdout.trim();
+    }
+    assert.ok(gw.passed > 0 && gw.refused === 0, 'every call through the gateway carried its key');
+    fs.writeFileSync(file, JSON.stringify(chains));
+    s2 = await startDdcd({ env: { ...env, DDC_ANCHOR_INTERVAL_MS: '200', DDC_PUBLIC_RATE: '0' } });
+    const certs = await mintMany(s2.base, w.issuerKey, 20, 4);
+    const need = await sizeHolding(certs);
+    const st = await until('both chains anchored past the mints', async () => {
+      const x = await request(s2.base, 'GET', '/v1/chain/status');
+      assert.equal(x.status, 200, x.text);
+      return x.json.chains.every((c) => c.anchored_size >= need) && x.json;
+    });
+    assert.deepEqual(st.chains.map((c) => c.name), [n1, n2]);
+    assert.deepEqual(st.chains.map((c) => c.chain_id), [east.chainId, west.chainId]);
+    for (const c of st.chains) {
+      assert.ok(c.head_block >= 1, JSON.stringify(c));
+      assert.equal(c.last_error, null);
+      assert.equal(typeof c.lag_s, 'number');
+    }
+    // every ddcd answers alike: the first one knows only its own chain
+    const st1 = (await request(srv.base, 'GET', '/v1/chain/status')).json;
+    assert.deepEqual(st1.chains.map((c) => c.name), ['default']);
+    // each chain's anchors alone, on its own chain and nonces
+    const l1 = (await request(s2.base, 'GET', `/v1/chain/anchors?chain=${n1}`)).json.items;
+    const l2 = (await request(s2.base, 'GET', `/v1/chain/anchors?chain=${n2}&limit=100`)).json.items;
+    assert.ok(l1.length >= 1 && l2.length >= 1);
+    assert.ok(l1.every((a) => a.chain === n1 && a.chain_id === east.chainId && a.contract === chains[0].contract));
+    assert.ok(l2.every((a) => a.chain === n2 && a.chain_id === west.chainId && a.contract === chains[1].contract));
+    assertProblem(await request(s2.base, 'GET', '/v1/chain/anchors?chain=nowhere'), 400, 'invalid_parameter', 'chain');
+    assertProblem(await request(srv.base, 'GET', `/v1/chain/anchors?chain=${n1}`), 400, 'invalid_parameter', 'chain');
+    const tx = await rpc(west.url, 'eth_getTransactionByHash', [l2[0].tx_hash]);
+    assert.equal(BigInt(tx.gas), 200000n, 'the gas_limit set');
+    assert.ok(BigInt(tx.maxFeePerGas) <= 50n * 10n ** 9n, 'within max_fee_gwei');
+    // a bundle names each chain's anchor; the verdict checks each
+    const b = await until('a bundle with both chains', async () => {
+      const x = (await request(s2.base, 'GET', `/v1/verify/${certs[0].code}/bundle`)).json;
+      return x?.chain_anchors?.length === 2 && x;
+    });
+    assert.deepEqual(b.chain_anchors.map((a) => a.name), [n1, n2]);
+    const v = (await request(s2.base, 'GET', `/v1/verify/${certs[0].code}`)).json;
+    const checks = v.checks.filter((c) => c.name === 'chain_anchor');
+    assert.deepEqual(checks.map((c) => [c.ok, c.detail.split(':')[0]]), [[true, `chain ${n1}`], [true, `chain ${n2}`]]);
+    assert.equal(v.result, 'valid');
+    t.diagnostic(`anchored on ${n1} at ${st.chains[0].anchored_size} and ${n2} at ${st.chains[1].anchored_size}; ${gw.passed} calls through the gateway, none refused`);
+  } finally {
+    await s2?.stop();
+    gw.server.close();
+    await Promise.all([east.stop(), west.stop()]);
+  }
+});

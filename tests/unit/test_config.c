@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "config.h"
 #include "unit.h"
 
@@ -396,6 +397,90 @@ static void test_help_lists_all(void)
   free(text);
 }
 
+/* Writes text to a new temporary file; its name in path (cap 64). */
+static void chains_write(char *path, const char *text)
+{
+  strcpy(path, "/tmp/ddcd-chains-XXXXXX");
+  int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  FILE *f = fdopen(fd, "w");
+  CHECK(f != NULL);
+  fputs(text, f);
+  fclose(f);
+}
+
+/* Loads DDC_CHAINS_FILE = a file holding text (and more settings); 0 or -1 with err. */
+static int chains_load(struct config *c, const char *text, const char *more, const char *val,
+                       char *err, size_t errlen)
+{
+  char path[64];
+  chains_write(path, text);
+  const char *env[] = {"DDC_CHAINS_FILE", path, "DDC_DATA_DIR", "/srv/d", more, val, NULL};
+  int rc = load(c, env, 0, NULL, err, errlen);
+  unlink(path);
+  return rc;
+}
+
+static void test_chains_file(void)
+{
+  static struct config c;
+  char err[512];
+  CHECK(chains_load(&c,
+                    "[{\"name\":\"bsn-1\",\"rpc_url\":\"https://gw.example/rpc\",\"chain_id\":5555,"
+                    "\"key_file\":\"k/bsn.key\",\"headers\":{\"x-api-key\":\"s3cret\"},"
+                    "\"max_fee_gwei\":2.5,\"gas_limit\":90000},"
+                    "{\"name\":\"fisco\",\"rpc_url\":\"http://127.0.0.1:8545\",\"contract\":"
+                    "\"0xABCDEF0123456789abcdef0123456789ABCDEF01\",\"interval_s\":3,"
+                    "\"confirmations\":2,\"timeout_ms\":500}]",
+                    NULL, NULL, err, sizeof err) == 0);
+  CHECK(c.n_chains == 2);
+  CHECK(!strcmp(c.chains[0].name, "bsn-1") && c.chains[0].chain_id == 5555);
+  CHECK(!strncmp(c.chains[0].key_file, "/tmp/", 5) && strstr(c.chains[0].key_file, "/k/bsn.key"));
+  CHECK(c.chains[0].n_headers == 1 && !strcmp(c.chains[0].headers[0], "x-api-key: s3cret"));
+  CHECK(c.chains[0].max_fee_wei == 2500000000ull && c.chains[0].gas_limit == 90000);
+  CHECK(c.chains[0].interval_s == 10 && c.chains[0].confirmations == 1);
+  CHECK(c.chains[0].timeout_ms == 3000 && c.chains[0].contract[0] == 0);
+  CHECK(!strcmp(c.chains[1].contract, "0xabcdef0123456789abcdef0123456789abcdef01"));
+  CHECK(!strcmp(c.chains[1].key_file, "/srv/d/chain.key"));
+  CHECK(c.chains[1].interval_s == 3 && c.chains[1].confirmations == 2);
+  CHECK(c.chains[1].timeout_ms == 500);
+  /* refusals name the file, the entry, the member and why */
+  const char *bad[][2] = {
+      {"{}", "must be a JSON array of 1 to 16 chains"},
+      {"[", "line 1"},
+      {"[{\"name\":\"a\",\"rpc_url\":\"http://x\",\"colour\":1}]", "chain 0 (\"a\"): colour: "
+                                                                   "unknown member"},
+      {"[{\"name\":\"A\",\"rpc_url\":\"http://x\"}]", "chain 0 (\"A\"): name: must be"},
+      {"[{\"name\":\"a\"}]", "chain 0 (\"a\"): rpc_url: is missing"},
+      {"[{\"name\":\"a\",\"rpc_url\":\"http://x\"},{\"name\":\"a\",\"rpc_url\":\"http://y\"}]",
+       "chain 1 (\"a\"): name: the name of chain 0 already"},
+      {"[{\"name\":\"a\",\"rpc_url\":\"http://x\",\"headers\":{\"x\":\"a\\nb\"}}]",
+       "chain 0 (\"a\"): headers: \"x\" must be"},
+      {"[{\"name\":\"a\",\"rpc_url\":\"http://x\",\"max_fee_gwei\":0}]",
+       "chain 0 (\"a\"): max_fee_gwei: must be"},
+      {"[{\"name\":\"a\",\"rpc_url\":\"http://x\",\"contract\":\"0x12\"}]",
+       "chain 0 (\"a\"): contract: must be an address"},
+      {"[{\"name\":\"a\",\"rpc_url\":\"http://x\",\"confirmations\":0}]",
+       "chain 0 (\"a\"): confirmations: must be an integer from 1 to 1000"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    CHECK(chains_load(&c, bad[i][0], NULL, NULL, err, sizeof err) == -1);
+    CHECK(!strncmp(err, "DDC_CHAINS_FILE: /tmp/ddcd-chains-", 34));
+    if (!strstr(err, bad[i][1])) fprintf(stderr, "  got: %s\n  want: %s\n", err, bad[i][1]);
+    CHECK(strstr(err, bad[i][1]) != NULL);
+  }
+  /* not with the single-chain settings */
+  CHECK(chains_load(&c, "[{\"name\":\"a\",\"rpc_url\":\"http://x\"}]", "DDC_CHAIN_CONTRACT",
+                    "0xabcdef0123456789abcdef0123456789abcdef01", err, sizeof err) == -1);
+  CHECK(strstr(err, "DDC_CHAINS_FILE and DDC_CHAIN_CONTRACT are both set") != NULL);
+  /* the single-chain settings: one chain named default */
+  const char *one[] = {"DDC_CHAIN_RPC_URL", "http://127.0.0.1:8545", NULL};
+  CHECK(load(&c, one, 0, NULL, err, sizeof err) == 0);
+  CHECK(c.n_chains == 1 && !strcmp(c.chains[0].name, "default"));
+  CHECK(!strcmp(c.chains[0].rpc_url, "http://127.0.0.1:8545") && c.chains[0].timeout_ms == 3000);
+  CHECK(load(&c, env_empty, 0, NULL, err, sizeof err) == 0 && c.n_chains == 0);
+}
+
 int main(void)
 {
   RUN(test_readme_table);
@@ -413,5 +498,6 @@ int main(void)
   RUN(test_parse_listen);
   RUN(test_numbers_strict);
   RUN(test_witnesses);
+  RUN(test_chains_file);
   return UNIT_END();
 }
