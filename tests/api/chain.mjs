@@ -101,11 +101,17 @@ export async function anchoredEvents(url, contract) {
     writer: '0x' + l.topics[3].slice(26), blockNumber: Number(BigInt('0x' + l.data.slice(2))), txHash: l.transactionHash }));
 }
 
-// The suite's anchors (its anvil has its own chain id) from ddcd's public list.
+// The suite's anchors (its anvil has its own chain id) from ddcd's public list, every page of it
+// (the database may hold more than a page of other suites' anchors).
 export async function listAnchors(base, chainId) {
-  const r = await request(base, 'GET', '/v1/chain/anchors');
-  assert.equal(r.status, 200, r.text);
-  return r.json.items.filter((a) => a.chain_id === chainId);
+  const out = [];
+  for (let cursor = ''; ;) {
+    const r = await request(base, 'GET', `/v1/chain/anchors?limit=100${cursor && `&cursor=${cursor}`}`);
+    assert.equal(r.status, 200, r.text);
+    out.push(...r.json.items.filter((a) => a.chain_id === chainId));
+    if (!r.json.next_cursor) return out;
+    cursor = r.json.next_cursor;
+  }
 }
 
 // No anchor pending, each settled anchor's transaction from the sender with the next nonce after
