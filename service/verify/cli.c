@@ -129,10 +129,11 @@ static int verify_args(int argc, char **argv, const char **file, struct bundle_t
   return 0;
 }
 
-/* One check chain_anchor_on_chain for the chain r: its anchor in anchors asked of it. Returns
- * the anchor's state for the verdict's "chains" (held, not_held, unreachable), NULL when r names
- * no chain and the bundle has several anchors, none of them default (reported). */
-static const char *verify_ask(json_t *checks, json_t *anchors, const struct chainproof_rpc *r)
+/* One check chain_anchor_on_chain for the chain r: its anchor in anchors (a private copy) asked of
+ * it, the answer kept in the anchor's "_asked" (held, not_held, unreachable) for the verdict's
+ * "chains". 0, or -1 when r names no chain and the bundle has several anchors, none of them
+ * default (reported). */
+static int verify_ask(json_t *checks, json_t *anchors, const struct chainproof_rpc *r)
 {
   char detail[512];
   json_t *a = chainproof_find(anchors, r->name);
@@ -140,7 +141,7 @@ static const char *verify_ask(json_t *checks, json_t *anchors, const struct chai
   if (!a && !*r->name && json_array_size(anchors) > 1) {
     verify_usage("--rpc URL names no chain, and the bundle has an anchor on several: give "
                  "--rpc NAME=URL for each");
-    return NULL;
+    return -1;
   }
   if (!a && *r->name)
     snprintf(detail, sizeof detail, "the bundle has no anchor on %s", r->name);
@@ -158,7 +159,7 @@ static const char *verify_ask(json_t *checks, json_t *anchors, const struct chai
                         json_string(st == 1   ? "held"
                                     : st == 0 ? "not_held"
                                               : "unreachable"));
-  return "";
+  return 0;
 }
 
 /* The verdict's "chains": per anchor in the bundle, {name, chain_id, block_number, tree_size,
@@ -191,7 +192,7 @@ static int verify_on_chain(json_t *verdict, json_t *bundle, const struct verify_
     rc = 2;
   }
   for (int i = 0; !rc && i < f->n_rpcs; i++)
-    if (!verify_ask(json_object_get(verdict, "checks"), anchors, &f->rpcs[i])) rc = 2;
+    if (verify_ask(json_object_get(verdict, "checks"), anchors, &f->rpcs[i]) != 0) rc = 2;
   json_object_set_new(verdict, "chains", verify_chains(anchors));
   json_decref(anchors);
   return rc;
