@@ -33,6 +33,7 @@ struct anchorer {
   struct db_chain_key key;
   uint64_t session; /* the connection that took the anchoring lock this round (db_session) */
   char err[256];    /* what went wrong this round, "" nothing */
+  int awaiting;     /* a transaction of this round awaits its receipt: look again soon */
 };
 
 static struct anchorer anc[CONFIG_CHAINS_MAX];
@@ -119,6 +120,7 @@ static void anchorer_new(struct anchorer *a)
     log_msg(LOG_INFO, "chain %s: anchoring size %llu with nonce %llu", a->cfg.name,
             (unsigned long long)size, (unsigned long long)nonce);
     anchorer_send(a, &tx, nonce);
+    a->awaiting = 1;
   }
   free(tx.raw);
 }
@@ -147,28 +149,36 @@ static void anchorer_bump(struct anchorer *a, const struct db_chain_pending *p)
   free(tx.raw);
 }
 
-/* Receipts of the pending anchor's transactions; settles, bumps or re-sends. head: the node's
- * head block this round. */
-static void anchorer_pending(struct anchorer *a, const struct db_chain_pending *p, uint64_t head)
+/* Receipts of the pending anchor's transactions; settles (returns 1), bumps or re-sends (a
+ * transaction younger than an interval is only looked for: the node has it). head: the node's head
+ * block this round. */
+static int anchorer_pending(struct anchorer *a, const struct db_chain_pending *p, uint64_t head)
 {
   for (int i = 0; i < p->ntx; i++) {
     struct evm_receipt rc;
     if (evm_receipt(&a->evm, p->tx[i].hash, &rc) != RPC_OK) {
       anchorer_fail(a, "eth_getTransactionReceipt: %s", a->evm.rpc.err);
-      return;
+      return 0;
     }
     if (!rc.found) continue;
-    if (head + 1 < rc.block + a->cfg.confirmations) return;
+    if (head + 1 < rc.block + a->cfg.confirmations) {
+      a->awaiting = 1;
+      return 0;
+    }
     const char *status = rc.success ? "confirmed" : "failed";
-    if (db_chain_settle(p->id, status, p->tx[i].hash, rc.block) == DDC_ERR_OK)
-      log_msg(rc.success ? LOG_INFO : LOG_WARN, "chain %s: size %llu %s in block %llu", a->cfg.name,
-              (unsigned long long)p->tree_size, status, (unsigned long long)rc.block);
-    return;
+    if (db_chain_settle(p->id, status, p->tx[i].hash, rc.block) != DDC_ERR_OK) return 0;
+    log_msg(rc.success ? LOG_INFO : LOG_WARN, "chain %s: size %llu %s in block %llu", a->cfg.name,
+            (unsigned long long)p->tree_size, status, (unsigned long long)rc.block);
+    return 1;
   }
-  if (p->ntx > 0 && p->tx[0].age_s >= 3.0 * a->cfg.interval_s)
+  if (p->ntx == 0) return 0;
+  if (p->tx[0].age_s >= 3.0 * a->cfg.interval_s)
     anchorer_bump(a, p);
-  else if (p->ntx > 0)
+  else if (p->tx[0].age_s >= a->cfg.interval_s)
     anchorer_send(a, &p->tx[0], p->nonce);
+  else
+    a->awaiting = 1;
+  return 0;
 }
 
 static void anchorer_step(struct anchorer *a, uint64_t head)
@@ -179,10 +189,7 @@ static void anchorer_step(struct anchorer *a, uint64_t head)
     db_chain_pending_free(&p);
     return;
   }
-  if (found)
-    anchorer_pending(a, &p, head);
-  else
-    anchorer_new(a);
+  if (!found || anchorer_pending(a, &p, head)) anchorer_new(a); /* settled: the next at once */
   db_chain_pending_free(&p);
 }
 
@@ -209,6 +216,7 @@ static void anchorer_round(struct anchorer *a)
 {
   uint64_t head = 0;
   a->err[0] = 0;
+  a->awaiting = 0;
   if (anchorer_ready(a)) {
     if (evm_block_number(&a->evm, &head) != RPC_OK)
       anchorer_fail(a, "eth_blockNumber: %s", a->evm.rpc.err);
@@ -223,10 +231,13 @@ static void *anchorer_main(void *arg)
 {
   struct anchorer *a = arg;
   int leading = 0, taken = 0;
-  while (!bgthread_wait(&a->bg, a->cfg.interval_s * 1000)) {
+  /* a receipt awaited is looked for four times an interval (at least every 250 ms), so that an
+   * anchor settles about a block after it is mined rather than an interval later */
+  unsigned every = a->cfg.interval_s * 1000, soon = every / 4 > 250 ? every / 4 : 250;
+  while (!bgthread_wait(&a->bg, a->awaiting && soon < every ? soon : every)) {
     db_reset();
     if (db_chain_lock(a->cfg.name, &taken) != DDC_ERR_OK || !taken) {
-      leading = 0;
+      leading = a->awaiting = 0;
       continue;
     }
     a->session = db_session();
