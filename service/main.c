@@ -22,6 +22,7 @@
 #include "db/reads.h"
 #include "domain/account.h"
 #include "domain/profile.h"
+#include "fault.h"
 #include "http/addrlimit.h"
 #include "http/auth.h"
 #include "http/authsync.h"
@@ -110,6 +111,7 @@ static int cmd_serve(const struct config *c)
     db_shutdown();
     return 1;
   }
+  fault_init(c->peer.fault_point);
   addrlimit_init(c->public_rate);
   respcache_init(c->verify_cache_ms, c->settled_cache_ms);
   bundle_chain_init(c->chain.contract, c->chain.chain_id);
