@@ -361,6 +361,9 @@ static const struct config_setting config_settings[] = {
     CONFIG_UINT_ROW("DDC_WEBHOOK_GIVE_UP_S", "--webhook-give-up-s", webhook.give_up_s, 1, 2592000,
                     " (seconds)", "259200",
                     "a webhook delivery failing this long disables its endpoint (3 days)"),
+    CONFIG_TEXT_ROW("DDC_FAULT_POINT", "--fault-point", "NAME", fault_point, "none",
+                    "tests only: the named fault point (import.after_mint, ...) at which the "
+                    "process kills itself"),
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 
