@@ -365,9 +365,9 @@ static const struct config_setting config_settings[] = {
                     " (seconds)", "600",
                     "an export to another operator may be cancelled this long after it began, "
                     "when no receipt came"),
-    CONFIG_TEXT_ROW("DDC_FAULT_POINT", "--fault-point", "NAME", peer.fault_point, "none",
-                    "tests only: the process kills itself (SIGKILL) at this crash point, e.g. "
-                    "export.before_send"),
+    CONFIG_TEXT_ROW("DDC_FAULT_POINT", "--fault-point", "NAME", fault_point, "none",
+                    "tests only: the named fault point (import.after_mint, ...) at which the "
+                    "process kills itself"),
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 

@@ -68,6 +68,12 @@
   X(URI_ALREADY_SET, "uri_already_set", 409, "The certificate's URI is set; it is written once")   \
   X(BATCH_REFUSED, "batch_refused", 422, "Items of the batch were refused; nothing was applied")   \
   X(WEBHOOK_LIMIT, "webhook_limit", 409, "The account has as many webhooks as it may have")        \
+  X(PEER_EXISTS, "peer_exists", 409, "A peer with this name or log key is pinned already")         \
+  X(PEER_UNKNOWN, "peer_unknown", 401, "No pinned peer has the key that signed this request")      \
+  X(PEER_SIGNATURE_INVALID, "peer_signature_invalid", 401,                                         \
+    "DDC-Peer-Signature is missing, malformed or does not verify")                                 \
+  X(PEER_SIGNATURE_EXPIRED, "peer_signature_expired", 401,                                         \
+    "DDC-Peer-Signature was made more than 300 seconds from now")                                  \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \

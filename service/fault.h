@@ -1,14 +1,12 @@
-/* fault.h: crash points for the crash suites (test-only). DDC_FAULT_POINT=<name> makes the process
- * kill itself with SIGKILL when it reaches the point of that name, as a power cut there would:
- * nothing after it runs, no handler, no flush. Names: export.after_lock, export.before_send,
- * export.after_send, export.after_moved (service/peer/), and import.* (the destination side). Set
- * once before any thread starts (fault_init); then any thread may call fault_point. */
+/* fault.h: named fault points for crash tests. With the setting DDC_FAULT_POINT naming a point,
+ * the process kills itself (SIGKILL) when it reaches that point: a test sees what a crash at
+ * exactly that step leaves behind. Test-only; set once before serving, read by any thread. */
 #ifndef DDC_FAULT_H
 #define DDC_FAULT_H
 
-/* name: the point to die at; NULL or "": none (the default). */
-void fault_init(const char *name);
-/* Dies here (SIGKILL) when name is the configured point; otherwise nothing. */
+/* The point to die at ("" or NULL: none). Once, before any thread starts. */
+void fault_set(const char *name);
+/* Raises SIGKILL when name is the configured point; returns otherwise. */
 void fault_point(const char *name);
 
 #endif

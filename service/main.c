@@ -21,12 +21,14 @@
 #include "db/pg.h"
 #include "db/reads.h"
 #include "domain/account.h"
+#include "domain/peer.h"
 #include "domain/profile.h"
 #include "fault.h"
 #include "http/addrlimit.h"
 #include "http/auth.h"
 #include "http/authsync.h"
 #include "http/respcache.h"
+#include "http/routes.h"
 #include "http/server.h"
 #include "http/session.h"
 #include "ledger/bundle.h"
@@ -111,13 +113,15 @@ static int cmd_serve(const struct config *c)
     db_shutdown();
     return 1;
   }
-  fault_init(c->peer.fault_point);
   addrlimit_init(c->public_rate);
   respcache_init(c->verify_cache_ms, c->settled_cache_ms);
   bundle_chain_init(c->chain.contract, c->chain.chain_id);
   api_web_init(c->public_url);
   profile_init(&c->domain);
   session_init(c->console.idle_s, c->console.max_s, c->console.signin_failures, c->public_url);
+  peer_init(&log_key, c->public_url);
+  routes_peer_install(api_peer_check);
+  fault_set(c->fault_point);
   int seq = sequencer_start(c, &log_key);
   note_signer_wipe(&log_key);
   if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||

@@ -106,6 +106,13 @@ void api_webhooks_get(struct req *r);
 void api_webhooks_delete(struct req *r);
 void api_webhooks_enable(struct req *r);
 void api_webhooks_deliveries(struct req *r);
+/* peers.c: the pins, and the check of peer-signed requests (installed with routes_peer_install) */
+struct peer_pin;
+void api_peers_create(struct req *r);
+void api_peers_list(struct req *r);
+int api_peer_check(struct req *r);
+/* The pin that signed the request this thread answers (after api_peer_check passed). */
+const struct peer_pin *api_peer_caller(void);
 /* web.c */
 void api_web_init(const char *public_url); /* "" : the page URL comes from the Host header */
 /* The public URL (no final '/'): DDC_PUBLIC_URL, else http:// and a well-formed Host header, else

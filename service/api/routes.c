@@ -130,5 +130,8 @@ const struct route api_routes[] = {
     {"DELETE", "/v1/webhooks/{id}", api_webhooks_delete, ANY, BODY_NONE, NULL},
     {"POST", "/v1/webhooks/{id}/enable", api_webhooks_enable, ANY, BODY_JSON_OPTIONAL, NULL},
     {"GET", "/v1/webhooks/{id}/deliveries", api_webhooks_deliveries, ANY, BODY_NONE, page_query},
+    /* cross-operator transfer: pins, and the routes a pinned peer calls (signed, no API key) */
+    {"POST", "/v1/peers", api_peers_create, OP, BODY_JSON, NULL},
+    {"GET", "/v1/peers", api_peers_list, OP, BODY_NONE, NULL},
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];
