@@ -20,7 +20,9 @@ const FIELDS = [['code', 'code'], ['ddcId', 'ddc_id'], ['keyId', 'key_id'], ['is
   ['kind', 'kind'], ['contentHash', 'content_hash'], ['uri', 'uri'], ['validFrom', 'valid_from'],
   ['validUntil', 'valid_until'], ['issuedAt', 'issued_at']];
 const MOVES = { mint: 'active', freeze: 'frozen', unfreeze: 'active', revoke: 'revoked', burn: 'burned', transfer: null, approve: null,
-  uri_set: null, edition_transfer: null, edition_burn: null, mint_more: null };
+  uri_set: null, edition_transfer: null, edition_burn: null, mint_more: null,
+  // cross-operator transfer, the source side: locked while exported, moved once received there
+  export_started: 'exporting', export_completed: 'moved', export_refused: 'active', export_cancelled: 'active' };
 
 function parse(text) {
   try { return JSON.parse(text); } catch { return undefined; }
@@ -204,7 +206,7 @@ const nowText = () => new Date().toISOString().replace('Z', '000Z');
 
 // Checks bundle b against the trusted log key (a verifier key string; the bundle's own when
 // empty). Returns {result, checks, doc, events, issuerName, profile (the issuer's logged profile,
-// or null)}.
+// or null), movedTo ({peer, code, url} of a moved certificate, or null)}.
 export async function checkBundle(b, trusted) {
   const checks = [];
   const cert = obj(b?.certificate), key = obj(b?.signing_key), doc = str(b?.document);
@@ -229,5 +231,9 @@ export async function checkBundle(b, trusted) {
     : 'valid';
   const bi = obj(b?.issuer);
   const issuerName = bi && obj(d) && sameJson(bi.id, d.issuer) ? str(bi.name) : '';
-  return { result, checks, doc: obj(d), events, issuerName, profile };
+  // where a moved certificate went: its last event, export_completed, names the destination's
+  const last = events[events.length - 1];
+  const movedTo = !failed && status === 'moved' && last?.type === 'export_completed'
+    ? { peer: last.data?.peer ?? null, code: last.data?.code ?? null, url: last.data?.url ?? null } : null;
+  return { result, checks, doc: obj(d), events, issuerName, profile, movedTo };
 }
