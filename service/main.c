@@ -38,6 +38,8 @@
 #include "ledger/verdictbuild.h"
 #include "ledger/witness_client.h"
 #include "log.h"
+#include "peer/export.h"
+#include "peer/exporter.h"
 #include "import_cli.h"
 #include "verify/cli.h"
 #include "webhook/worker.h"
@@ -122,14 +124,17 @@ static int cmd_serve(const struct config *c)
   peer_init(&log_key, c->public_url);
   routes_peer_install(api_peer_check);
   fault_set(c->fault_point);
-  int seq = sequencer_start(c, &log_key);
+  export_init(c->peer.deadline_s);
+  int seq = sequencer_start(c, &log_key), exp = exporter_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||
-      verdictbuild_start(c) != 0 || runner_start() != 0 || anchorer_start(c) != 0 ||
-      webhook_worker_start(c) != 0 || server_start(c, api_routes, api_routes_count) != 0 ||
+  if (seq != 0 || exp != 0 || db_reads_start() != 0 || authsync_start() != 0 ||
+      witness_client_start(c) != 0 || verdictbuild_start(c) != 0 || runner_start() != 0 ||
+      anchorer_start(c) != 0 || webhook_worker_start(c) != 0 ||
+      server_start(c, api_routes, api_routes_count) != 0 ||
       statuspub_start(c, server_url_bound()) != 0) {
     server_stop();
     statuspub_stop();
+    exporter_stop();
     webhook_worker_stop();
     authsync_stop();
     anchorer_stop();
@@ -146,6 +151,7 @@ static int cmd_serve(const struct config *c)
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
   statuspub_stop();
+  exporter_stop();
   webhook_worker_stop();
   authsync_stop();
   anchorer_stop();

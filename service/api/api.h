@@ -55,6 +55,9 @@ void api_certs_freeze(struct req *r);
 void api_certs_unfreeze(struct req *r);
 void api_certs_revoke(struct req *r);
 void api_certs_burn(struct req *r);
+/* cross-operator transfer, the source side (api/exports.c) */
+void api_certs_export(struct req *r);
+void api_certs_export_cancel(struct req *r);
 /* editions.c */
 void api_editions_create(struct req *r);
 void api_editions_balances(struct req *r);

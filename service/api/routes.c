@@ -111,6 +111,10 @@ const struct route api_routes[] = {
      NULL},
     {"POST", "/v1/certificates/{ddc_id}/revoke", api_certs_revoke, OP_ISS, BODY_JSON, NULL},
     {"POST", "/v1/certificates/{ddc_id}/burn", api_certs_burn, ANY, BODY_JSON_OPTIONAL, NULL},
+    /* cross-operator transfer, the source side */
+    {"POST", "/v1/certificates/{ddc_id}/export", api_certs_export, ANY, BODY_JSON, NULL},
+    {"POST", "/v1/certificates/{ddc_id}/export/cancel", api_certs_export_cancel, ANY,
+     BODY_JSON_OPTIONAL, NULL},
     /* editions (DDC-1155) */
     {"POST", "/v1/editions", api_editions_create, ISS, BODY_JSON, NULL},
     {"GET", "/v1/editions/{ddc_id}/balances", api_editions_balances, ANY, BODY_NONE, page_query},
