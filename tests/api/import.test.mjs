@@ -95,7 +95,7 @@ async function exported({ to = bw.holder.id, peerLogKey = bKey, deadlineS = 600 
 async function statementOk(s, vkey) {
   const { signature, ...rest } = s;
   assert.equal(s.log_key, vkey);
-  const pub = Buffer.from(vkey.split('+')[2], 'base64').subarray(1);
+  const pub = Buffer.from(vkey.split('+').slice(2).join('+'), 'base64').subarray(1); // base64 may hold '+'
   const msg = Buffer.from(`ddc-peer-statement/v1\n${jcs(rest)}`, 'utf8');
   return ed.verifyAsync(Buffer.from(signature, 'base64url'), msg, pub);
 }
