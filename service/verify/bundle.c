@@ -143,11 +143,19 @@ static int bundle_check_key(json_t *checks, json_t *d, json_t *key)
 static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc,
                                        json_t *ddc_id, int imported)
 {
-  static const char *const moves[][2] = {
-      {"mint", "active"},         {"imported", "active"}, {"freeze", "frozen"},
-      {"unfreeze", "active"},     {"revoke", "revoked"},  {"burn", "burned"},
-      {"transfer", NULL},         {"approve", NULL},      {"uri_set", NULL},
-      {"edition_transfer", NULL}, {"edition_burn", NULL}, {"mint_more", NULL}};
+  static const char *const moves[][2] = {{"mint", "active"},
+                                         {"imported", "active"},
+                                         {"freeze", "frozen"},
+                                         {"unfreeze", "active"},
+                                         {"revoke", "revoked"},
+                                         {"burn", "burned"},
+                                         {"transfer", NULL},
+                                         {"approve", NULL},
+                                         {"uri_set", NULL},
+                                         {"edition_transfer", NULL},
+                                         {"edition_burn", NULL},
+                                         {"mint_more", NULL},
+                                         {"export_started", "exporting"}};
   char prev[65] = "", doc_hash[65];
   uint8_t h[32];
   const char *status = NULL;
