@@ -90,16 +90,20 @@ static void imported_vkey(const struct note_verifier *k, char out[NOTE_VKEY_MAX]
   if (note_verifier_format(k, out, NOTE_VKEY_MAX) < 0) out[0] = 0;
 }
 
-/* Why the source verdict does not stand, or NULL: a failed check, not final, not exporting. */
-static const char *imported_source_fault(json_t *iv)
+/* Why the source verdict does not stand, or NULL: a failed check (named in buf), not final, not
+ * exporting. */
+static const char *imported_source_fault(json_t *iv, char *buf, size_t cap)
 {
   size_t i;
   json_t *c;
-  if (!iv) return "the source bundle is missing or its log key does not parse";
-  json_array_foreach(
-      json_object_get(iv, "checks"), i,
-      c) if (!json_is_true(json_object_get(c, "ok"))) return "the source bundle fails a check "
-                                                             "under the source's key";
+  if (!iv) return "the source bundle is missing, nested too deep, or its log key does not parse";
+  json_array_foreach(json_object_get(iv, "checks"), i, c)
+  {
+    if (json_is_true(json_object_get(c, "ok"))) continue;
+    snprintf(buf, cap, "the source bundle fails its check %s under the source's log key",
+             imported_str(c, "name"));
+    return buf;
+  }
   if (!json_is_true(json_object_get(iv, "final")))
     return "the source's export event is not in a final checkpoint";
   if (strcmp(imported_str(iv, "result"), "exporting") != 0)
@@ -166,7 +170,8 @@ int imported_check(json_t *checks, json_t *b, json_t *iv, const struct bundle_tr
     imported_vkey(trust->peer->log, src);
   else
     snprintf(src, sizeof src, "%s", imported_str(imported_from(b), "log_key"));
-  const char *why = imported_source_fault(iv);
+  char buf[160];
+  const char *why = imported_source_fault(iv, buf, sizeof buf);
   if (!why && (!first || !last)) why = "an event's signed text does not parse";
   if (!why) why = imported_tie_fault(first, last, imported_str(le, "canonical"), dest, src);
   if (!why) why = imported_doc_fault(b, inner, first);
