@@ -361,6 +361,13 @@ static const struct config_setting config_settings[] = {
     CONFIG_UINT_ROW("DDC_WEBHOOK_GIVE_UP_S", "--webhook-give-up-s", webhook.give_up_s, 1, 2592000,
                     " (seconds)", "259200",
                     "a webhook delivery failing this long disables its endpoint (3 days)"),
+    CONFIG_UINT_ROW("DDC_EXPORT_DEADLINE_S", "--export-deadline-s", peer.deadline_s, 1, 2592000,
+                    " (seconds)", "600",
+                    "an export to another operator may be cancelled this long after it began, "
+                    "when no receipt came"),
+    CONFIG_TEXT_ROW("DDC_FAULT_POINT", "--fault-point", "NAME", fault_point, "none",
+                    "tests only: the named fault point (import.after_mint, ...) at which the "
+                    "process kills itself"),
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 

@@ -21,11 +21,14 @@
 #include "db/pg.h"
 #include "db/reads.h"
 #include "domain/account.h"
+#include "domain/peer.h"
 #include "domain/profile.h"
+#include "fault.h"
 #include "http/addrlimit.h"
 #include "http/auth.h"
 #include "http/authsync.h"
 #include "http/respcache.h"
+#include "http/routes.h"
 #include "http/server.h"
 #include "http/session.h"
 #include "ledger/bundle.h"
@@ -35,6 +38,8 @@
 #include "ledger/verdictbuild.h"
 #include "ledger/witness_client.h"
 #include "log.h"
+#include "peer/export.h"
+#include "peer/exporter.h"
 #include "import_cli.h"
 #include "verify/cli.h"
 #include "webhook/worker.h"
@@ -116,14 +121,20 @@ static int cmd_serve(const struct config *c)
   api_web_init(c->public_url);
   profile_init(&c->domain);
   session_init(c->console.idle_s, c->console.max_s, c->console.signin_failures, c->public_url);
-  int seq = sequencer_start(c, &log_key);
+  peer_init(&log_key, c->public_url);
+  routes_peer_install(api_peer_check);
+  fault_set(c->fault_point);
+  export_init(c->peer.deadline_s);
+  int seq = sequencer_start(c, &log_key), exp = exporter_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||
-      verdictbuild_start(c) != 0 || runner_start() != 0 || anchorer_start(c) != 0 ||
-      webhook_worker_start(c) != 0 || server_start(c, api_routes, api_routes_count) != 0 ||
+  if (seq != 0 || exp != 0 || db_reads_start() != 0 || authsync_start() != 0 ||
+      witness_client_start(c) != 0 || verdictbuild_start(c) != 0 || runner_start() != 0 ||
+      anchorer_start(c) != 0 || webhook_worker_start(c) != 0 ||
+      server_start(c, api_routes, api_routes_count) != 0 ||
       statuspub_start(c, server_url_bound()) != 0) {
     server_stop();
     statuspub_stop();
+    exporter_stop();
     webhook_worker_stop();
     authsync_stop();
     anchorer_stop();
@@ -140,6 +151,7 @@ static int cmd_serve(const struct config *c)
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
   statuspub_stop();
+  exporter_stop();
   webhook_worker_stop();
   authsync_stop();
   anchorer_stop();

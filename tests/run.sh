@@ -108,8 +108,9 @@ done
 echo "== verification links alone"
 alone=1
 for b in build/asan/tests/test_dataint build/asan/tests/test_gzip build/asan/tests/test_merkle \
-  build/asan/tests/test_note build/asan/tests/test_vc build/fuzz/fuzz_bundle build/fuzz/fuzz_dataint \
-  build/fuzz/fuzz_gzip build/fuzz/fuzz_merkle build/fuzz/fuzz_note build/fuzz/fuzz_witness; do
+  build/asan/tests/test_note build/asan/tests/test_peersig build/asan/tests/test_vc build/fuzz/fuzz_bundle build/fuzz/fuzz_dataint \
+  build/fuzz/fuzz_gzip build/fuzz/fuzz_merkle build/fuzz/fuzz_note build/fuzz/fuzz_peersig \
+  build/fuzz/fuzz_witness; do
   if [ ! -x "$b" ] || ldd "$b" | grep -qE 'libpq|libmicrohttpd'; then echo "$b: needs the server's libraries"; alone=0; fi
 done
 [ $alone = 1 ] && echo "1 passed, 0 failed" >"$WORK/alone.out" || echo "0 passed, 1 failed" >"$WORK/alone.out"

@@ -22,8 +22,10 @@ const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
 const FIELDS = [['code', 'code'], ['ddcId', 'ddc_id'], ['keyId', 'key_id'], ['issuer', 'issuer_id'],
   ['kind', 'kind'], ['contentHash', 'content_hash'], ['uri', 'uri'], ['validFrom', 'valid_from'],
   ['validUntil', 'valid_until'], ['issuedAt', 'issued_at']];
-const MOVES = { mint: 'active', imported: 'active', export_started: 'exporting', freeze: 'frozen', unfreeze: 'active', revoke: 'revoked', burn: 'burned', transfer: null, approve: null,
-  uri_set: null, edition_transfer: null, edition_burn: null, mint_more: null };
+const MOVES = { mint: 'active', imported: 'active', freeze: 'frozen', unfreeze: 'active', revoke: 'revoked', burn: 'burned', transfer: null, approve: null,
+  uri_set: null, edition_transfer: null, edition_burn: null, mint_more: null,
+  // cross-operator transfer, the source side: locked while exported, moved once received there
+  export_started: 'exporting', export_completed: 'moved', export_refused: 'active', export_cancelled: 'active' };
 
 function parse(text) {
   try { return JSON.parse(text); } catch { return undefined; }
@@ -254,8 +256,9 @@ async function checkImported(checks, b, trusted, peerKey, depth) {
 
 // Checks bundle b against the trusted log key (a verifier key string; the bundle's own when
 // empty); opts.peerKey: an imported certificate's source log key the caller pins. Returns {result,
-// checks, doc, events, issuerName, profile (the issuer's logged profile, or null), imported
-// (null, or {source: the source bundle's verdict, from: {peer, code, ddc_id}})}.
+// checks, doc, events, issuerName, profile (the issuer's logged profile, or null), movedTo
+// ({peer, code, url} of a moved certificate, or null), imported (null, or {source: the source
+// bundle's verdict, from: {peer, code, ddc_id}})}.
 export async function checkBundle(b, trusted, opts = {}) {
   const checks = [], from = obj(b?.imported_from), inner = obj(from?.bundle);
   const cert = obj(b?.certificate), doc = str(b?.document);
@@ -285,5 +288,9 @@ export async function checkBundle(b, trusted, opts = {}) {
     : 'valid';
   const bi = obj(b?.issuer);
   const issuerName = imported ? str(imported.source?.issuerName) : bi && obj(d) && sameJson(bi.id, d.issuer) ? str(bi.name) : '';
-  return { result, checks, doc: obj(d), events, issuerName, profile, imported };
+  // where a moved certificate went: its last event, export_completed, names the destination's
+  const last = events[events.length - 1];
+  const movedTo = !failed && status === 'moved' && last?.type === 'export_completed'
+    ? { peer: last.data?.peer ?? null, code: last.data?.code ?? null, url: last.data?.url ?? null } : null;
+  return { result, checks, doc: obj(d), events, issuerName, profile, movedTo, imported };
 }

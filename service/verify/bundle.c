@@ -143,19 +143,24 @@ static int bundle_check_key(json_t *checks, json_t *d, json_t *key)
 static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc,
                                        json_t *ddc_id, int imported)
 {
-  static const char *const moves[][2] = {{"mint", "active"},
-                                         {"imported", "active"},
-                                         {"freeze", "frozen"},
-                                         {"unfreeze", "active"},
-                                         {"revoke", "revoked"},
-                                         {"burn", "burned"},
-                                         {"transfer", NULL},
-                                         {"approve", NULL},
-                                         {"uri_set", NULL},
-                                         {"edition_transfer", NULL},
-                                         {"edition_burn", NULL},
-                                         {"mint_more", NULL},
-                                         {"export_started", "exporting"}};
+  static const char *const moves[][2] = {
+      {"mint", "active"},
+      {"imported", "active"},
+      {"freeze", "frozen"},
+      {"unfreeze", "active"},
+      {"revoke", "revoked"},
+      {"burn", "burned"},
+      {"transfer", NULL},
+      {"approve", NULL},
+      {"uri_set", NULL},
+      {"edition_transfer", NULL},
+      {"edition_burn", NULL},
+      {"mint_more", NULL},
+      /* cross-operator transfer, the source side (docs/transfer.md) */
+      {"export_started", "exporting"},
+      {"export_completed", "moved"},
+      {"export_refused", "active"},
+      {"export_cancelled", "active"}};
   char prev[65] = "", doc_hash[65];
   uint8_t h[32];
   const char *status = NULL;
@@ -193,6 +198,19 @@ static const char *bundle_check_events(json_t *checks, json_t *events, const cha
   return ok ? status : NULL;
 }
 
+/* Where a moved certificate went, as its last event, export_completed, says: {peer, code, url}
+ * (the destination's), or NULL. */
+static json_t *bundle_moved_to(json_t *events)
+{
+  json_t *c = bundle_canon(json_array_get(events, json_array_size(events) - 1));
+  json_t *x = json_object_get(c, "data"), *m = NULL;
+  if (c && !strcmp(bundle_str(c, "type"), "export_completed"))
+    m = json_pack("{s:O?, s:O?, s:O?}", "peer", json_object_get(x, "peer"), "code",
+                  json_object_get(x, "code"), "url", json_object_get(x, "url"));
+  json_decref(c);
+  return m;
+}
+
 /* Leaf index of an event whose inclusion the bundle carries, or -1. */
 static int64_t bundle_leaf(json_t *event)
 {
@@ -216,8 +234,7 @@ static void bundle_check_key_order(json_t *checks, json_t *key, json_t *events)
                anchored ? "the log shows the key added before the mint and not retired before it"
                         : "checked once the events are in the log");
 }
-/* Whether the event is in the checkpoint's tree: 1 proven, 0 not yet there, -1 a bad proof. */
-static int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
+int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
 {
   json_t *inc = json_object_get(event, "inclusion"), *li = json_object_get(event, "leaf_index");
   if (!json_is_object(inc) || !json_is_integer(li)) return 0;
@@ -561,8 +578,11 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   json_t *v = json_pack("{s:s, s:b, s:n, s:o, s:o}", "result", result, "final", anchored > 0,
                         "certificate", "issuer", issuer ? issuer : json_object(), "checks", checks);
   if (v) bundle_view(v, b, doc, d, status);
-  json_t *edition = strcmp(result, "invalid") && v ? bundle_edition(b) : NULL;
+  int failed = !strcmp(result, "invalid");
+  json_t *edition = !failed && v ? bundle_edition(b) : NULL;
   if (edition) json_object_set_new(v, "edition", edition);
+  json_t *moved = !failed && !strcmp(status, "moved") ? bundle_moved_to(events) : NULL;
+  if (v && moved) json_object_set_new(v, "moved_to", moved);
   json_decref(d);
   return v;
 }

@@ -39,14 +39,20 @@ struct bundle_trust {
   unsigned depth;
 };
 
+/* Whether an event as bundles carry it ({canonical, leaf_index, inclusion: {size, proof[]}}) is
+ * in the tree of size leaves with this root: 1 proven, 0 not yet there (no proof), -1 a bad proof
+ * or another size. Also what a peer's receipt is checked with. */
+int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32]);
 /* Runs every check on a bundle: {result, final, certificate, issuer, checks[{name, ok, detail}]};
  * issuer.profile is the issuer's logged profile_set event's data (name, url, logo_url, domain,
  * domain_checked_at) when the bundle carries it (issuer.profile_event) and it is in the tree.
- * result: valid, revoked, frozen, burned, expired, not_yet_valid, not_yet_anchored (also while
- * the checkpoint lacks its quorum of cosignatures), or invalid (a check failed). final: every
- * event is in a checkpoint with its quorum. An imported certificate's bundle (imported_from, see
- * verify/imported.h) adds the check imported_source and the member imported_from {peer, code,
- * ddc_id}; its issuer key and its issuer's profile are the source bundle's. */
+ * result: valid, revoked, frozen, burned, exporting (locked while it is exported to another
+ * operator), moved (it went there: moved_to {peer, code, url} from its export_completed event),
+ * expired, not_yet_valid, not_yet_anchored (also while the checkpoint lacks its quorum of
+ * cosignatures), or invalid (a check failed). final: every event is in a checkpoint with its
+ * quorum. An imported certificate's bundle (imported_from, see verify/imported.h) adds the
+ * check imported_source and the member imported_from {peer, code, ddc_id}; its issuer key and
+ * its issuer's profile are the source bundle's. */
 json_t *bundle_verdict(json_t *bundle, const struct bundle_trust *trust);
 /* Of an edition's bundle (its document says "standard":"ddc-1155"), the class as its logged
  * events show it, read from their signed texts only: {standard, supply, burned, balances
