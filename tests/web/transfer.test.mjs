@@ -4,9 +4,11 @@
 // link to its page at B; B's page shows where it came from and every check passes in both logs
 // (B's and, for the source's bundle, A's); both pages have no axe-core violation. B's proof
 // bundle dropped on B's start page is checked there (valid), and with its source's bundle altered
-// it fails (imported_source ✗); POST /v1/verify and `ddcd verify --peer-key` agree.
+// it fails (imported_source ✗); POST /v1/verify and `ddcd verify --peer-key` agree. An export to
+// a peer that never answers leaves A's page saying "Being moved" to that peer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -37,9 +39,15 @@ function freePort() {
   });
 }
 
-// One operator: its own database cluster and ddcd, named by its log origin and public URL.
+// One operator: its own database cluster and ddcd, named by its log origin (`ddcd init` names
+// the log by it) and public URL.
 async function operator(tag) {
-  const c = await cluster(tag);
+  const saved = process.env.DDC_LOG_ORIGIN;
+  process.env.DDC_LOG_ORIGIN = `${tag}.test/log`;
+  const c = await cluster(tag).finally(() => {
+    if (saved === undefined) delete process.env.DDC_LOG_ORIGIN;
+    else process.env.DDC_LOG_ORIGIN = saved;
+  });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const env = { ...c.env, DDC_LOG_ORIGIN: `${tag}.test/log`, DDC_PUBLIC_URL: base, DDC_ANCHOR_INTERVAL_MS: '100' };
@@ -47,6 +55,14 @@ async function operator(tag) {
   const w = await world(srv.base, c.op);
   const key = (await request(srv.base, 'GET', '/v1/log/key')).text.trim();
   return { c, srv, w, env, key, base: srv.base };
+}
+
+// A note verifier key (name+keyid+base64(0x01 || Ed25519 key)) of a log no one runs.
+function strayLogKey(name) {
+  const pub = crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
+  const body = Buffer.concat([Buffer.from([1]), pub]);
+  const id = crypto.createHash('sha256').update(Buffer.concat([Buffer.from(`${name}\n`), body])).digest().subarray(0, 4);
+  return `${name}+${id.toString('hex')}+${body.toString('base64')}`;
 }
 
 let A, B, browser, moved;
@@ -58,6 +74,8 @@ before(async () => {
     const r = await request(me.base, 'POST', '/v1/peers', { key: me.w.op, json: { name, url: peer.base, log_key: peer.key } });
     assert.equal(r.status, 201, r.text);
   }
+  const r = await request(A.base, 'POST', '/v1/peers', { key: A.w.op, json: { name: 'c', url: `http://127.0.0.1:${await freePort()}`, log_key: strayLogKey('c.test/log') } });
+  assert.equal(r.status, 201, r.text);
   browser = await launch();
 });
 after(async () => {
@@ -68,18 +86,29 @@ after(async () => {
   }
 });
 
-// A certificate at A, owned by A's holder, exported to B's holder; resolves once A says moved.
-async function exportOne() {
+// A certificate at A, owned by A's holder, exported to account `to` at peer; resolves {cert, export}.
+async function startExport(peer, to) {
   const m = await request(A.base, 'POST', '/v1/certificates', {
     key: A.w.issuerKey,
     json: { kind: 'copyright', owner_id: A.w.holder.id, metadata: { title: uniq('Spring Dawn'), authors: ['Li Bai'], work_type: 'music', created_on: '2026-03-01', registration_no: uniq('R') } },
   });
   assert.equal(m.status, 201, m.text);
-  const x = await request(A.base, 'POST', `/v1/certificates/${m.json.ddc_id}/export`, {
-    key: A.w.issuerKey, headers: { 'Idempotency-Key': uniq('export').replace(/\W/g, '') }, json: { peer: 'b', to: B.w.holder.id },
-  });
+  // a 503 is for the client to retry with the same Idempotency-Key (as any client would)
+  const idem = uniq('export').replace(/\W/g, '');
+  let x;
+  for (let i = 0; i < 5 && (!x || x.status === 503); i++) {
+    x = await request(A.base, 'POST', `/v1/certificates/${m.json.ddc_id}/export`, {
+      key: A.w.issuerKey, headers: { 'Idempotency-Key': idem }, json: { peer, to },
+    });
+  }
   assert.equal(x.status, 202, x.text);
   assert.equal(x.json.status, 'exporting');
+  return { m, x };
+}
+
+// An export to B's holder; resolves once A says moved and B's verdict is valid.
+async function exportOne() {
+  const { m } = await startExport('b', B.w.holder.id);
   const v = await until('the export to complete', async () => {
     const r = await request(A.base, 'GET', `/v1/verify/${m.json.code}`);
     return r.json?.result === 'moved' ? r.json : null;
@@ -103,6 +132,18 @@ async function certPage(o, code, name) {
 const listOf = (page, sel) => page.$$eval(`${sel} li`, (lis) => lis.map((li) => ({
   id: li.dataset.check, state: li.className.replace(/.*check-(\w+).*/, '$1'), label: li.querySelector('strong').textContent,
 })));
+
+test('an export to a peer that does not answer: A\'s page says "Being moved" to it', async () => {
+  const { m } = await startExport('c', 5);
+  await until('the exporting verdict', async () => (await request(A.base, 'GET', `/v1/verify/${m.json.code}`)).json?.result === 'exporting');
+  const { page, context } = await certPage(A, m.json.code, 'transfer-exporting');
+  assert.equal(await page.textContent('#status-word'), 'Being moved');
+  assert.match(await page.textContent('#status-sub'), /being moved to c /);
+  assert.deepEqual((await listOf(page, '#checklist')).filter((c) => c.state !== 'ok'), [], 'every check ✓');
+  assert.match(await page.textContent('#timeline'), /Move to c started \(to account #5 there\)/);
+  await axe(page, 'the page of a certificate being moved');
+  await context.close();
+});
 
 test('an export completes: A\'s page says "Moved" with the link to B\'s page', async () => {
   moved = await exportOne();
