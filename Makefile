@@ -19,7 +19,7 @@ VERIFY_SRC := $(sort $(wildcard service/verify/*.c)) service/crypto/codes.c serv
   $(addprefix service/chain/,abi.c evm.c keccak.c rlp.c rpc.c secp.c tx.c)
 VERIFY_PKGS := jansson libsodium libcurl libsecp256k1
 VERIFY_LDLIBS := $(shell pkg-config --libs $(VERIFY_PKGS) 2>/dev/null) -lm -lpthread
-VERIFY_UNITS := test_dataint test_gzip test_merkle test_note test_peersig test_vc
+VERIFY_UNITS := test_dataint test_gzip test_imported test_merkle test_note test_peersig test_vc
 VERIFY_FUZZ := fuzz_bundle fuzz_dataint fuzz_gzip fuzz_merkle fuzz_note fuzz_peersig \
   fuzz_witness
 

@@ -514,6 +514,8 @@ void config_usage(FILE *out)
       "  verify     BUNDLE.json [--log-key KEY] [--witness-key KEY ...] [--witness-quorum K]\n"
       "             [--rpc URL]: check a proof bundle offline, and its chain anchor on the chain\n"
       "             at URL (exit 0: valid)\n"
+      "             [--peer-key KEY [--peer-witness-key KEY ...]]: an imported certificate's\n"
+      "             source log key to check its source bundle under (else the one it names)\n"
       "  import     FILE --kind KIND [--dry-run] [--partial] --url URL --key-file F: upload a\n"
       "             CSV or NDJSON batch and follow it to its end (exit 0: every row minted)\n"
       "  witness    --origin O --log-key KEY --key FILE --listen ADDR [--state FILE]: serve a\n"

@@ -272,7 +272,8 @@ static enum ddc_err bundle_head_read(void *arg)
 }
 
 /* Whether the bundle's last event is the log's last event of the certificate, and the bundle
- * has as many. */
+ * has as many. An imported certificate's document names its source's code: the log here knows it
+ * by the bundle's certificate.code (its last event hash must then match all the same). */
 static int bundle_is_current(json_t *b)
 {
   json_t *events = json_object_get(b, "events");
@@ -280,7 +281,8 @@ static int bundle_is_current(json_t *b)
   const char *canon = json_string_value(
       json_object_get(json_array_get(events, json_array_size(events) - 1), "canonical"));
   json_t *d = doc ? jcs_load(doc, strlen(doc), NULL) : NULL;
-  const char *code = json_string_value(json_object_get(d, "code"));
+  const char *code = json_string_value(json_object_get(
+      json_object_get(b, "imported_from") ? json_object_get(b, "certificate") : d, "code"));
   char got[65];
   uint8_t h[32];
   int current = code && canon;
