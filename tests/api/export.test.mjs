@@ -109,7 +109,7 @@ test('export -> moved with the receipt; then every change 409 certificate_moved,
   assert.equal(ev.data.exportId, r.json.export_id);
   assert.equal(ev.data.peer, 'b');
   assert.match(ev.data.receiptSha256, /^[0-9a-f]{64}$/);
-  const receipt = A.sql(`SELECT receipt FROM cert_exports WHERE export_id = ${r.json.export_id}`);
+  const receipt = A.sql('pg', `SELECT receipt FROM cert_exports WHERE export_id = ${r.json.export_id}`);
   assert.equal(JSON.parse(receipt).code, ev.data.code);
   const there = await request(b.base, 'GET', `/v1/verify/${ev.data.code}`);
   assert.equal(there.status, 200, there.text);
