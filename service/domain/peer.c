@@ -90,7 +90,7 @@ static enum ddc_err peer_witnesses(json_t *keys, char **text)
                            "(name+keyid+base64, type 4 cosignatures)",
                            i);
   }
-  *text = json_dumps(keys ? keys : json_array(), JSON_COMPACT);
+  *text = keys ? json_dumps(keys, JSON_COMPACT) : strdup("[]");
   return *text ? DDC_ERR_OK : DDC_ERR_INTERNAL;
 }
 
