@@ -264,7 +264,9 @@ export async function checkBundle(b, trusted, opts = {}) {
   const cert = obj(b?.certificate), doc = str(b?.document);
   const key = obj(from ? inner?.signing_key : b?.signing_key);
   const srcCert = obj(inner?.certificate);
-  const named = from && cert ? { ...cert, code: srcCert?.code ?? null, ddc_id: srcCert?.ddc_id ?? null } : cert;
+  // the document names the source's certificate, issuer and key (here: the pin's account, no key)
+  const named = from && cert ? { ...cert, code: srcCert?.code ?? null, ddc_id: srcCert?.ddc_id ?? null,
+    key_id: srcCert?.key_id ?? null, issuer_id: srcCert?.issuer_id ?? null } : cert;
   const d = parse(doc);
   const docHash = await checkDocument(checks, doc, d, named, key, b?.events);
   checkKeyEvents(checks, obj(d), key);

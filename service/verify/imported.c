@@ -188,12 +188,13 @@ int imported_check(json_t *checks, json_t *b, json_t *iv, const struct bundle_tr
 
 json_t *imported_named(json_t *cert, json_t *b)
 {
+  static const char *const source_fields[] = {"code", "ddc_id", "key_id", "issuer_id"};
   json_t *named = json_is_object(cert) ? json_copy(cert) : json_object();
   json_t *src = json_object_get(imported_inner(b), "certificate");
-  json_object_set(named, "code",
-                  json_object_get(src, "code") ? json_object_get(src, "code") : json_null());
-  json_object_set(named, "ddc_id",
-                  json_object_get(src, "ddc_id") ? json_object_get(src, "ddc_id") : json_null());
+  for (size_t i = 0; i < sizeof source_fields / sizeof source_fields[0]; i++) {
+    json_t *v = json_object_get(src, source_fields[i]);
+    json_object_set(named, source_fields[i], v ? v : json_null());
+  }
   return named;
 }
 

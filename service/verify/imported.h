@@ -26,7 +26,8 @@ json_t *imported_source_verdict(json_t *b, const struct bundle_trust *trust);
 int imported_check(json_t *checks, json_t *b, json_t *iv, const struct bundle_trust *trust);
 
 /* The certificate's fields the signed document names: the bundle's certificate with the source's
- * code and ddc_id (the document was signed at the source). A new reference. */
+ * code, ddc_id, key_id and issuer_id (the document was signed at the source; here the
+ * certificate has no key and its issuer is the pin's account). A new reference. */
 json_t *imported_named(json_t *cert, json_t *b);
 
 /* The source bundle's signing key (the issuer's key is logged in the source's log only). */

@@ -197,6 +197,8 @@ static json_t *make_dest(struct tlog *b, json_t *inner, const char *src, const s
   json_t *ie = json_object_get(inner, "events");
   json_t *last = json_array_get(ie, json_array_size(ie) - 1);
   json_t *cert = make_cert(DST_CODE, 7, doc, sk, "active");
+  json_object_set_new(cert, "key_id", json_null());        /* as B has it: no key here, */
+  json_object_set_new(cert, "issuer_id", json_integer(3)); /* the issuer the pin's account */
   json_decref(tlog_event(b, "account_created", json_null(), json_integer(12), NULL,
                          json_pack("{s:s}", "name", "holder")));
   json_t *first = tlog_event(
