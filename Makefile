@@ -15,11 +15,14 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 # neither libpq nor libmicrohttpd, into the unit tests and fuzz targets of verification.
 VERIFY_SRC := $(sort $(wildcard service/verify/*.c)) service/crypto/codes.c service/crypto/dataint.c \
   service/crypto/gzip.c service/crypto/jcs.c service/timefmt.c service/errors.c \
+  service/peer/peersig.c \
   $(addprefix service/chain/,abi.c evm.c keccak.c rlp.c rpc.c secp.c tx.c)
 VERIFY_PKGS := jansson libsodium libcurl libsecp256k1
 VERIFY_LDLIBS := $(shell pkg-config --libs $(VERIFY_PKGS) 2>/dev/null) -lm -lpthread
-VERIFY_UNITS := test_chainproof test_dataint test_gzip test_merkle test_note test_vc
-VERIFY_FUZZ := fuzz_bundle fuzz_dataint fuzz_gzip fuzz_merkle fuzz_note fuzz_witness
+VERIFY_UNITS := test_chainproof test_dataint test_gzip test_imported test_merkle test_note \
+  test_peersig test_vc
+VERIFY_FUZZ := fuzz_bundle fuzz_dataint fuzz_gzip fuzz_merkle fuzz_note fuzz_peersig \
+  fuzz_witness
 
 CFLAGS_BASE := -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -Iservice -MMD -MP \
   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

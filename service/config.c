@@ -366,6 +366,13 @@ static const struct config_setting config_settings[] = {
     CONFIG_UINT_ROW("DDC_WEBHOOK_GIVE_UP_S", "--webhook-give-up-s", webhook.give_up_s, 1, 2592000,
                     " (seconds)", "259200",
                     "a webhook delivery failing this long disables its endpoint (3 days)"),
+    CONFIG_UINT_ROW("DDC_EXPORT_DEADLINE_S", "--export-deadline-s", peer.deadline_s, 1, 2592000,
+                    " (seconds)", "600",
+                    "an export to another operator may be cancelled this long after it began, "
+                    "when no receipt came"),
+    CONFIG_TEXT_ROW("DDC_FAULT_POINT", "--fault-point", "NAME", fault_point, "none",
+                    "tests only: the named fault point (import.after_mint, ...) at which the "
+                    "process kills itself"),
 };
 #define CONFIG_NSETTINGS (sizeof config_settings / sizeof config_settings[0])
 
@@ -536,6 +543,8 @@ void config_usage(FILE *out)
       "  verify     BUNDLE.json [--log-key KEY] [--witness-key KEY ...] [--witness-quorum K]\n"
       "             [--rpc URL]: check a proof bundle offline, and its chain anchor on the chain\n"
       "             at URL (exit 0: valid)\n"
+      "             [--peer-key KEY [--peer-witness-key KEY ...]]: an imported certificate's\n"
+      "             source log key to check its source bundle under (else the one it names)\n"
       "  import     FILE --kind KIND [--dry-run] [--partial] --url URL --key-file F: upload a\n"
       "             CSV or NDJSON batch and follow it to its end (exit 0: every row minted)\n"
       "  witness    --origin O --log-key KEY --key FILE --listen ADDR [--state FILE]: serve a\n"
@@ -544,6 +553,8 @@ void config_usage(FILE *out)
       "  chain deploy  [--chain NAME] deploy the root registry contract with the chain's key,\n"
       "             print its address alone on stdout and allow the key's address to anchor (then\n"
       "             set DDC_CHAIN_CONTRACT, or the chain's contract in DDC_CHAINS_FILE)\n"
+      "  peer sign METHOD PATH ORIGIN  the DDC-Peer-Signature of a request (body on stdin) to\n"
+      "                the peer whose log origin is ORIGIN, by this log's key\n"
       "  --help     this text\n"
       "  --version  print the version\n\n"
       "options (environment variable in brackets):\n",

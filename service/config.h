@@ -86,6 +86,10 @@ struct config {
     unsigned backoff_max_s; /* the longest wait between two attempts of a delivery */
     unsigned give_up_s;     /* a delivery failing this long disables its endpoint */
   } webhook;
+  struct config_peer {   /* cross-operator transfer (service/peer/) */
+    unsigned deadline_s; /* an export's deadline, from its start */
+  } peer;
+  char fault_point[64]; /* tests: the fault point (service/fault.h) to die at; "": none */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name);

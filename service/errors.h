@@ -66,8 +66,27 @@
   X(PRICE_BELOW_FLOOR, "price_below_floor", 409,                                                   \
     "The price is below the floor the operator set for the platform")                              \
   X(URI_ALREADY_SET, "uri_already_set", 409, "The certificate's URI is set; it is written once")   \
+  X(CERTIFICATE_EXPORTING, "certificate_exporting", 409,                                           \
+    "The certificate is being exported to another operator: it is locked")                         \
+  X(CERTIFICATE_MOVED, "certificate_moved", 409, "The certificate moved to another operator")      \
+  X(PEER_NOT_FOUND, "peer_not_found", 409, "No peer operator is pinned under that name")           \
+  X(EXPORT_NOT_PENDING, "export_not_pending", 409, "The certificate has no export pending")        \
+  X(EXPORT_DEADLINE_NOT_PASSED, "export_deadline_not_passed", 409,                                 \
+    "The export may be cancelled only after its deadline")                                         \
+  X(EXPORT_COMPLETED, "export_completed", 409,                                                     \
+    "The export was completed: the certificate moved to the other operator")                       \
   X(BATCH_REFUSED, "batch_refused", 422, "Items of the batch were refused; nothing was applied")   \
   X(WEBHOOK_LIMIT, "webhook_limit", 409, "The account has as many webhooks as it may have")        \
+  X(PEER_EXISTS, "peer_exists", 409, "A peer with this name or log key is pinned already")         \
+  X(PEER_UNKNOWN, "peer_unknown", 401, "No pinned peer has the key that signed this request")      \
+  X(PEER_SIGNATURE_INVALID, "peer_signature_invalid", 401,                                         \
+    "DDC-Peer-Signature is missing, malformed or does not verify")                                 \
+  X(PEER_SIGNATURE_EXPIRED, "peer_signature_expired", 401,                                         \
+    "DDC-Peer-Signature was made more than 300 seconds from now")                                  \
+  X(PACKET_INVALID, "packet_invalid", 422, "The transfer packet was refused")                      \
+  X(PACKET_REPLAYED, "packet_replayed", 409, "This export was imported already")                   \
+  X(EXPORT_CLOSED, "export_closed", 409, "This export was closed here: it is never imported")      \
+  X(IMPORT_NOT_FOUND, "import_not_found", 404, "No import of this export here")                    \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \
@@ -77,6 +96,8 @@
   X(RATE_LIMITED, "rate_limited", 429, "Rate limit exceeded")                                      \
   X(INTERNAL, "internal", 500, "Internal error")                                                   \
   X(DB_UNAVAILABLE, "db_unavailable", 503, "Database unavailable")                                 \
+  X(PEER_UNREACHABLE, "peer_unreachable", 503,                                                     \
+    "The peer operator did not answer; the export stays locked")                                   \
   X(SCHEMA_OUTDATED, "schema_outdated", 503, "Database schema is not the one this ddcd needs")     \
   X(SHUTTING_DOWN, "shutting_down", 503, "The service is shutting down")
 

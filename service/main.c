@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "api/api.h"
 #include "batch/runner.h"
@@ -21,11 +22,14 @@
 #include "db/pg.h"
 #include "db/reads.h"
 #include "domain/account.h"
+#include "domain/peer.h"
 #include "domain/profile.h"
+#include "fault.h"
 #include "http/addrlimit.h"
 #include "http/auth.h"
 #include "http/authsync.h"
 #include "http/respcache.h"
+#include "http/routes.h"
 #include "http/server.h"
 #include "http/session.h"
 #include "ledger/bundle.h"
@@ -35,6 +39,9 @@
 #include "ledger/verdictbuild.h"
 #include "ledger/witness_client.h"
 #include "log.h"
+#include "peer/export.h"
+#include "peer/exporter.h"
+#include "peer/peersig.h"
 #include "import_cli.h"
 #include "verify/cli.h"
 #include "webhook/worker.h"
@@ -120,14 +127,20 @@ static int cmd_serve(const struct config *c)
   api_web_init(c->public_url);
   profile_init(&c->domain);
   session_init(c->console.idle_s, c->console.max_s, c->console.signin_failures, c->public_url);
-  int seq = sequencer_start(c, &log_key);
+  peer_init(&log_key, c->public_url);
+  routes_peer_install(api_peer_check);
+  fault_set(c->fault_point);
+  export_init(c->peer.deadline_s);
+  int seq = sequencer_start(c, &log_key), exp = exporter_start(c, &log_key);
   note_signer_wipe(&log_key);
-  if (seq != 0 || db_reads_start() != 0 || authsync_start() != 0 || witness_client_start(c) != 0 ||
-      verdictbuild_start(c) != 0 || runner_start() != 0 || anchorer_start(c) != 0 ||
-      webhook_worker_start(c) != 0 || server_start(c, api_routes, api_routes_count) != 0 ||
+  if (seq != 0 || exp != 0 || db_reads_start() != 0 || authsync_start() != 0 ||
+      witness_client_start(c) != 0 || verdictbuild_start(c) != 0 || runner_start() != 0 ||
+      anchorer_start(c) != 0 || webhook_worker_start(c) != 0 ||
+      server_start(c, api_routes, api_routes_count) != 0 ||
       statuspub_start(c, server_url_bound()) != 0) {
     server_stop();
     statuspub_stop();
+    exporter_stop();
     webhook_worker_stop();
     authsync_stop();
     anchorer_stop();
@@ -144,6 +157,7 @@ static int cmd_serve(const struct config *c)
   log_msg(LOG_INFO, "signal %d: finishing in-flight requests", sig);
   server_stop();
   statuspub_stop();
+  exporter_stop();
   webhook_worker_stop();
   authsync_stop();
   anchorer_stop();
@@ -275,6 +289,32 @@ static int cmd_init(const struct config *c)
   return rc;
 }
 
+/* `ddcd peer sign METHOD PATH CALLEE_ORIGIN`: the DDC-Peer-Signature value, by this deployment's
+ * log key, of a request whose body is standard input (for calling a peer by hand, and tests). */
+static int cmd_peer_sign(const struct config *c, char **args)
+{
+  struct note_signer key;
+  size_t len = 0, cap = 1 << 16;
+  char *body = malloc(cap), value[PEERSIG_VALUE_MAX];
+  for (size_t got; body && (got = fread(body + len, 1, cap - len, stdin)) > 0;)
+    if ((len += got) == cap) body = realloc(body, cap *= 2);
+  int rc = body && main_load_keys(c) == 0 && db_init(c->database_url) == 0 &&
+                   main_check_schema() == 0 && logkey_load(c->log_origin, &key) == DDC_ERR_OK
+               ? 0
+               : 1;
+  if (rc == 0) {
+    rc = peersig_sign(&key, args[0], args[1], body, len, args[2], (int64_t)time(NULL), value,
+                      sizeof value) > 0
+             ? 0
+             : 1;
+    note_signer_wipe(&key);
+    if (rc == 0) printf("%s\n", value);
+  }
+  free(body);
+  db_shutdown();
+  return rc;
+}
+
 int main(int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : "--help";
@@ -296,7 +336,8 @@ int main(int argc, char **argv)
     return witness_cli(argc - 2, argv + 2);
   }
   int chain = strcmp(cmd, "chain") == 0 && argc > 2 && strcmp(argv[2], "deploy") == 0;
-  if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init") && !chain) {
+  int peer = strcmp(cmd, "peer") == 0 && argc == 6 && strcmp(argv[2], "sign") == 0;
+  if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init") && !chain && !peer) {
     fprintf(stderr, "ddcd: unknown command \"%s\" (see ddcd --help)\n", cmd);
     return 2;
   }
@@ -307,7 +348,7 @@ int main(int argc, char **argv)
     return 1;
   }
   const char *chain_name = NULL; /* chain deploy --chain NAME */
-  int nargs = argc - 2 - chain;
+  int nargs = peer ? 0 : argc - 2 - chain;
   char **args = argv + 2 + chain;
   for (int i = 0; chain && i + 1 < nargs; i++)
     if (!strcmp(args[i], "--chain")) {
@@ -330,6 +371,7 @@ int main(int argc, char **argv)
     return 1;
   }
   if (chain) return deploy_cli(&c, chain_name);
+  if (peer) return cmd_peer_sign(&c, argv + 3);
   if (strcmp(cmd, "serve") == 0) return cmd_serve(&c);
   if (strcmp(cmd, "migrate") == 0) return cmd_migrate(&c);
   return cmd_init(&c);

@@ -3,8 +3,10 @@
 // (verify.js) and shows the status, the signed fields, the issuer's domain as its logged profile
 // states it, the history, one line per check, the log key checked against with its pin, and
 // the links to the bundle and the W3C credential; for an edition (DDC-1155) its class and, given
-// ?holder=<account id>, that holder's units as the events in the log show them. The page's code
-// comes from its own address.
+// ?holder=<account id>, that holder's units as the events in the log show them. A certificate
+// moved to another operator says where it went (with the link to its page there), one being moved
+// says to whom; one imported from another operator shows where it came from and the checks of
+// its source's bundle in the source's log. The page's code comes from its own address.
 import { applyI18n, formatTime, t } from './i18n.js';
 import { keyShape, logKey, pinKey } from './logkey.js';
 import { ed25519Supported } from './note.js';
@@ -22,7 +24,7 @@ function el(tag, cls, text) {
 
 function setStatus(kind, word, sub) {
   $('status').className = `status status-${kind}`;
-  $('status-icon').textContent = { valid: '✓', invalid: '✗', revoked: '✗', burned: '✗', not_found: '?' }[kind] || '!';
+  $('status-icon').textContent = { valid: '✓', invalid: '✗', revoked: '✗', burned: '✗', not_found: '?', moved: '→', exporting: '→' }[kind] || '!';
   $('status-word').textContent = word;
   $('status-sub').textContent = sub;
   document.body.dataset.result = kind;
@@ -43,12 +45,40 @@ function showResult(v, code) {
     not_yet_valid: () => t('status_not_yet_valid_sub', { date: formatTime(d.validFrom) }),
     not_yet_anchored: () => t('status_not_yet_anchored_sub'),
     invalid: () => t('status_invalid_sub'),
+    moved: () => t('status_moved_sub', { peer: ev('export_completed').data?.peer || '—', date: formatTime(ev('export_completed').time), code: ev('export_completed').data?.code || '—' }),
+    exporting: () => t('status_exporting_sub', { peer: ev('export_started').data?.peer || '—', date: formatTime(ev('export_started').time) }),
   };
   setStatus(v.result, t(`status_${v.result}`), (subs[v.result] || (() => ''))());
+  if (v.result === 'moved') showMovedLink(ev('export_completed').data || {});
   if (v.result === 'invalid' || !v.doc) return;
+  showProvenance(v.imported);
   showFields(d, issuer, code);
   showDomain(v.profile);
   showHistory(v.events);
+}
+
+// Where a moved certificate lives now: the link its logged export_completed event names (an
+// http(s) address only).
+function showMovedLink(data) {
+  let url = null;
+  try { url = new URL(String(data.url || '')); } catch { url = null; }
+  if (!url || !/^https?:$/.test(url.protocol)) return;
+  const a = el('a', '', t('moved_link', { peer: data.peer || url.host }));
+  a.href = url.href;
+  a.id = 'moved-link';
+  a.rel = 'noreferrer';
+  $('status-sub').append(' ', a);
+}
+
+// An imported certificate's source, as the signed texts name it, and that both logs were checked.
+function showProvenance(imported) {
+  if (!imported) return;
+  const f = imported.from;
+  $('provenance').textContent = t('provenance', { peer: f.peer, code: f.code, ddc_id: f.ddc_id });
+  $('provenance-logs').textContent = t('provenance_logs', { peer: f.peer });
+  $('provenance').dataset.peer = f.peer;
+  $('provenance').dataset.code = f.code;
+  $('provenance-box').hidden = false;
 }
 
 // The issuer's domain, only as the logged profile event states it (a check ddcd made and logged).
@@ -168,8 +198,18 @@ function showChains(chains) {
   $('chains').hidden = false;
 }
 
-function showChecks(checks, key) {
-  const ul = $('checklist');
+function showChecks(checks, key, imported) {
+  fillChecks($('checklist'), checks);
+  if (imported?.source) {
+    $('source-checks-h').textContent = t('h_source_checks', { peer: imported.from.peer });
+    fillChecks($('source-checklist'), imported.source.checks);
+    $('source-checks').hidden = false;
+  }
+  showLogKey(key);
+  $('checks').hidden = false;
+}
+
+function fillChecks(ul, checks) {
   for (const c of checks) {
     const state = c.ok === true ? 'ok' : c.ok === false ? 'fail' : 'wait';
     const li = el('li', `check check-${state}`);
@@ -182,8 +222,6 @@ function showChecks(checks, key) {
     li.append(mark, body);
     ul.append(li);
   }
-  showLogKey(key);
-  $('checks').hidden = false;
 }
 
 // The key checked against and, when one is pinned, whether the served key is the pinned one.
@@ -239,7 +277,7 @@ async function main() {
     const v = await checkBundle(parsed || {}, key.trusted);
     showResult(v, code);
     if (v.result !== 'invalid' && v.doc) showEdition(v.doc, parsed);
-    showChecks(v.checks, key);
+    showChecks(v.checks, key, v.imported);
     showChains(v.chains);
     const url = `${location.origin}/c/${code}`;
     $('qr').src = `/c/${encodeURIComponent(code)}/qr.svg`;

@@ -1,11 +1,14 @@
 // index.js: the start page: a certificate code (or a pasted link holding one) leads to its page;
 // a dropped or chosen file that is a W3C Verifiable Credential (JSON with @context) is checked
-// here (vc.js) and its verdict shown with the named checks; any other file is hashed here with
-// WebCrypto SHA-256 and only the hash is looked up (GET /v1/verify?content_hash=).
+// here (vc.js) and its verdict shown with the named checks, and so is a proof bundle (JSON of
+// type ddc.bundle/v1, verify.js; an imported certificate's with its source's checks); any other
+// file is hashed here with WebCrypto SHA-256 and only the hash is looked up (GET
+// /v1/verify?content_hash=).
 import { applyI18n, formatTime, t } from './i18n.js';
 import { logKey } from './logkey.js';
 import { ed25519Supported } from './note.js';
 import { checkCredential } from './vc.js';
+import { checkBundle } from './verify.js';
 
 const $ = (id) => document.getElementById(id);
 const CODE = /^[a-z2-7]{26}$/;
@@ -50,14 +53,14 @@ function p(text, cls) {
   return e;
 }
 
-// The file as a credential (a JSON object with @context), or null.
-async function credentialIn(file) {
-  if (file.size > 1024 * 1024) return null;
+// The file as a JSON object, or null.
+async function jsonIn(file) {
+  if (file.size > 4 * 1024 * 1024) return null;
   const text = new TextDecoder().decode(await file.arrayBuffer());
   if (!/^\s*\{/.test(text)) return null;
   try {
     const j = JSON.parse(text);
-    return j && typeof j === 'object' && !Array.isArray(j) && '@context' in j ? j : null;
+    return j && typeof j === 'object' && !Array.isArray(j) ? j : null;
   } catch {
     return null;
   }
@@ -136,11 +139,36 @@ async function checkVc(cred, name) {
   say(...parts);
 }
 
+// Checks a proof bundle here against the log key this browser trusts; an imported certificate's
+// also in its source's log.
+async function checkDroppedBundle(b, name) {
+  say(p(t('bundle_checking', { name })));
+  const box = $('file-result');
+  if (!(await ed25519Supported())) return say(verdictBox('error', t('vc_unsupported'), t('vc_unsupported_sub')));
+  const key = await logKey();
+  const v = await checkBundle(b, key.trusted);
+  const ul = el('ul', 'checklist');
+  for (const c of v.checks) ul.append(checkItem(c));
+  const code = typeof b.certificate?.code === 'string' ? b.certificate.code : '';
+  const sub = v.result === 'invalid' ? t('status_invalid_sub') : t('bundle_sub', { code });
+  const parts = [verdictBox(v.result, t(`status_${v.result}`), sub), el('h3', '', t('vc_checks_heading')), ul];
+  if (v.imported?.source) {
+    const sl = el('ul', 'checklist');
+    for (const c of v.imported.source.checks) sl.append(checkItem(c));
+    parts.push(el('h3', '', t('h_source_checks', { peer: v.imported.from.peer })), sl);
+  }
+  parts.push(p(`${t(key.pinned ? 'log_key_pinned' : 'log_key_served')} ${key.trusted}`, 'muted small mono'));
+  box.dataset.bundleResult = v.result;
+  say(...parts);
+}
+
 async function checkFile(file) {
   if (!file) return;
   delete $('file-result').dataset.vcResult;
-  const cred = await credentialIn(file);
-  if (cred) return checkVc(cred, file.name);
+  delete $('file-result').dataset.bundleResult;
+  const j = await jsonIn(file);
+  if (j && '@context' in j) return checkVc(j, file.name);
+  if (j && j.type === 'ddc.bundle/v1') return checkDroppedBundle(j, file.name);
   say(p(t('hashing', { name: file.name })));
   const hash = hex(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
   const r = await fetch(`/v1/verify?content_hash=${hash}`, { cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer' });

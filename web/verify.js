@@ -3,7 +3,10 @@
 // canonical texts (hash chain), their RFC 9162 inclusion proofs in the checkpoint's tree, the
 // checkpoint's signature by the trusted log key and, when the bundle lists witnesses, their
 // cosignatures, and the issuer's logged profile event. Each check is {id, ok: true | false |
-// null (not yet / not checked), args}.
+// null (not yet / not checked), args}. An imported certificate's bundle (imported_from: another
+// operator's ddcd exported it here) also has its source's bundle checked, under the source's log
+// key that this log's imported event names, and the two tied (imported_source), as
+// verify/imported.c does.
 import { jcs, sameJson } from './jcs.js';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle.js';
 import {
@@ -19,8 +22,10 @@ const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : null);
 const FIELDS = [['code', 'code'], ['ddcId', 'ddc_id'], ['keyId', 'key_id'], ['issuer', 'issuer_id'],
   ['kind', 'kind'], ['contentHash', 'content_hash'], ['uri', 'uri'], ['validFrom', 'valid_from'],
   ['validUntil', 'valid_until'], ['issuedAt', 'issued_at']];
-const MOVES = { mint: 'active', freeze: 'frozen', unfreeze: 'active', revoke: 'revoked', burn: 'burned', transfer: null, approve: null,
-  uri_set: null, edition_transfer: null, edition_burn: null, mint_more: null };
+const MOVES = { mint: 'active', imported: 'active', freeze: 'frozen', unfreeze: 'active', revoke: 'revoked', burn: 'burned', transfer: null, approve: null,
+  uri_set: null, edition_transfer: null, edition_burn: null, mint_more: null,
+  // cross-operator transfer, the source side: locked while exported, moved once received there
+  export_started: 'exporting', export_completed: 'moved', export_refused: 'active', export_cancelled: 'active' };
 
 function parse(text) {
   try { return JSON.parse(text); } catch { return undefined; }
@@ -70,20 +75,21 @@ function checkKeyEvents(checks, d, key) {
   checks.push({ id: 'key_events_match', ok });
 }
 
-// The events from their signed texts: hashes, chain, this certificate, minted from this
-// document. Returns {status, events (parsed)}; status null when the chain fails.
-async function checkEvents(checks, events, docHash, d) {
+// The events from their signed texts: hashes, chain, this certificate (ddcId), minted from this
+// document (or, imported, importing it). Returns {status, events (parsed)}; status null when the
+// chain fails.
+async function checkEvents(checks, events, docHash, ddcId, imported) {
   let ok = Array.isArray(events) && events.length > 0, prev = '', status = null;
   const parsed = [];
   for (const [i, e] of (Array.isArray(events) ? events : []).entries()) {
     const c = canon(e);
     const text = str(obj(e)?.canonical);
     const hash = await hexSha256(text);
-    ok = ok && !!c && sameJson(c.ddcId, d?.ddcId) && (i === 0 ? c.prev === null : c.prev === prev) &&
+    ok = ok && !!c && sameJson(c.ddcId, ddcId) && (i === 0 ? c.prev === null : c.prev === prev) &&
       hash === str(e.event_hash);
-    if (i === 0) ok = ok && c?.type === 'mint' && str(c?.data?.certHash) === docHash;
+    if (i === 0) ok = ok && c?.type === (imported ? 'imported' : 'mint') && str(c?.data?.certHash) === docHash;
     const type = str(c?.type);
-    ok = ok && Object.hasOwn(MOVES, type);
+    ok = ok && Object.hasOwn(MOVES, type) && (i === 0 || type !== 'imported');
     if (ok && MOVES[type]) status = MOVES[type];
     if (c) parsed.push(c);
     prev = hash;
@@ -122,8 +128,9 @@ async function checkCheckpoint(checks, b, trusted) {
 
 // One check per inclusion proof; returns 1 all in the tree, 0 some not yet, -1 a proof fails.
 async function checkInclusions(checks, b, signed) {
-  const key = obj(b.signing_key);
-  const items = [['key_added', key?.key_event], ...(Array.isArray(b.events) ? b.events : []).map((e) => [canon(e)?.type || '?', e])];
+  const key = obj(b.imported_from) ? null : obj(b.signing_key); // an imported one's: in the source's log
+  const events = (Array.isArray(b.events) ? b.events : []).map((e) => [canon(e)?.type || '?', e]);
+  const items = key ? [['key_added', key.key_event], ...events] : events;
   if (obj(key?.retired_event)) items.push(['key_retired', key.retired_event]);
   let worst = 1;
   for (const [type, e] of items) {
@@ -216,32 +223,91 @@ async function checkProfile(checks, b, d, signed) {
 // Now as ddcd writes times (microseconds, Z), so that they compare as strings.
 const nowText = () => new Date().toISOString().replace('Z', '000Z');
 
+// The source's bundle as imported_from carries it, with the witnesses and quorum it states.
+function sourceBundle(from) {
+  const inner = obj(from?.bundle);
+  if (!inner) return null;
+  const keys = Array.isArray(from.witness_keys) ? from.witness_keys : [];
+  const witnesses = keys.map((k) => (typeof k === 'string' ? k.split(' ').pop() : str(k?.vkey)));
+  return { ...inner, witnesses, witness_quorum: Number.isInteger(from.quorum) ? from.quorum : Math.floor(witnesses.length / 2) + 1 };
+}
+
+// Why an imported certificate's bundle does not tie to its source's, or '' (verify/imported.c):
+// the source's verdict sv has no failed check, is settled and exporting; its last event is the
+// export_started to this log (dest) that the first event here (imported) names by hash and
+// exportId, naming the source's key (src), certificate and this document.
+async function importedFault(b, inner, sv, dest, src) {
+  if (!sv || sv.checks.some((c) => c.ok === false)) return 'source_fails';
+  if (sv.checks.some((c) => c.ok === null) || sv.result !== 'exporting') return 'source_not_exporting';
+  const ie = Array.isArray(inner.events) ? inner.events : [];
+  const last = canon(ie[ie.length - 1]), first = canon(b.events?.[0]);
+  if (!last || !first || last.type !== 'export_started' || first.type !== 'imported') return 'not_export';
+  const fd = obj(first.data) || {}, ld = obj(last.data) || {};
+  if (str(fd.exportEventHash) !== await hexSha256(str(ie[ie.length - 1].canonical)) || !sameJson(fd.exportId, ld.exportId)) return 'other_export';
+  if (!dest || str(ld.peerLogKey) !== dest) return 'other_destination';
+  if (!src || str(fd.peerLogKey) !== src) return 'other_source_key';
+  const d = obj(parse(str(b.document)));
+  if (!d || str(b.document) !== str(inner.document)) return 'other_document';
+  if (str(fd.certHash) !== await hexSha256(str(b.document)) || !sameJson(fd.sourceCode, d.code) || !sameJson(fd.sourceDdcId, d.ddcId) ||
+    !sameJson(b.imported_from.code, d.code) || !sameJson(b.imported_from.ddc_id, d.ddcId)) return 'other_certificate';
+  return '';
+}
+
+// An imported certificate's source: its bundle checked under its log key (the caller's pin, else
+// imported_from.log_key), and the check imported_source. Returns {source (its verdict), from:
+// {peer, code, ddc_id}} or null when the bundle is not imported.
+async function checkImported(checks, b, trusted, peerKey, depth) {
+  const from = obj(b.imported_from);
+  if (!from) return null;
+  const inner = sourceBundle(from), src = peerKey || str(from.log_key);
+  const sv = inner && depth < 3 ? await checkBundle(inner, src, { depth: depth + 1 }) : null;
+  const why = await importedFault(b, inner || {}, sv, trusted || str(b.log_key), src);
+  const first = canon(b.events?.[0]), d = obj(parse(str(b.document)));
+  const peer = str(first?.data?.peer);
+  checks.push({ id: 'imported_source', ok: !why, args: { peer, code: str(d?.code), why: why || undefined } });
+  return { source: sv, from: { peer, code: str(d?.code), ddc_id: d?.ddcId } };
+}
+
 // Checks bundle b against the trusted log key (a verifier key string; the bundle's own when
-// empty). Returns {result, checks, doc, events, issuerName, profile (the issuer's logged profile,
-// or null), chains (per chain anchor {name, chain, block, size, ok})}.
-export async function checkBundle(b, trusted) {
-  const checks = [];
-  const cert = obj(b?.certificate), key = obj(b?.signing_key), doc = str(b?.document);
+// empty); opts.peerKey: an imported certificate's source log key the caller pins. Returns {result,
+// checks, doc, events, issuerName, profile (the issuer's logged profile, or null), chains (per
+// chain anchor {name, chain, block, size, ok}), movedTo
+// ({peer, code, url} of a moved certificate, or null), imported (null, or {source: the source
+// bundle's verdict, from: {peer, code, ddc_id}})}.
+export async function checkBundle(b, trusted, opts = {}) {
+  const checks = [], from = obj(b?.imported_from), inner = obj(from?.bundle);
+  const cert = obj(b?.certificate), doc = str(b?.document);
+  const key = obj(from ? inner?.signing_key : b?.signing_key);
+  const srcCert = obj(inner?.certificate);
+  // the document names the source's certificate, issuer and key (here: the pin's account, no key)
+  const named = from && cert ? { ...cert, code: srcCert?.code ?? null, ddc_id: srcCert?.ddc_id ?? null,
+    key_id: srcCert?.key_id ?? null, issuer_id: srcCert?.issuer_id ?? null } : cert;
   const d = parse(doc);
-  const docHash = await checkDocument(checks, doc, d, cert, key, b?.events);
+  const docHash = await checkDocument(checks, doc, d, named, key, b?.events);
   checkKeyEvents(checks, obj(d), key);
-  const { status, events } = await checkEvents(checks, b?.events, docHash, obj(d));
+  const { status, events } = await checkEvents(checks, b?.events, docHash, from ? cert?.ddc_id : obj(d)?.ddcId, !!from);
   checks.push({ id: 'status_matches_events', ok: !!status && status === str(cert?.status), args: { status: status || '' } });
-  checkKeyOrder(checks, key, b?.events);
+  const imported = await checkImported(checks, b || {}, trusted, opts.peerKey, opts.depth || 0);
+  if (!from) checkKeyOrder(checks, key, b?.events);
   const signed = await checkCheckpoint(checks, b || {}, trusted);
   const inLog = await checkInclusions(checks, b || {}, signed);
   const witnessed = await checkWitnesses(checks, b || {}, signed);
   const chains = await checkChainAnchors(checks, b || {}, signed);
-  const { profile, pending } = await checkProfile(checks, b || {}, obj(d), signed);
+  const { profile, pending } = from ? { profile: imported.source?.profile || null, pending: false }
+    : await checkProfile(checks, b || {}, obj(d), signed);
   const failed = checks.some((c) => c.ok === false);
-  const now = nowText(), until = str(obj(d)?.validUntil), from = str(obj(d)?.validFrom);
+  const now = nowText(), until = str(obj(d)?.validUntil), validFrom = str(obj(d)?.validFrom);
   const result = failed ? 'invalid'
     : status !== 'active' ? status
     : Math.min(inLog, witnessed) <= 0 || pending ? 'not_yet_anchored'
     : until && now > until ? 'expired'
-    : from && now < from ? 'not_yet_valid'
+    : validFrom && now < validFrom ? 'not_yet_valid'
     : 'valid';
   const bi = obj(b?.issuer);
-  const issuerName = bi && obj(d) && sameJson(bi.id, d.issuer) ? str(bi.name) : '';
-  return { result, checks, doc: obj(d), events, issuerName, profile, chains };
+  const issuerName = imported ? str(imported.source?.issuerName) : bi && obj(d) && sameJson(bi.id, d.issuer) ? str(bi.name) : '';
+  // where a moved certificate went: its last event, export_completed, names the destination's
+  const last = events[events.length - 1];
+  const movedTo = !failed && status === 'moved' && last?.type === 'export_completed'
+    ? { peer: last.data?.peer ?? null, code: last.data?.code ?? null, url: last.data?.url ?? null } : null;
+  return { result, checks, doc: obj(d), events, issuerName, profile, chains, movedTo, imported };
 }

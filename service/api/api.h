@@ -55,6 +55,9 @@ void api_certs_freeze(struct req *r);
 void api_certs_unfreeze(struct req *r);
 void api_certs_revoke(struct req *r);
 void api_certs_burn(struct req *r);
+/* cross-operator transfer, the source side (api/exports.c) */
+void api_certs_export(struct req *r);
+void api_certs_export_cancel(struct req *r);
 /* editions.c */
 void api_editions_create(struct req *r);
 void api_editions_balances(struct req *r);
@@ -106,6 +109,16 @@ void api_webhooks_get(struct req *r);
 void api_webhooks_delete(struct req *r);
 void api_webhooks_enable(struct req *r);
 void api_webhooks_deliveries(struct req *r);
+/* peers.c: the pins, and the check of peer-signed requests (installed with routes_peer_install) */
+struct peer_pin;
+void api_peers_create(struct req *r);
+void api_peers_list(struct req *r);
+int api_peer_check(struct req *r);
+void api_peer_imports_create(struct req *r);
+void api_peer_imports_get(struct req *r);
+void api_peer_imports_close(struct req *r);
+/* The pin that signed the request this thread answers (after api_peer_check passed). */
+const struct peer_pin *api_peer_caller(void);
 /* web.c */
 void api_web_init(const char *public_url); /* "" : the page URL comes from the Host header */
 /* The public URL (no final '/'): DDC_PUBLIC_URL, else http:// and a well-formed Host header, else

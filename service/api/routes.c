@@ -112,6 +112,10 @@ const struct route api_routes[] = {
      NULL},
     {"POST", "/v1/certificates/{ddc_id}/revoke", api_certs_revoke, OP_ISS, BODY_JSON, NULL},
     {"POST", "/v1/certificates/{ddc_id}/burn", api_certs_burn, ANY, BODY_JSON_OPTIONAL, NULL},
+    /* cross-operator transfer, the source side */
+    {"POST", "/v1/certificates/{ddc_id}/export", api_certs_export, ANY, BODY_JSON, NULL},
+    {"POST", "/v1/certificates/{ddc_id}/export/cancel", api_certs_export_cancel, ANY,
+     BODY_JSON_OPTIONAL, NULL},
     /* editions (DDC-1155) */
     {"POST", "/v1/editions", api_editions_create, ISS, BODY_JSON, NULL},
     {"GET", "/v1/editions/{ddc_id}/balances", api_editions_balances, ANY, BODY_NONE, page_query},
@@ -131,5 +135,13 @@ const struct route api_routes[] = {
     {"DELETE", "/v1/webhooks/{id}", api_webhooks_delete, ANY, BODY_NONE, NULL},
     {"POST", "/v1/webhooks/{id}/enable", api_webhooks_enable, ANY, BODY_JSON_OPTIONAL, NULL},
     {"GET", "/v1/webhooks/{id}/deliveries", api_webhooks_deliveries, ANY, BODY_NONE, page_query},
+    /* cross-operator transfer: pins, and the routes a pinned peer calls (signed, no API key) */
+    {"POST", "/v1/peers", api_peers_create, OP, BODY_JSON, NULL},
+    {"GET", "/v1/peers", api_peers_list, OP, BODY_NONE, NULL},
+    {"POST", "/v1/peer/imports", api_peer_imports_create, ROUTE_PEER, BODY_JSON, NULL},
+    {"GET", "/v1/peer/imports/{source_keyid}/{export_id}", api_peer_imports_get, ROUTE_PEER,
+     BODY_NONE, NULL},
+    {"POST", "/v1/peer/imports/{source_keyid}/{export_id}/close", api_peer_imports_close,
+     ROUTE_PEER, BODY_JSON_OPTIONAL, NULL},
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

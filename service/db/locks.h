@@ -27,6 +27,7 @@
 #define DB_LOCK_WORKER_WITNESS 2   /* the witness client (service/ledger/witness_client.c) */
 #define DB_LOCK_WORKER_ANCHORER 7  /* the chain anchorer (service/chain/anchorer.c) */
 #define DB_LOCK_WORKER_VERDICTS 8  /* the verdict builder (service/ledger/verdictbuild.c) */
+#define DB_LOCK_WORKER_EXPORTER 9  /* the export worker (service/peer/exporter.c) */
 
 /* X(name, class, what it guards): the classes SQL reaches as ddc_lock_<name>(). */
 #define DB_LOCK_CLASSES(X)                                                                         \

@@ -20,8 +20,10 @@
 #include "db/certs.h"
 #include "db/chain.h"
 #include "db/creds.h"
+#include "db/exports.h"
 #include "db/idempotency.h"
 #include "db/ledger.h"
+#include "db/peers.h"
 #include "db/pg.h"
 #include "db/reads.h"
 #include "db/sessions.h"
@@ -58,9 +60,9 @@ static atomic_uint_fast64_t db_quiet_until[DB_READS_MAX + 1];
 
 /* Every statement module contributes one table here. */
 static const struct db_stmt *const db_stmt_tables[] = {
-    db_accounts_stmts, db_idempotency_stmts, db_billing_stmts, db_certs_stmts, db_ledger_stmts,
-    db_witness_stmts,  db_batches_stmts,     db_chain_stmts,   db_creds_stmts, db_tier_stmts,
-    db_sessions_stmts, db_status_stmts,      db_webhooks_stmts};
+    db_accounts_stmts, db_idempotency_stmts, db_billing_stmts,  db_certs_stmts, db_ledger_stmts,
+    db_witness_stmts,  db_batches_stmts,     db_chain_stmts,    db_creds_stmts, db_tier_stmts,
+    db_sessions_stmts, db_status_stmts,      db_webhooks_stmts, db_peers_stmts, db_exports_stmts};
 
 static void db_thread_free(void *p)
 {

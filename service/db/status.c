@@ -9,11 +9,13 @@ const struct db_stmt db_status_stmts[] = {
     {"status_reserve", "SELECT o_list, o_index FROM ddc_status_reserve($1, $2)"},
     {"status_backfill", "SELECT ddc_status_backfill($1)"},
     {"status_dirty", "SELECT issuer_id, list FROM status_dirty ORDER BY issuer_id, list LIMIT $1"},
+    {"status_issuer_lock", "SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE"},
     {"status_lock", "WITH d AS (DELETE FROM status_dirty WHERE issuer_id = $1 AND list = $2)"
                     " SELECT 1 FROM status_lists WHERE issuer_id = $1 AND list = $2"
                     " FOR NO KEY UPDATE"},
     {"status_bits", "SELECT status_index, status FROM certificates"
-                    " WHERE issuer_id = $1 AND status_list = $2 AND status <> 'active'"},
+                    " WHERE issuer_id = $1 AND status_list = $2"
+                    " AND status NOT IN ('active', 'exporting')"},
     {"status_last", "SELECT purpose, encode(bits_sha256, 'hex') FROM status_published"
                     " WHERE issuer_id = $1 AND list = $2"},
     {"status_publish", "SELECT ddc_status_publish($1, $2, $3, $4, decode($5, 'hex'), $6)"},
@@ -85,9 +87,19 @@ static PGresult *db_status_exec(const char *stmt, int64_t issuer, int32_t list, 
   return r;
 }
 
+/* The issuer's account row comes first: ddc_status_publish logs an account event, which locks it
+ * FOR UPDATE, while the issuer's own requests hold it FOR SHARE (their API key's check) when they
+ * change a certificate's status and so mark its list dirty, which waits for this transaction's
+ * delete of the dirty row. Locking the account before the dirty row keeps one order. */
 enum ddc_err db_status_lock(int64_t issuer, int32_t list)
 {
-  PGresult *r = db_status_exec("status_lock", issuer, list, NULL);
+  struct db_params p = {0};
+  db_p_int(&p, issuer);
+  PGresult *r = db_exec("status_issuer_lock", p.n, p.v, 0);
+  db_p_free(&p);
+  if (!r) return db_failure();
+  PQclear(r);
+  r = db_status_exec("status_lock", issuer, list, NULL);
   if (!r) return db_failure();
   enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
   PQclear(r);
@@ -102,7 +114,7 @@ enum ddc_err db_status_bits(int64_t issuer, int32_t list, uint8_t *bits[DB_STATU
   for (int i = 0; i < PQntuples(r); i++) {
     int64_t idx = db_int64(r, i, 0);
     const char *status = db_text(r, i, 1);
-    int purpose = strcmp(status, "frozen") == 0 ? 1 : 0; /* revoked, burned: revocation */
+    int purpose = strcmp(status, "frozen") == 0 ? 1 : 0; /* revoked, burned, moved: revocation */
     if (idx < 0 || idx >= DB_STATUS_LIST_SIZE) {
       e = DDC_ERR_INTERNAL;
       break;

@@ -21,12 +21,14 @@ enum ddc_err db_status_reserve(int64_t issuer, int n, int32_t *lists, int32_t *i
 int db_status_backfill(int limit);
 /* Up to max lists waiting to be published (any ddcd may take them). */
 enum ddc_err db_status_dirty(int64_t *issuers, int32_t *lists, int max, int *n);
-/* In a transaction: locks the list against other publishers and takes it off the waiting ones;
- * DDC_ERR_NOT_FOUND when the issuer has no such list. */
+/* In a transaction: locks the issuer's account row (before anything else: see status.c) and
+ * the list against other publishers, and takes it off the waiting ones; DDC_ERR_NOT_FOUND when
+ * the issuer has no such list. */
 enum ddc_err db_status_lock(int64_t issuer, int32_t list);
 /* The list's bits for each purpose, set into bits[purpose] (DB_STATUS_LIST_SIZE / 8 bytes each,
- * zeroed by the caller; bit 0 is the most significant bit of byte 0): revoked and burned set
- * revocation, frozen sets suspension. */
+ * zeroed by the caller; bit 0 is the most significant bit of byte 0): revoked, burned and moved
+ * (gone to another operator for good) set revocation, frozen sets suspension; exporting sets
+ * none (a lock that a refusal or a cancel lifts, and revocation is never undone). */
 enum ddc_err db_status_bits(int64_t issuer, int32_t list, uint8_t *bits[DB_STATUS_PURPOSES]);
 /* The SHA-256 (hex) of the bitstring last published for each purpose ("" when none). */
 enum ddc_err db_status_last(int64_t issuer, int32_t list, char hex[DB_STATUS_PURPOSES][65]);

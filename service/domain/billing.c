@@ -6,8 +6,9 @@
 int billing_operation_known(const char *op)
 {
   static const char *const ops[] = {
-      "mint", "transfer",  "approve",      "freeze",           "unfreeze",     "revoke",
-      "burn", "batch_row", "edition_mint", "edition_transfer", "edition_burn", "edition_mint_more"};
+      "mint",  "transfer",  "approve",      "freeze",           "unfreeze",     "revoke",
+      "burn",  "batch_row", "edition_mint", "edition_transfer", "edition_burn", "edition_mint_more",
+      "export"};
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
     if (strcmp(ops[i], op) == 0) return 1;
   return 0;

@@ -72,10 +72,9 @@ static enum ddc_err lifecycle_verify(const uint8_t pk[32], int version, const ch
   return e;
 }
 
-/* The holder and key a signature on the certificate ddc is checked against: its owner's. */
-static enum ddc_err lifecycle_cert_sig(const struct principal *who, int64_t ddc, const char *action,
-                                       json_t *fields, const struct lifecycle_holder_sig *sig,
-                                       struct db_signed *out)
+enum ddc_err lifecycle_cert_sig(const struct principal *who, int64_t ddc, const char *action,
+                                json_t *fields, const struct lifecycle_holder_sig *sig,
+                                struct db_signed *out)
 {
   uint8_t pk[32];
   enum ddc_err e = db_transfer_signer(role_name(who->role), who->account_id, ddc, &out->holder, pk,

@@ -31,6 +31,13 @@ char *lifecycle_message(const char *action, json_t *fields, const char *nonce, c
                         size_t *len);
 char *lifecycle_transfer_message(int64_t ddc, int64_t to, const char *nonce, const char *deadline,
                                  size_t *len);
+/* A holder's signature on action over the certificate ddc (fields: the action's object, a new
+ * reference, released here), checked against its owner's key, which the caller must be allowed
+ * to move it for; *out what the SQL function re-checks and spends. */
+struct db_signed;
+enum ddc_err lifecycle_cert_sig(const struct principal *who, int64_t ddc, const char *action,
+                                json_t *fields, const struct lifecycle_holder_sig *sig,
+                                struct db_signed *out);
 /* sig may be NULL (in all that follow). */
 enum ddc_err lifecycle_transfer(const struct principal *who, int64_t ddc, int64_t to,
                                 const struct lifecycle_holder_sig *sig, char **json);

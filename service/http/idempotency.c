@@ -19,7 +19,7 @@ static const char *idem_header(struct req *r)
 
 int idem_applies(struct req *r)
 {
-  return idem_header(r) && r->route->roles &&
+  return idem_header(r) && routes_keyed(r->route) &&
          (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0);
 }
 

@@ -5,6 +5,22 @@
 
 static const struct route *routes_table;
 static int routes_n;
+static route_peer_check routes_peer;
+
+void routes_peer_install(route_peer_check check)
+{
+  routes_peer = check;
+}
+
+route_peer_check routes_peer_checker(void)
+{
+  return routes_peer;
+}
+
+int routes_keyed(const struct route *rt)
+{
+  return rt && (rt->roles & ~ROUTE_PEER) != 0;
+}
 
 void routes_install(const struct route *table, int count)
 {

@@ -159,7 +159,7 @@ static void server_begin(struct req *r, const char *url)
       reply_problem(r, DDC_ERR_ROUTE_NOT_FOUND, NULL, "no route for %.200s", url);
     return;
   }
-  if (r->route->roles && session_carried(r) && session_guard(r) != 0) return;
+  if (routes_keyed(r->route) && session_carried(r) && session_guard(r) != 0) return;
   static const char *const no_query[] = {NULL};
   if (query_only(r, r->route->query ? r->route->query : no_query) != 0) return;
   const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
@@ -187,7 +187,17 @@ static void server_begin(struct req *r, const char *url)
     reply_problem(r, DDC_ERR_UNSUPPORTED_MEDIA_TYPE, NULL, "send Content-Type: application/json");
     return;
   }
-  if (r->route->roles) server_authorize(r);
+  if (routes_keyed(r->route)) server_authorize(r);
+}
+
+/* A ROUTE_PEER route's signature, over the whole body: 0, or -1 with the 401 queued. */
+static int server_peer_signed(struct req *r)
+{
+  route_peer_check check = routes_peer_checker();
+  if (!(r->route->roles & ROUTE_PEER)) return 0;
+  if (check) return check(r);
+  reply_problem(r, DDC_ERR_INTERNAL, NULL, "no peer signature check is installed");
+  return -1;
 }
 
 static int server_body_append(struct req *r, const char *data, size_t n)
@@ -292,10 +302,12 @@ static enum MHD_Result server_access(void *cls, struct MHD_Connection *conn, con
                   REQ_BODY_MAX);
   else if (r->stream_end)
     r->stream_end(r);
-  else if ((errors_clear(), idem_applies(r)))
-    idem_run(r);
-  else
-    r->route->handler(r);
+  else if ((errors_clear(), server_peer_signed(r) == 0)) { /* else its 401 is queued */
+    if (idem_applies(r))
+      idem_run(r);
+    else
+      r->route->handler(r);
+  }
   if (!r->replied) reply_problem(r, DDC_ERR_INTERNAL, NULL, "the handler sent no response");
   if (r->status / 100 == 2 && r->route && r->route->roles && strcmp(r->method, "GET") &&
       strcmp(r->method, "HEAD"))

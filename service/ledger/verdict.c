@@ -22,7 +22,7 @@ static json_t *verdict_judge_memo(json_t *bundle, int sent, struct bundle_memo *
 {
   struct note_verifier log_key;
   const struct witness_set *ws = witness_client_set();
-  struct bundle_trust t = {&log_key, ws->keys, ws->n, ws->quorum, memo};
+  struct bundle_trust t = {&log_key, ws->keys, ws->n, ws->quorum, memo, NULL, 0};
   if (logkey_public(&log_key) != DDC_ERR_OK) return NULL;
   return sent ? bundle_verdict_sent(bundle, &t) : bundle_verdict(bundle, &t);
 }

@@ -10,6 +10,7 @@
 #include "timefmt.h"
 #include "verify/bundle.h"
 #include "verify/chainproof.h"
+#include "verify/imported.h"
 #include "verify/merkle.h"
 
 static void bundle_check(json_t *checks, const char *name, int ok, const char *detail)
@@ -137,15 +138,29 @@ static int bundle_check_key(json_t *checks, json_t *d, json_t *key)
 }
 
 /* The events, read from their signed canonical text only: each hashes to its event_hash, names
- * this certificate, links to the one before, and the first mints this document. Returns the
- * status they lead to, or NULL. */
-static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc, json_t *d)
+ * this certificate (ddc_id), links to the one before, and the first mints this document (or,
+ * of an imported certificate, imports it). Returns the status they lead to, or NULL. */
+static const char *bundle_check_events(json_t *checks, json_t *events, const char *doc,
+                                       json_t *ddc_id, int imported)
 {
   static const char *const moves[][2] = {
-      {"mint", "active"},     {"freeze", "frozen"}, {"unfreeze", "active"},
-      {"revoke", "revoked"},  {"burn", "burned"},   {"transfer", NULL},
-      {"approve", NULL},      {"uri_set", NULL},    {"edition_transfer", NULL},
-      {"edition_burn", NULL}, {"mint_more", NULL}};
+      {"mint", "active"},
+      {"imported", "active"},
+      {"freeze", "frozen"},
+      {"unfreeze", "active"},
+      {"revoke", "revoked"},
+      {"burn", "burned"},
+      {"transfer", NULL},
+      {"approve", NULL},
+      {"uri_set", NULL},
+      {"edition_transfer", NULL},
+      {"edition_burn", NULL},
+      {"mint_more", NULL},
+      /* cross-operator transfer, the source side (docs/transfer.md) */
+      {"export_started", "exporting"},
+      {"export_completed", "moved"},
+      {"export_refused", "active"},
+      {"export_cancelled", "active"}};
   char prev[65] = "", doc_hash[65];
   uint8_t h[32];
   const char *status = NULL;
@@ -159,16 +174,16 @@ static const char *bundle_check_events(json_t *checks, json_t *events, const cha
     json_t *c = bundle_canon(e);
     const char *canon = bundle_str(e, "canonical"), *type = bundle_str(c, "type");
     json_t *cprev = json_object_get(c, "prev");
-    ok = ok && c && json_equal(json_object_get(c, "ddcId"), json_object_get(d, "ddcId")) &&
+    ok = ok && c && json_equal(json_object_get(c, "ddcId"), ddc_id) &&
          (i == 0 ? json_is_null(cprev)
                  : !strcmp(json_string_value(cprev) ? json_string_value(cprev) : "", prev)) &&
          bundle_sha256_is(canon, bundle_str(e, "event_hash"));
     if (i == 0)
-      ok = ok && !strcmp(type, "mint") &&
+      ok = ok && !strcmp(type, imported ? "imported" : "mint") &&
            !strcmp(bundle_str(json_object_get(c, "data"), "certHash"), doc_hash);
     int known = 0;
     for (size_t m = 0; m < sizeof moves / sizeof moves[0]; m++)
-      if (!strcmp(type, moves[m][0])) {
+      if (!strcmp(type, moves[m][0]) && (i == 0 || strcmp(type, "imported") != 0)) {
         known = 1;
         if (moves[m][1]) status = moves[m][1];
       }
@@ -181,6 +196,19 @@ static const char *bundle_check_events(json_t *checks, json_t *events, const cha
                "each event's signed text names this certificate and links to the one before, "
                "from the mint of this document");
   return ok ? status : NULL;
+}
+
+/* Where a moved certificate went, as its last event, export_completed, says: {peer, code, url}
+ * (the destination's), or NULL. */
+static json_t *bundle_moved_to(json_t *events)
+{
+  json_t *c = bundle_canon(json_array_get(events, json_array_size(events) - 1));
+  json_t *x = json_object_get(c, "data"), *m = NULL;
+  if (c && !strcmp(bundle_str(c, "type"), "export_completed"))
+    m = json_pack("{s:O?, s:O?, s:O?}", "peer", json_object_get(x, "peer"), "code",
+                  json_object_get(x, "code"), "url", json_object_get(x, "url"));
+  json_decref(c);
+  return m;
 }
 
 /* Leaf index of an event whose inclusion the bundle carries, or -1. */
@@ -206,8 +234,7 @@ static void bundle_check_key_order(json_t *checks, json_t *key, json_t *events)
                anchored ? "the log shows the key added before the mint and not retired before it"
                         : "checked once the events are in the log");
 }
-/* Whether the event is in the checkpoint's tree: 1 proven, 0 not yet there, -1 a bad proof. */
-static int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
+int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
 {
   json_t *inc = json_object_get(event, "inclusion"), *li = json_object_get(event, "leaf_index");
   if (!json_is_object(inc) || !json_is_integer(li)) return 0;
@@ -230,6 +257,11 @@ static int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
                                  n, (struct merkle_span){root, 32}) == 0
              ? 1
              : -1;
+}
+
+int bundle_event_in_log(json_t *event, uint64_t size, const uint8_t root[32])
+{
+  return bundle_in_log(event, size, root);
 }
 
 /* The checkpoint carries a cosignature by at least the quorum of the trusted witnesses (any
@@ -267,9 +299,10 @@ static int bundle_events_in(json_t *b, const struct note_checkpoint *cp)
     in = bundle_in_log(e, cp->size, cp->root);
     worst = in < worst ? in : worst;
   }
-  in = bundle_in_log(json_object_get(key, "key_event"), cp->size, cp->root);
+  if (imported_from(b)) key = NULL; /* an imported certificate's key is in the source's log */
+  in = !key ? 1 : bundle_in_log(json_object_get(key, "key_event"), cp->size, cp->root);
   worst = in < worst ? in : worst;
-  if (json_is_object(json_object_get(key, "retired_event"))) {
+  if (key && json_is_object(json_object_get(key, "retired_event"))) {
     in = bundle_in_log(json_object_get(key, "retired_event"), cp->size, cp->root);
     worst = in < worst ? in : worst;
   }
@@ -461,25 +494,10 @@ json_t *bundle_edition(json_t *b)
                    "as_of_leaf", logged >= 0 ? json_integer(logged) : json_null());
 }
 
-json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
+/* The verdict's result: invalid when a check failed, else the status, else whether the events
+ * are settled and the document's validity period holds now. */
+static const char *bundle_result(json_t *checks, const char *status, int anchored, json_t *d)
 {
-  json_t *checks = json_array(), *cert = json_object_get(b, "certificate");
-  json_t *key = json_object_get(b, "signing_key"), *events = json_object_get(b, "events");
-  const char *doc = bundle_str(b, "document");
-  json_t *d = bundle_load_signed(doc);
-  bundle_check_signature(checks, doc, d, cert, key, events);
-  bundle_check_key(checks, d, key);
-  const char *status = bundle_check_events(checks, events, doc, d);
-  bundle_check(checks, "status_matches_events",
-               status && !strcmp(status, bundle_str(cert, "status")),
-               "the status shown is the one the events lead to");
-  bundle_check_key_order(checks, key, events);
-  bundle_check_status_lists(checks, b, d);
-  struct note_checkpoint cp;
-  int signed_cp = 0, anchored = bundle_check_log(checks, b, trust, &cp, &signed_cp);
-  int pending = 0;
-  json_t *profile = bundle_check_profile(checks, b, d, signed_cp ? &cp : NULL, &pending);
-  if (pending && anchored > 0) anchored = 0; /* settled once the issuer's profile is logged too */
   int failed = 0;
   size_t i;
   json_t *c;
@@ -487,24 +505,89 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   char now[TIMEFMT_LEN + 1];
   timefmt_format(timefmt_now(), now);
   const char *until = bundle_str(d, "validUntil"), *from = bundle_str(d, "validFrom");
-  const char *result = failed                             ? "invalid"
-                       : strcmp(status, "active")         ? status
-                       : anchored <= 0                    ? "not_yet_anchored"
-                       : *until && strcmp(now, until) > 0 ? "expired"
-                       : *from && strcmp(now, from) < 0   ? "not_yet_valid"
-                                                          : "valid";
-  /* the issuer's name is not signed: shown only as the bundle states it, for the signed id */
+  return failed                             ? "invalid"
+         : strcmp(status, "active")         ? status
+         : anchored <= 0                    ? "not_yet_anchored"
+         : *until && strcmp(now, until) > 0 ? "expired"
+         : *from && strcmp(now, from) < 0   ? "not_yet_valid"
+                                            : "valid";
+}
+
+/* The issuer as the verdict shows it: the signed id, the bundle's name for that id (not signed),
+ * the logged profile when proven; of an imported certificate, as the source's verdict (iv)
+ * shows it. */
+static json_t *bundle_issuer(json_t *b, json_t *d, json_t *profile, json_t *iv)
+{
+  if (iv) return json_deep_copy(json_object_get(iv, "issuer"));
   json_t *issuer = json_pack("{s:O?}", "id", json_object_get(d, "issuer"));
   json_t *bi = json_object_get(b, "issuer");
   if (issuer && json_equal(json_object_get(bi, "id"), json_object_get(d, "issuer")))
     json_object_set(issuer, "name", json_object_get(bi, "name"));
   if (issuer && profile) json_object_set(issuer, "profile", profile);
+  return issuer;
+}
+
+/* The certificate's view; an imported one goes by this log's code and ddc_id (the events name
+ * it), and the verdict names its source. */
+static json_t *bundle_view(json_t *v, json_t *b, const char *doc, json_t *d, const char *status)
+{
+  json_t *view = bundle_signed_view(doc, d, status), *cert = json_object_get(b, "certificate");
+  if (imported_from(b) && view) {
+    json_t *first = bundle_canon(json_array_get(json_object_get(b, "events"), 0));
+    json_object_set(view, "code",
+                    json_is_string(json_object_get(cert, "code")) ? json_object_get(cert, "code")
+                                                                  : json_null());
+    json_object_set(view, "ddc_id",
+                    json_object_get(first, "ddcId") ? json_object_get(first, "ddcId")
+                                                    : json_null());
+    json_decref(first);
+    json_object_set_new(v, "imported_from", imported_provenance(b));
+  }
+  json_object_set_new(v, "certificate", view ? view : json_null());
+  return v;
+}
+
+json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
+{
+  json_t *checks = json_array(), *cert = json_object_get(b, "certificate");
+  json_t *events = json_object_get(b, "events"), *from = imported_from(b);
+  json_t *key = from ? imported_signing_key(b) : json_object_get(b, "signing_key");
+  json_t *iv = from ? imported_source_verdict(b, trust) : NULL;
+  json_t *named = from ? imported_named(cert, b) : json_incref(cert);
+  const char *doc = bundle_str(b, "document");
+  json_t *d = bundle_load_signed(doc);
+  bundle_check_signature(checks, doc, d, named, key, events);
+  json_decref(named);
+  bundle_check_key(checks, d, key);
+  const char *status = bundle_check_events(
+      checks, events, doc, from ? json_object_get(cert, "ddc_id") : json_object_get(d, "ddcId"),
+      from != NULL);
+  bundle_check(checks, "status_matches_events",
+               status && !strcmp(status, bundle_str(cert, "status")),
+               "the status shown is the one the events lead to");
+  if (from)
+    imported_check(checks, b, iv, trust); /* the key's log order: checked in the source's log */
+  else
+    bundle_check_key_order(checks, key, events);
+  bundle_check_status_lists(checks, b, d);
+  struct note_checkpoint cp;
+  int signed_cp = 0, anchored = bundle_check_log(checks, b, trust, &cp, &signed_cp);
+  int pending = 0;
+  json_t *profile =
+      from ? NULL : bundle_check_profile(checks, b, d, signed_cp ? &cp : NULL, &pending);
+  if (pending && anchored > 0) anchored = 0; /* settled once the issuer's profile is logged too */
+  const char *result = bundle_result(checks, status, anchored, d);
+  json_t *issuer = bundle_issuer(b, d, profile, iv);
   json_decref(profile);
-  json_t *v =
-      json_pack("{s:s, s:b, s:o, s:o, s:o}", "result", result, "final", anchored > 0, "certificate",
-                bundle_signed_view(doc, d, status), "issuer", issuer, "checks", checks);
-  json_t *edition = failed ? NULL : bundle_edition(b);
-  if (v && edition) json_object_set_new(v, "edition", edition);
+  json_decref(iv);
+  json_t *v = json_pack("{s:s, s:b, s:n, s:o, s:o}", "result", result, "final", anchored > 0,
+                        "certificate", "issuer", issuer ? issuer : json_object(), "checks", checks);
+  if (v) bundle_view(v, b, doc, d, status);
+  int failed = !strcmp(result, "invalid");
+  json_t *edition = !failed && v ? bundle_edition(b) : NULL;
+  if (edition) json_object_set_new(v, "edition", edition);
+  json_t *moved = !failed && !strcmp(status, "moved") ? bundle_moved_to(events) : NULL;
+  if (v && moved) json_object_set_new(v, "moved_to", moved);
   json_decref(d);
   return v;
 }

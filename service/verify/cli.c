@@ -16,7 +16,11 @@
  * `ddcd verify CRED.json --did-doc FILE [--status-list FILE ...] [--bundle FILE] [--log-key KEY]
  * ...`: a W3C Verifiable Credential instead (verify/vc.h): its proof against the issuer's DID
  * document, its status bits in the status list credentials, and with the certificate's bundle the
- * log's checks against --log-key. Exit codes as above; 4 also when no bundle was given. */
+ * log's checks against --log-key. Exit codes as above; 4 also when no bundle was given.
+ * An imported certificate's bundle (another operator's ddcd exported it here) carries its
+ * source's bundle, judged under the source's log key that this log's imported event names, or
+ * under --peer-key KEY [--peer-witness-key KEY ...] [--peer-witness-quorum K] when the verifier
+ * pins the source itself; the provenance is printed. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +38,7 @@ static int verify_usage(const char *why)
   fprintf(stderr, "usage: ddcd verify BUNDLE.json [--log-key KEY] [--witness-key KEY ...]"
                   " [--witness-quorum K] [--rpc [NAME=]URL ...]\n"
                   "       [--rpc-header [NAME:]Header=value ...] [--json]\n"
+                  "       [--peer-key KEY [--peer-witness-key KEY ...] [--peer-witness-quorum K]]\n"
                   "       ddcd verify CRED.json --did-doc FILE [--status-list FILE ...]"
                   " [--bundle FILE] [--log-key KEY] [--witness-key KEY ...]\n");
   return 2;
@@ -79,16 +84,64 @@ static int verify_arg_header(struct verify_files *f, const char *v)
   return verify_usage("--rpc-header names no chain an --rpc before it gave");
 }
 
+/* The source operator's keys an imported certificate's bundle is checked against. */
+struct verify_peer {
+  struct bundle_trust t;
+  struct note_verifier log, w[BUNDLE_WITNESSES_MAX];
+  long quorum;
+};
+
+/* One --peer-* option with its value v; 1 taken, 0 not a peer option, or an exit code. */
+static int verify_peer_arg(const char *a, const char *v, struct verify_peer *p)
+{
+  struct bundle_trust *t = &p->t;
+  char *end;
+  if (!v || strncmp(a, "--peer-", 7) != 0) return 0;
+  if (!strcmp(a, "--peer-key")) {
+    if (note_verifier_parse(&p->log, v) != 0 || p->log.alg != NOTE_ALG_ED25519)
+      return verify_usage("--peer-key is not a C2SP Ed25519 verifier key");
+    t->log = &p->log;
+  } else if (!strcmp(a, "--peer-witness-key")) {
+    if (t->n_witnesses == BUNDLE_WITNESSES_MAX || note_verifier_parse(&p->w[t->n_witnesses], v) ||
+        p->w[t->n_witnesses].alg != NOTE_ALG_COSIGNATURE)
+      return verify_usage("--peer-witness-key is not a C2SP cosignature verifier key");
+    t->n_witnesses++;
+  } else if (!strcmp(a, "--peer-witness-quorum")) {
+    p->quorum = strtol(v, &end, 10);
+    if (*end || p->quorum < 1 || (size_t)p->quorum > BUNDLE_WITNESSES_MAX)
+      return verify_usage("--peer-witness-quorum is not a positive integer");
+  } else
+    return 0;
+  return 1;
+}
+
+/* The pinned source's trust (NULL without --peer-key); 0 or an exit code. */
+static int verify_peer_trust(struct verify_peer *p, struct bundle_trust *t)
+{
+  if (!p->t.log) return p->t.n_witnesses || p->quorum ? verify_usage("--peer-key is missing") : 0;
+  if ((size_t)p->quorum > p->t.n_witnesses)
+    return verify_usage("--peer-witness-quorum is more than the peer witness keys given");
+  p->t.witnesses = p->w;
+  p->t.quorum = p->quorum ? (unsigned)p->quorum : (unsigned)(p->t.n_witnesses / 2 + 1);
+  t->peer = &p->t;
+  return 0;
+}
+
 /* Reads the options into t (keys in log and w) and f; the file to check in *file. 0 or an exit
  * code. */
 static int verify_args(int argc, char **argv, const char **file, struct bundle_trust *t,
-                       struct note_verifier *log, struct note_verifier *w, struct verify_files *f)
+                       struct note_verifier *log, struct note_verifier *w, struct verify_files *f,
+                       struct verify_peer *peer)
 {
   long quorum = 0;
   int rc;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (!strcmp(a, "--log-key") && v) {
+    int pa = verify_peer_arg(a, v, peer);
+    if (pa > 1) return pa;
+    if (pa == 1) {
+      i++;
+    } else if (!strcmp(a, "--log-key") && v) {
       if (note_verifier_parse(log, v) != 0 || log->alg != NOTE_ALG_ED25519)
         return verify_usage("--log-key is not a C2SP Ed25519 verifier key");
       t->log = log, i++;
@@ -126,7 +179,7 @@ static int verify_args(int argc, char **argv, const char **file, struct bundle_t
     return verify_usage("--witness-quorum is more than the witness keys given");
   t->witnesses = w;
   t->quorum = quorum ? (unsigned)quorum : (unsigned)(t->n_witnesses / 2 + 1);
-  return 0;
+  return verify_peer_trust(peer, t);
 }
 
 /* One check chain_anchor_on_chain for the chain r: its anchor in anchors (a private copy) asked of
@@ -249,6 +302,19 @@ static json_t *verify_credential(const json_t *cred, const struct verify_files *
   return v;
 }
 
+/* An imported certificate's source, as the verdict names it. */
+static void verify_print_provenance(json_t *verdict, const struct bundle_trust *t)
+{
+  json_t *p = json_object_get(verdict, "imported_from");
+  if (!json_is_object(p)) return;
+  const char *peer = json_string_value(json_object_get(p, "peer"));
+  const char *code = json_string_value(json_object_get(p, "code"));
+  printf("imported from: %s, code %s, ddc_id %" JSON_INTEGER_FORMAT " (%s)\n", peer ? peer : "?",
+         code ? code : "?", json_integer_value(json_object_get(p, "ddc_id")),
+         t->peer ? "checked in its log under --peer-key"
+                 : "checked in its log under the source log key this log's imported event names");
+}
+
 /* Prints each check and the result; the exit code. */
 static int verify_print(json_t *verdict, const struct bundle_trust *t, int as_json)
 {
@@ -269,6 +335,7 @@ static int verify_print(json_t *verdict, const struct bundle_trust *t, int as_js
     printf("\n");
   } else {
     verify_print_chains(verdict);
+    verify_print_provenance(verdict, t);
     printf("result: %s%s\n", result,
            !strcmp(result, "not_checked_in_log") ? " (no --bundle: the log was not consulted)"
            : t->log                              ? ""
@@ -288,7 +355,8 @@ int verify_cli(int argc, char **argv)
   struct bundle_trust t = {0};
   static struct verify_files f; /* the --rpc-header lines make it large */
   memset(&f, 0, sizeof f);
-  int rc = verify_args(argc, argv, &file, &t, &v, w, &f);
+  struct verify_peer peer = {0};
+  int rc = verify_args(argc, argv, &file, &t, &v, w, &f, &peer);
   if (rc) return rc;
   json_t *input = verify_load(file), *verdict = NULL;
   if (!input) return 2;

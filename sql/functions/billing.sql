@@ -147,7 +147,7 @@ BEGIN
                      ORDER BY o.n)
     FROM unnest(ARRAY['mint', 'transfer', 'approve', 'freeze', 'unfreeze', 'revoke', 'burn',
                       'batch_row', 'edition_mint', 'edition_transfer', 'edition_burn',
-                      'edition_mint_more']) WITH ORDINALITY AS o(op, n), ddc_price(o.op, v_issuer) AS p));
+                      'edition_mint_more', 'export']) WITH ORDINALITY AS o(op, n), ddc_price(o.op, v_issuer) AS p));
 END $$;
 
 -- A platform may price only its own issuers, and not below its floor (ddc_price of the

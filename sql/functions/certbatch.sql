@@ -42,6 +42,8 @@ LANGUAGE sql STABLE AS $$
       WHEN 'burn' THEN p_role = 'operator' OR f.approved OR f.owner_id = p_actor
                        OR f.for_owner AND NOT f.keyed
       ELSE p_role = 'operator' OR f.c_issuer = p_actor END THEN 'forbidden'
+    WHEN f.status = 'exporting' THEN 'certificate_exporting'
+    WHEN f.status = 'moved' THEN 'certificate_moved'
     WHEN f.status IN ('revoked', 'burned') THEN 'certificate_final'
     WHEN f.status = 'frozen' AND (p_op = 'transfer' OR p_op = 'burn' AND p_role <> 'operator'
                                   OR p_op = 'freeze') THEN 'certificate_frozen'
@@ -63,6 +65,8 @@ LANGUAGE sql IMMUTABLE AS $$
     WHEN 'invalid_field' THEN format('certificate %s is on more than one item', p_ddc)
     WHEN 'not_found' THEN format('no certificate %s', p_ddc)
     WHEN 'forbidden' THEN format('this account may not do that to certificate %s', p_ddc)
+    WHEN 'certificate_exporting' THEN format('certificate %s is being exported', p_ddc)
+    WHEN 'certificate_moved' THEN format('certificate %s moved to another operator', p_ddc)
     WHEN 'certificate_final' THEN format('certificate %s is revoked or burned', p_ddc)
     WHEN 'certificate_frozen' THEN format('certificate %s is frozen', p_ddc)
     WHEN 'certificate_not_frozen' THEN format('certificate %s is not frozen', p_ddc)

@@ -431,10 +431,19 @@ BEGIN
   END IF;
 END $$;
 
--- Refuses a revoked or burned certificate, and (unless p_frozen_ok) a frozen one.
+-- Refuses a certificate being exported or moved to another operator (exports.sql), a revoked or
+-- burned one, and (unless p_frozen_ok) a frozen one.
 CREATE FUNCTION ddc_cert_movable(c certificates, p_frozen_ok boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF c.status = 'exporting' THEN
+    PERFORM ddc_fail('certificate_exporting', format('certificate %s is being exported to '
+                     'another operator: it is locked until the export ends', c.ddc_id));
+  END IF;
+  IF c.status = 'moved' THEN
+    PERFORM ddc_fail('certificate_moved', format('certificate %s moved to another operator',
+                                                 c.ddc_id));
+  END IF;
   IF c.status IN ('revoked', 'burned') THEN
     PERFORM ddc_fail('certificate_final', format('certificate %s is %s', c.ddc_id, c.status));
   END IF;

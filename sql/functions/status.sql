@@ -126,21 +126,23 @@ BEGIN
 END $$;
 
 -- Gives up to p_limit certificates of one issuer that have no entry yet theirs (rows minted
--- before 016), marking the lists they land in dirty; how many. Run by the publisher in small
--- transactions, not by `ddcd migrate`: a million rows would hold the migration's transaction
--- (and every ddcd waiting on it) for minutes.
+-- before 016), marking the lists they land in dirty; how many. Imported certificates (key_id
+-- NULL: their issuer is a pin's account, with no key to sign lists) get none. Run by the
+-- publisher in small transactions, not by `ddcd migrate`: a million rows would hold the
+-- migration's transaction (and every ddcd waiting on it) for minutes.
 CREATE FUNCTION ddc_status_backfill(p_limit integer) RETURNS integer LANGUAGE plpgsql AS $$
 DECLARE
   v_issuer bigint;
   v_ids bigint[];
 BEGIN
-  SELECT issuer_id INTO v_issuer FROM certificates WHERE status_list IS NULL LIMIT 1;
+  SELECT issuer_id INTO v_issuer FROM certificates
+    WHERE status_list IS NULL AND key_id IS NOT NULL LIMIT 1;
   IF NOT FOUND THEN
     RETURN 0;
   END IF;
   SELECT array_agg(ddc_id ORDER BY ddc_id) INTO v_ids
     FROM (SELECT ddc_id FROM certificates WHERE issuer_id = v_issuer AND status_list IS NULL
-          ORDER BY ddc_id LIMIT p_limit FOR UPDATE SKIP LOCKED) x;
+            AND key_id IS NOT NULL ORDER BY ddc_id LIMIT p_limit FOR UPDATE SKIP LOCKED) x;
   IF v_ids IS NULL THEN
     RETURN 0;
   END IF;

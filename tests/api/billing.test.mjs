@@ -13,8 +13,8 @@ let srv, w;
 before(async () => { srv = await startDdcd(); w = await world(srv.base); });
 after(async () => { await srv.stop(); });
 
-const OPS = ['mint', 'transfer', 'approve', 'freeze', 'unfreeze', 'revoke', 'burn', 'batch_row', 'edition_mint', 'edition_transfer', 'edition_burn', 'edition_mint_more'];
-const DEFAULTS = { mint: 100, transfer: 50, approve: 10, freeze: 10, unfreeze: 10, revoke: 10, burn: 10, batch_row: 80, edition_mint: 100, edition_transfer: 50, edition_burn: 10, edition_mint_more: 100 };
+const OPS = ['mint', 'transfer', 'approve', 'freeze', 'unfreeze', 'revoke', 'burn', 'batch_row', 'edition_mint', 'edition_transfer', 'edition_burn', 'edition_mint_more', 'export'];
+const DEFAULTS = { mint: 100, transfer: 50, approve: 10, freeze: 10, unfreeze: 10, revoke: 10, burn: 10, batch_row: 80, edition_mint: 100, edition_transfer: 50, edition_burn: 10, edition_mint_more: 100, export: 50 };
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/;
 const MAX = 2 ** 53;
 

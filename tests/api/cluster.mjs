@@ -14,10 +14,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const PG = path.join(ROOT, 'scripts/pg.sh');
 const pg = (...args) => execFileSync(PG, args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
 
-// Starts a primary in <work>/pg, migrated and initialised for ddcd, and returns
+// Starts a primary in <work>/pg, migrated and initialised for ddcd (with extra settings in env, e.g.
+// the DDC_LOG_ORIGIN its log key is made for), and returns
 // {work, dir(name), url(name), sql(name, query), replica(name, opts), promote(name), stop(name),
 //  kill(name), env (for startDdcd), op (the operator's key), destroy()}.
-export async function cluster(tag) {
+export async function cluster(tag, extra = {}) {
   const parent = process.env.DDC_TEST_LOGS ? path.dirname(process.env.DDC_TEST_LOGS) : os.tmpdir();
   let work = fs.mkdtempSync(path.join(parent, `ddcd-${tag}.`));
   fs.chmodSync(work, 0o711); // the server's user must reach the clusters
@@ -36,7 +37,7 @@ export async function cluster(tag) {
   const url = (name) => pg('url', dir(name));
   const data = path.join(work, 'data');
   const env = { DDC_DATABASE_URL: url('pg'), DDC_DATA_DIR: data, DDC_MASTER_KEY_FILE: path.join(data, 'master.key'),
-    DDC_PUBLIC_RATE: '0' };
+    DDC_PUBLIC_RATE: '0', ...extra };
   for (const cmd of ['migrate', 'init']) {
     const r = await runDdcd([cmd], env);
     assert.equal(r.code, 0, `ddcd ${cmd}: ${r.stderr}`);

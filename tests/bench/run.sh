@@ -14,8 +14,9 @@
 # spread over all of them with no cache in memory, the same against 3 ddcd processes, a hot set of
 # 1000 codes with the verdict cache on, and the bundles (/bundle) likewise; ddcd's peak RSS; last,
 # chain anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs), the
-# anchoring lag per chain with three chains at once (tests/bench/chains.mjs), and the
-# status-list publication time for an issuer of 1,000,000 certificates (tests/bench/status.mjs).
+# anchoring lag per chain with three chains at once (tests/bench/chains.mjs), the status-list
+# publication time for an issuer of 1,000,000 certificates (tests/bench/status.mjs), and exports
+# per second between two ddcds beside mints per second on the same ones (tests/bench/exports.mjs).
 # Owns everything it starts: a throwaway PostgreSQL cluster, the ddcds, one bare_mhd, all under a
 # mktemp directory; all stopped and removed on exit, failure included.
 # Loopback only; about ten minutes on 2 cores. Needs build/ddcd, build/bench/bare_mhd and
@@ -468,6 +469,7 @@ DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DAT
   node tests/bench/chains.mjs || fail "the multi-chain rows failed (logs: $WORK/logs)"
 node tests/bench/vc.mjs "$DDCD" "$BKEY" || fail "the credential rows failed (logs: $WORK/logs)"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/editions.mjs || fail "the edition rows failed (logs: $WORK/logs)"
+DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs node tests/bench/exports.mjs || fail "the export rows failed (logs: $WORK/logs)"
 DDC_BIN=$ROOT/build/ddcd DDC_TEST_LOGS=$WORK/logs DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/batchops.mjs || fail "the batch operation rows failed (logs: $WORK/logs)"
 tests/bench/replica.sh "$WORK" "$WORK/verify.lua" "$THREADS" "$CONNS" "$DUR" || fail "the replica rows failed"
 DDC_OPERATOR_KEY_FILE=$DDC_DATA_DIR/operator.key node tests/bench/status.mjs "$DDCD" || fail "the status-list rows failed"
