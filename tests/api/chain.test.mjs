@@ -229,6 +229,7 @@ test('two chains from DDC_CHAINS_FILE: deploy --chain each, both anchor, status,
     const need = await sizeHolding(certs);
     const st = await until('both chains anchored past the mints', async () => {
       const x = await request(s2.base, 'GET', '/v1/chain/status');
+      if (x.status === 503) return false; // a database connection not made in time on a loaded host
       assert.equal(x.status, 200, x.text);
       return x.json.chains.every((c) => c.anchored_size >= need) && x.json;
     });
