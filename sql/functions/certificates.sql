@@ -98,6 +98,12 @@ BEGIN
     WHERE id = p_account;
 END $$;
 
+-- The id of the account's newest event: right after ddc_account_event (which locks the account's
+-- row until commit), the one it appended.
+CREATE FUNCTION ddc_account_last_event(p_account bigint) RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT id FROM events WHERE account_id = p_account ORDER BY id DESC LIMIT 1
+$$;
+
 -- An event as the API shows it, with its place in the log once it has one. This and ddc_key_json
 -- hold a sub-select, so PostgreSQL could not inline them as SQL functions and would plan their
 -- body again on each statement that calls them (about 2 ms each on a public verification); as
@@ -165,6 +171,7 @@ BEGIN
   PERFORM ddc_account_event(p_issuer, 'key_added', p_actor, jsonb_build_object(
     'keyId', k.id, 'algorithm', 'Ed25519', 'publicKey', ddc_b64url(k.public_key),
     'validFrom', ddc_ts(k.valid_from)));
+  UPDATE issuer_keys SET added_event = ddc_account_last_event(p_issuer) WHERE id = k.id;
   RETURN ddc_key_json(k);
 END $$;
 
@@ -186,6 +193,7 @@ BEGIN
   UPDATE issuer_keys SET retired_at = now() WHERE id = p_key RETURNING * INTO k;
   PERFORM ddc_account_event(p_issuer, 'key_retired', p_actor, jsonb_build_object(
     'keyId', k.id, 'retiredAt', ddc_ts(k.retired_at)));
+  UPDATE issuer_keys SET retired_event = ddc_account_last_event(p_issuer) WHERE id = k.id;
   RETURN ddc_key_json(k);
 END $$;
 

@@ -69,18 +69,46 @@ BEGIN
     c.document,
     (SELECT jsonb_build_object('id', a.id, 'name', a.name,
        -- the issuer's newest logged profile (name, domain and its check): what a page may show
-       'profile_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = a.id
-                         AND e.type = 'profile_set' ORDER BY e.id DESC LIMIT 1))
+       'profile_event', (SELECT ddc_event_json(e) FROM issuer_profiles p
+                           JOIN events e ON e.id = p.event_id WHERE p.issuer_id = a.id))
      FROM accounts a WHERE a.id = c.issuer_id),
+    -- the key's logged key_added and key_retired events, by the ids the key keeps (030)
     ddc_key_json(k) || jsonb_build_object(
-      'key_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = c.issuer_id
-                      AND e.type = 'key_added'
-                      AND (e.canonical::jsonb -> 'data' ->> 'keyId')::bigint = k.id),
-      'retired_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = c.issuer_id
-                          AND e.type = 'key_retired'
-                          AND (e.canonical::jsonb -> 'data' ->> 'keyId')::bigint = k.id)),
+      'key_event', (SELECT ddc_event_json(e) FROM events e WHERE e.id = k.added_event),
+      'retired_event', (SELECT ddc_event_json(e) FROM events e WHERE e.id = k.retired_event)),
     coalesce((SELECT jsonb_agg(ddc_event_json(e) ORDER BY e.id) FROM events e
               WHERE e.ddc_id = c.ddc_id), '[]');
+END $$;
+
+-- Everything a proof bundle is built from, in one statement and so one snapshot (the proofs, the
+-- checkpoint and the status lists agree, as a read-only transaction around several statements
+-- gave, in one round trip): what ddc_public_cert gives; the newest logged publication of each
+-- purpose of the certificate's status list (purpose, list, index, canonical, leaf_index; as
+-- ddc_status_for_cert); and the checkpoint the proofs are against, as ddc_log_checkpoint_for
+-- gives it for the highest leaf among all those events (cp_size NULL: no checkpoint yet).
+CREATE FUNCTION ddc_public_bundle(p_code text, p_witnesses text[], p_quorum integer)
+RETURNS TABLE (cert jsonb, document text, issuer jsonb, signing_key jsonb, events jsonb,
+               status_lists jsonb, cp_size bigint, cp_root text, cp_note text, cp_final boolean)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  p record;
+  cp record;
+  v_lists jsonb;
+  v_need bigint;
+BEGIN
+  SELECT * INTO p FROM ddc_public_cert(p_code) x;
+  SELECT coalesce(jsonb_agg(jsonb_build_object('purpose', s.purpose, 'list', s.list,
+           'index', s.idx, 'canonical', s.canonical, 'leaf_index', s.leaf_index)), '[]')
+    INTO v_lists FROM ddc_status_for_cert((p.cert ->> 'ddc_id')::bigint) s;
+  SELECT coalesce(max(t.leaf), -1) INTO v_need FROM (
+    SELECT (e ->> 'leaf_index')::bigint FROM jsonb_array_elements(p.events) e
+    UNION ALL SELECT (l ->> 'leaf_index')::bigint FROM jsonb_array_elements(v_lists) l
+    UNION ALL SELECT (p.signing_key -> 'key_event' ->> 'leaf_index')::bigint
+    UNION ALL SELECT (p.signing_key -> 'retired_event' ->> 'leaf_index')::bigint
+    UNION ALL SELECT (p.issuer -> 'profile_event' ->> 'leaf_index')::bigint) t(leaf);
+  SELECT * INTO cp FROM ddc_log_checkpoint_for(v_need, p_witnesses, p_quorum);
+  RETURN QUERY SELECT p.cert, p.document, p.issuer, p.signing_key, p.events, v_lists, cp.size,
+                      encode(cp.root, 'hex'), cp.note, cp.final;
 END $$;
 
 -- The kept verdict on the certificate with this code (020_verdicts.sql), if it still stands: made
