@@ -72,5 +72,5 @@ int main(void)
   RUN(test_full_and_partial);
   RUN(test_growth);
   RUN(test_levels_apart);
-  UNIT_END();
+  return UNIT_END();
 }
