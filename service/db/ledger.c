@@ -23,7 +23,6 @@ const struct db_stmt db_ledger_stmts[] = {
     {"log_key_put", "INSERT INTO log_keys (id, name, public_key, sealed_secret)"
                     " VALUES (1, $1, decode($2, 'hex'), $3) ON CONFLICT (id) DO NOTHING"},
     {"sequencer_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_SEQUENCER)},
-    {"public_cert", "SELECT cert, document, issuer, signing_key, events FROM ddc_public_cert($1)"},
     {"public_bundle",
      "SELECT cert, document, issuer, signing_key, events, status_lists, cp_size, cp_root, cp_note,"
      " cp_final FROM ddc_public_bundle($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)),"
@@ -190,21 +189,6 @@ enum ddc_err db_log_key_put(const char *name, const uint8_t public_key[32], cons
 enum ddc_err db_sequencer_lock(int *taken)
 {
   return db_bool("sequencer_lock", taken);
-}
-
-enum ddc_err db_public_cert(const char *code, struct db_public_cert *out)
-{
-  const char *v[1] = {code};
-  memset(out, 0, sizeof *out);
-  PGresult *r = db_exec("public_cert", 1, v, 1);
-  if (!r) return db_failure();
-  enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
-  char **cols[] = {&out->cert, &out->document, &out->issuer, &out->signing_key, &out->events};
-  for (int i = 0; e == DDC_ERR_OK && i < 5; i++)
-    if (!(*cols[i] = strdup(db_text(r, 0, i)))) e = DDC_ERR_INTERNAL;
-  PQclear(r);
-  if (e != DDC_ERR_OK) db_public_cert_free(out);
-  return e;
 }
 
 /* The checkpoint columns from col on (size, root hex, note, final; size NULL: none) into cp. */

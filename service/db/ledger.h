@@ -45,9 +45,8 @@ struct db_public_cert {
   struct db_checkpoint cp;
   int cp_read;
 };
-enum ddc_err db_public_cert(const char *code, struct db_public_cert *out);
-/* The same, with status_lists and cp (witnesses and quorum as db_checkpoint_for's), all in one
- * statement: one snapshot, one round trip. */
+/* That of the certificate with this code, with status_lists and cp (witnesses and quorum as
+ * db_checkpoint_for's), all in one statement: one snapshot, one round trip. */
 enum ddc_err db_public_bundle(const char *code, const char *const *witnesses, size_t n, int quorum,
                               struct db_public_cert *out);
 void db_public_cert_free(struct db_public_cert *p);

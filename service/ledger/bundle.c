@@ -134,27 +134,23 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
 
 /* The newest logged publication of each purpose of the certificate's status list: {purpose,
  * list, index, url, event: {canonical, leaf_index}} (an empty array before the first one is in
- * the log, or for a certificate that has no entry yet); from read when p has them. */
-static enum ddc_err bundle_status_lists(const struct db_public_cert *p, const char *code,
+ * the log, or for a certificate that has no entry yet); read already when given is not NULL.
+ * The lists are the issuer's (ddc_status_for_cert), so are their publications' events. */
+static enum ddc_err bundle_status_lists(const char *given, const char *code, json_int_t issuer,
                                         json_t **lists)
 {
   char *text = NULL, url[512];
   size_t i;
   json_t *row;
-  enum ddc_err e = p->status_lists ? DDC_ERR_OK : db_status_for_cert(code, &text);
-  json_t *rows =
-      e == DDC_ERR_OK ? json_loads(p->status_lists ? p->status_lists : text, 0, NULL) : NULL;
+  enum ddc_err e = given ? DDC_ERR_OK : db_status_for_cert(code, &text);
+  json_t *rows = e == DDC_ERR_OK ? json_loads(given ? given : text, 0, NULL) : NULL;
   free(text);
   *lists = json_array();
   if (e == DDC_ERR_OK && (!rows || !*lists)) e = DDC_ERR_INTERNAL;
   json_array_foreach(rows, i, row)
   {
     json_t *p = json_object_get(row, "purpose"), *l = json_object_get(row, "list");
-    const char *doc = json_string_value(json_object_get(row, "canonical"));
-    json_t *d = doc ? json_loads(doc, 0, NULL) : NULL; /* an event: its issuer's account */
-    statuspub_url(json_integer_value(json_object_get(d, "account")), json_string_value(p),
-                  (int32_t)json_integer_value(l), url, sizeof url);
-    json_decref(d);
+    statuspub_url(issuer, json_string_value(p), (int32_t)json_integer_value(l), url, sizeof url);
     json_array_append_new(*lists,
                           json_pack("{s:O, s:O, s:O, s:s, s:{s:O, s:O}}", "purpose", p, "list", l,
                                     "index", json_object_get(row, "index"), "url", url, "event",
@@ -191,7 +187,10 @@ enum ddc_err bundle_from(const struct db_public_cert *p, const struct db_checkpo
     const char *code =
         json_string_value(json_object_get(json_object_get(*bundle, "certificate"), "code"));
     json_t *lists = NULL;
-    e = *bundle && code ? bundle_status_lists(p, code, &lists) : DDC_ERR_INTERNAL;
+    json_int_t issuer =
+        json_integer_value(json_object_get(json_object_get(*bundle, "certificate"), "issuer_id"));
+    e = *bundle && code ? bundle_status_lists(p->status_lists, code, issuer, &lists)
+                        : DDC_ERR_INTERNAL;
     if (e == DDC_ERR_OK) json_object_set_new(*bundle, "status_lists", lists);
     if (e == DDC_ERR_OK)
       e = bundle_anchor(*bundle, events, key, lists, final, p->cp_read ? &p->cp : NULL, settled);
