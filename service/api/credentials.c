@@ -31,6 +31,8 @@ void api_vc_code(struct req *r)
   if (addrlimit_take(r) != 0) return;
   const char *code = r->params[0];
   char base[300], key[RESPCACHE_KEY_MAX], *text;
+  const char *hit;
+  void *ref;
   size_t len;
   if (!codes_is_base32(code, 26)) {
     reply_problem(r, DDC_ERR_NOT_FOUND, NULL, "no certificate has this code");
@@ -38,8 +40,8 @@ void api_vc_code(struct req *r)
   }
   api_public_base(r, base, sizeof base);
   cred_cache_key(base, code, key);
-  if (respcache_get(key, &text, &len)) {
-    reply_buffer(r, 200, VC_MEDIA_TYPE, text, len);
+  if (respcache_get(key, &hit, &len, &ref)) {
+    reply_shared(r, 200, VC_MEDIA_TYPE, hit, len, respcache_release, ref);
     return;
   }
   uint64_t gen = respcache_generation();

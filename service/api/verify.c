@@ -46,13 +46,15 @@ void api_verify_code(struct req *r)
 {
   const char *code = verify_code(r);
   char key[64], *text;
+  const char *hit;
+  void *ref;
   size_t len;
   int settled;
   int64_t holder;
   if (!code || query_int(r, "holder", 1, INT64_MAX, 0, &holder) != 0) return;
   snprintf(key, sizeof key, "verify/%s/%lld", code, (long long)holder);
-  if (respcache_get(key, &text, &len)) {
-    reply_buffer(r, 200, "application/json", text, len);
+  if (respcache_get(key, &hit, &len, &ref)) {
+    reply_shared(r, 200, "application/json", hit, len, respcache_release, ref);
     return;
   }
   uint64_t gen = respcache_generation();
@@ -82,12 +84,14 @@ void api_verify_bundle_get(struct req *r)
   const char *code = verify_code(r);
   json_t *bundle;
   char key[64], *text;
+  const char *hit;
+  void *ref;
   size_t len;
   int settled;
   if (!code) return;
   snprintf(key, sizeof key, "bundle/%s", code);
-  if (respcache_get(key, &text, &len)) {
-    reply_buffer(r, 200, "application/json", text, len);
+  if (respcache_get(key, &hit, &len, &ref)) {
+    reply_shared(r, 200, "application/json", hit, len, respcache_release, ref);
     return;
   }
   uint64_t gen = respcache_generation();

@@ -23,7 +23,10 @@ const struct db_stmt db_ledger_stmts[] = {
     {"log_key_put", "INSERT INTO log_keys (id, name, public_key, sealed_secret)"
                     " VALUES (1, $1, decode($2, 'hex'), $3) ON CONFLICT (id) DO NOTHING"},
     {"sequencer_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_SEQUENCER)},
-    {"public_cert", "SELECT cert, document, issuer, signing_key, events FROM ddc_public_cert($1)"},
+    {"public_bundle",
+     "SELECT cert, document, issuer, signing_key, events, status_lists, cp_size, cp_root, cp_note,"
+     " cp_final FROM ddc_public_bundle($1, ARRAY(SELECT jsonb_array_elements_text($2::jsonb)),"
+     " $3)"},
     {"public_by_content", "SELECT ddc_public_by_content(decode($1, 'hex'))"},
     {"verdict_get", "SELECT body FROM ddc_verdict_get($1, $2)"},
     {"verdict_todo", "SELECT code, cert, document, issuer, signing_key, events"
@@ -188,16 +191,41 @@ enum ddc_err db_sequencer_lock(int *taken)
   return db_bool("sequencer_lock", taken);
 }
 
-enum ddc_err db_public_cert(const char *code, struct db_public_cert *out)
+/* The checkpoint columns from col on (size, root hex, note, final; size NULL: none) into cp. */
+static enum ddc_err db_public_cp(PGresult *r, int col, struct db_checkpoint *cp)
 {
-  const char *v[1] = {code};
+  memset(cp, 0, sizeof *cp);
+  if (PQgetisnull(r, 0, col)) return DDC_ERR_OK;
+  const char *hex = PQgetvalue(r, 0, col + 1);
+  cp->size = (uint64_t)db_int64(r, 0, col);
+  cp->final = strcmp(PQgetvalue(r, 0, col + 3), "t") == 0;
+  if (strlen(hex) != 64 || codes_unhex(hex, cp->root, 32) != 0 ||
+      !(cp->note = strdup(PQgetvalue(r, 0, col + 2))))
+    return DDC_ERR_INTERNAL;
+  return DDC_ERR_OK;
+}
+
+enum ddc_err db_public_bundle(const char *code, const char *const *witnesses, size_t n, int quorum,
+                              struct db_public_cert *out)
+{
+  char *keys = db_witness_list(witnesses, n);
   memset(out, 0, sizeof *out);
-  PGresult *r = db_exec("public_cert", 1, v, 1);
+  if (!keys) return DDC_ERR_INTERNAL;
+  struct db_params p = {0};
+  db_p_str(&p, code);
+  db_p_str(&p, keys);
+  db_p_int(&p, quorum);
+  PGresult *r = db_exec("public_bundle", p.n, p.v, 1);
+  db_p_free(&p);
+  free(keys);
   if (!r) return db_failure();
   enum ddc_err e = PQntuples(r) == 1 ? DDC_ERR_OK : DDC_ERR_NOT_FOUND;
-  char **cols[] = {&out->cert, &out->document, &out->issuer, &out->signing_key, &out->events};
-  for (int i = 0; e == DDC_ERR_OK && i < 5; i++)
+  char **cols[] = {&out->cert,        &out->document, &out->issuer,
+                   &out->signing_key, &out->events,   &out->status_lists};
+  for (int i = 0; e == DDC_ERR_OK && i < 6; i++)
     if (!(*cols[i] = strdup(db_text(r, 0, i)))) e = DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) e = db_public_cp(r, 6, &out->cp);
+  out->cp_read = e == DDC_ERR_OK;
   PQclear(r);
   if (e != DDC_ERR_OK) db_public_cert_free(out);
   return e;
@@ -210,6 +238,8 @@ void db_public_cert_free(struct db_public_cert *p)
   free(p->issuer);
   free(p->signing_key);
   free(p->events);
+  free(p->status_lists);
+  free(p->cp.note);
   memset(p, 0, sizeof *p);
 }
 
@@ -331,9 +361,11 @@ db_verdict_todo(uint64_t from, uint64_t to, const char *trust,
   db_p_free(&q);
   if (!r) return db_failure();
   for (int i = 0; i < PQntuples(r); i++) {
-    struct db_public_cert p = {(char *)db_text(r, i, 1), (char *)db_text(r, i, 2),
-                               (char *)db_text(r, i, 3), (char *)db_text(r, i, 4),
-                               (char *)db_text(r, i, 5)};
+    struct db_public_cert p = {.cert = (char *)db_text(r, i, 1),
+                               .document = (char *)db_text(r, i, 2),
+                               .issuer = (char *)db_text(r, i, 3),
+                               .signing_key = (char *)db_text(r, i, 4),
+                               .events = (char *)db_text(r, i, 5)};
     fn(db_text(r, i, 0), &p, arg);
   }
   PQclear(r);

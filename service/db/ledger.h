@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "db/pg.h"
+#include "db/witness.h"
 #include "errors.h"
 
 #define DB_TILE_WIDTH 256
@@ -37,8 +38,17 @@ enum ddc_err db_log_key_put(const char *name, const uint8_t public_key[32], cons
  * certificate, its document, issuer, signing key (with its key_added event) and events. */
 struct db_public_cert {
   char *cert, *document, *issuer, *signing_key, *events;
+  /* read with them by db_public_bundle only (else NULL and 0): the newest logged publication of
+   * each purpose of its status list ([{purpose, list, index, canonical, leaf_index}]), and the
+   * checkpoint db_checkpoint_for gives for the highest leaf of all those (size 0: none yet) */
+  char *status_lists;
+  struct db_checkpoint cp;
+  int cp_read;
 };
-enum ddc_err db_public_cert(const char *code, struct db_public_cert *out);
+/* That of the certificate with this code, with status_lists and cp (witnesses and quorum as
+ * db_checkpoint_for's), all in one statement: one snapshot, one round trip. */
+enum ddc_err db_public_bundle(const char *code, const char *const *witnesses, size_t n, int quorum,
+                              struct db_public_cert *out);
 void db_public_cert_free(struct db_public_cert *p);
 /* {items: [{code, kind, status, issuer_id, issued_at}]} of certificates with this content hash. */
 enum ddc_err db_public_by_content(const uint8_t hash[DB_HASH], char **json);

@@ -17,14 +17,20 @@ const struct db_stmt db_witness_stmts[] = {
     {NULL, NULL},
 };
 
-enum ddc_err db_checkpoint_for(int64_t need, const char *const *witnesses, size_t n, int quorum,
-                               struct db_checkpoint *cp)
+char *db_witness_list(const char *const *witnesses, size_t n)
 {
   json_t *list = json_array();
   for (size_t i = 0; list && i < n; i++)
     json_array_append_new(list, json_string(witnesses[i]));
   char *keys = list ? json_dumps(list, JSON_COMPACT) : NULL;
   json_decref(list);
+  return keys;
+}
+
+enum ddc_err db_checkpoint_for(int64_t need, const char *const *witnesses, size_t n, int quorum,
+                               struct db_checkpoint *cp)
+{
+  char *keys = db_witness_list(witnesses, n);
   memset(cp, 0, sizeof *cp);
   if (!keys) return DDC_ERR_INTERNAL;
   struct db_params p = {0};

@@ -23,6 +23,9 @@ struct db_checkpoint {
  * the log has no checkpoint. Free cp->note. */
 enum ddc_err db_checkpoint_for(int64_t need, const char *const *witnesses, size_t n, int quorum,
                                struct db_checkpoint *cp);
+/* The witnesses' verifier keys as a JSON array text (malloc'ed; NULL when out of memory): how the
+ * statements here take them. */
+char *db_witness_list(const char *const *witnesses, size_t n);
 /* Stores a witness's cosignature line of the checkpoint of this size (a second one is ignored). */
 enum ddc_err db_cosignature_put(uint64_t size, const char *witness, const char *line);
 /* The newest size the witness cosigned, 0 when none. */

@@ -23,6 +23,30 @@ void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, 
   r->replied = 1;
 }
 
+void reply_shared(struct req *r, unsigned status, const char *ctype, const char *body, size_t len,
+                  void (*release)(void *ref), void *ref)
+{
+  if (r->replied) {
+    release(ref);
+    return;
+  }
+  reply_buffer(r, status, ctype, NULL, 0);
+  r->resp_body = (char *)body;
+  r->resp_len = len;
+  r->resp_release = release;
+  r->resp_ref = ref;
+}
+
+void reply_free_body(struct req *r)
+{
+  if (r->resp_release)
+    r->resp_release(r->resp_ref);
+  else
+    free(r->resp_body);
+  r->resp_release = NULL;
+  r->resp_body = NULL;
+}
+
 void reply_stream(struct req *r, unsigned status, const char *ctype,
                   ssize_t (*reader)(void *cls, uint64_t pos, char *buf, size_t max), void *cls,
                   void (*free_cls)(void *cls))
@@ -50,8 +74,7 @@ int reply_header(struct req *r, const char *name, const char *value)
 
 void reply_discard(struct req *r)
 {
-  free(r->resp_body);
-  r->resp_body = NULL;
+  reply_free_body(r);
   r->resp_len = 0;
   r->replied = 0;
   if (r->resp_reader) r->resp_free(r->resp_cls);
@@ -62,14 +85,17 @@ void reply_send(struct req *r)
 {
   if (!r->replied || r->sent) return;
   struct MHD_Response *resp =
-      r->resp_reader ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
-                                                         r->resp_reader, r->resp_cls, r->resp_free)
-                     : MHD_create_response_from_buffer(r->resp_len, r->resp_body,
-                                                       r->resp_body ? MHD_RESPMEM_MUST_FREE
-                                                                    : MHD_RESPMEM_PERSISTENT);
+      r->resp_reader    ? MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+                                                            r->resp_reader, r->resp_cls, r->resp_free)
+      : r->resp_release ? MHD_create_response_from_buffer_with_free_callback_cls(
+                              r->resp_len, r->resp_body, r->resp_release, r->resp_ref)
+                        : MHD_create_response_from_buffer(r->resp_len, r->resp_body,
+                                                          r->resp_body ? MHD_RESPMEM_MUST_FREE
+                                                                       : MHD_RESPMEM_PERSISTENT);
   if (!resp) return;
-  r->resp_reader = NULL; /* cls owned by MHD now */
-  r->resp_body = NULL;   /* owned by MHD now */
+  r->resp_reader = NULL;  /* cls owned by MHD now */
+  r->resp_body = NULL;    /* owned by MHD now */
+  r->resp_release = NULL; /* ... and the shared body's reference */
   if (r->ctype) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
   MHD_add_response_header(resp, "X-Request-Id", r->request_id);
   int cache_set = 0;

@@ -25,6 +25,10 @@ void reply_result(struct req *r, enum ddc_err e, unsigned status, char *json);
 void reply_text(struct req *r, unsigned status, const char *ctype, const char *text, size_t len);
 /* Sends a malloc'ed buffer, which is freed by the server. */
 void reply_buffer(struct req *r, unsigned status, const char *ctype, char *buf, size_t len);
+/* Sends body[0..len) as it is, shared with others (not copied): release(ref) is called once
+ * nothing here needs it any more (sent, discarded or never sent). */
+void reply_shared(struct req *r, unsigned status, const char *ctype, const char *body, size_t len,
+                  void (*release)(void *ref), void *ref);
 void reply_empty(struct req *r, unsigned status);
 /* Cache-Control for the response if it is a 2xx (a static string, e.g. one of these); every other
  * response, and any without this call, is "no-store". */
@@ -40,6 +44,8 @@ void reply_stream(struct req *r, unsigned status, const char *ctype,
 /* Adds a response header (name static, value copied); a Cache-Control header replaces the
  * default "no-store". Returns 0, or -1 when there is no room left. */
 int reply_header(struct req *r, const char *name, const char *value);
+/* Frees or releases the response body set (the server, once a request is done). */
+void reply_free_body(struct req *r);
 /* Drops the response set so far (when the transaction behind it did not commit). */
 void reply_discard(struct req *r);
 /* Queues the response set to MHD; the server calls it once the request's work is committed. */

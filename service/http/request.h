@@ -42,8 +42,10 @@ struct req {
   int replayed;      /* the response is a stored one (Idempotency-Key) */
   const char *ctype; /* static string or NULL */
   const char *cache; /* Cache-Control of a 2xx (static string); NULL: no-store */
-  char *resp_body;   /* malloc'ed */
+  char *resp_body;   /* malloc'ed, or shared when resp_release is set */
   size_t resp_len;
+  void (*resp_release)(void *ref); /* a shared body (reply_shared): drops its reference */
+  void *resp_ref;
   /* a streamed upload (BODY_STREAM routes): the handler runs once the headers are in and sets
    * these; feed takes each piece of the body, end replies, done frees (completed: 1 when the
    * whole body was read) */

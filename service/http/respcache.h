@@ -12,15 +12,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RESPCACHE_SLOTS 16384 /* direct-mapped by key: verdicts and bundles of a hot set */
+#define RESPCACHE_SLOTS 16384 /* verdicts and bundles of a hot set, in sets of RESPCACHE_WAYS */
+/* a key may sit in any slot of its set: the few keys of a hot set that hash alike do not keep
+ * evicting each other */
+#define RESPCACHE_WAYS 4
 #define RESPCACHE_KEY_MAX 64
 #define RESPCACHE_BYTES_MAX (64u << 20) /* bodies past this are kept for ttl_ms only */
 
 /* ttl_ms: every entry's life (0: no cache); settled_ms: a settled entry's upper bound (0: ttl_ms).
  */
 void respcache_init(unsigned ttl_ms, unsigned settled_ms);
-/* A malloc'ed copy of the cached body for key in *body (and its length), or 0 on a miss. */
-int respcache_get(const char *key, char **body, size_t *len);
+/* On a hit, 1 with the cached body for key in *body and *len, not copied: shared, and kept alive
+ * by the reference in *ref until respcache_release(ref) (reply_shared's release), however soon
+ * the entry is replaced or forgotten; 0 on a miss. */
+int respcache_get(const char *key, const char **body, size_t *len, void **ref);
+/* Drops a reference respcache_get gave. */
+void respcache_release(void *ref);
 /* The generation now: take it before computing an answer, and cache it with that generation, so
  * that a write committed meanwhile voids it. */
 uint64_t respcache_generation(void);

@@ -331,7 +331,7 @@ static void server_completed(void *cls, struct MHD_Connection *conn, void **con_
   if (r->stream_done) r->stream_done(r);
   if (r->resp_reader) r->resp_free(r->resp_cls);
   free(r->body);
-  free(r->resp_body);
+  reply_free_body(r);
   free(r);
   *con_cls = NULL;
   atomic_fetch_sub(&server_inflight, 1);

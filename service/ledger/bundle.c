@@ -82,10 +82,12 @@ static int64_t bundle_max_leaf(json_t *event, int64_t max)
 /* Adds the checkpoint the proofs are against and the inclusion proofs (the events', the key's,
  * the status lists' and the issuer's newest profile event's): the newest final checkpoint
  * holding every anchored one, else the newest. final: the newest final checkpoint read already
- * by the caller (NULL: none), used when it holds every anchored one. key NULL: the certificate
- * was imported, its key proven in the source's log (imported_from). */
+ * by the caller (NULL: none), used when it holds every anchored one; known: that checkpoint as
+ * read with the certificate (db_public_bundle; NULL: ask). key NULL: the certificate was
+ * imported, its key proven in the source's log (imported_from). */
 static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t *lists,
-                                  const struct db_checkpoint *final, int *settled)
+                                  const struct db_checkpoint *final,
+                                  const struct db_checkpoint *known, int *settled)
 {
   const struct witness_set *ws = witness_client_set();
   struct db_checkpoint cp;
@@ -101,6 +103,10 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
   enum ddc_err e = DDC_ERR_OK;
   if (given)
     cp = *final, cp.note = strdup(final->note), e = cp.note ? e : DDC_ERR_INTERNAL;
+  else if (known && known->note)
+    cp = *known, cp.note = strdup(known->note), e = cp.note ? e : DDC_ERR_INTERNAL;
+  else if (known)
+    e = DDC_ERR_NOT_FOUND; /* no checkpoint yet */
   else
     e = db_checkpoint_for(need, ws->vkeys, ws->n, (int)ws->quorum, &cp);
   if (e == DDC_ERR_NOT_FOUND) cp = (struct db_checkpoint){0}, e = DDC_ERR_OK;
@@ -136,25 +142,23 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
 
 /* The newest logged publication of each purpose of the certificate's status list: {purpose,
  * list, index, url, event: {canonical, leaf_index}} (an empty array before the first one is in
- * the log, or for a certificate that has no entry yet). */
-static enum ddc_err bundle_status_lists(const char *code, json_t **lists)
+ * the log, or for a certificate that has no entry yet); read already when given is not NULL.
+ * The lists are the issuer's (ddc_status_for_cert), so are their publications' events. */
+static enum ddc_err bundle_status_lists(const char *given, const char *code, json_int_t issuer,
+                                        json_t **lists)
 {
   char *text = NULL, url[512];
   size_t i;
   json_t *row;
-  enum ddc_err e = db_status_for_cert(code, &text);
-  json_t *rows = e == DDC_ERR_OK ? json_loads(text, 0, NULL) : NULL;
+  enum ddc_err e = given ? DDC_ERR_OK : db_status_for_cert(code, &text);
+  json_t *rows = e == DDC_ERR_OK ? json_loads(given ? given : text, 0, NULL) : NULL;
   free(text);
   *lists = json_array();
   if (e == DDC_ERR_OK && (!rows || !*lists)) e = DDC_ERR_INTERNAL;
   json_array_foreach(rows, i, row)
   {
     json_t *p = json_object_get(row, "purpose"), *l = json_object_get(row, "list");
-    const char *doc = json_string_value(json_object_get(row, "canonical"));
-    json_t *d = doc ? json_loads(doc, 0, NULL) : NULL; /* an event: its issuer's account */
-    statuspub_url(json_integer_value(json_object_get(d, "account")), json_string_value(p),
-                  (int32_t)json_integer_value(l), url, sizeof url);
-    json_decref(d);
+    statuspub_url(issuer, json_string_value(p), (int32_t)json_integer_value(l), url, sizeof url);
     json_array_append_new(*lists,
                           json_pack("{s:O, s:O, s:O, s:s, s:{s:O, s:O}}", "purpose", p, "list", l,
                                     "index", json_object_get(row, "index"), "url", url, "event",
@@ -213,12 +217,16 @@ enum ddc_err bundle_from(const struct db_public_cert *p, const struct db_checkpo
     const char *code =
         json_string_value(json_object_get(json_object_get(*bundle, "certificate"), "code"));
     json_t *lists = NULL;
-    e = *bundle && code ? bundle_status_lists(code, &lists) : DDC_ERR_INTERNAL;
+    json_int_t issuer =
+        json_integer_value(json_object_get(json_object_get(*bundle, "certificate"), "issuer_id"));
+    e = *bundle && code ? bundle_status_lists(p->status_lists, code, issuer, &lists)
+                        : DDC_ERR_INTERNAL;
     if (e == DDC_ERR_OK) json_object_set_new(*bundle, "status_lists", lists);
     int imported = e == DDC_ERR_OK && json_is_null(json_object_get(key, "key_id"));
     if (imported) e = bundle_imported(*bundle);
     if (e == DDC_ERR_OK)
-      e = bundle_anchor(*bundle, events, imported ? NULL : key, lists, final, settled);
+      e = bundle_anchor(*bundle, events, imported ? NULL : key, lists, final,
+                        p->cp_read ? &p->cp : NULL, settled);
     if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
   }
   return e;
@@ -228,9 +236,10 @@ static enum ddc_err bundle_build_read(void *arg)
 {
   const char *code = ((struct bundle_read *)arg)->code;
   json_t **bundle = ((struct bundle_read *)arg)->bundle;
+  const struct witness_set *ws = witness_client_set();
   struct db_public_cert p;
   *bundle = NULL;
-  enum ddc_err e = db_public_cert(code, &p);
+  enum ddc_err e = db_public_bundle(code, ws->vkeys, ws->n, (int)ws->quorum, &p);
   if (e == DDC_ERR_OK) e = bundle_from(&p, NULL, bundle, &((struct bundle_read *)arg)->settled);
   if (e == DDC_ERR_OK && ((struct bundle_read *)arg)->settled && db_reads_on_primary())
     ((struct bundle_read *)arg)->settled = BUNDLE_SETTLED_PRIMARY;
@@ -238,7 +247,10 @@ static enum ddc_err bundle_build_read(void *arg)
   return e;
 }
 
-/* One snapshot, so that the proofs, the checkpoint and the chain anchor agree. */
+/* One statement reads the certificate, its status lists and the checkpoint, so one snapshot: the
+ * proofs and the checkpoint agree. What is read after it cannot disagree: the tiles only ever
+ * grow (a proof takes the prefix the checkpoint covers), and a chain anchor is taken only within
+ * that checkpoint, with its consistency proof to it. */
 enum ddc_err bundle_build(const char *code, json_t **bundle)
 {
   return bundle_build_settled(code, bundle, NULL);
@@ -247,7 +259,7 @@ enum ddc_err bundle_build(const char *code, json_t **bundle)
 enum ddc_err bundle_build_settled(const char *code, json_t **bundle, int *settled)
 {
   struct bundle_read b = {code, bundle, 0};
-  enum ddc_err e = db_public_read(bundle_build_read, &b);
+  enum ddc_err e = db_public_read_one(bundle_build_read, &b);
   if (settled) *settled = e == DDC_ERR_OK ? b.settled : 0;
   return e;
 }

@@ -96,13 +96,14 @@ int tiles_read_subtree(void *reader, unsigned level, uint64_t index, uint8_t out
   uint64_t start = index << k, idx = start / TILES_WIDTH;
   struct tiles_tile *t = &r->t[L];
   if (L >= TILES_LEVELS) return -1;
-  if (!r->loaded[L] || t->idx != idx) r->loaded[L] = tilecache_get((int)L, idx, t);
-  if (r->loaded[L] && tiles_subtree_in(t, k, start, out) == 0) return 0;
+  if (tilecache_subtree((int)L, idx, k, start % TILES_WIDTH, out)) return 0;
+  if (r->loaded[L] && t->idx == idx && tiles_subtree_in(t, k, start, out) == 0) return 0;
   /* not cached, or cached shorter than this subtree needs: read it as stored now */
   t->idx = idx;
   r->err = db_tile_get((int)L, idx, t->h, &t->width);
   r->loaded[L] = r->err == DDC_ERR_OK;
   if (!r->loaded[L]) return -1;
   tilecache_put((int)L, t);
+  if (tilecache_subtree((int)L, idx, k, start % TILES_WIDTH, out)) return 0;
   return tiles_subtree_in(t, k, start, out);
 }

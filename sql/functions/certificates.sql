@@ -98,30 +98,44 @@ BEGIN
     WHERE id = p_account;
 END $$;
 
--- An event as the API shows it, with its place in the log once it has one. This and ddc_key_json
--- hold a sub-select, so PostgreSQL could not inline them as SQL functions and would plan their
--- body again on each statement that calls them (about 2 ms each on a public verification); as
--- PL/pgSQL their plans are kept for the session.
-CREATE FUNCTION ddc_event_json(e events) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
-BEGIN
-  RETURN jsonb_build_object('id', e.id, 'type', e.type, 'ddc_id', e.ddc_id,
+-- The id of the account's newest event: right after ddc_account_event (which locks the account's
+-- row until commit), the one it appended.
+CREATE FUNCTION ddc_account_last_event(p_account bigint) RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT id FROM events WHERE account_id = p_account ORDER BY id DESC LIMIT 1
+$$;
+
+-- An event as the API shows it, with its place in the log (p_leaf; NULL: not yet), and a signing
+-- key with whether it is the issuer's current one: plain expressions, so that PostgreSQL inlines
+-- them into the statement that calls them (ddc_public_bundle joins the leaf and the newer keys).
+CREATE FUNCTION ddc_event_obj(e events, p_leaf bigint) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('id', e.id, 'type', e.type, 'ddc_id', e.ddc_id,
                             'account_id', e.account_id, 'actor_id', e.actor_id,
                             'time', ddc_ts(e.created_at), 'data', e.canonical::jsonb -> 'data',
                             'event_hash', encode(e.event_hash, 'hex'),
                             'prev_event_hash', encode(e.prev_event_hash, 'hex'),
-                            'canonical', e.canonical,
-                            'leaf_index', (SELECT l.leaf_index FROM log_leaves l
-                                           WHERE l.event_id = e.id));
+                            'canonical', e.canonical, 'leaf_index', p_leaf)
+$$;
+
+CREATE FUNCTION ddc_key_obj(k issuer_keys, p_current boolean) RETURNS jsonb LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object('key_id', k.id, 'issuer_id', k.issuer_id, 'algorithm', 'Ed25519',
+                            'public_key', ddc_b64url(k.public_key),
+                            'valid_from', ddc_ts(k.valid_from), 'retired_at', ddc_ts(k.retired_at),
+                            'current', p_current)
+$$;
+
+-- The same with their sub-selects. As SQL functions PostgreSQL could not inline them and would
+-- plan their body again on each statement that calls them (about 2 ms each on a public
+-- verification); as PL/pgSQL their plans are kept for the session.
+CREATE FUNCTION ddc_event_json(e events) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
+BEGIN
+  RETURN ddc_event_obj(e, (SELECT l.leaf_index FROM log_leaves l WHERE l.event_id = e.id));
 END $$;
 
 CREATE FUNCTION ddc_key_json(k issuer_keys) RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  RETURN jsonb_build_object('key_id', k.id, 'issuer_id', k.issuer_id, 'algorithm', 'Ed25519',
-                            'public_key', ddc_b64url(k.public_key),
-                            'valid_from', ddc_ts(k.valid_from), 'retired_at', ddc_ts(k.retired_at),
-                            'current', k.retired_at IS NULL AND NOT EXISTS (
-                              SELECT 1 FROM issuer_keys n WHERE n.issuer_id = k.issuer_id
-                                AND n.retired_at IS NULL AND n.id > k.id));
+  RETURN ddc_key_obj(k, k.retired_at IS NULL AND NOT EXISTS (
+                          SELECT 1 FROM issuer_keys n WHERE n.issuer_id = k.issuer_id
+                            AND n.retired_at IS NULL AND n.id > k.id));
 END $$;
 
 -- Operators manage any issuer's keys; an issuer its own.
@@ -165,6 +179,7 @@ BEGIN
   PERFORM ddc_account_event(p_issuer, 'key_added', p_actor, jsonb_build_object(
     'keyId', k.id, 'algorithm', 'Ed25519', 'publicKey', ddc_b64url(k.public_key),
     'validFrom', ddc_ts(k.valid_from)));
+  UPDATE issuer_keys SET added_event = ddc_account_last_event(p_issuer) WHERE id = k.id;
   RETURN ddc_key_json(k);
 END $$;
 
@@ -186,6 +201,7 @@ BEGIN
   UPDATE issuer_keys SET retired_at = now() WHERE id = p_key RETURNING * INTO k;
   PERFORM ddc_account_event(p_issuer, 'key_retired', p_actor, jsonb_build_object(
     'keyId', k.id, 'retiredAt', ddc_ts(k.retired_at)));
+  UPDATE issuer_keys SET retired_event = ddc_account_last_event(p_issuer) WHERE id = k.id;
   RETURN ddc_key_json(k);
 END $$;
 

@@ -87,5 +87,6 @@ BEGIN
   PERFORM ddc_account_event(p_issuer, 'profile_set', p_actor, jsonb_build_object(
     'name', v_name, 'url', p.url, 'logoUrl', p.logo_url, 'domain', p.domain,
     'domainCheckedAt', ddc_ts(p.domain_checked_at)));
+  UPDATE issuer_profiles SET event_id = ddc_account_last_event(p_issuer) WHERE issuer_id = p_issuer;
   RETURN jsonb_build_object('issuer_id', p_issuer, 'name', v_name) || ddc_profile_json(p);
 END $$;

@@ -49,39 +49,70 @@ BEGIN
     SELECT i.leaf_index, i.leaf_hash FROM ins i ORDER BY i.leaf_index;
 END $$;
 
--- What public verification needs about the certificate with this code (its public identifier):
--- the certificate, its signed document, the issuer's name, the signing key, and every event of
--- the certificate and of the key's creation, with its leaf index once it has one.
-CREATE FUNCTION ddc_public_cert(p_code text)
-RETURNS TABLE (cert jsonb, document text, issuer jsonb, signing_key jsonb, events jsonb)
+-- What public verification needs about the certificate with this code (its public identifier),
+-- all in one statement and so one snapshot (the proofs, the checkpoint and the status lists
+-- agree, in one round trip, with the sub-selects planned once per session): the certificate, its
+-- signed document, the issuer's name and newest logged profile event, the signing key with its
+-- key_added and key_retired events (by the ids the key keeps, 030), and every event of the
+-- certificate, each with its leaf index once it has one; the newest logged publication of each
+-- purpose of its status list (purpose, list, index, canonical, leaf_index); and the checkpoint
+-- the proofs are against, as ddc_log_checkpoint_for gives it for the highest leaf among all those
+-- events (cp_size NULL: no checkpoint yet).
+CREATE FUNCTION ddc_public_bundle(p_code text, p_witnesses text[], p_quorum integer)
+RETURNS TABLE (cert jsonb, document text, issuer jsonb, signing_key jsonb, events jsonb,
+               status_lists jsonb, cp_size bigint, cp_root text, cp_note text, cp_final boolean)
 LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  c certificates;
-  k issuer_keys;
 BEGIN
-  SELECT * INTO c FROM certificates WHERE code = p_code;
+  RETURN QUERY
+  SELECT ddc_cert_json(c) - 'approved_id' - 'external_ref' - 'last_event_hash' - 'owner_id',
+         c.document,
+         jsonb_build_object('id', a.id, 'name', a.name, 'profile_event', pe.obj),
+         ddc_key_obj(k, k.retired_at IS NULL AND NOT EXISTS (
+                          SELECT 1 FROM issuer_keys n WHERE n.issuer_id = k.issuer_id
+                            AND n.retired_at IS NULL AND n.id > k.id))
+           || jsonb_build_object('key_event', ke.obj, 'retired_event', re.obj),
+         ev.objs, st.objs, cp.size, encode(cp.root, 'hex'), cp.note, cp.final
+    FROM certificates c
+    -- no key row for an imported certificate (its key is proven in its source's log)
+    LEFT JOIN issuer_keys k ON k.id = c.key_id
+    JOIN accounts a ON a.id = c.issuer_id
+    LEFT JOIN LATERAL (SELECT ddc_event_obj(e, l.leaf_index) AS obj, l.leaf_index AS leaf
+                         FROM issuer_profiles p JOIN events e ON e.id = p.event_id
+                         LEFT JOIN log_leaves l ON l.event_id = e.id
+                        WHERE p.issuer_id = a.id) pe ON true
+    LEFT JOIN LATERAL (SELECT ddc_event_obj(e, l.leaf_index) AS obj, l.leaf_index AS leaf
+                         FROM events e LEFT JOIN log_leaves l ON l.event_id = e.id
+                        WHERE e.id = k.added_event) ke ON true
+    LEFT JOIN LATERAL (SELECT ddc_event_obj(e, l.leaf_index) AS obj, l.leaf_index AS leaf
+                         FROM events e LEFT JOIN log_leaves l ON l.event_id = e.id
+                        WHERE e.id = k.retired_event) re ON true
+    CROSS JOIN LATERAL (SELECT coalesce(jsonb_agg(ddc_event_obj(e, l.leaf_index) ORDER BY e.id),
+                                        '[]') AS objs, max(l.leaf_index) AS leaf
+                          FROM events e LEFT JOIN log_leaves l ON l.event_id = e.id
+                         WHERE e.ddc_id = c.ddc_id) ev
+    CROSS JOIN LATERAL (SELECT coalesce(jsonb_agg(jsonb_build_object('purpose', s.purpose,
+                                          'list', s.list, 'index', s.idx,
+                                          'canonical', s.canonical, 'leaf_index', s.leaf_index)
+                                        ORDER BY s.purpose), '[]') AS objs,
+                               max(s.leaf_index) AS leaf
+                          FROM ddc_status_for_cert(c.ddc_id) s) st
+    CROSS JOIN LATERAL ddc_log_checkpoint_for(
+                         greatest(ev.leaf, st.leaf, ke.leaf, re.leaf, pe.leaf, -1),
+                         p_witnesses, p_quorum) cp
+   WHERE c.code = p_code;
   IF NOT FOUND THEN
     PERFORM ddc_fail('not_found', 'no certificate has this code');
   END IF;
-  SELECT * INTO k FROM issuer_keys WHERE id = c.key_id;
-  RETURN QUERY SELECT
-    ddc_cert_json(c) - 'approved_id' - 'external_ref' - 'last_event_hash' - 'owner_id',
-    c.document,
-    (SELECT jsonb_build_object('id', a.id, 'name', a.name,
-       -- the issuer's newest logged profile (name, domain and its check): what a page may show
-       'profile_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = a.id
-                         AND e.type = 'profile_set' ORDER BY e.id DESC LIMIT 1))
-     FROM accounts a WHERE a.id = c.issuer_id),
-    ddc_key_json(k) || jsonb_build_object(
-      'key_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = c.issuer_id
-                      AND e.type = 'key_added'
-                      AND (e.canonical::jsonb -> 'data' ->> 'keyId')::bigint = k.id),
-      'retired_event', (SELECT ddc_event_json(e) FROM events e WHERE e.account_id = c.issuer_id
-                          AND e.type = 'key_retired'
-                          AND (e.canonical::jsonb -> 'data' ->> 'keyId')::bigint = k.id)),
-    coalesce((SELECT jsonb_agg(ddc_event_json(e) ORDER BY e.id) FROM events e
-              WHERE e.ddc_id = c.ddc_id), '[]');
 END $$;
+
+-- What public verification needs about the certificate with this code, its proofs aside: the
+-- first columns of ddc_public_bundle.
+CREATE FUNCTION ddc_public_cert(p_code text)
+RETURNS TABLE (cert jsonb, document text, issuer jsonb, signing_key jsonb, events jsonb)
+LANGUAGE sql STABLE AS $$
+  SELECT b.cert, b.document, b.issuer, b.signing_key, b.events
+    FROM ddc_public_bundle(p_code, '{}', 0) b
+$$;
 
 -- The kept verdict on the certificate with this code (020_verdicts.sql), if it still stands: made
 -- from the certificate's last event, against the trust p_trust, its key not retired since, made
