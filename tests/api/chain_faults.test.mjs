@@ -5,7 +5,7 @@
 // and once mining resumes the root is anchored exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startDdcd, request, world, uniq } from './lib.mjs';
+import { RELEASE_ONLY, startDdcd, request, world, uniq } from './lib.mjs';
 import { startAnvil, deploy, rpc, until, sleep, checkNonces, listAnchors, mintMany } from './chain.mjs';
 
 async function fundedWorld(base) {
@@ -21,7 +21,7 @@ const checkpointSize = async (base) => {
   return r.status === 200 ? Number(r.text.split('\n')[1]) : 0;
 };
 
-test('the node frozen for 30 s: minting and verification go on, anchoring catches up', async (t) => {
+test('the node frozen for 30 s: minting and verification go on, anchoring catches up', RELEASE_ONLY, async (t) => {
   const anvil = await startAnvil();
   let srv;
   try {

@@ -8,6 +8,10 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 
 export const BIN = process.env.DDC_BIN;
+// The options of a test that waits on clocks (deadlines, a node frozen for a minute, backoff) or
+// on PostgreSQL's bulk work far more than it runs ddcd's code: tests/run.sh runs every suite
+// against the ASan build and then the release build, and such a test runs against the latter only.
+export const RELEASE_ONLY = /\/asan\//.test(BIN || '') ? { skip: 'waits far more than it runs ddcd code: release build only' } : {};
 export const LOGS = process.env.DDC_TEST_LOGS || '/tmp';
 export const operatorKey = () => fs.readFileSync(process.env.DDC_OPERATOR_KEY_FILE, 'utf8').trim();
 let logSeq = 0;
