@@ -264,6 +264,25 @@ test('two chains from DDC_CHAINS_FILE: deploy --chain each, both anchor, status,
     const checks = v.checks.filter((c) => c.name === 'chain_anchor');
     assert.deepEqual(checks.map((c) => [c.ok, c.detail.split(':')[0]]), [[true, `chain ${n1}`], [true, `chain ${n2}`]]);
     assert.equal(v.result, 'valid');
+    // a confirmation on any chain makes a kept verdict again, even one of a tree size another
+    // chain confirmed first: west held back while east anchors a new mint, then west catches up
+    const confirmedPast = async (name, size) => (await request(s2.base, 'GET', `/v1/chain/anchors?chain=${name}`))
+      .json.items.find((a) => a.status === 'confirmed' && a.tree_size >= size);
+    west.proc.kill('SIGSTOP');
+    let held = true;
+    try {
+      const need2 = await sizeHolding(await mintMany(s2.base, w.issuerKey, 1, 1));
+      await until('east past the new mint', () => confirmedPast(n1, need2));
+      await request(s2.base, 'GET', `/v1/verify/${certs[0].code}`); // kept with west's older anchor
+      west.proc.kill('SIGCONT');
+      held = false;
+      const w2 = await until('west caught up', () => confirmedPast(n2, need2));
+      await until('the verdict naming west\'s new anchor', async () =>
+        (await request(s2.base, 'GET', `/v1/verify/${certs[0].code}`)).json.checks.some((c) => c.name === 'chain_anchor' &&
+          c.detail.startsWith(`chain ${n2}: `) && c.detail.includes(`in block ${w2.block_number} (`)), 20000);
+    } finally {
+      if (held) west.proc.kill('SIGCONT');
+    }
     t.diagnostic(`anchored on ${n1} at ${st.chains[0].anchored_size} and ${n2} at ${st.chains[1].anchored_size}; ${gw.passed} calls through the gateway, none refused`);
   } finally {
     await s2?.stop();
