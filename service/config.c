@@ -523,6 +523,8 @@ void config_usage(FILE *out)
       "             key\n"
       "  chain deploy  deploy the root registry contract with the chain key, print its address\n"
       "             and allow the key's address to anchor (then set DDC_CHAIN_CONTRACT)\n"
+      "  peer sign METHOD PATH ORIGIN  the DDC-Peer-Signature of a request (body on stdin) to\n"
+      "                the peer whose log origin is ORIGIN, by this log's key\n"
       "  --help     this text\n"
       "  --version  print the version\n\n"
       "options (environment variable in brackets):\n",

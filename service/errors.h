@@ -83,6 +83,10 @@
     "DDC-Peer-Signature is missing, malformed or does not verify")                                 \
   X(PEER_SIGNATURE_EXPIRED, "peer_signature_expired", 401,                                         \
     "DDC-Peer-Signature was made more than 300 seconds from now")                                  \
+  X(PACKET_INVALID, "packet_invalid", 422, "The transfer packet was refused")                      \
+  X(PACKET_REPLAYED, "packet_replayed", 409, "This export was imported already")                   \
+  X(EXPORT_CLOSED, "export_closed", 409, "This export was closed here: it is never imported")      \
+  X(IMPORT_NOT_FOUND, "import_not_found", 404, "No import of this export here")                    \
   X(URI_TOO_LONG, "uri_too_long", 414, "Request path too long")                                    \
   X(LENGTH_REQUIRED, "length_required", 411, "Content-Length required")                            \
   X(BODY_TOO_LARGE, "body_too_large", 413, "Request body too large")                               \

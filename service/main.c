@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "api/api.h"
 #include "batch/runner.h"
@@ -40,6 +41,7 @@
 #include "log.h"
 #include "peer/export.h"
 #include "peer/exporter.h"
+#include "peer/peersig.h"
 #include "import_cli.h"
 #include "verify/cli.h"
 #include "webhook/worker.h"
@@ -283,6 +285,32 @@ static int cmd_init(const struct config *c)
   return rc;
 }
 
+/* `ddcd peer sign METHOD PATH CALLEE_ORIGIN`: the DDC-Peer-Signature value, by this deployment's
+ * log key, of a request whose body is standard input (for calling a peer by hand, and tests). */
+static int cmd_peer_sign(const struct config *c, char **args)
+{
+  struct note_signer key;
+  size_t len = 0, cap = 1 << 16;
+  char *body = malloc(cap), value[PEERSIG_VALUE_MAX];
+  for (size_t got; body && (got = fread(body + len, 1, cap - len, stdin)) > 0;)
+    if ((len += got) == cap) body = realloc(body, cap *= 2);
+  int rc = body && main_load_keys(c) == 0 && db_init(c->database_url) == 0 &&
+                   main_check_schema() == 0 && logkey_load(c->log_origin, &key) == DDC_ERR_OK
+               ? 0
+               : 1;
+  if (rc == 0) {
+    rc = peersig_sign(&key, args[0], args[1], body, len, args[2], (int64_t)time(NULL), value,
+                      sizeof value) > 0
+             ? 0
+             : 1;
+    note_signer_wipe(&key);
+    if (rc == 0) printf("%s\n", value);
+  }
+  free(body);
+  db_shutdown();
+  return rc;
+}
+
 int main(int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : "--help";
@@ -304,7 +332,8 @@ int main(int argc, char **argv)
     return witness_cli(argc - 2, argv + 2);
   }
   int chain = strcmp(cmd, "chain") == 0 && argc > 2 && strcmp(argv[2], "deploy") == 0;
-  if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init") && !chain) {
+  int peer = strcmp(cmd, "peer") == 0 && argc == 6 && strcmp(argv[2], "sign") == 0;
+  if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "init") && !chain && !peer) {
     fprintf(stderr, "ddcd: unknown command \"%s\" (see ddcd --help)\n", cmd);
     return 2;
   }
@@ -314,7 +343,8 @@ int main(int argc, char **argv)
     fprintf(stderr, "ddcd: libsodium failed to initialise\n");
     return 1;
   }
-  if (config_load(&c, argc - 2 - chain, argv + 2 + chain, main_getenv, err, sizeof err) != 0) {
+  if (config_load(&c, peer ? 0 : argc - 2 - chain, argv + 2 + chain, main_getenv, err,
+                  sizeof err) != 0) {
     fprintf(stderr, "ddcd: %s\n", err);
     return 2;
   }
@@ -328,6 +358,7 @@ int main(int argc, char **argv)
     return 1;
   }
   if (chain) return deploy_cli(&c);
+  if (peer) return cmd_peer_sign(&c, argv + 3);
   if (strcmp(cmd, "serve") == 0) return cmd_serve(&c);
   if (strcmp(cmd, "migrate") == 0) return cmd_migrate(&c);
   return cmd_init(&c);

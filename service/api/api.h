@@ -114,6 +114,9 @@ struct peer_pin;
 void api_peers_create(struct req *r);
 void api_peers_list(struct req *r);
 int api_peer_check(struct req *r);
+void api_peer_imports_create(struct req *r);
+void api_peer_imports_get(struct req *r);
+void api_peer_imports_close(struct req *r);
 /* The pin that signed the request this thread answers (after api_peer_check passed). */
 const struct peer_pin *api_peer_caller(void);
 /* web.c */

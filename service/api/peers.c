@@ -1,8 +1,10 @@
 /* peers.c: /v1/peers (the operator's pins of other deployments) and the check of the requests a
  * pinned peer signs (the ROUTE_PEER routes, /v1/peer/...), installed into http/routes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "api/api.h"
+#include "domain/import.h"
 #include "domain/peer.h"
 #include "http/body.h"
 #include "http/reply.h"
@@ -59,4 +61,59 @@ void api_peers_list(struct req *r)
   char *json = NULL;
   enum ddc_err e = peer_list(&json);
   reply_result(r, e, 200, json);
+}
+
+/* This side's public URL, for receipts' links. */
+static void api_peer_base(struct req *r, char *out, size_t cap)
+{
+  if (*peer_self_url())
+    snprintf(out, cap, "%s", peer_self_url());
+  else
+    api_public_base(r, out, cap);
+}
+
+static void api_peer_answer(struct req *r, struct import_answer *a)
+{
+  if (a->err == DDC_ERR_OK)
+    reply_json(r, a->status, a->body);
+  else if (a->detail[0])
+    reply_problem_members(r, a->err, a->detail, a->body);
+  else {
+    json_decref(a->body);
+    reply_error(r, a->err);
+  }
+}
+
+void api_peer_imports_create(struct req *r)
+{
+  char base[PEER_URL_MAX + 1];
+  struct import_answer a;
+  json_t *body = body_object(r);
+  if (!body) return;
+  api_peer_base(r, base, sizeof base);
+  import_packet(&api_peer_pin, body, base, &a);
+  json_decref(body);
+  api_peer_answer(r, &a);
+}
+
+static void api_peer_imports_lookup(struct req *r, int close)
+{
+  char base[PEER_URL_MAX + 1];
+  struct import_answer a;
+  int64_t export_id;
+  if (close && body_none(r) != 0) return;
+  if (path_id(r, 1, &export_id) != 0) return;
+  api_peer_base(r, base, sizeof base);
+  import_lookup(&api_peer_pin, r->params[0], export_id, close, base, &a);
+  api_peer_answer(r, &a);
+}
+
+void api_peer_imports_get(struct req *r)
+{
+  api_peer_imports_lookup(r, 0);
+}
+
+void api_peer_imports_close(struct req *r)
+{
+  api_peer_imports_lookup(r, 1);
 }

@@ -137,5 +137,10 @@ const struct route api_routes[] = {
     /* cross-operator transfer: pins, and the routes a pinned peer calls (signed, no API key) */
     {"POST", "/v1/peers", api_peers_create, OP, BODY_JSON, NULL},
     {"GET", "/v1/peers", api_peers_list, OP, BODY_NONE, NULL},
+    {"POST", "/v1/peer/imports", api_peer_imports_create, ROUTE_PEER, BODY_JSON, NULL},
+    {"GET", "/v1/peer/imports/{source_keyid}/{export_id}", api_peer_imports_get, ROUTE_PEER,
+     BODY_NONE, NULL},
+    {"POST", "/v1/peer/imports/{source_keyid}/{export_id}/close", api_peer_imports_close,
+     ROUTE_PEER, BODY_JSON_OPTIONAL, NULL},
 };
 const int api_routes_count = sizeof api_routes / sizeof api_routes[0];

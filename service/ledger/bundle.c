@@ -10,6 +10,7 @@
 #include "crypto/jcs.h"
 #include "db/chain.h"
 #include "db/ledger.h"
+#include "db/peers.h"
 #include "db/reads.h"
 #include "db/status.h"
 #include "db/witness.h"
@@ -75,7 +76,8 @@ static int64_t bundle_max_leaf(json_t *event, int64_t max)
 /* Adds the checkpoint the proofs are against and the inclusion proofs (the events', the key's,
  * the status lists' and the issuer's newest profile event's): the newest final checkpoint
  * holding every anchored one, else the newest. final: the newest final checkpoint read already
- * by the caller (NULL: none), used when it holds every anchored one. */
+ * by the caller (NULL: none), used when it holds every anchored one. key NULL: the certificate
+ * was imported, its key proven in the source's log (imported_from). */
 static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t *lists,
                                   const struct db_checkpoint *final, int *settled)
 {
@@ -101,7 +103,7 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
   if (e == DDC_ERR_OK) {
     json_array_foreach(events, i, ev) bundle_prove(rd, ev, cp.size);
     json_array_foreach(lists, i, ev) bundle_prove(rd, json_object_get(ev, "event"), cp.size);
-    bundle_prove(rd, json_object_get(key, "key_event"), cp.size);
+    if (key) bundle_prove(rd, json_object_get(key, "key_event"), cp.size);
     if (json_is_object(json_object_get(key, "retired_event")))
       bundle_prove(rd, json_object_get(key, "retired_event"), cp.size);
     if (json_is_object(profile)) bundle_prove(rd, profile, cp.size);
@@ -109,7 +111,7 @@ static enum ddc_err bundle_anchor(json_t *b, json_t *events, json_t *key, json_t
       json_array_append_new(keys, json_string(ws->vkeys[i]));
     /* every event is in the log, under a final checkpoint: only a new event or checkpoint (or
      * anchor) makes another bundle of it */
-    int all = bundle_max_leaf(json_object_get(key, "key_event"), -1) >= 0;
+    int all = !key || bundle_max_leaf(json_object_get(key, "key_event"), -1) >= 0;
     json_array_foreach(events, i, ev) all = all && bundle_max_leaf(ev, -1) >= 0;
     if (json_is_object(json_object_get(key, "retired_event")))
       all = all && bundle_max_leaf(json_object_get(key, "retired_event"), -1) >= 0;
@@ -158,6 +160,28 @@ static enum ddc_err bundle_status_lists(const char *code, json_t **lists)
   return e;
 }
 
+/* An imported certificate (its key_id is NULL here): the signing key as the source's bundle
+ * proves it, and imported_from {peer, code, ddc_id, log_key, witness_keys, quorum, bundle}. */
+static enum ddc_err bundle_imported(json_t *b)
+{
+  char *text = NULL;
+  json_t *cert = json_object_get(b, "certificate");
+  enum ddc_err e = db_import_source(json_integer_value(json_object_get(cert, "ddc_id")), &text);
+  json_t *src = e == DDC_ERR_OK ? json_loads(text, 0, NULL) : NULL;
+  const char *inner = json_string_value(json_object_get(src, "bundle"));
+  json_t *ib = inner ? jcs_load(inner, strlen(inner), NULL) : NULL;
+  free(text);
+  if (e == DDC_ERR_OK && !ib) e = DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) {
+    json_object_set(b, "signing_key", json_object_get(ib, "signing_key"));
+    json_object_set(src, "bundle", ib);
+    json_object_set(b, "imported_from", src);
+  }
+  json_decref(ib);
+  json_decref(src);
+  return e;
+}
+
 /* A bundle and what it is built for, as a public read. */
 struct bundle_read {
   const char *code;
@@ -185,7 +209,10 @@ enum ddc_err bundle_from(const struct db_public_cert *p, const struct db_checkpo
     json_t *lists = NULL;
     e = *bundle && code ? bundle_status_lists(code, &lists) : DDC_ERR_INTERNAL;
     if (e == DDC_ERR_OK) json_object_set_new(*bundle, "status_lists", lists);
-    if (e == DDC_ERR_OK) e = bundle_anchor(*bundle, events, key, lists, final, settled);
+    int imported = e == DDC_ERR_OK && json_is_null(json_object_get(key, "key_id"));
+    if (imported) e = bundle_imported(*bundle);
+    if (e == DDC_ERR_OK)
+      e = bundle_anchor(*bundle, events, imported ? NULL : key, lists, final, settled);
     if (e != DDC_ERR_OK) json_decref(*bundle), *bundle = NULL;
   }
   return e;

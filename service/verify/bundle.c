@@ -259,6 +259,11 @@ int bundle_in_log(json_t *event, uint64_t size, const uint8_t root[32])
              : -1;
 }
 
+int bundle_event_in_log(json_t *event, uint64_t size, const uint8_t root[32])
+{
+  return bundle_in_log(event, size, root);
+}
+
 /* The checkpoint carries a cosignature by at least the quorum of the trusted witnesses (any
  * cosignature by one of them was verified already). 1, or 0: not final yet. */
 static int bundle_check_witnesses(json_t *checks, const struct bundle_trust *t,

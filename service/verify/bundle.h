@@ -6,6 +6,7 @@
 #define DDC_VERIFY_BUNDLE_H
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "verify/note.h"
 
 /* The most witness keys a verdict weighs. */
@@ -60,5 +61,9 @@ json_t *bundle_verdict(json_t *bundle, const struct bundle_trust *trust);
  * newest event counted: the events in the log, up to the first one not yet in it)}. NULL for a
  * single certificate. The verdict carries it as "edition" unless a check failed. */
 json_t *bundle_edition(json_t *bundle);
+/* Whether event (a bundle's event: canonical, leaf_index, inclusion) is leaf leaf_index of the
+ * tree of size leaves with this root: 1 proven, 0 no proof (not in the log yet), -1 a proof that
+ * fails or is against another size. */
+int bundle_event_in_log(json_t *event, uint64_t size, const uint8_t root[32]);
 
 #endif
