@@ -264,9 +264,10 @@ export async function checkBundle(b, trusted, opts = {}) {
   const cert = obj(b?.certificate), doc = str(b?.document);
   const key = obj(from ? inner?.signing_key : b?.signing_key);
   const srcCert = obj(inner?.certificate);
-  const named = from && cert ? { ...cert, code: srcCert?.code ?? null, ddc_id: srcCert?.ddc_id ?? null } : cert;
+  // the document was signed at the source: it names the source's code, ddc_id, issuer and key
+  const named = from && cert ? { ...cert, ...Object.fromEntries(['code', 'ddc_id', 'key_id', 'issuer_id', 'uri'].map((k) => [k, srcCert?.[k] ?? null])) } : cert;
   const d = parse(doc);
-  const docHash = await checkDocument(checks, doc, d, named, key, b?.events);
+  const docHash = await checkDocument(checks, doc, d, named, key, from ? inner?.events : b?.events);
   checkKeyEvents(checks, obj(d), key);
   const { status, events } = await checkEvents(checks, b?.events, docHash, from ? cert?.ddc_id : obj(d)?.ddcId, !!from);
   checks.push({ id: 'status_matches_events', ok: !!status && status === str(cert?.status), args: { status: status || '' } });

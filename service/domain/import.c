@@ -208,7 +208,8 @@ static void import_mint(const struct peer_pin *pin, const struct packet_facts *f
 void import_packet(const struct peer_pin *pin, json_t *packet, const char *base,
                    struct import_answer *a)
 {
-  struct bundle_trust trust = {&pin->log, pin->witnesses, pin->n_witnesses, pin->quorum, NULL};
+  struct bundle_trust trust = {&pin->log, pin->witnesses, pin->n_witnesses, pin->quorum, NULL, NULL,
+                               0};
   struct packet_facts f;
   char detail[300], *sj = NULL;
   int64_t export_id = 0;

@@ -556,7 +556,7 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   json_t *named = from ? imported_named(cert, b) : json_incref(cert);
   const char *doc = bundle_str(b, "document");
   json_t *d = bundle_load_signed(doc);
-  bundle_check_signature(checks, doc, d, named, key, events);
+  bundle_check_signature(checks, doc, d, named, key, from ? imported_events(b) : events);
   json_decref(named);
   bundle_check_key(checks, d, key);
   const char *status = bundle_check_events(

@@ -197,6 +197,9 @@ static json_t *make_dest(struct tlog *b, json_t *inner, const char *src, const s
   json_t *ie = json_object_get(inner, "events");
   json_t *last = json_array_get(ie, json_array_size(ie) - 1);
   json_t *cert = make_cert(DST_CODE, 7, doc, sk, "active");
+  /* as ddcd keeps it: under its pin's own issuer account, with no key of its own */
+  json_object_set_new(cert, "issuer_id", json_integer(30));
+  json_object_set_new(cert, "key_id", json_null());
   json_decref(tlog_event(b, "account_created", json_null(), json_integer(12), NULL,
                          json_pack("{s:s}", "name", "holder")));
   json_t *first = tlog_event(
@@ -210,12 +213,11 @@ static json_t *make_dest(struct tlog *b, json_t *inner, const char *src, const s
   tlog_prove(b, first);
   return json_pack("{s:s, s:s, s:o, s:{s:i, s:s}, s:O, s:[o], s:o, s:s, s:[], s:i, "
                    "s:{s:s, s:s, s:i, s:s, s:[], s:n, s:O}}",
-                   "type", "ddc.bundle/v1", "document", doc, "certificate", cert, "issuer", "id", 2,
-                   "name", "Demo Copyright Office", "signing_key",
-                   json_object_get(inner, "signing_key"), "events", first, "checkpoint",
-                   tlog_checkpoint(b), "log_key", b->vkey, "witnesses", "witness_quorum", 0,
-                   "imported_from", "peer", "a", "code", SRC_CODE, "ddc_id", 1, "log_key", src,
-                   "witness_keys", "quorum", "bundle", inner);
+                   "type", "ddc.bundle/v1", "document", doc, "certificate", cert, "issuer", "id",
+                   30, "name", "a", "signing_key", json_object_get(inner, "signing_key"), "events",
+                   first, "checkpoint", tlog_checkpoint(b), "log_key", b->vkey, "witnesses",
+                   "witness_quorum", 0, "imported_from", "peer", "a", "code", SRC_CODE, "ddc_id", 1,
+                   "log_key", src, "witness_keys", "quorum", "bundle", inner);
 }
 
 /* The issuer key, A's and B's logs (and a third key, an impostor's), fixed for every case. */
@@ -294,6 +296,9 @@ static void test_valid(void)
   CHECK(!strcmp(json_string_value(json_object_get(cert, "status")), "active"));
   CHECK(json_is_true(json_object_get(v, "final")));
   CHECK(json_integer_value(json_object_get(json_object_get(v, "issuer"), "id")) == 2);
+  CHECK(!strcmp(json_string_value(json_object_get(json_object_get(v, "issuer"), "name")),
+                "Demo Copyright Office")); /* as the source's bundle names its issuer */
+  CHECK(json_integer_value(json_object_get(cert, "issuer_id")) == 2);
   json_decref(v);
   json_decref(b);
 }
