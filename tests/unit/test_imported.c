@@ -6,7 +6,8 @@
  * each tamper fails: either document altered, the export naming another destination, the imported
  * event naming another export or source certificate or source key, a source log re-made under
  * another key, the source's inclusion proof or checkpoint altered, the source bundle not ending
- * with the export, an imported event without imported_from, another pinned source key. */
+ * with the export, an imported event without imported_from, another pinned source key. Last,
+ * the bundles of a certificate two real deployments moved (tests/vectors/ddcd). */
 #include <sodium.h>
 #include <string.h>
 #include "crypto/codes.h"
@@ -413,6 +414,55 @@ static void test_tampered_bundles(void)
   expect_invalid(b, "imported_source");
 }
 
+/* A file's contents without the trailing newline (a key file), or "". */
+static char *key_file(const char *path)
+{
+  char *k = unit_read_file(path, NULL);
+  if (!k) return strdup("");
+  k[strcspn(k, "\n")] = 0;
+  return k;
+}
+
+/* Bundles made by two real deployments (tests/vectors/ddcd): B's verifies under B's key with A's
+ * pinned; with B's key as the source's, with the source's document or events altered, it does
+ * not; A's says moved, to B's code. */
+static void test_real_deployments(void)
+{
+  char *a = key_file("tests/vectors/ddcd/a.logkey"), *bk = key_file("tests/vectors/ddcd/b.logkey");
+  json_t *b = json_load_file("tests/vectors/ddcd/imported.json", 0, NULL);
+  json_t *m = json_load_file("tests/vectors/ddcd/moved.json", 0, NULL);
+  struct note_verifier ka, kb;
+  CHECK(b && m && note_verifier_parse(&ka, a) == 0 && note_verifier_parse(&kb, bk) == 0);
+  struct bundle_trust peer = {.log = &ka}, t = {.log = &kb, .peer = &peer};
+  json_t *v = bundle_verdict(b, &t);
+  CHECK(!strcmp(result_of(v), "valid") && check_of(v, "imported_source") == 1);
+  json_t *from = json_object_get(v, "imported_from");
+  CHECK(json_equal(json_object_get(from, "code"),
+                   json_object_get(json_object_get(m, "certificate"), "code")));
+  json_decref(v);
+  peer.log = &kb;
+  v = bundle_verdict(b, &t);
+  CHECK(!strcmp(result_of(v), "invalid") && check_of(v, "imported_source") == 0);
+  json_decref(v);
+  peer.log = &ka;
+  json_t *inner = json_object_get(json_object_get(b, "imported_from"), "bundle");
+  json_t *last = json_array_get(json_object_get(inner, "events"), 1);
+  flip(last, "canonical", 30); /* an event of the source's log altered */
+  v = bundle_verdict(b, &t);
+  CHECK(!strcmp(result_of(v), "invalid") && check_of(v, "imported_source") == 0);
+  json_decref(v);
+  struct bundle_trust ta = {.log = &ka};
+  v = bundle_verdict(m, &ta);
+  CHECK(!strcmp(result_of(v), "moved"));
+  CHECK(json_equal(json_object_get(json_object_get(v, "moved_to"), "code"),
+                   json_object_get(json_object_get(b, "certificate"), "code")));
+  json_decref(v);
+  json_decref(b);
+  json_decref(m);
+  free(a);
+  free(bk);
+}
+
 int main(void)
 {
   if (sodium_init() < 0) return 1;
@@ -423,5 +473,6 @@ int main(void)
   RUN(test_pinned_source);
   RUN(test_tampered_pairs);
   RUN(test_tampered_bundles);
+  RUN(test_real_deployments);
   return UNIT_END();
 }
