@@ -94,7 +94,7 @@ async function checkEvents(checks, events, docHash, ddcId, imported) {
     if (c) parsed.push(c);
     prev = hash;
   }
-  checks.push({ id: 'event_chain', ok, args: { n: parsed.length } });
+  checks.push({ id: 'event_chain', ok, args: { n: parsed.length, why: imported ? 'imported' : undefined } });
   return { status: ok ? status : null, events: parsed };
 }
 

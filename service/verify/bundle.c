@@ -193,8 +193,10 @@ static const char *bundle_check_events(json_t *checks, json_t *events, const cha
     json_decref(c);
   }
   bundle_check(checks, "event_chain", ok,
-               "each event's signed text names this certificate and links to the one before, "
-               "from the mint of this document");
+               imported ? "each event's signed text names this certificate and links to the one "
+                          "before, from the import of this document"
+                        : "each event's signed text names this certificate and links to the one "
+                          "before, from the mint of this document");
   return ok ? status : NULL;
 }
 
