@@ -185,7 +185,8 @@ function checkLabel(c) {
 
 function checkDetail(c) {
   const state = c.ok === true ? 'ok' : c.ok === false ? 'fail' : c.id === 'inclusion' && c.args.why === 'no_checkpoint' ? 'skip' : 'wait';
-  return t(`c_${checkKey(c)}_${state}`, c.args || {});
+  const key = `c_${checkKey(c)}_${state}`, why = `${key}_${c.args?.why}`;
+  return t(why) !== why ? t(why, c.args) : t(key, c.args || {});
 }
 
 // Which chains hold the certificate: those whose anchor's consistency proof checked out here.

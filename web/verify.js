@@ -94,7 +94,7 @@ async function checkEvents(checks, events, docHash, ddcId, imported) {
     if (c) parsed.push(c);
     prev = hash;
   }
-  checks.push({ id: 'event_chain', ok, args: { n: parsed.length } });
+  checks.push({ id: 'event_chain', ok, args: { n: parsed.length, why: imported ? 'imported' : undefined } });
   return { status: ok ? status : null, events: parsed };
 }
 
@@ -279,11 +279,10 @@ export async function checkBundle(b, trusted, opts = {}) {
   const cert = obj(b?.certificate), doc = str(b?.document);
   const key = obj(from ? inner?.signing_key : b?.signing_key);
   const srcCert = obj(inner?.certificate);
-  // the document names the source's certificate, issuer and key (here: the pin's account, no key)
-  const named = from && cert ? { ...cert, code: srcCert?.code ?? null, ddc_id: srcCert?.ddc_id ?? null,
-    key_id: srcCert?.key_id ?? null, issuer_id: srcCert?.issuer_id ?? null } : cert;
+  // the document was signed at the source: it names the source's code, ddc_id, issuer and key
+  const named = from && cert ? { ...cert, ...Object.fromEntries(['code', 'ddc_id', 'key_id', 'issuer_id', 'uri'].map((k) => [k, srcCert?.[k] ?? null])) } : cert;
   const d = parse(doc);
-  const docHash = await checkDocument(checks, doc, d, named, key, b?.events);
+  const docHash = await checkDocument(checks, doc, d, named, key, from ? inner?.events : b?.events);
   checkKeyEvents(checks, obj(d), key);
   const { status, events } = await checkEvents(checks, b?.events, docHash, from ? cert?.ddc_id : obj(d)?.ddcId, !!from);
   checks.push({ id: 'status_matches_events', ok: !!status && status === str(cert?.status), args: { status: status || '' } });

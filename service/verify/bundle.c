@@ -193,8 +193,10 @@ static const char *bundle_check_events(json_t *checks, json_t *events, const cha
     json_decref(c);
   }
   bundle_check(checks, "event_chain", ok,
-               "each event's signed text names this certificate and links to the one before, "
-               "from the mint of this document");
+               imported ? "each event's signed text names this certificate and links to the one "
+                          "before, from the import of this document"
+                        : "each event's signed text names this certificate and links to the one "
+                          "before, from the mint of this document");
   return ok ? status : NULL;
 }
 
@@ -556,7 +558,7 @@ json_t *bundle_verdict(json_t *b, const struct bundle_trust *trust)
   json_t *named = from ? imported_named(cert, b) : json_incref(cert);
   const char *doc = bundle_str(b, "document");
   json_t *d = bundle_load_signed(doc);
-  bundle_check_signature(checks, doc, d, named, key, events);
+  bundle_check_signature(checks, doc, d, named, key, from ? imported_events(b) : events);
   json_decref(named);
   bundle_check_key(checks, d, key);
   const char *status = bundle_check_events(

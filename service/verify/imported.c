@@ -188,14 +188,19 @@ int imported_check(json_t *checks, json_t *b, json_t *iv, const struct bundle_tr
 
 json_t *imported_named(json_t *cert, json_t *b)
 {
-  static const char *const source_fields[] = {"code", "ddc_id", "key_id", "issuer_id"};
+  static const char *const from_source[] = {"code", "ddc_id", "key_id", "issuer_id", "uri"};
   json_t *named = json_is_object(cert) ? json_copy(cert) : json_object();
   json_t *src = json_object_get(imported_inner(b), "certificate");
-  for (size_t i = 0; i < sizeof source_fields / sizeof source_fields[0]; i++) {
-    json_t *v = json_object_get(src, source_fields[i]);
-    json_object_set(named, source_fields[i], v ? v : json_null());
+  for (size_t i = 0; i < sizeof from_source / sizeof from_source[0]; i++) {
+    json_t *v = json_object_get(src, from_source[i]);
+    json_object_set(named, from_source[i], v ? v : json_null());
   }
   return named;
+}
+
+json_t *imported_events(json_t *b)
+{
+  return json_object_get(imported_inner(b), "events");
 }
 
 json_t *imported_signing_key(json_t *b)

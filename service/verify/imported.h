@@ -26,9 +26,11 @@ json_t *imported_source_verdict(json_t *b, const struct bundle_trust *trust);
 int imported_check(json_t *checks, json_t *b, json_t *iv, const struct bundle_trust *trust);
 
 /* The certificate's fields the signed document names: the bundle's certificate with the source's
- * code, ddc_id, key_id and issuer_id (the document was signed at the source; here the
- * certificate has no key and its issuer is the pin's account). A new reference. */
+ * code, ddc_id, key_id, issuer_id and uri (the document was signed there, by an issuer and key of
+ * the source's; a URI set after the mint was logged there). A new reference. */
 json_t *imported_named(json_t *cert, json_t *b);
+/* The source bundle's events (where a URI set after the mint is logged). */
+json_t *imported_events(json_t *b);
 
 /* The source bundle's signing key (the issuer's key is logged in the source's log only). */
 json_t *imported_signing_key(json_t *b);

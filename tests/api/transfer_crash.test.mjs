@@ -18,6 +18,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RELEASE_ONLY, request, uniq } from './lib.mjs';
+import { checkBundle } from '../../web/verify.js';
 import { deployment, pin, peerRequest, statementSigned, sleep } from './twoside.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -309,8 +310,16 @@ test('200 exports between two deployments, kill -9 at every step: live on exactl
     assert.equal(bb.imported_from.bundle.document, ba.document);
     assert.equal(bb.imported_from.code, c.code);
     assert.equal(bb.imported_from.log_key, A.logKey);
+    // as the two pages judge them: web/verify.js, the code each page runs, under each log's key
+    const pa = await checkBundle(ba, A.logKey);
+    assert.equal(pa.result, 'moved', `${c.code}, A's page: ${JSON.stringify(pa.checks.filter((k) => k.ok === false))}`);
+    assert.equal(pa.movedTo?.code, b.code);
+    const pb = await checkBundle(bb, B.logKey);
+    assert.equal(pb.result, 'valid', `${b.code}, B's page: ${JSON.stringify(pb.checks.filter((k) => k.ok !== true))}`);
+    assert.equal(pb.imported?.source?.result, 'exporting', 'the source log\'s proofs checked on B\'s page');
+    assert.equal(pb.imported?.from?.code, c.code);
   }
-  t.diagnostic(`${moved.length} moved, verified on both sides; ${Math.round((Date.now() - t0) / 1000)} s`);
+  t.diagnostic(`${moved.length} moved, verified on both sides (APIs and the pages' verifier); ${Math.round((Date.now() - t0) / 1000)} s`);
 });
 
 // Polls fn every 100 ms until it returns something truthy (returned), failing after ms.

@@ -6,7 +6,8 @@
  * each tamper fails: either document altered, the export naming another destination, the imported
  * event naming another export or source certificate or source key, a source log re-made under
  * another key, the source's inclusion proof or checkpoint altered, the source bundle not ending
- * with the export, an imported event without imported_from, another pinned source key. */
+ * with the export, an imported event without imported_from, another pinned source key. Last,
+ * the bundles of a certificate two real deployments moved (tests/vectors/ddcd). */
 #include <sodium.h>
 #include <string.h>
 #include "crypto/codes.h"
@@ -197,8 +198,9 @@ static json_t *make_dest(struct tlog *b, json_t *inner, const char *src, const s
   json_t *ie = json_object_get(inner, "events");
   json_t *last = json_array_get(ie, json_array_size(ie) - 1);
   json_t *cert = make_cert(DST_CODE, 7, doc, sk, "active");
-  json_object_set_new(cert, "key_id", json_null());        /* as B has it: no key here, */
-  json_object_set_new(cert, "issuer_id", json_integer(3)); /* the issuer the pin's account */
+  /* as ddcd keeps it: under its pin's own issuer account, with no key of its own */
+  json_object_set_new(cert, "issuer_id", json_integer(30));
+  json_object_set_new(cert, "key_id", json_null());
   json_decref(tlog_event(b, "account_created", json_null(), json_integer(12), NULL,
                          json_pack("{s:s}", "name", "holder")));
   json_t *first = tlog_event(
@@ -212,12 +214,11 @@ static json_t *make_dest(struct tlog *b, json_t *inner, const char *src, const s
   tlog_prove(b, first);
   return json_pack("{s:s, s:s, s:o, s:{s:i, s:s}, s:O, s:[o], s:o, s:s, s:[], s:i, "
                    "s:{s:s, s:s, s:i, s:s, s:[], s:n, s:O}}",
-                   "type", "ddc.bundle/v1", "document", doc, "certificate", cert, "issuer", "id", 2,
-                   "name", "Demo Copyright Office", "signing_key",
-                   json_object_get(inner, "signing_key"), "events", first, "checkpoint",
-                   tlog_checkpoint(b), "log_key", b->vkey, "witnesses", "witness_quorum", 0,
-                   "imported_from", "peer", "a", "code", SRC_CODE, "ddc_id", 1, "log_key", src,
-                   "witness_keys", "quorum", "bundle", inner);
+                   "type", "ddc.bundle/v1", "document", doc, "certificate", cert, "issuer", "id",
+                   30, "name", "a", "signing_key", json_object_get(inner, "signing_key"), "events",
+                   first, "checkpoint", tlog_checkpoint(b), "log_key", b->vkey, "witnesses",
+                   "witness_quorum", 0, "imported_from", "peer", "a", "code", SRC_CODE, "ddc_id", 1,
+                   "log_key", src, "witness_keys", "quorum", "bundle", inner);
 }
 
 /* The issuer key, A's and B's logs (and a third key, an impostor's), fixed for every case. */
@@ -296,6 +297,9 @@ static void test_valid(void)
   CHECK(!strcmp(json_string_value(json_object_get(cert, "status")), "active"));
   CHECK(json_is_true(json_object_get(v, "final")));
   CHECK(json_integer_value(json_object_get(json_object_get(v, "issuer"), "id")) == 2);
+  CHECK(!strcmp(json_string_value(json_object_get(json_object_get(v, "issuer"), "name")),
+                "Demo Copyright Office")); /* as the source's bundle names its issuer */
+  CHECK(json_integer_value(json_object_get(cert, "issuer_id")) == 2);
   json_decref(v);
   json_decref(b);
 }
@@ -410,6 +414,55 @@ static void test_tampered_bundles(void)
   expect_invalid(b, "imported_source");
 }
 
+/* A file's contents without the trailing newline (a key file), or "". */
+static char *key_file(const char *path)
+{
+  char *k = unit_read_file(path, NULL);
+  if (!k) return strdup("");
+  k[strcspn(k, "\n")] = 0;
+  return k;
+}
+
+/* Bundles made by two real deployments (tests/vectors/ddcd): B's verifies under B's key with A's
+ * pinned; with B's key as the source's, with the source's document or events altered, it does
+ * not; A's says moved, to B's code. */
+static void test_real_deployments(void)
+{
+  char *a = key_file("tests/vectors/ddcd/a.logkey"), *bk = key_file("tests/vectors/ddcd/b.logkey");
+  json_t *b = json_load_file("tests/vectors/ddcd/imported.json", 0, NULL);
+  json_t *m = json_load_file("tests/vectors/ddcd/moved.json", 0, NULL);
+  struct note_verifier ka, kb;
+  CHECK(b && m && note_verifier_parse(&ka, a) == 0 && note_verifier_parse(&kb, bk) == 0);
+  struct bundle_trust peer = {.log = &ka}, t = {.log = &kb, .peer = &peer};
+  json_t *v = bundle_verdict(b, &t);
+  CHECK(!strcmp(result_of(v), "valid") && check_of(v, "imported_source") == 1);
+  json_t *from = json_object_get(v, "imported_from");
+  CHECK(json_equal(json_object_get(from, "code"),
+                   json_object_get(json_object_get(m, "certificate"), "code")));
+  json_decref(v);
+  peer.log = &kb;
+  v = bundle_verdict(b, &t);
+  CHECK(!strcmp(result_of(v), "invalid") && check_of(v, "imported_source") == 0);
+  json_decref(v);
+  peer.log = &ka;
+  json_t *inner = json_object_get(json_object_get(b, "imported_from"), "bundle");
+  json_t *last = json_array_get(json_object_get(inner, "events"), 1);
+  flip(last, "canonical", 30); /* an event of the source's log altered */
+  v = bundle_verdict(b, &t);
+  CHECK(!strcmp(result_of(v), "invalid") && check_of(v, "imported_source") == 0);
+  json_decref(v);
+  struct bundle_trust ta = {.log = &ka};
+  v = bundle_verdict(m, &ta);
+  CHECK(!strcmp(result_of(v), "moved"));
+  CHECK(json_equal(json_object_get(json_object_get(v, "moved_to"), "code"),
+                   json_object_get(json_object_get(b, "certificate"), "code")));
+  json_decref(v);
+  json_decref(b);
+  json_decref(m);
+  free(a);
+  free(bk);
+}
+
 int main(void)
 {
   if (sodium_init() < 0) return 1;
@@ -420,5 +473,6 @@ int main(void)
   RUN(test_pinned_source);
   RUN(test_tampered_pairs);
   RUN(test_tampered_bundles);
+  RUN(test_real_deployments);
   return UNIT_END();
 }
