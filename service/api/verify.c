@@ -1,7 +1,7 @@
 /* verify.c: public verification (no key needed): a certificate by its code (the verdict and its
  * checks, ledger/verdict.c, cached for a moment in this process; of an edition, with ?holder= that
- * holder's balance as of the logged events), its proof bundle (once settled, cached until an
- * event drops it, http/respcache.h),
+ * holder's balance as of the logged events), its proof bundle (kept in the database once settled,
+ * ledger/bundlekeep.h, and cached here until an event drops it, http/respcache.h),
  * certificates by content hash, and
  * checking a bundle or a credential sent in. */
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "http/reply.h"
 #include "http/respcache.h"
 #include "ledger/bundle.h"
+#include "ledger/bundlekeep.h"
 #include "ledger/verdict.h"
 #include "verify/vc.h"
 
@@ -82,7 +83,6 @@ void api_verify_code(struct req *r)
 void api_verify_bundle_get(struct req *r)
 {
   const char *code = verify_code(r);
-  json_t *bundle;
   char key[64], *text;
   const char *hit;
   void *ref;
@@ -95,18 +95,11 @@ void api_verify_bundle_get(struct req *r)
     return;
   }
   uint64_t gen = respcache_generation();
-  enum ddc_err e = bundle_build_settled(code, &bundle, &settled);
+  enum ddc_err e = bundlekeep_public(code, &text, &len, &settled);
   if (e != DDC_ERR_OK) {
     reply_error(r, e);
     return;
   }
-  text = json_dumps(bundle, JSON_COMPACT);
-  json_decref(bundle);
-  if (!text) {
-    reply_error(r, DDC_ERR_INTERNAL);
-    return;
-  }
-  len = strlen(text);
   if (settled == BUNDLE_SETTLED_PRIMARY)
     respcache_put_settled(key, gen, text, len);
   else if (settled)

@@ -36,6 +36,8 @@ const struct db_stmt db_ledger_stmts[] = {
     {"verdict_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_VERDICTS)},
     {"verdicts_put", "SELECT ddc_verdicts_put($1::jsonb)"},
     {"verdict_put", "SELECT ddc_verdict_put($1, decode($2, 'hex'), $3, $4, $5, $6, $7)"},
+    {"bundle_kept_get", "SELECT body FROM ddc_bundle_kept_get($1, $2)"},
+    {"bundles_keep", "SELECT ddc_bundles_keep($1::jsonb)"},
     {"log_entries", "SELECT e.canonical FROM log_leaves l JOIN events e ON e.id = l.event_id"
                     " WHERE l.leaf_index >= $1 AND l.leaf_index < $1 + $2 ORDER BY l.leaf_index"},
     {"cert_code", "SELECT cert ->> 'code' FROM ddc_cert_get($1, $2, $3)"},
@@ -315,13 +317,12 @@ enum ddc_err db_cert_head(const char *code, char last_event_hash[65], int64_t *e
   return e;
 }
 
-enum ddc_err db_verdict_get(const char *code, const char *trust, char **body, size_t *len)
+/* The one text column of a one-row-or-none result: a malloc'ed copy and its length, NOT_FOUND on
+ * no row. */
+static enum ddc_err db_one_text(PGresult *r, char **body, size_t *len)
 {
-  const char *v[2] = {code, trust};
-  PGresult *r = db_exec("verdict_get", 2, v, 1);
-  *body = NULL;
-  if (!r) return db_failure();
   enum ddc_err e = DDC_ERR_NOT_FOUND;
+  *body = NULL;
   if (PQntuples(r) == 1) {
     *len = (size_t)PQgetlength(r, 0, 0);
     *body = malloc(*len + 1);
@@ -330,6 +331,40 @@ enum ddc_err db_verdict_get(const char *code, const char *trust, char **body, si
   }
   PQclear(r);
   return e;
+}
+
+enum ddc_err db_verdict_get(const char *code, const char *trust, char **body, size_t *len)
+{
+  const char *v[2] = {code, trust};
+  PGresult *r = db_exec("verdict_get", 2, v, 1);
+  *body = NULL;
+  return r ? db_one_text(r, body, len) : db_failure();
+}
+
+enum ddc_err db_bundle_kept_get(const char *code, const char *trust, char **body, size_t *len)
+{
+  const char *v[2] = {code, trust};
+  PGresult *r = db_exec("bundle_kept_get", 2, v, 1);
+  *body = NULL;
+  return r ? db_one_text(r, body, len) : db_failure();
+}
+
+/* One statement taking a JSON array (verdicts_put, bundles_keep). */
+static enum ddc_err db_json_items(const char *stmt, json_t *items)
+{
+  char *text = json_dumps(items, JSON_COMPACT);
+  if (!text) return DDC_ERR_INTERNAL;
+  const char *v[1] = {text};
+  PGresult *r = db_exec(stmt, 1, v, 0);
+  free(text);
+  if (!r) return db_failure();
+  PQclear(r);
+  return DDC_ERR_OK;
+}
+
+enum ddc_err db_bundles_keep(json_t *items)
+{
+  return db_json_items("bundles_keep", items);
 }
 
 enum ddc_err db_verdict_put(const struct db_verdict *v)
@@ -400,12 +435,5 @@ enum ddc_err db_verdict_lock(int *taken)
 
 enum ddc_err db_verdicts_put(json_t *items)
 {
-  char *text = json_dumps(items, JSON_COMPACT);
-  if (!text) return DDC_ERR_INTERNAL;
-  const char *v[1] = {text};
-  PGresult *r = db_exec("verdicts_put", 1, v, 0);
-  free(text);
-  if (!r) return db_failure();
-  PQclear(r);
-  return DDC_ERR_OK;
+  return db_json_items("verdicts_put", items);
 }

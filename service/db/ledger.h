@@ -78,6 +78,14 @@ enum ddc_err db_verdict_put(const struct db_verdict *v);
 /* Many at once: items is an array of {code, event_hash, trust, fresh_until, anchor_size,
  * key_retired, body}, the fields of struct db_verdict. */
 enum ddc_err db_verdicts_put(json_t *items);
+/* The kept bundle of the certificate with this code (sql/schema/031_kept_bundles.sql) if it still
+ * stands for the trust fingerprint trust: its JSON text (malloc'ed) and length; NOT_FOUND when
+ * there is none or it no longer stands. One read, fit for a read-only connection. */
+enum ddc_err db_bundle_kept_get(const char *code, const char *trust, char **body, size_t *len);
+/* Keeps bundles: items is an array of {code, event_hash (hex), trust, anchor_size, key_retired,
+ * key_current, profile_event (null: none), lists (leaf indexes), body}, what each bundle was
+ * built from (ddc_bundles_keep). */
+enum ddc_err db_bundles_keep(json_t *items);
 /* The verdict builder (025_verdict_builder.sql), in the caller's transaction: calls fn for each
  * certificate with an event at leaves [from, to) and no verdict kept from its last event against
  * trust, with its code and public view (valid during the call only). */

@@ -62,6 +62,19 @@ static enum ddc_err bundle_chain_add(json_t *b, int64_t need, uint64_t size)
   return e;
 }
 
+int64_t bundle_anchor_seq(json_t *b)
+{
+  json_int_t seq = 0;
+  size_t i;
+  json_t *a;
+  json_array_foreach(json_object_get(b, "chain_anchors"), i, a)
+  {
+    json_int_t s = json_integer_value(json_object_get(a, "confirmed_seq"));
+    if (s > seq) seq = s;
+  }
+  return (int64_t)seq;
+}
+
 /* Adds {size, proof} to an event that is in the tree of size leaves (read through rd). */
 static void bundle_prove(struct tiles_reader *rd, json_t *event, uint64_t size)
 {

@@ -26,6 +26,9 @@ enum ddc_err bundle_build_settled(const char *code, json_t **bundle, int *settle
  * *settled as bundle_build_settled's. */
 enum ddc_err bundle_from(const struct db_public_cert *p, const struct db_checkpoint *final,
                          json_t **bundle, int *settled);
+/* The newest confirmation among bundle b's chain anchors (confirmed_seq; 0: none), which the
+ * newest confirmation on any chain must still be for a verdict or bundle kept of it to stand. */
+int64_t bundle_anchor_seq(json_t *b);
 /* The bundle of certificate ddc, for a caller (role, account) who may read it. */
 enum ddc_err bundle_build_for(const char *role, int64_t actor, int64_t ddc, json_t **bundle);
 /* {items: [{code, kind, status, issuer_id, issued_at}]} of the certificates whose content_hash

@@ -85,21 +85,6 @@ static const char *verdict_str(json_t *o, const char *k)
   return s ? s : "";
 }
 
-/* The newest confirmation among the bundle's chain anchors (confirmed_seq; 0: none), which the
- * newest confirmation on any chain must still be for a kept verdict to stand. */
-static int64_t verdict_anchor_seq(json_t *b)
-{
-  json_int_t seq = 0;
-  size_t i;
-  json_t *a;
-  json_array_foreach(json_object_get(b, "chain_anchors"), i, a)
-  {
-    json_int_t s = json_integer_value(json_object_get(a, "confirmed_seq"));
-    if (s > seq) seq = s;
-  }
-  return (int64_t)seq;
-}
-
 /* Keeps verdict v (its text) made from bundle b, if it is final and not invalid. A failure is
  * only logged: the verdict is right all the same, and is made again next time. */
 static void verdict_keep(const char *code, const char *trust, json_t *b, json_t *v,
@@ -116,7 +101,7 @@ static void verdict_keep(const char *code, const char *trust, json_t *b, json_t 
                      : !strcmp(result, "not_yet_valid") ? verdict_str(cert, "valid_from")
                                                         : "",
       .body = text,
-      .anchor_size = verdict_anchor_seq(b),
+      .anchor_size = bundle_anchor_seq(b),
       .key_retired = *verdict_str(json_object_get(b, "signing_key"), "retired_at") != 0};
   if (strlen(k.event_hash) != 64) return;
   if (kept) { /* a builder's: stored with the others in one statement (db_verdicts_put) */

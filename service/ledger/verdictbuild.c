@@ -4,14 +4,16 @@
  * against that checkpoint (proofs from the tile cache) and judges it as verdict_public would:
  * the checkpoint's signatures are checked once (bundle_memo), each document's signature and
  * inclusion proofs per certificate. What is final and not invalid is kept, all in one statement
- * (a round trip per verdict cost more than the verdict); then built_size moves to the step's end. A
- * failed step is rolled back whole and tried again. */
+ * (a round trip per verdict cost more than the verdict), and so is every settled bundle
+ * (ledger/bundlekeep.h), in another; then built_size moves to the step's end. A failed step is
+ * rolled back whole and tried again. */
 #include <stdlib.h>
 #include <string.h>
 #include "bgthread.h"
 #include "db/ledger.h"
 #include "db/witness.h"
 #include "ledger/bundle.h"
+#include "ledger/bundlekeep.h"
 #include "ledger/verdict.h"
 #include "ledger/verdictbuild.h"
 #include "ledger/witness_client.h"
@@ -27,7 +29,8 @@ static struct {
 struct verdictbuild_step {
   const char *trust;
   const struct db_checkpoint *cp;
-  json_t *kept; /* the verdicts to keep, stored in one statement at the step's end */
+  json_t *kept;    /* the verdicts to keep, stored in one statement at the step's end */
+  json_t *bundles; /* the settled bundles to keep, likewise */
   size_t seen, made;
 };
 
@@ -37,10 +40,11 @@ static void verdictbuild_one(const char *code, const struct db_public_cert *p, v
   json_t *b;
   char *text = NULL;
   size_t len;
-  int settled = 0;
+  int settled = 0, judged;
   s->seen++;
   if (bundle_from(p, s->cp, &b, &settled) != DDC_ERR_OK) return;
-  verdict_from_bundle(code, s->trust, b, &vb.memo, s->kept, &text, &len, &settled);
+  if (settled) bundlekeep_add(s->bundles, code, s->trust, b, NULL);
+  verdict_from_bundle(code, s->trust, b, &vb.memo, s->kept, &text, &len, &judged);
   free(text);
   json_decref(b);
 }
@@ -65,11 +69,14 @@ static enum ddc_err verdictbuild_step(const char *trust, int *more)
     return DDC_ERR_OK;
   }
   uint64_t to = cp.size - from > VERDICTBUILD_STEP ? from + VERDICTBUILD_STEP : cp.size;
-  struct verdictbuild_step s = {trust, &cp, json_array(), 0, 0};
+  struct verdictbuild_step s = {trust, &cp, json_array(), json_array(), 0, 0};
+  if (e == DDC_ERR_OK && (!s.kept || !s.bundles)) e = DDC_ERR_INTERNAL;
   if (e == DDC_ERR_OK) e = db_verdict_todo(from, to, trust, verdictbuild_one, &s);
   s.made = json_array_size(s.kept);
   if (e == DDC_ERR_OK && s.made) e = db_verdicts_put(s.kept);
+  if (e == DDC_ERR_OK && json_array_size(s.bundles)) e = db_bundles_keep(s.bundles);
   json_decref(s.kept);
+  json_decref(s.bundles);
   if (e == DDC_ERR_OK) e = db_verdict_cursor_set(to);
   if (e == DDC_ERR_OK && db_tx_commit() != 0) e = DDC_ERR_DB_UNAVAILABLE;
   if (e != DDC_ERR_OK)

@@ -180,6 +180,55 @@ CREATE FUNCTION ddc_verdicts_put(p_items jsonb) RETURNS void LANGUAGE sql AS $$
     fresh_until = EXCLUDED.fresh_until, body = EXCLUDED.body, made_at = now()
 $$;
 
+-- The kept bundle of the certificate with this code (031_kept_bundles.sql), if it still stands:
+-- built from the certificate's last event, against the trust p_trust, with the newest chain
+-- anchor confirmation (as ddc_verdict_get), the signing key as it is now (retired or not, the
+-- issuer's newest), the issuer's newest profile event and each purpose's newest logged
+-- publication of the certificate's status list (as ddc_status_for_cert takes them). No row:
+-- build it again. SQL and set-returning, so that it is inlined into the caller's prepared plan.
+CREATE FUNCTION ddc_bundle_kept_get(p_code text, p_trust text)
+RETURNS TABLE (body text) LANGUAGE sql STABLE AS $$
+  SELECT b.body FROM kept_bundles b JOIN certificates c ON c.ddc_id = b.ddc_id
+    LEFT JOIN issuer_keys k ON k.id = c.key_id
+   WHERE b.code = p_code AND b.trust = p_trust AND c.last_event_hash = b.event_hash
+     -- an imported certificate has no key row: its key is the source bundle's, kept with it
+     AND (k.id IS NULL OR (b.key_retired = (k.retired_at IS NOT NULL)
+          AND b.key_current = (k.retired_at IS NULL AND NOT EXISTS (
+                                 SELECT 1 FROM issuer_keys n WHERE n.issuer_id = k.issuer_id
+                                    AND n.retired_at IS NULL AND n.id > k.id))))
+     AND b.anchor_size = coalesce((SELECT max(a.confirmed_seq) FROM chain_anchors a
+                                    WHERE a.status = 'confirmed'), 0)
+     AND b.profile_event IS NOT DISTINCT FROM (SELECT p.event_id FROM issuer_profiles p
+                                                WHERE p.issuer_id = c.issuer_id)
+     AND b.lists = ARRAY(SELECT n.leaf_index
+                           FROM (VALUES ('revocation'), ('suspension')) pp(purpose)
+                           CROSS JOIN LATERAL (SELECT x.leaf_index FROM status_events s
+                                                 JOIN log_leaves x ON x.event_id = s.event_id
+                                                WHERE s.issuer_id = c.issuer_id
+                                                  AND s.list = c.status_list
+                                                  AND s.purpose = pp.purpose
+                                                ORDER BY s.event_id DESC LIMIT 1) n
+                          ORDER BY pp.purpose)
+$$;
+
+-- Keeps bundles (see ddc_bundle_kept_get): p_items is an array of {code, event_hash (hex),
+-- trust, anchor_size, key_retired, key_current, profile_event (null: none), lists (leaf
+-- indexes), body}, each what its bundle was built from. A bundle built from an older state than
+-- the one kept does no harm: it fails the checks and is built again.
+CREATE FUNCTION ddc_bundles_keep(p_items jsonb) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO kept_bundles AS b (code, ddc_id, event_hash, trust, anchor_size, key_retired,
+                                 key_current, profile_event, lists, body)
+  SELECT c.code, c.ddc_id, decode(i ->> 'event_hash', 'hex'), i ->> 'trust',
+         (i ->> 'anchor_size')::bigint, (i ->> 'key_retired')::boolean,
+         (i ->> 'key_current')::boolean, (i ->> 'profile_event')::bigint,
+         ARRAY(SELECT l::bigint FROM jsonb_array_elements_text(i -> 'lists') l), i ->> 'body'
+    FROM jsonb_array_elements(p_items) i JOIN certificates c ON c.code = i ->> 'code'
+  ON CONFLICT (code) DO UPDATE SET event_hash = EXCLUDED.event_hash, trust = EXCLUDED.trust,
+    anchor_size = EXCLUDED.anchor_size, key_retired = EXCLUDED.key_retired,
+    key_current = EXCLUDED.key_current, profile_event = EXCLUDED.profile_event,
+    lists = EXCLUDED.lists, body = EXCLUDED.body, made_at = now()
+$$;
+
 -- Content-hash lookup: the codes of certificates of that content (public view only).
 CREATE FUNCTION ddc_public_by_content(p_hash bytea) RETURNS jsonb LANGUAGE sql STABLE AS $$
   SELECT jsonb_build_object('items', coalesce(jsonb_agg(jsonb_build_object(

@@ -379,3 +379,81 @@ test('verdicts are kept ahead of the first verification, exactly as checking the
     await other.stop();
   }
 });
+
+// The bundle kept per certificate (031_kept_bundles): the builder keeps each settled bundle before
+// anyone asks, and GET /bundle (in a process that keeps nothing in memory) answers exactly that
+// text while it stands. What changes a bundle without an event of its certificate must make it
+// again, so that it says what /v1/certificates/{id}/proof (built from the log every time) says: a
+// newer key of the issuer (the key is no longer "current"), the issuer's profile, and a newer
+// publication of its status list (another certificate revoked). Every bundle served verifies.
+test('settled bundles are kept ahead of the first request, and built again when their key, profile or status list changes', async () => {
+  const other = await startDdcd({ env: { DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '0' } });
+  const sql = (q) => execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc', q]).toString().trim();
+  const wait = async (what, fn) => {
+    const t0 = Date.now();
+    for (;;) {
+      const x = await fn();
+      if (x) return x;
+      if (Date.now() - t0 > 10000) assert.fail(`${what}: not after 10 s`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  };
+  try {
+    const a = await mint(), b = await mint();
+    const kept = (code) => sql(`SELECT k.body FROM kept_bundles k JOIN certificates c USING (ddc_id)
+      WHERE k.code = '${code}' AND k.event_hash = c.last_event_hash`);
+    const served = async (what) => {
+      const r = await request(other.base, 'GET', `/v1/verify/${a.code}/bundle`);
+      assert.equal(r.status, 200, r.text);
+      const v = (await post('/v1/verify', undefined, r.json)).json;
+      assert.equal(v.result, 'valid', `${what}: ${JSON.stringify(v.checks.filter((c) => !c.ok))}`);
+      return r;
+    };
+    await wait('a kept by the builder before any request', () => kept(a.code));
+    // the kept text is what is served, as it is: marked here (a trailing space), it is answered
+    // so while it stands (a publication of the issuer's list, logged since, makes another)
+    const standing = () => sql(`SELECT g.body FROM kept_bundles k
+      CROSS JOIN LATERAL ddc_bundle_kept_get(k.code, k.trust) g WHERE k.code = '${a.code}'`);
+    await wait('the kept bundle served as it is', async () => {
+      if (!standing()) return (await served('built again')) && false;
+      sql(`UPDATE kept_bundles SET body = body || ' ' WHERE code = '${a.code}' AND right(body, 1) <> ' '`);
+      const text = (await served('kept')).text;
+      return text.endsWith(' ') && text.trimEnd() === standing(); // (psql's output is trimmed)
+    });
+    const body = standing();
+    const proof = async () => {
+      const r = await request(srv.base, 'GET', `/v1/certificates/${a.ddc_id}/proof`, { key: w.issuerKey });
+      assert.equal(r.status, 200, r.text);
+      return r.json;
+    };
+    const lists = (x) => x.status_lists.map((s) => [s.purpose, s.event.canonical]);
+    // another certificate of the issuer revoked: its list is published again, and a's bundle
+    // names the newest publication once it is logged
+    const before = lists(JSON.parse(body));
+    assert.equal((await post(`/v1/certificates/${b.ddc_id}/revoke`, w.issuerKey, { reason: 'kept bundles' })).status, 200);
+    const newer = await wait('a newer list publication logged', async () => {
+      const p = await proof();
+      return JSON.stringify(lists(p)) !== JSON.stringify(before) && p.status_lists.every((s) => s.event.inclusion) && lists(p);
+    });
+    assert.deepEqual(lists((await served('after the list changed')).json), newer);
+    await wait('kept again with the newer list', () => kept(a.code) && JSON.stringify(lists(JSON.parse(kept(a.code)))) === JSON.stringify(newer));
+    assert.deepEqual(lists((await served('kept again')).json), newer);
+    // a newer key: a's key is no longer the issuer's current one
+    assert.equal((await served('before the new key')).json.signing_key.current, true);
+    assert.equal((await post(`/v1/accounts/${w.issuer.id}/keys`, w.issuerKey, {})).status, 201);
+    assert.equal((await served('after the new key')).json.signing_key.current, false);
+    assert.equal((await proof()).signing_key.current, false);
+    // the issuer's profile: its newest event, once logged
+    const prof = await request(srv.base, 'PUT', `/v1/accounts/${w.issuer.id}/profile`, { key: w.issuerKey, json: { url: 'https://example.org/kept' } });
+    assert.equal(prof.status, 200, prof.text);
+    const pe = await wait('the profile event logged', async () => {
+      const p = (await proof()).issuer.profile_event;
+      return p?.inclusion && JSON.parse(p.canonical).data.url === 'https://example.org/kept' && p;
+    });
+    const got = (await served('after the profile changed')).json.issuer.profile_event;
+    assert.equal(got?.id, pe.id);
+    assert.equal(got.canonical, pe.canonical);
+  } finally {
+    await other.stop();
+  }
+});

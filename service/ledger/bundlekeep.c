@@ -1,0 +1,92 @@
+/* bundlekeep.c: the proof bundles kept per certificate (see bundlekeep.h). A row names what its
+ * bundle was built from, read off the bundle itself (so that it agrees with the text kept, whatever
+ * changed since): its last event's hash, the newest chain anchor confirmation it names, its key's
+ * state, the issuer's profile event and the leaf indexes of the status-list publications it names.
+ * ddc_bundle_kept_get returns the text only while all of that is still what the log would give. */
+#include <stdlib.h>
+#include <string.h>
+#include "db/ledger.h"
+#include "db/reads.h"
+#include "ledger/bundle.h"
+#include "ledger/bundlekeep.h"
+#include "ledger/verdict.h"
+#include "log.h"
+
+int bundlekeep_add(json_t *items, const char *code, const char *trust, json_t *b, const char *text)
+{
+  json_t *events = json_object_get(b, "events"), *key = json_object_get(b, "signing_key");
+  json_t *last = json_array_get(events, json_array_size(events) - 1), *lists = json_array(), *s;
+  json_t *profile =
+      json_object_get(json_object_get(json_object_get(b, "issuer"), "profile_event"), "id");
+  const char *hash = json_string_value(json_object_get(last, "event_hash"));
+  size_t i;
+  json_array_foreach(json_object_get(b, "status_lists"), i, s)
+      json_array_append(lists, json_object_get(json_object_get(s, "event"), "leaf_index"));
+  char *own = text ? NULL : json_dumps(b, JSON_COMPACT);
+  if (!hash || strlen(hash) != 64 || !lists || (!text && !own)) {
+    json_decref(lists);
+    free(own);
+    return -1;
+  }
+  json_array_append_new(
+      items, json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:O, s:o, s:s}", "code", code, "event_hash",
+                       hash, "trust", trust, "anchor_size", (json_int_t)bundle_anchor_seq(b),
+                       "key_retired", json_is_string(json_object_get(key, "retired_at")),
+                       "key_current", json_is_true(json_object_get(key, "current")),
+                       "profile_event", json_is_integer(profile) ? profile : json_null(), "lists",
+                       lists, "body", text ? text : own));
+  free(own);
+  return 0;
+}
+
+/* The kept bundle's read, as a public read (a replica may answer). */
+struct bundlekeep_read {
+  const char *code, *trust;
+  char **text;
+  size_t *len;
+  int settled;
+};
+
+static enum ddc_err bundlekeep_get_read(void *arg)
+{
+  struct bundlekeep_read *q = arg;
+  enum ddc_err e = db_bundle_kept_get(q->code, q->trust, q->text, q->len);
+  if (e == DDC_ERR_OK) q->settled = db_reads_on_primary() ? BUNDLE_SETTLED_PRIMARY : 1;
+  return e;
+}
+
+/* Keeps bundle b (its text) built on request. A failure is only logged: it is built again. */
+static void bundlekeep_one(const char *code, const char *trust, json_t *b, const char *text)
+{
+  json_t *items = json_array();
+  enum ddc_err e = items && bundlekeep_add(items, code, trust, b, text) == 0
+                       ? db_bundles_keep(items)
+                       : DDC_ERR_INTERNAL;
+  json_decref(items);
+  if (e != DDC_ERR_OK) log_msg(LOG_DEBUG, "bundle %s: not kept (%s)", code, errors_info(e)->title);
+}
+
+enum ddc_err bundlekeep_public(const char *code, char **text, size_t *len, int *settled)
+{
+  char trust[33];
+  json_t *b;
+  *text = NULL;
+  *settled = 0;
+  enum ddc_err e = verdict_trust(trust);
+  struct bundlekeep_read q = {code, trust, text, len, 0};
+  if (e == DDC_ERR_OK) e = db_public_read_one(bundlekeep_get_read, &q);
+  if (e == DDC_ERR_OK) {
+    *settled = q.settled;
+    return e;
+  }
+  if (e != DDC_ERR_NOT_FOUND) return e;
+  e = bundle_build_settled(code, &b, settled);
+  if (e != DDC_ERR_OK) return e;
+  *text = json_dumps(b, JSON_COMPACT);
+  if (*text) {
+    *len = strlen(*text);
+    if (*settled) bundlekeep_one(code, trust, b, *text);
+  }
+  json_decref(b);
+  return *text ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+}
