@@ -389,12 +389,12 @@ test('verdicts are kept ahead of the first verification, exactly as checking the
 test('settled bundles are kept ahead of the first request, and built again when their key, profile or status list changes', async () => {
   const other = await startDdcd({ env: { DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '0' } });
   const sql = (q) => execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc', q]).toString().trim();
-  const wait = async (what, fn) => {
+  const wait = async (what, fn, why = () => '') => {
     const t0 = Date.now();
     for (;;) {
       const x = await fn();
       if (x) return x;
-      if (Date.now() - t0 > 10000) assert.fail(`${what}: not after 10 s`);
+      if (Date.now() - t0 > 10000) assert.fail(`${what}: not after 10 s ${why()}`);
       await new Promise((res) => setTimeout(res, 50));
     }
   };
@@ -419,7 +419,15 @@ test('settled bundles are kept ahead of the first request, and built again when 
       sql(`UPDATE kept_bundles SET body = body || ' ' WHERE code = '${a.code}' AND right(body, 1) <> ' '`);
       const text = (await served('kept')).text;
       return text.endsWith(' ') && text.trimEnd() === standing(); // (psql's output is trimmed)
-    });
+    }, () => sql(`SELECT row_to_json(x) FROM (SELECT k.event_hash = c.last_event_hash AS last,
+      k.key_retired, k.key_current, k.profile_event, k.lists, k.anchor_size, k.made_at,
+      (SELECT p.event_id FROM issuer_profiles p WHERE p.issuer_id = c.issuer_id) AS profile_now,
+      (SELECT array_agg(s.event_id || ':' || s.purpose || ':' || coalesce(l.leaf_index, -1))
+         FROM status_events s LEFT JOIN log_leaves l USING (event_id)
+        WHERE s.issuer_id = c.issuer_id AND s.list = c.status_list) AS lists_now,
+      (SELECT array_agg(n.id || ':' || coalesce(n.retired_at::text, '-')) FROM issuer_keys n
+        WHERE n.issuer_id = c.issuer_id) AS keys_now
+      FROM kept_bundles k JOIN certificates c USING (ddc_id) WHERE k.code = '${a.code}') x`));
     const body = standing();
     const proof = async () => {
       const r = await request(srv.base, 'GET', `/v1/certificates/${a.ddc_id}/proof`, { key: w.issuerKey });

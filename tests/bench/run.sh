@@ -12,7 +12,8 @@
 # leaves (build/bench/proof_bench, its own database); then GET /v1/verify/{code} on the batch's
 # real certificates: the verdicts the builder keeps ahead of any verification, requests
 # spread over all of them with no cache in memory, the same against 3 ddcd processes, a hot set of
-# 1000 codes with the verdict cache on, and the bundles (/bundle) likewise; ddcd's peak RSS; last,
+# 1000 codes with the verdict cache on, and the bundles (/bundle) likewise, with the bundles the
+# builder kept and their size; ddcd's peak RSS; last,
 # chain anchoring on anvil beside one transaction per certificate (tests/bench/chain.mjs), the
 # anchoring lag per chain with three chains at once (tests/bench/chains.mjs), the status-list
 # publication time for an issuer of 1,000,000 certificates (tests/bench/status.mjs), and exports
@@ -341,6 +342,12 @@ kept() { psql "$DB_URL" -qXAt -c "SELECT count(*) FROM verdicts v JOIN certifica
 for _ in $(seq 300); do [ "$(kept)" -ge "$BATCH_ROWS" ] && break; sleep 1; done
 KEPT_SECS=$(awk -v a="$KEPT_START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 KEPT=$(kept)
+# the bundles the builder kept with those verdicts (031_kept_bundles): how many, and their size
+# stored (lz4-compressed body) against their JSON text
+read -r KB_N KB_STORED KB_TEXT KB_TOTAL <<<"$(psql "$DB_URL" -qXAt -F' ' -c "SELECT count(*),
+  coalesce(round(avg(pg_column_size(k.body))), 0), coalesce(round(avg(octet_length(k.body))), 0),
+  pg_total_relation_size('kept_bundles') / 1048576 FROM kept_bundles k JOIN certificates c USING (ddc_id)
+  WHERE c.issuer_id = $BISSUER AND k.event_hash = c.last_event_hash")"
 psql "$DB_URL" -qX -v ON_ERROR_STOP=1 -c 'CREATE TABLE bench_copy (student_name text, student_id text,
   degree text, major text, institution text, conferred_on date, external_ref text UNIQUE)'
 C_START=$(date +%s.%N)
@@ -452,6 +459,8 @@ printf '%-34s %8.0f verdicts/s  (%d of %d kept before any verification; the last
   "verdicts kept by the builder" "$(awk -v n="$KEPT" -v t="$B_ANCHORED" -v k="$KEPT_SECS" \
   'BEGIN { print n / (t + k) }')" "$KEPT" "$BATCH_ROWS" "$KEPT_SECS" "" \
   "$(awk -v t="$B_ANCHORED" -v k="$KEPT_SECS" 'BEGIN { printf "%.1f", t + k }')"
+printf '%-34s %8d bundles    (of %d; %d bytes each stored, of %d bytes of JSON; the table %d MiB)\n' \
+  "bundles kept by the builder" "$KB_N" "$BATCH_ROWS" "$KB_STORED" "$KB_TEXT" "$KB_TOTAL"
 row "ddcd GET /v1/verify/{code}" verify_cold "$(ratio "${RPS[verify_cold]}" "${RPS[account]}") x accounts GET (aim >= 0.5), no cache in memory, $(wc -l <"$WORK/codes") codes of $CERTS certificates"
 row "  the same, 3 ddcd processes" verify3 "$(ratio "${RPS[verify3]}" "${RPS[account]}") x accounts GET (3 wrk, p50/p99 of one)"
 row "  hot set of 1000, cached" verify "$(ratio "${RPS[verify]}" "${RPS[bare]}") x bare MHD (aim >= 0.5), verdicts cached <= 1 s"
