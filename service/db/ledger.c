@@ -34,10 +34,10 @@ const struct db_stmt db_ledger_stmts[] = {
     {"verdict_cursor", "SELECT built_size FROM verdict_builder FOR UPDATE"},
     {"verdict_cursor_set", "UPDATE verdict_builder SET built_size = $1"},
     {"verdict_lock", DB_LOCK_WORKER_SQL(DB_LOCK_WORKER_VERDICTS)},
-    {"verdicts_put", "SELECT ddc_verdicts_put($1::jsonb)"},
+    {"verdicts_put", "SELECT ddc_verdicts_put($1::jsonb, $2::text[])"},
     {"verdict_put", "SELECT ddc_verdict_put($1, decode($2, 'hex'), $3, $4, $5, $6, $7)"},
     {"bundle_kept_get", "SELECT body FROM ddc_bundle_kept_get($1, $2)"},
-    {"bundles_keep", "SELECT ddc_bundles_keep($1::jsonb)"},
+    {"bundles_keep", "SELECT ddc_bundles_keep($1::jsonb, $2::text[])"},
     {"log_entries", "SELECT e.canonical FROM log_leaves l JOIN events e ON e.id = l.event_id"
                     " WHERE l.leaf_index >= $1 AND l.leaf_index < $1 + $2 ORDER BY l.leaf_index"},
     {"cert_code", "SELECT cert ->> 'code' FROM ddc_cert_get($1, $2, $3)"},
@@ -349,22 +349,85 @@ enum ddc_err db_bundle_kept_get(const char *code, const char *trust, char **body
   return r ? db_one_text(r, body, len) : db_failure();
 }
 
-/* One statement taking a JSON array (verdicts_put, bundles_keep). */
-static enum ddc_err db_json_items(const char *stmt, json_t *items)
+int db_rows_add(struct db_rows *r, json_t *item, char *text)
 {
-  char *text = json_dumps(items, JSON_COMPACT);
-  if (!text) return DDC_ERR_INTERNAL;
-  const char *v[1] = {text};
-  PGresult *r = db_exec(stmt, 1, v, 0);
-  free(text);
-  if (!r) return db_failure();
-  PQclear(r);
-  return DDC_ERR_OK;
+  if (r->n == r->cap) {
+    size_t cap = r->cap ? 2 * r->cap : 64;
+    char **t = realloc(r->texts, cap * sizeof *t);
+    if (t) r->texts = t, r->cap = cap;
+  }
+  if (!r->items) r->items = json_array();
+  if (!item || !text || r->n == r->cap || !r->items) {
+    json_decref(item);
+    free(text);
+    return -1;
+  }
+  if (json_array_append_new(r->items, item) != 0) { /* item is freed */
+    free(text);
+    return -1;
+  }
+  r->texts[r->n++] = text;
+  return 0;
 }
 
-enum ddc_err db_bundles_keep(json_t *items)
+void db_rows_clear(struct db_rows *r)
 {
-  return db_json_items("bundles_keep", items);
+  for (size_t i = 0; i < r->n; i++)
+    free(r->texts[i]);
+  free(r->texts);
+  json_decref(r->items);
+  *r = (struct db_rows){0};
+}
+
+static void db_put_be32(char *p, uint32_t v)
+{
+  p[0] = (char)(v >> 24), p[1] = (char)(v >> 16), p[2] = (char)(v >> 8), p[3] = (char)v;
+}
+
+/* The rows' texts as a one-dimensional text[] in PostgreSQL's binary array format (array_recv):
+ * dimensions, has-nulls, element type (text, 25), the dimension's length and lower bound, then
+ * each element's length and bytes; malloc'ed, NULL when it would not fit an int. */
+static char *db_rows_array(const struct db_rows *r, int *len)
+{
+  size_t total = 20;
+  for (size_t i = 0; i < r->n; i++)
+    total += 4 + strlen(r->texts[i]);
+  char *a = total <= INT32_MAX ? malloc(total) : NULL, *p = a;
+  if (!a) return NULL;
+  db_put_be32(p, 1), db_put_be32(p + 4, 0), db_put_be32(p + 8, 25);
+  db_put_be32(p + 12, (uint32_t)r->n), db_put_be32(p + 16, 1);
+  p += 20;
+  for (size_t i = 0; i < r->n; i++) {
+    size_t l = strlen(r->texts[i]);
+    db_put_be32(p, (uint32_t)l);
+    memcpy(p + 4, r->texts[i], l);
+    p += 4 + l;
+  }
+  *len = (int)total;
+  return a;
+}
+
+/* Runs stmt with $1 the rows' items (JSON) and $2 their texts (a binary text[]). */
+static enum ddc_err db_rows_exec(const char *stmt, const struct db_rows *r)
+{
+  int alen = 0;
+  char *items = json_dumps(r->items, JSON_COMPACT), *array = db_rows_array(r, &alen);
+  enum ddc_err e = items && array ? DDC_ERR_OK : DDC_ERR_INTERNAL;
+  if (e == DDC_ERR_OK) {
+    const char *v[2] = {items, array};
+    const int lengths[2] = {0, alen}, formats[2] = {0, 1};
+    PGresult *res = db_exec_params(stmt, 2, v, lengths, formats, 0);
+    e = res ? DDC_ERR_OK : db_failure();
+    PQclear(res);
+  }
+  free(items);
+  free(array);
+  return e;
+}
+
+enum ddc_err db_bundles_keep(const struct db_rows *r)
+{
+  return r->n ? db_rows_exec("bundles_keep", r) : DDC_ERR_OK;
 }
 
 enum ddc_err db_verdict_put(const struct db_verdict *v)
@@ -433,7 +496,7 @@ enum ddc_err db_verdict_lock(int *taken)
   return db_bool("verdict_lock", taken);
 }
 
-enum ddc_err db_verdicts_put(json_t *items)
+enum ddc_err db_verdicts_put(const struct db_rows *r)
 {
-  return db_json_items("verdicts_put", items);
+  return r->n ? db_rows_exec("verdicts_put", r) : DDC_ERR_OK;
 }

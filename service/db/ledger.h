@@ -75,17 +75,29 @@ struct db_verdict {
   int key_retired;
 };
 enum ddc_err db_verdict_put(const struct db_verdict *v);
-/* Many at once: items is an array of {code, event_hash, trust, fresh_until, anchor_size,
- * key_retired, body}, the fields of struct db_verdict. */
-enum ddc_err db_verdicts_put(json_t *items);
+/* Rows to store in one statement (verdicts, bundles): each row's small fields an object of a JSON
+ * array, its one large text (the verdict's, the bundle's) apart, sent as a binary text[]: neither
+ * escaped nor parsed as JSON, which cost more than storing it. Zero-initialised when empty. */
+struct db_rows {
+  json_t *items;
+  char **texts;
+  size_t n, cap;
+};
+/* Appends a row, taking item and text (freed by db_rows_clear, or here on failure: -1). */
+int db_rows_add(struct db_rows *r, json_t *item, char *text);
+/* Forgets every row (the struct may be used again; freed once empty and cleared). */
+void db_rows_clear(struct db_rows *r);
+/* Keeps verdicts: items {code, event_hash, trust, fresh_until, anchor_size, key_retired}, the
+ * fields of struct db_verdict, and texts their bodies. */
+enum ddc_err db_verdicts_put(const struct db_rows *r);
 /* The kept bundle of the certificate with this code (sql/schema/031_kept_bundles.sql) if it still
  * stands for the trust fingerprint trust: its JSON text (malloc'ed) and length; NOT_FOUND when
  * there is none or it no longer stands. One read, fit for a read-only connection. */
 enum ddc_err db_bundle_kept_get(const char *code, const char *trust, char **body, size_t *len);
-/* Keeps bundles: items is an array of {code, event_hash (hex), trust, anchor_size, key_retired,
- * key_current, profile_event (null: none), lists (leaf indexes), body}, what each bundle was
- * built from (ddc_bundles_keep). */
-enum ddc_err db_bundles_keep(json_t *items);
+/* Keeps bundles: items {code, event_hash (hex), trust, anchor_size, key_retired, key_current,
+ * profile_event (null: none), lists (leaf indexes)}, what each bundle was built from
+ * (ddc_bundles_keep), and texts the bundles. */
+enum ddc_err db_bundles_keep(const struct db_rows *r);
 /* The verdict builder (025_verdict_builder.sql), in the caller's transaction: calls fn for each
  * certificate with an event at leaves [from, to) and no verdict kept from its last event against
  * trust, with its code and public view (valid during the call only). */

@@ -512,6 +512,12 @@ static int db_retryable(const PGresult *r)
  * result). Any other statement may have committed before the answer was lost: it fails. */
 PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int read_only)
 {
+  return db_exec_params(stmt, nparams, values, NULL, NULL, read_only);
+}
+
+PGresult *db_exec_params(const char *stmt, int nparams, const char *const *values,
+                         const int *lengths, const int *formats, int read_only)
+{
   db_last_failure = DDC_ERR_DB_UNAVAILABLE;
   struct db_thread *t = db_thread();
   int resent = 0;
@@ -520,7 +526,7 @@ PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int 
     if (!c) return NULL;
     /* inside a transaction a retry is the caller's */
     int in_tx = t->tx_open || PQtransactionStatus(c) != PQTRANS_IDLE;
-    PGresult *r = PQexecPrepared(c, stmt, nparams, values, NULL, NULL, 0);
+    PGresult *r = PQexecPrepared(c, stmt, nparams, values, lengths, formats, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return r;
     if (db_rule_failure(r)) {

@@ -53,6 +53,10 @@ uint64_t db_session(void);
  * are also retried once on a fresh connection after a connection loss. Returns a result with
  * status TUPLES_OK or COMMAND_OK, or NULL (logged and counted). */
 PGresult *db_exec(const char *stmt, int nparams, const char *const *values, int read_only);
+/* The same with parameters given with their lengths and formats (libpq's: 1 binary, 0 text;
+ * NULL: all text). */
+PGresult *db_exec_params(const char *stmt, int nparams, const char *const *values,
+                         const int *lengths, const int *formats, int read_only);
 /* A piece of COPY text (whole lines, at most 2 GiB). */
 struct db_copy_part {
   const char *p;

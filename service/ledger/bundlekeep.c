@@ -12,7 +12,8 @@
 #include "ledger/verdict.h"
 #include "log.h"
 
-int bundlekeep_add(json_t *items, const char *code, const char *trust, json_t *b, const char *text)
+int bundlekeep_add(struct db_rows *rows, const char *code, const char *trust, json_t *b,
+                   const char *text)
 {
   json_t *events = json_object_get(b, "events"), *key = json_object_get(b, "signing_key");
   json_t *last = json_array_get(events, json_array_size(events) - 1), *lists = json_array(), *s;
@@ -22,21 +23,18 @@ int bundlekeep_add(json_t *items, const char *code, const char *trust, json_t *b
   size_t i;
   json_array_foreach(json_object_get(b, "status_lists"), i, s)
       json_array_append(lists, json_object_get(json_object_get(s, "event"), "leaf_index"));
-  char *own = text ? NULL : json_dumps(b, JSON_COMPACT);
-  if (!hash || strlen(hash) != 64 || !lists || (!text && !own)) {
+  if (!hash || strlen(hash) != 64 || !lists) {
     json_decref(lists);
-    free(own);
     return -1;
   }
-  json_array_append_new(
-      items, json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:O, s:o, s:s}", "code", code, "event_hash",
-                       hash, "trust", trust, "anchor_size", (json_int_t)bundle_anchor_seq(b),
-                       "key_retired", json_is_string(json_object_get(key, "retired_at")),
-                       "key_current", json_is_true(json_object_get(key, "current")),
-                       "profile_event", json_is_integer(profile) ? profile : json_null(), "lists",
-                       lists, "body", text ? text : own));
-  free(own);
-  return 0;
+  return db_rows_add(rows,
+                     json_pack("{s:s, s:s, s:s, s:I, s:b, s:b, s:O, s:o}", "code", code,
+                               "event_hash", hash, "trust", trust, "anchor_size",
+                               (json_int_t)bundle_anchor_seq(b), "key_retired",
+                               json_is_string(json_object_get(key, "retired_at")), "key_current",
+                               json_is_true(json_object_get(key, "current")), "profile_event",
+                               json_is_integer(profile) ? profile : json_null(), "lists", lists),
+                     text ? strdup(text) : json_dumps(b, JSON_COMPACT));
 }
 
 /* The kept bundle's read, as a public read (a replica may answer). */
@@ -58,11 +56,10 @@ static enum ddc_err bundlekeep_get_read(void *arg)
 /* Keeps bundle b (its text) built on request. A failure is only logged: it is built again. */
 static void bundlekeep_one(const char *code, const char *trust, json_t *b, const char *text)
 {
-  json_t *items = json_array();
-  enum ddc_err e = items && bundlekeep_add(items, code, trust, b, text) == 0
-                       ? db_bundles_keep(items)
-                       : DDC_ERR_INTERNAL;
-  json_decref(items);
+  struct db_rows rows = {0};
+  enum ddc_err e =
+      bundlekeep_add(&rows, code, trust, b, text) == 0 ? db_bundles_keep(&rows) : DDC_ERR_INTERNAL;
+  db_rows_clear(&rows);
   if (e != DDC_ERR_OK) log_msg(LOG_DEBUG, "bundle %s: not kept (%s)", code, errors_info(e)->title);
 }
 

@@ -6,12 +6,14 @@
 #define DDC_BUNDLEKEEP_H
 #include <jansson.h>
 #include <stddef.h>
+#include "db/ledger.h"
 #include "errors.h"
 
-/* Appends to items the row that keeps settled bundle b of the certificate with this code, built
+/* Adds to rows the row that keeps settled bundle b of the certificate with this code, built
  * against trust (verdict_trust), with its JSON text (NULL: rendered here); 0, or -1 when b lacks
- * what a row needs (then nothing is appended). For db_bundles_keep. */
-int bundlekeep_add(json_t *items, const char *code, const char *trust, json_t *b, const char *text);
+ * what a row needs (then nothing is added). For db_bundles_keep. */
+int bundlekeep_add(struct db_rows *rows, const char *code, const char *trust, json_t *b,
+                   const char *text);
 /* The public bundle of the certificate with this code as JSON text (malloc'ed, *len bytes): the
  * kept one while it stands, else built (bundle_build_settled) and kept when settled. *settled as
  * bundle_build_settled's, for a kept one as for one built from the same read. */

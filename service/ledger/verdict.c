@@ -88,7 +88,7 @@ static const char *verdict_str(json_t *o, const char *k)
 /* Keeps verdict v (its text) made from bundle b, if it is final and not invalid. A failure is
  * only logged: the verdict is right all the same, and is made again next time. */
 static void verdict_keep(const char *code, const char *trust, json_t *b, json_t *v,
-                         const char *text, json_t *kept)
+                         const char *text, struct db_rows *kept)
 {
   json_t *events = json_object_get(b, "events"), *cert = json_object_get(v, "certificate");
   const char *result = verdict_str(v, "result");
@@ -105,10 +105,11 @@ static void verdict_keep(const char *code, const char *trust, json_t *b, json_t 
       .key_retired = *verdict_str(json_object_get(b, "signing_key"), "retired_at") != 0};
   if (strlen(k.event_hash) != 64) return;
   if (kept) { /* a builder's: stored with the others in one statement (db_verdicts_put) */
-    json_array_append_new(kept, json_pack("{s:s, s:s, s:s, s:s, s:I, s:b, s:s}", "code", code,
-                                          "event_hash", k.event_hash, "trust", trust, "fresh_until",
-                                          k.fresh_until, "anchor_size", (json_int_t)k.anchor_size,
-                                          "key_retired", k.key_retired, "body", text));
+    db_rows_add(kept,
+                json_pack("{s:s, s:s, s:s, s:s, s:I, s:b}", "code", code, "event_hash",
+                          k.event_hash, "trust", trust, "fresh_until", k.fresh_until, "anchor_size",
+                          (json_int_t)k.anchor_size, "key_retired", k.key_retired),
+                strdup(text));
     return;
   }
   enum ddc_err e = db_verdict_put(&k);
@@ -117,8 +118,8 @@ static void verdict_keep(const char *code, const char *trust, json_t *b, json_t 
 }
 
 enum ddc_err verdict_from_bundle(const char *code, const char *trust, json_t *b,
-                                 struct bundle_memo *memo, json_t *kept, char **text, size_t *len,
-                                 int *settled)
+                                 struct bundle_memo *memo, struct db_rows *kept, char **text,
+                                 size_t *len, int *settled)
 {
   char url[64];
   json_t *v = verdict_judge_memo(b, 0, memo);

@@ -16,11 +16,11 @@ json_t *verdict_judge(json_t *bundle, int sent);
  * digits and a NUL. */
 enum ddc_err verdict_trust(char out[33]);
 /* The verdict on bundle b of the certificate with this code, made and kept as verdict_public makes
- * it (memo: NULL, or where a builder of many keeps the checkpoint's check; kept: NULL, or an
- * array the verdict to keep is appended to, for db_verdicts_put); the text as there. */
+ * it (memo: NULL, or where a builder of many keeps the checkpoint's check; kept: NULL, or the
+ * rows the verdict to keep is added to, for db_verdicts_put); the text as there. */
 enum ddc_err verdict_from_bundle(const char *code, const char *trust, json_t *b,
-                                 struct bundle_memo *memo, json_t *kept, char **text, size_t *len,
-                                 int *settled);
+                                 struct bundle_memo *memo, struct db_rows *kept, char **text,
+                                 size_t *len, int *settled);
 /* The verdict's JSON text on the certificate with this code (malloc'ed, its length in *len), with
  * its bundle_url; *settled: it is anchored and not invalid, fit to cache for a moment. */
 enum ddc_err verdict_public(const char *code, char **text, size_t *len, int *settled);

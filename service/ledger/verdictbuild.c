@@ -3,10 +3,10 @@
  * of them), reads every certificate with an event among them in one query, builds its bundle
  * against that checkpoint (proofs from the tile cache) and judges it as verdict_public would:
  * the checkpoint's signatures are checked once (bundle_memo), each document's signature and
- * inclusion proofs per certificate. What is final and not invalid is kept, all in one statement
- * (a round trip per verdict cost more than the verdict), and so is every settled bundle
- * (ledger/bundlekeep.h), in another; then built_size moves to the step's end. A failed step is
- * rolled back whole and tried again. */
+ * inclusion proofs per certificate. What is final and not invalid is kept, VERDICTBUILD_CHUNK
+ * verdicts in one statement (a round trip per verdict cost more than the verdict), and so is every
+ * settled bundle (ledger/bundlekeep.h), in another; then built_size moves to the step's end. A
+ * failed step is rolled back whole and tried again. */
 #include <stdlib.h>
 #include <string.h>
 #include "bgthread.h"
@@ -29,10 +29,21 @@ static struct {
 struct verdictbuild_step {
   const char *trust;
   const struct db_checkpoint *cp;
-  json_t *kept;    /* the verdicts to keep, stored in one statement at the step's end */
-  json_t *bundles; /* the settled bundles to keep, likewise */
+  struct db_rows kept;    /* the verdicts to keep, stored a chunk at a time */
+  struct db_rows bundles; /* the settled bundles to keep, likewise */
   size_t seen, made;
+  enum ddc_err e; /* the first store that failed fails the step */
 };
+
+/* Stores the verdicts and bundles gathered so far, in one statement each, and forgets them. */
+static void verdictbuild_store(struct verdictbuild_step *s)
+{
+  s->made += s->kept.n;
+  if (s->e == DDC_ERR_OK) s->e = db_verdicts_put(&s->kept);
+  if (s->e == DDC_ERR_OK) s->e = db_bundles_keep(&s->bundles);
+  db_rows_clear(&s->kept);
+  db_rows_clear(&s->bundles);
+}
 
 static void verdictbuild_one(const char *code, const struct db_public_cert *p, void *arg)
 {
@@ -42,11 +53,12 @@ static void verdictbuild_one(const char *code, const struct db_public_cert *p, v
   size_t len;
   int settled = 0, judged;
   s->seen++;
-  if (bundle_from(p, s->cp, &b, &settled) != DDC_ERR_OK) return;
-  if (settled) bundlekeep_add(s->bundles, code, s->trust, b, NULL);
-  verdict_from_bundle(code, s->trust, b, &vb.memo, s->kept, &text, &len, &judged);
+  if (s->e != DDC_ERR_OK || bundle_from(p, s->cp, &b, &settled) != DDC_ERR_OK) return;
+  if (settled) bundlekeep_add(&s->bundles, code, s->trust, b, NULL);
+  verdict_from_bundle(code, s->trust, b, &vb.memo, &s->kept, &text, &len, &judged);
   free(text);
   json_decref(b);
+  if (s->bundles.n >= VERDICTBUILD_CHUNK || s->kept.n >= VERDICTBUILD_CHUNK) verdictbuild_store(s);
 }
 
 /* One step; *more: leaves of the final checkpoint remain after it. */
@@ -69,14 +81,10 @@ static enum ddc_err verdictbuild_step(const char *trust, int *more)
     return DDC_ERR_OK;
   }
   uint64_t to = cp.size - from > VERDICTBUILD_STEP ? from + VERDICTBUILD_STEP : cp.size;
-  struct verdictbuild_step s = {trust, &cp, json_array(), json_array(), 0, 0};
-  if (e == DDC_ERR_OK && (!s.kept || !s.bundles)) e = DDC_ERR_INTERNAL;
+  struct verdictbuild_step s = {.trust = trust, .cp = &cp};
   if (e == DDC_ERR_OK) e = db_verdict_todo(from, to, trust, verdictbuild_one, &s);
-  s.made = json_array_size(s.kept);
-  if (e == DDC_ERR_OK && s.made) e = db_verdicts_put(s.kept);
-  if (e == DDC_ERR_OK && json_array_size(s.bundles)) e = db_bundles_keep(s.bundles);
-  json_decref(s.kept);
-  json_decref(s.bundles);
+  verdictbuild_store(&s);
+  if (e == DDC_ERR_OK) e = s.e;
   if (e == DDC_ERR_OK) e = db_verdict_cursor_set(to);
   if (e == DDC_ERR_OK && db_tx_commit() != 0) e = DDC_ERR_DB_UNAVAILABLE;
   if (e != DDC_ERR_OK)

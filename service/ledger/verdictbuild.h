@@ -8,6 +8,7 @@
 #include "config.h"
 
 #define VERDICTBUILD_STEP 2048 /* leaves per transaction */
+#define VERDICTBUILD_CHUNK 256 /* verdicts or bundles per statement (a bundle is some 8 KB) */
 
 /* Starts the thread (after the witness client: it judges against the configured witnesses).
  * 0 or -1. */

@@ -154,7 +154,7 @@ $$;
 
 -- The verdict builder's step (025_verdict_builder.sql): what public verification needs about each
 -- certificate with an event at leaves [p_from, p_to), as ddc_public_cert gives it, unless a
--- verdict made from its last event against the trust p_trust is kept already.
+-- verdict and a bundle (031) made from its last event against the trust p_trust are kept already.
 CREATE FUNCTION ddc_verdict_todo(p_from bigint, p_to bigint, p_trust text)
 RETURNS TABLE (code text, cert jsonb, document text, issuer jsonb, signing_key jsonb, events jsonb)
 LANGUAGE sql STABLE AS $$
@@ -162,19 +162,23 @@ LANGUAGE sql STABLE AS $$
     FROM certificates c CROSS JOIN LATERAL ddc_public_cert(c.code) p
    WHERE c.ddc_id IN (SELECT e.ddc_id FROM log_leaves l JOIN events e ON e.id = l.event_id
                        WHERE l.leaf_index >= p_from AND l.leaf_index < p_to)
-     AND NOT EXISTS (SELECT 1 FROM verdicts v WHERE v.ddc_id = c.ddc_id
-                      AND v.event_hash = c.last_event_hash AND v.trust = p_trust)
+     AND NOT (EXISTS (SELECT 1 FROM verdicts v WHERE v.ddc_id = c.ddc_id
+                       AND v.event_hash = c.last_event_hash AND v.trust = p_trust)
+              AND EXISTS (SELECT 1 FROM kept_bundles b WHERE b.ddc_id = c.ddc_id
+                           AND b.event_hash = c.last_event_hash AND b.trust = p_trust))
 $$;
 
 -- Many verdicts at once, as ddc_verdict_put keeps each: p_items is an array of {code,
--- event_hash (hex), trust, fresh_until ("" none), anchor_size, key_retired, body}.
-CREATE FUNCTION ddc_verdicts_put(p_items jsonb) RETURNS void LANGUAGE sql AS $$
+-- event_hash (hex), trust, fresh_until ("" none), anchor_size, key_retired}, p_bodies their
+-- bodies in the same order (apart: a large text inside JSON costs more to parse than to store).
+CREATE FUNCTION ddc_verdicts_put(p_items jsonb, p_bodies text[]) RETURNS void LANGUAGE sql AS $$
   INSERT INTO verdicts AS v (code, ddc_id, key_id, event_hash, trust, anchor_size, key_retired,
                              fresh_until, body)
   SELECT c.code, c.ddc_id, c.key_id, decode(i ->> 'event_hash', 'hex'), i ->> 'trust',
          (i ->> 'anchor_size')::bigint, (i ->> 'key_retired')::boolean,
-         nullif(i ->> 'fresh_until', '')::timestamptz, i ->> 'body'
-    FROM jsonb_array_elements(p_items) i JOIN certificates c ON c.code = i ->> 'code'
+         nullif(i ->> 'fresh_until', '')::timestamptz, p_bodies[n]
+    FROM jsonb_array_elements(p_items) WITH ORDINALITY x(i, n)
+    JOIN certificates c ON c.code = i ->> 'code'
   ON CONFLICT (code) DO UPDATE SET event_hash = EXCLUDED.event_hash, trust = EXCLUDED.trust,
     anchor_size = EXCLUDED.anchor_size, key_retired = EXCLUDED.key_retired,
     fresh_until = EXCLUDED.fresh_until, body = EXCLUDED.body, made_at = now()
@@ -213,16 +217,17 @@ $$;
 
 -- Keeps bundles (see ddc_bundle_kept_get): p_items is an array of {code, event_hash (hex),
 -- trust, anchor_size, key_retired, key_current, profile_event (null: none), lists (leaf
--- indexes), body}, each what its bundle was built from. A bundle built from an older state than
--- the one kept does no harm: it fails the checks and is built again.
-CREATE FUNCTION ddc_bundles_keep(p_items jsonb) RETURNS void LANGUAGE sql AS $$
+-- indexes)}, each what its bundle was built from, p_bodies the bundles in the same order. A bundle
+-- built from an older state than the one kept does no harm: it fails the checks and is built again.
+CREATE FUNCTION ddc_bundles_keep(p_items jsonb, p_bodies text[]) RETURNS void LANGUAGE sql AS $$
   INSERT INTO kept_bundles AS b (code, ddc_id, event_hash, trust, anchor_size, key_retired,
                                  key_current, profile_event, lists, body)
   SELECT c.code, c.ddc_id, decode(i ->> 'event_hash', 'hex'), i ->> 'trust',
          (i ->> 'anchor_size')::bigint, (i ->> 'key_retired')::boolean,
          (i ->> 'key_current')::boolean, (i ->> 'profile_event')::bigint,
-         ARRAY(SELECT l::bigint FROM jsonb_array_elements_text(i -> 'lists') l), i ->> 'body'
-    FROM jsonb_array_elements(p_items) i JOIN certificates c ON c.code = i ->> 'code'
+         ARRAY(SELECT l::bigint FROM jsonb_array_elements_text(i -> 'lists') l), p_bodies[n]
+    FROM jsonb_array_elements(p_items) WITH ORDINALITY x(i, n)
+    JOIN certificates c ON c.code = i ->> 'code'
   ON CONFLICT (code) DO UPDATE SET event_hash = EXCLUDED.event_hash, trust = EXCLUDED.trust,
     anchor_size = EXCLUDED.anchor_size, key_retired = EXCLUDED.key_retired,
     key_current = EXCLUDED.key_current, profile_event = EXCLUDED.profile_event,
