@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import { startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq, ownDatabase, until } from './lib.mjs';
+import { ASAN_ONLY, startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq, ownDatabase, until } from './lib.mjs';
 import { jcs } from './jcs.mjs';
 
 let srv;
@@ -394,7 +394,7 @@ test('uploads cut off by kill -9: failed, not left validating; a retry under the
   assert.equal(csvRows(errs.text).length, 0);
 });
 
-test('a slow upload keeps no transaction open for long: its staged rows are committed every few seconds', async () => {
+test('a slow upload keeps no transaction open for long: its staged rows are committed every few seconds', ASAN_ONLY, async () => {
   const { execFileSync } = await import('node:child_process');
   const staged = (id) => Number(execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc',
     `SELECT count(*) FROM batch_rows WHERE batch_id = ${Number(id)}`]).toString().trim());
@@ -412,7 +412,7 @@ test('a slow upload keeps no transaction open for long: its staged rows are comm
   assert.equal((await waitState(srv.base, iss.key, id, ['completed'])).rows_done, 3000);
 });
 
-test('the database drops every connection for 6 s mid-run: the batch waits, then completes; no row twice, charges exact', async () => {
+test('the database drops every connection for 6 s mid-run: the batch waits, then completes; no row twice, charges exact', ASAN_ONLY, async () => {
   const db = await ownDatabase('outage');
   const own = await startDdcd({ env: db.env });
   try {

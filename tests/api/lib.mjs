@@ -8,10 +8,16 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 
 export const BIN = process.env.DDC_BIN;
-// The options of a test that waits on clocks (deadlines, a node frozen for a minute, backoff) or
-// on PostgreSQL's bulk work far more than it runs ddcd's code: tests/run.sh runs every suite
-// against the ASan build and then the release build, and such a test runs against the latter only.
-export const RELEASE_ONLY = /\/asan\//.test(BIN || '') ? { skip: 'waits far more than it runs ddcd code: release build only' } : {};
+// tests/run.sh runs every suite against the ASan build (ASAN true) and then the release build. A
+// test whose second run would only repeat a wait runs against one of them, by its options:
+// RELEASE_ONLY, a test that waits on clocks (deadlines, a node frozen for a minute, backoff) or on
+// PostgreSQL's bulk work far more than it runs ddcd's code, against the release build only;
+// ASAN_ONLY, a test that waits to reach ddcd code few others reach (its recovery from a kill -9 or
+// a database outage, a slow upload's rows committed mid-upload), whose value is that code run under
+// the sanitizers, against the ASan build only.
+export const ASAN = /\/asan\//.test(BIN || '');
+export const RELEASE_ONLY = ASAN ? { skip: 'waits far more than it runs ddcd code: release build only' } : {};
+export const ASAN_ONLY = ASAN ? {} : { skip: 'waits to reach code checked under the sanitizers: ASan build only' };
 export const LOGS = process.env.DDC_TEST_LOGS || '/tmp';
 export const operatorKey = () => fs.readFileSync(process.env.DDC_OPERATOR_KEY_FILE, 'utf8').trim();
 let logSeq = 0;
