@@ -166,7 +166,8 @@ export async function world(base, op = operatorKey()) {
 }
 
 // A database of the suite's own in the test cluster, migrated and initialised (operator, log key),
-// for suites that need a log and a sequencer lock no other suite's ddcd shares.
+// for suites that need a log and a sequencer lock no other suite's ddcd shares, or whose work must
+// not grow with what the suites before them left in the shared database.
 // Returns {env (for startDdcd), op (the operator's key), sql(query) (psql, trimmed text), drop()}.
 export async function ownDatabase(tag) {
   const name = `ddcd_${tag}_${process.pid}`;
