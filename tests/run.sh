@@ -151,7 +151,9 @@ if [ ! -d tests/node_modules ] || [ tests/package-lock.json -nt tests/node_modul
 fi
 
 # A test that waits far more than it runs ddcd code runs against the release build only
-# (RELEASE_ONLY in tests/api/lib.mjs).
+# (RELEASE_ONLY in tests/api/lib.mjs); one that waits to reach code few others reach (recovery from
+# a kill -9 or a database outage), whose value is that code under the sanitizers, against the ASan
+# build only (ASAN_ONLY there).
 for variant in asan release; do
   bin=$ROOT/build/ddcd
   [ $variant = asan ] && bin=$ROOT/build/asan/ddcd

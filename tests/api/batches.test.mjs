@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import { startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq, ownDatabase, until } from './lib.mjs';
+import { ASAN_ONLY, startDdcd, request, assertProblem, createAccount, createKey, operatorKey, uniq, ownDatabase, until } from './lib.mjs';
 import { jcs } from './jcs.mjs';
 
 let srv;
@@ -335,30 +335,35 @@ test('ddcd import: uploads, follows the batch with plain progress lines, prints 
   }
 });
 
-// Starts an upload whose body never ends (chunked, the first `rows` rows sent); resolves once the
-// server has begun it (its batch is there, however busy the host), with the request (to abandon it).
-async function hangingUpload(base, key, body, idem) {
+// Starts uploads whose bodies never end (chunked, `body` sent), one per [key, idempotency key];
+// resolves once the server has begun them all (their batches are there, however busy the host),
+// with the requests (to abandon them). One query polls for all of them.
+async function hangingUploads(base, uploads, body) {
   const u = new URL('/v1/batches?kind=diploma', base);
-  const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST',
-    agent: false, headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv',
-      'transfer-encoding': 'chunked', 'idempotency-key': idem } });
-  req.on('error', () => {});
-  req.write(body);
+  const reqs = uploads.map(([key, idem]) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: 'POST',
+      agent: false, headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv',
+        'transfer-encoding': 'chunked', 'idempotency-key': idem } });
+    req.on('error', () => {});
+    req.write(body);
+    return req;
+  });
   const { execFileSync } = await import('node:child_process');
-  const begun = () => execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc',
-    `SELECT count(*) FROM batches WHERE idempotency_key = '${idem}'`]).toString().trim() !== '0';
-  await until('the upload begun', async () => begun(), 30000);
+  const keys = uploads.map(([, idem]) => `'${idem}'`).join(',');
+  const begun = () => Number(execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc',
+    `SELECT count(*) FROM batches WHERE idempotency_key IN (${keys})`]).toString().trim()) === uploads.length;
+  await until('the uploads begun', async () => begun(), 30000);
   await new Promise((res) => setTimeout(res, 100));
-  return req;
+  return reqs;
 }
+const hangingUpload = async (base, key, body, idem) => (await hangingUploads(base, [[key, idem]], body))[0];
 
 test('uploads cut off by kill -9: failed, not left validating; a retry under the key is a new upload', async () => {
   const own = await startDdcd();
   const iss = await issuer(own.base);
   const body = bigClass('X', 3000);
   const keys = [uniq('cut').replace(/ /g, '-'), uniq('cut').replace(/ /g, '-')];
-  const reqs = [];
-  for (const k of keys) reqs.push(await hangingUpload(own.base, iss.key, body.slice(0, body.length / 2), k));
+  const reqs = await hangingUploads(own.base, keys.map((k) => [iss.key, k]), body.slice(0, body.length / 2));
   // the same key elsewhere while the upload lives: that upload, still validating
   const ids = [];
   for (const k of keys) {
@@ -394,7 +399,7 @@ test('uploads cut off by kill -9: failed, not left validating; a retry under the
   assert.equal(csvRows(errs.text).length, 0);
 });
 
-test('a slow upload keeps no transaction open for long: its staged rows are committed every few seconds', async () => {
+test('a slow upload keeps no transaction open for long: its staged rows are committed every few seconds', ASAN_ONLY, async () => {
   const { execFileSync } = await import('node:child_process');
   const staged = (id) => Number(execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc',
     `SELECT count(*) FROM batch_rows WHERE batch_id = ${Number(id)}`]).toString().trim());
@@ -412,7 +417,7 @@ test('a slow upload keeps no transaction open for long: its staged rows are comm
   assert.equal((await waitState(srv.base, iss.key, id, ['completed'])).rows_done, 3000);
 });
 
-test('the database drops every connection for 6 s mid-run: the batch waits, then completes; no row twice, charges exact', async () => {
+test('the database drops every connection for 6 s mid-run: the batch waits, then completes; no row twice, charges exact', ASAN_ONLY, async () => {
   const db = await ownDatabase('outage');
   const own = await startDdcd({ env: db.env });
   try {
@@ -443,19 +448,19 @@ test('the database drops every connection for 6 s mid-run: the batch waits, then
 test('at most 16 uploads at once per ddcd (each holds a database connection) and 4 per issuer: past either, 429 with Retry-After', async () => {
   const own = await startDdcd();
   try {
-    const issuers = [];
-    for (let i = 0; i < 5; i++) issuers.push(await issuer(own.base));
+    const issuers = await Promise.all([0, 1, 2, 3, 4].map(() => issuer(own.base)));
     const body = bigClass('M', 200);
-    const hang = (iss) => hangingUpload(own.base, iss.key, body.slice(0, 2000), uniq('many').replace(/ /g, '-'));
-    const ups = [];
-    for (let i = 0; i < 4; i++) ups.push(await hang(issuers[0]));
+    // uploads that fit under both limits are begun together, 4 then 12
+    const hang = (list) => hangingUploads(own.base, list.flatMap((iss) => [0, 1, 2, 3].map(() =>
+      [iss.key, uniq('many').replace(/ /g, '-')])), body.slice(0, 2000));
+    const ups = await hang([issuers[0]]);
     // the first issuer has its 4: its fifth waits, another issuer's goes through
     let r = await upload(own.base, issuers[0].key, body, 'kind=diploma&dry_run=true');
     assertProblem(r, 429, 'rate_limited');
     assert.equal(r.headers['retry-after'], '1');
     assert.match(r.json.detail, /this issuer has 4 uploads/);
     assert.equal((await upload(own.base, issuers[4].key, body, 'kind=diploma&dry_run=true')).status, 202);
-    for (const iss of issuers.slice(1, 4)) for (let i = 0; i < 4; i++) ups.push(await hang(iss));
+    ups.push(...await hang(issuers.slice(1, 4)));
     // 16 in all: the fifth issuer, with none of its own, waits too
     r = await upload(own.base, issuers[4].key, body, 'kind=diploma&dry_run=true');
     assertProblem(r, 429, 'rate_limited');

@@ -5,7 +5,7 @@
 // and once mining resumes the root is anchored exactly once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RELEASE_ONLY, startDdcd, request, world, uniq } from './lib.mjs';
+import { ASAN_ONLY, RELEASE_ONLY, startDdcd, request, world, uniq } from './lib.mjs';
 import { startAnvil, deploy, rpc, until, sleep, checkNonces, listAnchors, mintMany } from './chain.mjs';
 
 async function fundedWorld(base) {
@@ -78,7 +78,7 @@ test('the node frozen for 30 s: minting and verification go on, anchoring catche
   }
 });
 
-test('a node not mining: pending, replaced with a higher fee, ddcd killed -9 and restarted, anchored once', async (t) => {
+test('a node not mining: pending, replaced with a higher fee, ddcd killed -9 and restarted, anchored once', ASAN_ONLY, async (t) => {
   const anvil = await startAnvil(['--no-mining']);
   let a, b;
   try {

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDdcd, runDdcd, request, assertProblem, createAccount, createKey, uniq, until } from './lib.mjs';
+import { ASAN_ONLY, startDdcd, runDdcd, request, assertProblem, createAccount, createKey, uniq, until } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PG_CTL = '/usr/lib/postgresql/15/bin/pg_ctl';
@@ -111,7 +111,7 @@ function mixed(iss, i) {
   }
 }
 
-test('restart -m immediate under load: from 2 s after the database is back, 500 mixed requests and 20/20 /readyz succeed; background work resumes', async () => {
+test('restart -m immediate under load: from 2 s after the database is back, 500 mixed requests and 20/20 /readyz succeed; background work resumes', ASAN_ONLY, async () => {
   const iss = await issuer();
   // load until the restart; whatever fails then must be a 503 problem+json
   let stop = false;

@@ -10,7 +10,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startDdcd, runDdcd, request, world, uniq, until } from './lib.mjs';
+import { ASAN_ONLY, startDdcd, runDdcd, request, world, uniq, until } from './lib.mjs';
 import { cluster } from './cluster.mjs';
 import { logKey, checkpoint, b64 } from './logclient.mjs';
 import { verifyConsistency } from './merkle.mjs';
@@ -40,7 +40,7 @@ async function metric(base, name) {
   return Number((t.match(new RegExp(`^${name} (\\d+)$`, 'm')) || [])[1]);
 }
 
-test('primary killed -9 during 2,000 mints, standby promoted: nothing acknowledged is lost, the log goes on', async (t) => {
+test('primary killed -9 during 2,000 mints, standby promoted: nothing acknowledged is lost, the log goes on', ASAN_ONLY, async (t) => {
   db = await cluster('failover');
   db.replica('s1', { sync: 's1' });
   const env = { ...db.env, DDC_ANCHOR_INTERVAL_MS: '100', DDC_VERIFY_CACHE_MS: '0',

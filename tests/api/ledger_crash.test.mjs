@@ -8,14 +8,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startDdcd, request, world, ownDatabase, uniq } from './lib.mjs';
+import { ASAN_ONLY, startDdcd, request, world, ownDatabase, uniq } from './lib.mjs';
 import { verifyConsistency } from './merkle.mjs';
 import { b64, logKey, parseCheckpoint, leafHashes, rootsAt } from './logclient.mjs';
 
 const KILLS = 5;
 let db;
 const procs = []; // every ddcd started, killed ones included
-before(async () => { db = await ownDatabase('crash'); });
+before(async () => { if (!ASAN_ONLY.skip) db = await ownDatabase('crash'); }); // none for a skipped run
 after(async () => {
   for (const p of procs) await p.stop();
   db?.drop();
@@ -47,7 +47,7 @@ async function sequencer(sizeBefore) {
   assert.fail(`no ddcd of ours took over sequencing (lock held by '${lockHolder()}')`);
 }
 
-test('kill -9 the sequencing process 5 times under load: every acknowledged certificate logged once, leaves dense, checkpoints consistent', async (t) => {
+test('kill -9 the sequencing process 5 times under load: every acknowledged certificate logged once, leaves dense, checkpoints consistent', ASAN_ONLY, async (t) => {
   for (let i = 0; i < 3; i++) await launch();
   const key = await logKey(procs[0].base);
   const w = await world(procs[0].base, db.op);

@@ -8,10 +8,16 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 
 export const BIN = process.env.DDC_BIN;
-// The options of a test that waits on clocks (deadlines, a node frozen for a minute, backoff) or
-// on PostgreSQL's bulk work far more than it runs ddcd's code: tests/run.sh runs every suite
-// against the ASan build and then the release build, and such a test runs against the latter only.
-export const RELEASE_ONLY = /\/asan\//.test(BIN || '') ? { skip: 'waits far more than it runs ddcd code: release build only' } : {};
+// tests/run.sh runs every suite against the ASan build (ASAN true) and then the release build. A
+// test whose second run would only repeat a wait runs against one of them, by its options:
+// RELEASE_ONLY, a test that waits on clocks (deadlines, a node frozen for a minute, backoff) or on
+// PostgreSQL's bulk work far more than it runs ddcd's code, against the release build only;
+// ASAN_ONLY, a test that waits to reach ddcd code few others reach (its recovery from a kill -9 or
+// a database outage, a slow upload's rows committed mid-upload), whose value is that code run under
+// the sanitizers, against the ASan build only.
+export const ASAN = /\/asan\//.test(BIN || '');
+export const RELEASE_ONLY = ASAN ? { skip: 'waits far more than it runs ddcd code: release build only' } : {};
+export const ASAN_ONLY = ASAN ? {} : { skip: 'waits to reach code checked under the sanitizers: ASan build only' };
 export const LOGS = process.env.DDC_TEST_LOGS || '/tmp';
 export const operatorKey = () => fs.readFileSync(process.env.DDC_OPERATOR_KEY_FILE, 'utf8').trim();
 let logSeq = 0;
@@ -160,7 +166,8 @@ export async function world(base, op = operatorKey()) {
 }
 
 // A database of the suite's own in the test cluster, migrated and initialised (operator, log key),
-// for suites that need a log and a sequencer lock no other suite's ddcd shares.
+// for suites that need a log and a sequencer lock no other suite's ddcd shares, or whose work must
+// not grow with what the suites before them left in the shared database.
 // Returns {env (for startDdcd), op (the operator's key), sql(query) (psql, trimmed text), drop()}.
 export async function ownDatabase(tag) {
   const name = `ddcd_${tag}_${process.pid}`;

@@ -6,9 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { startDdcd, request, world, createAccount, createKey, uniq } from './lib.mjs';
+import { startDdcd, request, world, createAccount, createKey, uniq, ownDatabase } from './lib.mjs';
 
-let srv, w;
+let db, srv, w;
 let s0; // shared read-only scene: a holder of the issuer owning one active certificate
 let sk; // a holder of the issuer with a holder key registered
 const ROLES = ['op', 'iss', 'iss2', 'hold', 'hold2', 'anon'];
@@ -284,9 +284,12 @@ const rows = [
   }],
 ];
 
+// A database of the suite's own: the operator's unfiltered listing pages through every certificate
+// there is, which in the shared database is every one the suites before this one minted.
 before(async () => {
-  srv = await startDdcd();
-  w = await world(srv.base);
+  db = await ownDatabase('roles');
+  srv = await startDdcd({ env: db.env });
+  w = await world(srv.base, db.op);
   w.issuer3 = await createAccount(srv.base, w.op, 'issuer');
   for (const id of [w.issuer.id, w.issuer2.id]) await recharge(w.op, id, MONEY);
   await recharge(w.issuerKey, w.holder.id, 100_000);
@@ -294,7 +297,10 @@ before(async () => {
   s0 = await scene();
   sk = await scene({ holderKey: true });
 });
-after(async () => { await srv.stop(); });
+after(async () => {
+  await srv?.stop();
+  db?.drop();
+});
 
 for (const [name, statuses, spec] of rows) {
   test(name, async () => {

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { startDdcd, request, createAccount, createKey, operatorKey, uniq } from './lib.mjs';
+import { RELEASE_ONLY, startDdcd, request, createAccount, createKey, operatorKey, uniq } from './lib.mjs';
 
 const CAP = 50, HEAD_S = 3, MIN_RATE = 4000, GRACE_S = 2;
 let srv, port;
@@ -193,7 +193,7 @@ async function batchByKey(issuerId, idem) {
        FROM batches WHERE issuer_id = ${Number(issuerId)} AND idempotency_key = '${idem}' ORDER BY id`]).toString().trim();
 }
 
-test('a slow but honest upload (above the rate floor) completes, longer than the head deadline', async () => {
+test('a slow but honest upload (above the rate floor) completes, longer than the head deadline', RELEASE_ONLY, async () => {
   const iss = await issuer();
   const body = Buffer.from(classOf('H', 1500)); // ~110 KB at ~20 KB/s: ~5.5 s
   const r = await paced(iss.key, body, 20000, uniq('honest').replace(/ /g, '-'));
