@@ -294,6 +294,9 @@ static const struct config_setting config_settings[] = {
                     " (milliseconds; 0: as --verify-cache-ms)", "600000",
                     "how long a settled proof bundle may answer from memory while no event "
                     "drops it"),
+    CONFIG_UINT_ROW("DDC_KEEP_BUNDLES", "--keep-bundles", keep_bundles, 0, 1, " (0 or 1)", "1",
+                    "keep each settled proof bundle in the database, so that serving it is one "
+                    "lookup (some 4 KB a certificate); 0: build it on every request"),
     CONFIG_PARSE_ROW("DDC_WITNESSES", "--witnesses", "LIST", apply_witnesses, NULL, "none",
                      "witnesses that cosign the log's checkpoints: \"URL VKEY\" entries "
                      "separated by commas or newlines"),

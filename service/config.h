@@ -57,6 +57,7 @@ struct config {
   unsigned public_rate;        /* public lookups a second per client address; 0: no limit */
   unsigned verify_cache_ms;    /* how long a verdict may be served from memory; 0: never */
   unsigned settled_cache_ms;   /* a settled bundle's upper bound in memory (while listening) */
+  unsigned keep_bundles;       /* 1: settled bundles are kept in the database (031) */
   struct config_witness witnesses[CONFIG_WITNESSES_MAX];
   unsigned n_witnesses;
   unsigned witness_quorum;         /* cosignatures that make a checkpoint final (1..n_witnesses) */

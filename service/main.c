@@ -33,6 +33,7 @@
 #include "http/server.h"
 #include "http/session.h"
 #include "ledger/bundle.h"
+#include "ledger/bundlekeep.h"
 #include "ledger/logkey.h"
 #include "ledger/sequencer.h"
 #include "ledger/statuspub.h"
@@ -119,6 +120,7 @@ static int cmd_serve(const struct config *c)
   }
   addrlimit_init(c->public_rate);
   respcache_init(c->verify_cache_ms, c->settled_cache_ms);
+  bundlekeep_init(c->keep_bundles);
   const char *const *chain_names, *const *chain_contracts;
   unsigned n_chains;
   anchorer_init(c);

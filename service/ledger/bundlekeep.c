@@ -12,6 +12,13 @@
 #include "ledger/verdict.h"
 #include "log.h"
 
+static int bundlekeep_on = 1;
+
+void bundlekeep_init(int on)
+{
+  bundlekeep_on = on;
+}
+
 int bundlekeep_add(struct db_rows *rows, const char *code, const char *trust, json_t *b,
                    const char *text)
 {
@@ -21,6 +28,10 @@ int bundlekeep_add(struct db_rows *rows, const char *code, const char *trust, js
       json_object_get(json_object_get(json_object_get(b, "issuer"), "profile_event"), "id");
   const char *hash = json_string_value(json_object_get(last, "event_hash"));
   size_t i;
+  if (!bundlekeep_on) {
+    json_decref(lists);
+    return 0;
+  }
   json_array_foreach(json_object_get(b, "status_lists"), i, s)
       json_array_append(lists, json_object_get(json_object_get(s, "event"), "leaf_index"));
   if (!hash || strlen(hash) != 64 || !lists) {
@@ -71,7 +82,8 @@ enum ddc_err bundlekeep_public(const char *code, char **text, size_t *len, int *
   *settled = 0;
   enum ddc_err e = verdict_trust(trust);
   struct bundlekeep_read q = {code, trust, text, len, 0};
-  if (e == DDC_ERR_OK) e = db_public_read_one(bundlekeep_get_read, &q);
+  if (e == DDC_ERR_OK)
+    e = bundlekeep_on ? db_public_read_one(bundlekeep_get_read, &q) : DDC_ERR_NOT_FOUND;
   if (e == DDC_ERR_OK) {
     *settled = q.settled;
     return e;
@@ -82,7 +94,7 @@ enum ddc_err bundlekeep_public(const char *code, char **text, size_t *len, int *
   *text = json_dumps(b, JSON_COMPACT);
   if (*text) {
     *len = strlen(*text);
-    if (*settled) bundlekeep_one(code, trust, b, *text);
+    if (*settled && bundlekeep_on) bundlekeep_one(code, trust, b, *text);
   }
   json_decref(b);
   return *text ? DDC_ERR_OK : DDC_ERR_INTERNAL;

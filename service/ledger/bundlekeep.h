@@ -9,6 +9,9 @@
 #include "db/ledger.h"
 #include "errors.h"
 
+/* Whether bundles are kept at all (DDC_KEEP_BUNDLES); off: bundlekeep_add adds nothing and
+ * bundlekeep_public builds every bundle. Once, before any thread uses this. */
+void bundlekeep_init(int on);
 /* Adds to rows the row that keeps settled bundle b of the certificate with this code, built
  * against trust (verdict_trust), with its JSON text (NULL: rendered here); 0, or -1 when b lacks
  * what a row needs (then nothing is added). For db_bundles_keep. */

@@ -461,6 +461,20 @@ test('settled bundles are kept ahead of the first request, and built again when 
     const got = (await served('after the profile changed')).json.issuer.profile_event;
     assert.equal(got?.id, pe.id);
     assert.equal(got.canonical, pe.canonical);
+    // DDC_KEEP_BUNDLES=0: a process that keeps none builds every bundle (the kept one, marked
+    // again, is not what it answers)
+    const off = await startDdcd({ env: { DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '0', DDC_KEEP_BUNDLES: '0' } });
+    try {
+      await wait('a kept bundle standing again', async () => standing() || ((await served('built again')) && false));
+      sql(`UPDATE kept_bundles SET body = body || ' ' WHERE code = '${a.code}' AND right(body, 1) <> ' '`);
+      assert.ok((await served('kept, marked')).text.endsWith(' '));
+      const built = await request(off.base, 'GET', `/v1/verify/${a.code}/bundle`);
+      assert.equal(built.status, 200, built.text);
+      assert.ok(!built.text.endsWith(' '), 'built, not read from the kept row');
+      assert.equal((await post('/v1/verify', undefined, built.json)).json.result, 'valid');
+    } finally {
+      await off.stop();
+    }
   } finally {
     await other.stop();
   }
