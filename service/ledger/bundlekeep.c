@@ -48,20 +48,23 @@ int bundlekeep_add(struct db_rows *rows, const char *code, const char *trust, js
                      text ? strdup(text) : json_dumps(b, JSON_COMPACT));
 }
 
-/* The kept bundle's read, as a public read (a replica may answer). */
+/* The kept bundle's read, as a public read (a replica may answer). No kept bundle is an answer
+ * too (found 0: the bundle is then built, by a public read of its own), not a reason to ask the
+ * primary, which only a certificate the replica does not have yet is. */
 struct bundlekeep_read {
   const char *code, *trust;
   char **text;
   size_t *len;
-  int settled;
+  int found, settled;
 };
 
 static enum ddc_err bundlekeep_get_read(void *arg)
 {
   struct bundlekeep_read *q = arg;
   enum ddc_err e = db_bundle_kept_get(q->code, q->trust, q->text, q->len);
-  if (e == DDC_ERR_OK) q->settled = db_reads_on_primary() ? BUNDLE_SETTLED_PRIMARY : 1;
-  return e;
+  q->found = e == DDC_ERR_OK;
+  if (q->found) q->settled = db_reads_on_primary() ? BUNDLE_SETTLED_PRIMARY : 1;
+  return e == DDC_ERR_NOT_FOUND ? DDC_ERR_OK : e;
 }
 
 /* Keeps bundle b (its text) built on request. A failure is only logged: it is built again. */
@@ -81,14 +84,14 @@ enum ddc_err bundlekeep_public(const char *code, char **text, size_t *len, int *
   *text = NULL;
   *settled = 0;
   enum ddc_err e = verdict_trust(trust);
-  struct bundlekeep_read q = {code, trust, text, len, 0};
+  struct bundlekeep_read q = {code, trust, text, len, 0, 0};
   if (e == DDC_ERR_OK)
     e = bundlekeep_on ? db_public_read_one(bundlekeep_get_read, &q) : DDC_ERR_NOT_FOUND;
-  if (e == DDC_ERR_OK) {
+  if (e == DDC_ERR_OK && q.found) {
     *settled = q.settled;
     return e;
   }
-  if (e != DDC_ERR_NOT_FOUND) return e;
+  if (e != DDC_ERR_OK && e != DDC_ERR_NOT_FOUND) return e;
   e = bundle_build_settled(code, &b, settled);
   if (e != DDC_ERR_OK) return e;
   *text = json_dumps(b, JSON_COMPACT);

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { startDdcd, request, world, assertProblem, uniq } from './lib.mjs';
+import { startDdcd, request, world, assertProblem, uniq, ownDatabase } from './lib.mjs';
 
 let srv, w;
 before(async () => {
@@ -385,10 +385,15 @@ test('verdicts are kept ahead of the first verification, exactly as checking the
 // text while it stands. What changes a bundle without an event of its certificate must make it
 // again, so that it says what /v1/certificates/{id}/proof (built from the log every time) says: a
 // newer key of the issuer (the key is no longer "current"), the issuer's profile, and a newer
-// publication of its status list (another certificate revoked). Every bundle served verifies.
+// publication of its status list (another certificate revoked). Every bundle served verifies. A
+// database of its own: a kept bundle names the newest chain anchor confirmation, and the shared
+// one holds the chain suites' anchors, which no ddcd here is configured for.
 test('settled bundles are kept ahead of the first request, and built again when their key, profile or status list changes', async () => {
-  const other = await startDdcd({ env: { DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '0' } });
-  const sql = (q) => execFileSync('psql', [process.env.DDC_DATABASE_URL, '-qXAtc', q]).toString().trim();
+  const db = await ownDatabase('kept');
+  const main = await startDdcd({ env: { ...db.env, DDC_ANCHOR_INTERVAL_MS: '100', DDC_PUBLIC_RATE: '0' } });
+  const other = await startDdcd({ env: { ...db.env, DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '0' } });
+  let off;
+  const sql = db.sql;
   const wait = async (what, fn, why = () => '') => {
     const t0 = Date.now();
     for (;;) {
@@ -399,13 +404,21 @@ test('settled bundles are kept ahead of the first request, and built again when 
     }
   };
   try {
-    const a = await mint(), b = await mint();
+    const ow = await world(main.base, db.op);
+    const paid = await request(main.base, 'POST', `/v1/accounts/${ow.issuer.id}/recharges`, { key: ow.op, json: { amount_minor: 1_000_000, currency: 'CNY', reference: uniq('k') } });
+    assert.equal(paid.status, 201, paid.text);
+    const mintHere = async () => {
+      const r = await request(main.base, 'POST', '/v1/certificates', { key: ow.issuerKey, json: { kind: 'generic', metadata: { title: uniq('k') } } });
+      assert.equal(r.status, 201, r.text);
+      return r.json;
+    };
+    const a = await mintHere(), b = await mintHere();
     const kept = (code) => sql(`SELECT k.body FROM kept_bundles k JOIN certificates c USING (ddc_id)
       WHERE k.code = '${code}' AND k.event_hash = c.last_event_hash`);
-    const served = async (what) => {
-      const r = await request(other.base, 'GET', `/v1/verify/${a.code}/bundle`);
+    const served = async (what, at = other) => {
+      const r = await request(at.base, 'GET', `/v1/verify/${a.code}/bundle`);
       assert.equal(r.status, 200, r.text);
-      const v = (await post('/v1/verify', undefined, r.json)).json;
+      const v = (await request(main.base, 'POST', '/v1/verify', { json: r.json })).json;
       assert.equal(v.result, 'valid', `${what}: ${JSON.stringify(v.checks.filter((c) => !c.ok))}`);
       return r;
     };
@@ -414,23 +427,26 @@ test('settled bundles are kept ahead of the first request, and built again when 
     // so while it stands (a publication of the issuer's list, logged since, makes another)
     const standing = () => sql(`SELECT g.body FROM kept_bundles k
       CROSS JOIN LATERAL ddc_bundle_kept_get(k.code, k.trust) g WHERE k.code = '${a.code}'`);
-    await wait('the kept bundle served as it is', async () => {
+    const markedServed = async () => {
       if (!standing()) return (await served('built again')) && false;
       sql(`UPDATE kept_bundles SET body = body || ' ' WHERE code = '${a.code}' AND right(body, 1) <> ' '`);
       const text = (await served('kept')).text;
       return text.endsWith(' ') && text.trimEnd() === standing(); // (psql's output is trimmed)
-    }, () => sql(`SELECT row_to_json(x) FROM (SELECT k.event_hash = c.last_event_hash AS last,
+    };
+    const why = () => sql(`SELECT row_to_json(x) FROM (SELECT k.event_hash = c.last_event_hash AS last,
       k.key_retired, k.key_current, k.profile_event, k.lists, k.anchor_size, k.made_at,
+      (SELECT max(confirmed_seq) FROM chain_anchors WHERE status = 'confirmed') AS anchor_now,
       (SELECT p.event_id FROM issuer_profiles p WHERE p.issuer_id = c.issuer_id) AS profile_now,
       (SELECT array_agg(s.event_id || ':' || s.purpose || ':' || coalesce(l.leaf_index, -1))
          FROM status_events s LEFT JOIN log_leaves l USING (event_id)
         WHERE s.issuer_id = c.issuer_id AND s.list = c.status_list) AS lists_now,
       (SELECT array_agg(n.id || ':' || coalesce(n.retired_at::text, '-')) FROM issuer_keys n
         WHERE n.issuer_id = c.issuer_id) AS keys_now
-      FROM kept_bundles k JOIN certificates c USING (ddc_id) WHERE k.code = '${a.code}') x`));
+      FROM kept_bundles k JOIN certificates c USING (ddc_id) WHERE k.code = '${a.code}') x`);
+    await wait('the kept bundle served as it is', markedServed, why);
     const body = standing();
     const proof = async () => {
-      const r = await request(srv.base, 'GET', `/v1/certificates/${a.ddc_id}/proof`, { key: w.issuerKey });
+      const r = await request(main.base, 'GET', `/v1/certificates/${a.ddc_id}/proof`, { key: ow.issuerKey });
       assert.equal(r.status, 200, r.text);
       return r.json;
     };
@@ -438,7 +454,7 @@ test('settled bundles are kept ahead of the first request, and built again when 
     // another certificate of the issuer revoked: its list is published again, and a's bundle
     // names the newest publication once it is logged
     const before = lists(JSON.parse(body));
-    assert.equal((await post(`/v1/certificates/${b.ddc_id}/revoke`, w.issuerKey, { reason: 'kept bundles' })).status, 200);
+    assert.equal((await request(main.base, 'POST', `/v1/certificates/${b.ddc_id}/revoke`, { key: ow.issuerKey, json: { reason: 'kept bundles' } })).status, 200);
     const newer = await wait('a newer list publication logged', async () => {
       const p = await proof();
       return JSON.stringify(lists(p)) !== JSON.stringify(before) && p.status_lists.every((s) => s.event.inclusion) && lists(p);
@@ -448,11 +464,11 @@ test('settled bundles are kept ahead of the first request, and built again when 
     assert.deepEqual(lists((await served('kept again')).json), newer);
     // a newer key: a's key is no longer the issuer's current one
     assert.equal((await served('before the new key')).json.signing_key.current, true);
-    assert.equal((await post(`/v1/accounts/${w.issuer.id}/keys`, w.issuerKey, {})).status, 201);
+    assert.equal((await request(main.base, 'POST', `/v1/accounts/${ow.issuer.id}/keys`, { key: ow.issuerKey, json: {} })).status, 201);
     assert.equal((await served('after the new key')).json.signing_key.current, false);
     assert.equal((await proof()).signing_key.current, false);
     // the issuer's profile: its newest event, once logged
-    const prof = await request(srv.base, 'PUT', `/v1/accounts/${w.issuer.id}/profile`, { key: w.issuerKey, json: { url: 'https://example.org/kept' } });
+    const prof = await request(main.base, 'PUT', `/v1/accounts/${ow.issuer.id}/profile`, { key: ow.issuerKey, json: { url: 'https://example.org/kept' } });
     assert.equal(prof.status, 200, prof.text);
     const pe = await wait('the profile event logged', async () => {
       const p = (await proof()).issuer.profile_event;
@@ -463,19 +479,14 @@ test('settled bundles are kept ahead of the first request, and built again when 
     assert.equal(got.canonical, pe.canonical);
     // DDC_KEEP_BUNDLES=0: a process that keeps none builds every bundle (the kept one, marked
     // again, is not what it answers)
-    const off = await startDdcd({ env: { DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '0', DDC_KEEP_BUNDLES: '0' } });
-    try {
-      await wait('a kept bundle standing again', async () => standing() || ((await served('built again')) && false));
-      sql(`UPDATE kept_bundles SET body = body || ' ' WHERE code = '${a.code}' AND right(body, 1) <> ' '`);
-      assert.ok((await served('kept, marked')).text.endsWith(' '));
-      const built = await request(off.base, 'GET', `/v1/verify/${a.code}/bundle`);
-      assert.equal(built.status, 200, built.text);
-      assert.ok(!built.text.endsWith(' '), 'built, not read from the kept row');
-      assert.equal((await post('/v1/verify', undefined, built.json)).json.result, 'valid');
-    } finally {
-      await off.stop();
-    }
+    off = await startDdcd({ env: { ...db.env, DDC_PUBLIC_RATE: '0', DDC_VERIFY_CACHE_MS: '0', DDC_KEEP_BUNDLES: '0' } });
+    await wait('the kept bundle served as it is, again', markedServed, why);
+    const built = await served('built, not kept', off);
+    assert.ok(!built.text.endsWith(' '), 'built, not read from the kept row');
   } finally {
+    await off?.stop();
     await other.stop();
+    await main.stop();
+    db.drop();
   }
 });
