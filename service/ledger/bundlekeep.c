@@ -19,6 +19,18 @@ void bundlekeep_init(int on)
   bundlekeep_on = on;
 }
 
+/* Whether every witness the bundle names has cosigned its checkpoint (the log's signature line and
+ * one per witness): a kept bundle keeps its checkpoint, so a cosignature that comes after the
+ * quorum would never reach it; until then the bundle is built on each request. */
+static int bundlekeep_all_cosigned(json_t *b)
+{
+  const char *note = json_string_value(json_object_get(b, "checkpoint"));
+  size_t lines = 0;
+  for (const char *p = note; p && (p = strstr(p, "\n\xe2\x80\x94 ")); p++)
+    lines++;
+  return note && lines >= 1 + json_array_size(json_object_get(b, "witnesses"));
+}
+
 int bundlekeep_add(struct db_rows *rows, const char *code, const char *trust, json_t *b,
                    const char *text)
 {
@@ -28,7 +40,7 @@ int bundlekeep_add(struct db_rows *rows, const char *code, const char *trust, js
       json_object_get(json_object_get(json_object_get(b, "issuer"), "profile_event"), "id");
   const char *hash = json_string_value(json_object_get(last, "event_hash"));
   size_t i;
-  if (!bundlekeep_on) {
+  if (!bundlekeep_on || !bundlekeep_all_cosigned(b)) {
     json_decref(lists);
     return 0;
   }
