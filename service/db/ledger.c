@@ -333,20 +333,24 @@ static enum ddc_err db_one_text(PGresult *r, char **body, size_t *len)
   return e;
 }
 
-enum ddc_err db_verdict_get(const char *code, const char *trust, char **body, size_t *len)
+/* A kept text by code and trust (verdict_get, bundle_kept_get), as db_one_text gives it. */
+static enum ddc_err db_kept_text(const char *stmt, const char *code, const char *trust, char **body,
+                                 size_t *len)
 {
   const char *v[2] = {code, trust};
-  PGresult *r = db_exec("verdict_get", 2, v, 1);
+  PGresult *r = db_exec(stmt, 2, v, 1);
   *body = NULL;
   return r ? db_one_text(r, body, len) : db_failure();
 }
 
+enum ddc_err db_verdict_get(const char *code, const char *trust, char **body, size_t *len)
+{
+  return db_kept_text("verdict_get", code, trust, body, len);
+}
+
 enum ddc_err db_bundle_kept_get(const char *code, const char *trust, char **body, size_t *len)
 {
-  const char *v[2] = {code, trust};
-  PGresult *r = db_exec("bundle_kept_get", 2, v, 1);
-  *body = NULL;
-  return r ? db_one_text(r, body, len) : db_failure();
+  return db_kept_text("bundle_kept_get", code, trust, body, len);
 }
 
 int db_rows_add(struct db_rows *r, json_t *item, char *text)

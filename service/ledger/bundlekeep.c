@@ -34,16 +34,13 @@ static int bundlekeep_all_cosigned(json_t *b)
 int bundlekeep_add(struct db_rows *rows, const char *code, const char *trust, json_t *b,
                    const char *text)
 {
+  if (!bundlekeep_on || !bundlekeep_all_cosigned(b)) return 0;
   json_t *events = json_object_get(b, "events"), *key = json_object_get(b, "signing_key");
   json_t *last = json_array_get(events, json_array_size(events) - 1), *lists = json_array(), *s;
   json_t *profile =
       json_object_get(json_object_get(json_object_get(b, "issuer"), "profile_event"), "id");
   const char *hash = json_string_value(json_object_get(last, "event_hash"));
   size_t i;
-  if (!bundlekeep_on || !bundlekeep_all_cosigned(b)) {
-    json_decref(lists);
-    return 0;
-  }
   json_array_foreach(json_object_get(b, "status_lists"), i, s)
       json_array_append(lists, json_object_get(json_object_get(s, "event"), "leaf_index"));
   if (!hash || strlen(hash) != 64 || !lists) {
